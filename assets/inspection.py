@@ -1,0 +1,143 @@
+"""Decide whether an upload really is the media its bytes claim, and read its metadata.
+
+Every check here runs on the local temporary file of an upload, before anything is stored.
+Limits are checked on headers first, so a pixel bomb or an absurd stream count is refused
+before a single frame is decoded.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+import webvtt
+from django.conf import settings
+from PIL import Image, UnidentifiedImageError
+
+from assets.sniffing import FileType
+from contentizer.media import probe
+
+logger = logging.getLogger(__name__)
+
+
+class InvalidMedia(Exception):
+    """The file is of an accepted type but does not decode, or breaks a limit (422)."""
+
+    def __init__(self, message: str, *, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
+
+@dataclass
+class Inspection:
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    codecs: list[str] = field(default_factory=list)
+    preview: Image.Image | None = None  # source of the thumbnail or poster, if the kind has one
+
+
+def inspect(path: str, filetype: FileType) -> Inspection:
+    inspector = {
+        "image": _inspect_image,
+        "audio": _inspect_av,
+        "video": _inspect_av,
+        "subtitle": _inspect_subtitle,
+    }[filetype.kind]
+    return inspector(path, filetype)
+
+
+def _check_dimensions(width: int, height: int, what: str) -> None:
+    side = settings.ASSET_MAX_IMAGE_SIDE
+    details = {"width": width, "height": height}
+    if width < 1 or height < 1:
+        raise InvalidMedia(f"The {what} has no pixels ({width}x{height}).", details=details)
+    if width > side or height > side:
+        raise InvalidMedia(
+            f"The {what} is {width}x{height}; each side may be at most {side} pixels.",
+            details={**details, "max_side": side},
+        )
+    if width * height > settings.ASSET_MAX_IMAGE_PIXELS:
+        raise InvalidMedia(
+            f"The {what} has {width * height} pixels; at most "
+            f"{settings.ASSET_MAX_IMAGE_PIXELS} are allowed.",
+            details={**details, "max_pixels": settings.ASSET_MAX_IMAGE_PIXELS},
+        )
+    ratio = max(width, height) / min(width, height)
+    if ratio > settings.ASSET_MAX_ASPECT_RATIO:
+        raise InvalidMedia(
+            f"The {what} is {width}x{height}; the aspect ratio may be at most "
+            f"{settings.ASSET_MAX_ASPECT_RATIO:g}:1.",
+            details={**details, "max_aspect_ratio": settings.ASSET_MAX_ASPECT_RATIO},
+        )
+
+
+def _inspect_image(path: str, filetype: FileType) -> Inspection:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path, formats=[filetype.pil_format]) as img:
+                _check_dimensions(img.width, img.height, "image")
+                frames = getattr(img, "n_frames", 1)
+                if frames > settings.ASSET_MAX_IMAGE_FRAMES:
+                    raise InvalidMedia(
+                        f"The image has {frames} frames; at most "
+                        f"{settings.ASSET_MAX_IMAGE_FRAMES} are allowed.",
+                        details={"frames": frames},
+                    )
+                img.draft("RGB", (settings.ASSET_THUMBNAIL_SIZE,) * 2)
+                img.load()
+                return Inspection(
+                    width=img.width, height=img.height, codecs=[filetype.ext],
+                    preview=img.copy(),
+                )
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidMedia(f"The file does not decode as {filetype.mime}: {exc}") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        # Pillow reports truncated and corrupt data as OSError/SyntaxError from its plugins.
+        raise InvalidMedia(f"The image is damaged or truncated: {exc}") from exc
+
+
+def _inspect_av(path: str, filetype: FileType) -> Inspection:
+    try:
+        info = probe.probe(path, demuxer=filetype.demuxer, max_streams=settings.ASSET_MAX_STREAMS)
+        stream = info.first(filetype.kind)
+        if stream is None:
+            raise InvalidMedia(f"The file has no {filetype.kind} stream.")
+        if info.duration is None or info.duration <= 0:
+            raise InvalidMedia("The file has no duration; it may be truncated.")
+        if info.duration > settings.ASSET_MAX_DURATION_SECONDS:
+            raise InvalidMedia(
+                f"The file lasts {info.duration:.0f}s; at most "
+                f"{settings.ASSET_MAX_DURATION_SECONDS:.0f}s is allowed.",
+                details={"duration": info.duration},
+            )
+        if filetype.kind == "video":
+            _check_dimensions(stream.width or 0, stream.height or 0, "video")
+        probe.verify_decodes(path, demuxer=filetype.demuxer)
+        preview = None
+        if filetype.kind == "video":
+            at = min(1.0, info.duration / 3)
+            preview = probe.poster_frame(path, demuxer=filetype.demuxer, at_seconds=at)
+    except probe.ProbeError as exc:
+        raise InvalidMedia(f"The file does not decode as {filetype.mime}: {exc}") from exc
+    return Inspection(
+        width=stream.width, height=stream.height, duration=round(info.duration, 3),
+        codecs=info.codecs, preview=preview,
+    )
+
+
+def _inspect_subtitle(path: str, filetype: FileType) -> Inspection:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            fh.read()
+    except UnicodeDecodeError as exc:
+        raise InvalidMedia("Subtitle files must be UTF-8 text.") from exc
+    try:
+        captions = (webvtt.from_srt(path) if filetype.ext == "srt" else webvtt.read(path)).captions
+    except (webvtt.errors.MalformedFileError, webvtt.errors.MalformedCaptionError) as exc:
+        raise InvalidMedia(f"The subtitle file does not parse: {exc}") from exc
+    if not captions:
+        raise InvalidMedia("The subtitle file has no cues.")
+    return Inspection(duration=max(c.end_in_seconds for c in captions), codecs=[filetype.ext])

@@ -1,0 +1,58 @@
+"""The content-addressed store: one Blob per distinct content, one Asset per project link."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    IMAGE = "image", "Image"
+    AUDIO = "audio", "Audio"
+    VIDEO = "video", "Video"
+    SUBTITLE = "subtitle", "Subtitle"
+
+
+class Blob(models.Model):
+    """Bytes stored once, named by their sha256; never changed after it is created."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    mime = models.CharField(max_length=100)
+    ext = models.CharField(max_length=10)
+    size = models.BigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text="seconds")
+    codecs = models.JSONField(default=list, blank=True)
+    storage_key = models.CharField(max_length=255, unique=True)
+    thumbnail_key = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Moved forward each time a link is made, so orphan cleanup's grace period starts from the
+    # latest upload that reused the blob, not from the first.
+    last_linked_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]}.{self.ext}"
+
+
+class Asset(models.Model):
+    """A project's link to a blob, with the file name the author gave it."""
+
+    project = models.ForeignKey(
+        "contentizer.Project", on_delete=models.CASCADE, related_name="assets"
+    )
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="assets")
+    original_name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "blob"], name="asset_unique_blob_per_project")
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

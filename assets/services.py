@@ -1,0 +1,262 @@
+"""Writes to the asset store: ingest, unlink, orphan cleanup."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from PIL import Image
+
+from assets import hashing, references, sniffing
+from assets.inspection import Inspection, InvalidMedia, inspect
+from assets.models import Asset, Blob
+from assets.uploads import clean_display_name
+from contentizer.api.errors import ApiError, Conflict, PayloadTooLarge, UnprocessableEntity, UnsupportedMediaType
+from contentizer.models import Project
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    asset: Asset
+    deduplicated: bool
+
+
+def asset_ingest(*, project: Project, upload: UploadedFile) -> IngestResult:
+    """Store an upload once per distinct content and link it to the project.
+
+    The upload is a temporary file already hashed by HashingUploadHandler. Whatever happens,
+    the temporary file is gone when this returns, and a refused upload leaves no blob or row.
+    """
+    started = time.monotonic()
+    try:
+        name = clean_display_name(upload.name or "")
+        if not upload.size:
+            raise ApiError("The file is empty.", code="empty_file")
+        sha256 = getattr(upload, "sha256", None) or hashing.sha256_stream(upload.open("rb"))[0]
+        if blob := Blob.objects.filter(sha256=sha256).first():
+            result = IngestResult(asset=_link(project=project, blob=blob, name=name), deduplicated=True)
+        else:
+            result = _ingest_new(project=project, upload=upload, sha256=sha256, name=name)
+    finally:
+        upload.close()
+    logger.info(
+        "asset ingested",
+        extra={"event": "asset.ingested", "sha256": result.asset.blob.sha256,
+               "deduplicated": result.deduplicated, "size": result.asset.blob.size,
+               "duration": round(time.monotonic() - started, 3)},
+    )
+    return result
+
+
+def _temporary_path(upload: UploadedFile) -> str:
+    if hasattr(upload, "temporary_file_path"):
+        return upload.temporary_file_path()
+    raise ApiError("Uploads must be streamed to a temporary file.", code="upload_not_on_disk")
+
+
+def _detect(upload: UploadedFile) -> sniffing.FileType:
+    with open(_temporary_path(upload), "rb") as fh:
+        filetype = sniffing.sniff(fh.read(sniffing.SNIFF_BYTES))
+    if not filetype.accepted:
+        raise UnsupportedMediaType(
+            f"Files of type {filetype.mime} are not accepted. Upload an image (png, jpeg, "
+            "webp, gif), audio (wav, mp3, m4a, aac, ogg, flac), video (mp4, webm, mov) or "
+            "subtitles (srt, vtt).",
+            details={"detected": filetype.mime},
+        )
+    limit = settings.ASSET_MAX_BYTES[filetype.kind]
+    if upload.size > limit:
+        raise PayloadTooLarge(
+            f"{filetype.kind.capitalize()} files may be at most {limit} bytes; this one is "
+            f"{upload.size}.",
+            details={"kind": filetype.kind, "max_bytes": limit, "size": upload.size},
+        )
+    return filetype
+
+
+def _inspect(upload: UploadedFile, filetype: sniffing.FileType) -> Inspection:
+    try:
+        return inspect(_temporary_path(upload), filetype)
+    except InvalidMedia as exc:
+        raise UnprocessableEntity(str(exc), details={"detected": filetype.mime, **exc.details}) from exc
+
+
+def _ingest_new(*, project: Project, upload: UploadedFile, sha256: str, name: str) -> IngestResult:
+    filetype = _detect(upload)
+    inspection = _inspect(upload, filetype)
+    key = hashing.blob_key(sha256, filetype.ext)
+    thumb_key = hashing.thumbnail_key(sha256) if inspection.preview is not None else ""
+    thumb_bytes = _thumbnail_webp(inspection.preview) if thumb_key else b""
+    written = _store_blob(key=key, upload=upload)
+    try:
+        if thumb_key:
+            written += _store(thumb_key, ContentFile(thumb_bytes))
+        with transaction.atomic():
+            blob, created = Blob.objects.get_or_create(
+                sha256=sha256,
+                defaults=dict(
+                    kind=filetype.kind, mime=filetype.mime, ext=filetype.ext, size=upload.size,
+                    width=inspection.width, height=inspection.height,
+                    duration=inspection.duration, codecs=inspection.codecs,
+                    storage_key=key, thumbnail_key=thumb_key,
+                ),
+            )
+            asset = _link(project=project, blob=blob, name=name)
+    except BaseException:
+        # Only what no Blob row names: a concurrent upload of the same bytes may own it now.
+        for stored in written:
+            if not Blob.objects.filter(Q(storage_key=stored) | Q(thumbnail_key=stored)).exists():
+                default_storage.delete(stored)
+        raise
+    return IngestResult(asset=asset, deduplicated=not created)
+
+
+def _store(key: str, content: File) -> list[str]:
+    """Save under `key` unless that key already holds the object; returns what this call wrote.
+
+    Keys are content hashes, so an existing object is the same bytes (storages publish a file
+    whole: a rename on local disk, a completed upload on S3). A concurrent writer may make the
+    storage pick another name: that copy is redundant and removed.
+    """
+    if default_storage.exists(key):
+        return []
+    saved = default_storage.save(key, content)
+    if saved != key:
+        default_storage.delete(saved)
+        return []
+    return [key]
+
+
+def _store_blob(*, key: str, upload: UploadedFile) -> list[str]:
+    upload.seek(0)
+    return _store(key, upload)
+
+
+def _thumbnail_webp(image: Image.Image) -> bytes:
+    size = settings.ASSET_THUMBNAIL_SIZE
+    thumb = image.copy()
+    thumb.thumbnail((size, size), Image.Resampling.LANCZOS)
+    if thumb.mode not in ("RGB", "RGBA"):
+        thumb = thumb.convert("RGBA" if "transparency" in thumb.info or thumb.mode in ("LA", "PA") else "RGB")
+    out = io.BytesIO()
+    thumb.save(out, format="WEBP", quality=80, method=4)
+    return out.getvalue()
+
+
+def _link(*, project: Project, blob: Blob, name: str) -> Asset:
+    with transaction.atomic():
+        Blob.objects.filter(pk=blob.pk).update(last_linked_at=timezone.now())
+        try:
+            with transaction.atomic():
+                asset, _ = Asset.objects.get_or_create(
+                    project=project, blob=blob, defaults={"original_name": name}
+                )
+        except IntegrityError:
+            asset = Asset.objects.get(project=project, blob=blob)
+    return asset
+
+
+def asset_unlink(*, asset: Asset) -> None:
+    """Remove a project's link; the blob stays for other links until orphan cleanup."""
+    step_ids = list(asset.steps.values_list("id", flat=True))
+    if step_ids:
+        raise Conflict(
+            f"The asset is used by {len(step_ids)} step(s); change those steps first.",
+            code="asset_in_use",
+            details={"steps": step_ids},
+        )
+    asset.delete()
+
+
+@dataclass(frozen=True)
+class Orphan:
+    key: str
+    reason: str
+    size: int | None = None
+
+
+def orphans_cleanup(*, dry_run: bool, grace_seconds: int | None = None) -> list[Orphan]:
+    """Delete blobs (and thumbnails) nothing references, untouched for the grace period.
+
+    Three sources of orphans: Blob rows with no link, storage objects with no Blob row (a
+    process died between storing and recording), and stale upload temporary files.
+    """
+    grace = settings.ASSET_ORPHAN_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    cutoff = timezone.now() - timedelta(seconds=grace)
+    found = [
+        *_orphan_blobs(cutoff=cutoff, dry_run=dry_run),
+        *_stray_objects(cutoff=cutoff, dry_run=dry_run),
+        *_stale_temporaries(cutoff=cutoff, dry_run=dry_run),
+    ]
+    logger.info(
+        "orphan cleanup finished",
+        extra={"event": "assets.orphans", "count": len(found), "dry_run": dry_run},
+    )
+    return found
+
+
+def _unreferenced(cutoff) -> Q:
+    return Q(assets__isnull=True, last_linked_at__lt=cutoff) & ~Q(pk__in=references.blob_ids_in_use())
+
+
+def _orphan_blobs(*, cutoff, dry_run: bool) -> list[Orphan]:
+    found = []
+    for blob in Blob.objects.filter(_unreferenced(cutoff)).distinct():
+        if not dry_run:
+            # Conditional delete: a link made since the query above keeps the blob.
+            deleted, _ = Blob.objects.filter(_unreferenced(cutoff), pk=blob.pk).delete()
+            if not deleted:
+                continue
+            for key in filter(None, (blob.storage_key, blob.thumbnail_key)):
+                default_storage.delete(key)
+        found.append(Orphan(key=blob.storage_key, reason="no project links it", size=blob.size))
+    return found
+
+
+def _walk(prefix: str):
+    try:
+        dirs, files = default_storage.listdir(prefix)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        yield f"{prefix}/{name}"
+    for sub in dirs:
+        yield from _walk(f"{prefix}/{sub}")
+
+
+def _stray_objects(*, cutoff, dry_run: bool) -> list[Orphan]:
+    found = []
+    for prefix, field in (("assets", "storage_key"), ("thumbs", "thumbnail_key")):
+        for key in _walk(prefix):
+            if Blob.objects.filter(**{field: key}).exists():
+                continue
+            if default_storage.get_modified_time(key) >= cutoff:
+                continue
+            if not dry_run:
+                default_storage.delete(key)
+            found.append(Orphan(key=key, reason="no blob record"))
+    return found
+
+
+def _stale_temporaries(*, cutoff, dry_run: bool) -> list[Orphan]:
+    found = []
+    tmpdir = settings.FILE_UPLOAD_TEMP_DIR
+    for entry in os.scandir(tmpdir) if os.path.isdir(tmpdir) else ():
+        if entry.is_file() and entry.stat().st_mtime < cutoff.timestamp():
+            if not dry_run:
+                os.unlink(entry.path)
+            found.append(Orphan(key=entry.path, reason="stale upload temporary file"))
+    return found

@@ -1,0 +1,14 @@
+"""django-q2 entry points of the asset store: thin calls into services."""
+
+from __future__ import annotations
+
+import logging
+
+from assets import services
+
+logger = logging.getLogger(__name__)
+
+
+def cleanup_orphans() -> int:
+    """Scheduled hourly (see the 0002 migration); returns how many objects went."""
+    return len(services.orphans_cleanup(dry_run=False))

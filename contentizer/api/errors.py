@@ -1,0 +1,111 @@
+"""The one error format: {"error": {"code": "...", "message": "...", "details": {...}}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(exceptions.APIException):
+    """Raise with a code a client can branch on and a message a person can act on."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, details: dict | None = None,
+                 status_code: int | None = None) -> None:
+        super().__init__(detail=message, code=code or self.default_code)
+        self.error_code = code or self.default_code
+        self.details = details or {}
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class PayloadTooLarge(ApiError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+class UnsupportedMediaType(ApiError):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    default_code = "unsupported_media_type"
+
+
+class UnprocessableEntity(ApiError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "invalid_media"
+
+
+class Conflict(ApiError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def error_body(code: str, message: str, details: dict | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: ("not_authenticated", None),
+    exceptions.AuthenticationFailed: ("authentication_failed", None),
+    exceptions.PermissionDenied: ("permission_denied", None),
+    exceptions.NotFound: ("not_found", "Not found."),
+    exceptions.MethodNotAllowed: ("method_not_allowed", None),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", None),
+    exceptions.ParseError: ("parse_error", None),
+    exceptions.Throttled: ("throttled", None),
+    exceptions.NotAcceptable: ("not_acceptable", None),
+    exceptions.ValidationError: ("validation_error", "The request has invalid fields."),
+}
+
+
+def _close_uploads(context: dict) -> None:
+    """A parse that failed midway leaves its upload handlers' temporary files open: drop them."""
+    request = context.get("request")
+    for handler in getattr(getattr(request, "_request", request), "_upload_handlers", []) or []:
+        if (file := getattr(handler, "file", None)) is not None:
+            file.close()
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    _close_uploads(context)
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(str(exc) or "The request body is too large.")
+    elif isinstance(exc, SuspiciousOperation):
+        exc = ApiError(str(exc) or "The request was refused.", code="bad_request")
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    response.data = _body_for(exc, response.data)
+    return response
+
+
+def _body_for(exc: exceptions.APIException, data: Any) -> dict[str, Any]:
+    if isinstance(exc, ApiError):
+        return error_body(exc.error_code, str(exc.detail), exc.details)
+    for cls, (code, message) in _DRF_CODES.items():
+        if isinstance(exc, cls):
+            if isinstance(exc, exceptions.ValidationError):
+                return error_body(code, message, {"fields": data})
+            details = {"wait": exc.wait} if isinstance(exc, exceptions.Throttled) else {}
+            return error_body(code, message or str(exc.detail), details)
+    return error_body("error", str(exc.detail))
+
+
+def json_error_view(status_code: int, code: str, message: str):
+    def view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+        return JsonResponse(error_body(code, message), status=status_code)
+
+    return view

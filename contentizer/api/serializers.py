@@ -1,0 +1,90 @@
+"""Serializers of the core domain. Names are globally unique for drf-spectacular."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rest_framework import serializers
+
+from assets.models import Asset
+from contentizer.api.serializers_base import StrictInputMixin
+from contentizer.models import Chapter, Project, Step
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+MAX_NARRATION_CHARS = 5000
+MAX_LANGUAGES = 20
+
+
+class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
+    chapter_count = serializers.IntegerField(source="chapters.count", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = ["id", "title", "description", "chapter_count", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class ChapterSerializer(StrictInputMixin, serializers.ModelSerializer):
+    project = serializers.PrimaryKeyRelatedField(read_only=True)
+    step_count = serializers.IntegerField(source="steps.count", read_only=True)
+
+    class Meta:
+        model = Chapter
+        fields = ["id", "project", "title", "position", "step_count", "created_at", "updated_at"]
+        read_only_fields = ["id", "position", "created_at", "updated_at"]
+
+
+class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
+    chapter = serializers.PrimaryKeyRelatedField(read_only=True)
+    asset = serializers.PrimaryKeyRelatedField(
+        queryset=Asset.objects.none(), allow_null=True, required=False,
+        help_text="Id of an asset of the same project.",
+    )
+    narration = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=MAX_NARRATION_CHARS),
+        required=False,
+        help_text='Narration text per language code, e.g. {"en": "Click Save."}',
+    )
+
+    class Meta:
+        model = Step
+        fields = [
+            "id", "chapter", "position", "caption", "narration", "asset", "duration",
+            "transition", "transition_duration", "created_at", "updated_at",
+        ]
+        read_only_fields = ["id", "position", "created_at", "updated_at"]
+        extra_kwargs = {"caption": {"max_length": 2000}}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        project = self.context.get("project")
+        if project is not None:
+            # Only the project's own assets resolve; any other id reads as "does not exist".
+            self.fields["asset"].queryset = Asset.objects.filter(project=project)
+
+    def validate_narration(self, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_LANGUAGES:
+            raise serializers.ValidationError(f"At most {MAX_LANGUAGES} languages.")
+        bad = [lang for lang in value if not _LANGUAGE.match(lang)]
+        if bad:
+            raise serializers.ValidationError(
+                f"Not language codes (use BCP 47, like 'en' or 'pt-BR'): {', '.join(bad)}"
+            )
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        duration = attrs.get("duration", getattr(self.instance, "duration", 5.0))
+        transition = attrs.get("transition_duration", getattr(self.instance, "transition_duration", 0.5))
+        if transition >= duration:
+            raise serializers.ValidationError(
+                {"transition_duration": ["Must be shorter than the step's duration."]}
+            )
+        return attrs
+
+
+class ReorderInputSerializer(StrictInputMixin, serializers.Serializer):
+    order = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=False, max_length=10000,
+        help_text="Every id of the collection, each once, in the new order.",
+    )

@@ -1,0 +1,22 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from contentizer.api import views
+from contentizer.api.routing import route
+
+urlpatterns = [
+    *route("projects", views.ProjectListApi.as_view(), "project-list"),
+    *route("projects/<int:project_id>", views.ProjectDetailApi.as_view(), "project-detail"),
+    *route("projects/<int:project_id>/chapters", views.ChapterListApi.as_view(), "chapter-list"),
+    *route(
+        "projects/<int:project_id>/chapters/reorder", views.ChapterReorderApi.as_view(), "chapter-reorder"
+    ),
+    *route("chapters/<int:chapter_id>", views.ChapterDetailApi.as_view(), "chapter-detail"),
+    *route("chapters/<int:chapter_id>/steps", views.StepListApi.as_view(), "step-list"),
+    *route("chapters/<int:chapter_id>/steps/reorder", views.StepReorderApi.as_view(), "step-reorder"),
+    *route("steps/<int:step_id>", views.StepDetailApi.as_view(), "step-detail"),
+    *route("schema", SpectacularAPIView.as_view(), "schema"),
+    *route("docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
+    *route("redoc", SpectacularRedocView.as_view(url_name="schema"), "redoc"),
+    path("", include("assets.api.urls")),
+]

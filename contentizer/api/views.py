@@ -1,0 +1,156 @@
+"""API handlers for projects, chapters and steps: validate, call a service or selector, serialize."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contentizer import selectors, services
+from contentizer.api.serializers import (
+    ChapterSerializer,
+    ProjectSerializer,
+    ReorderInputSerializer,
+    StepSerializer,
+)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="List your projects", tags=["projects"]),
+    post=extend_schema(summary="Create a project", tags=["projects"]),
+)
+class ProjectListApi(generics.ListCreateAPIView):
+    serializer_class = ProjectSerializer
+
+    def get_queryset(self):
+        return selectors.project_list(user=self.request.user)
+
+    def perform_create(self, serializer: ProjectSerializer) -> None:
+        serializer.instance = services.project_create(owner=self.request.user, **serializer.validated_data)
+
+
+class _DetailApi(generics.RetrieveUpdateDestroyAPIView):
+    http_method_names = ["get", "patch", "put", "delete", "head", "options"]
+
+    def perform_update(self, serializer) -> None:
+        serializer.instance = services.object_update(obj=serializer.instance, **serializer.validated_data)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Read a project", tags=["projects"]),
+    put=extend_schema(summary="Replace a project's fields", tags=["projects"]),
+    patch=extend_schema(summary="Update a project", tags=["projects"]),
+    delete=extend_schema(summary="Delete a project with its chapters, steps and asset links", tags=["projects"]),
+)
+class ProjectDetailApi(_DetailApi):
+    serializer_class = ProjectSerializer
+
+    def get_object(self):
+        return selectors.project_get(user=self.request.user, project_id=self.kwargs["project_id"])
+
+
+@extend_schema_view(
+    get=extend_schema(summary="List a project's chapters in order", tags=["chapters"]),
+    post=extend_schema(summary="Add a chapter at the end of a project", tags=["chapters"]),
+)
+class ChapterListApi(generics.ListCreateAPIView):
+    serializer_class = ChapterSerializer
+
+    def get_queryset(self):
+        project = selectors.project_get(user=self.request.user, project_id=self.kwargs["project_id"])
+        return selectors.chapter_list(project=project)
+
+    def perform_create(self, serializer: ChapterSerializer) -> None:
+        project = selectors.project_get(user=self.request.user, project_id=self.kwargs["project_id"])
+        serializer.instance = services.chapter_create(project=project, **serializer.validated_data)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Read a chapter", tags=["chapters"]),
+    put=extend_schema(summary="Replace a chapter's fields", tags=["chapters"]),
+    patch=extend_schema(summary="Update a chapter", tags=["chapters"]),
+    delete=extend_schema(summary="Delete a chapter and its steps", tags=["chapters"]),
+)
+class ChapterDetailApi(_DetailApi):
+    serializer_class = ChapterSerializer
+
+    def get_object(self):
+        return selectors.chapter_get(user=self.request.user, chapter_id=self.kwargs["chapter_id"])
+
+    def perform_destroy(self, instance) -> None:
+        services.chapter_delete(chapter=instance)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="List a chapter's steps in order", tags=["steps"]),
+    post=extend_schema(summary="Add a step at the end of a chapter", tags=["steps"]),
+)
+class StepListApi(generics.ListCreateAPIView):
+    serializer_class = StepSerializer
+
+    def chapter(self):
+        if not hasattr(self, "_chapter"):
+            self._chapter = selectors.chapter_get(user=self.request.user, chapter_id=self.kwargs["chapter_id"])
+        return self._chapter
+
+    def get_queryset(self):
+        return selectors.step_list(chapter=self.chapter())
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "project": self.chapter().project}
+
+    def perform_create(self, serializer: StepSerializer) -> None:
+        serializer.instance = services.step_create(chapter=self.chapter(), **serializer.validated_data)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Read a step", tags=["steps"]),
+    put=extend_schema(summary="Replace a step's fields", tags=["steps"]),
+    patch=extend_schema(summary="Update a step", tags=["steps"]),
+    delete=extend_schema(summary="Delete a step", tags=["steps"]),
+)
+class StepDetailApi(_DetailApi):
+    serializer_class = StepSerializer
+
+    def get_object(self):
+        if not hasattr(self, "_step"):
+            self._step = selectors.step_get(user=self.request.user, step_id=self.kwargs["step_id"])
+        return self._step
+
+    def get_serializer_context(self) -> dict:
+        if getattr(self, "swagger_fake_view", False):
+            return super().get_serializer_context()
+        return {**super().get_serializer_context(), "project": self.get_object().chapter.project}
+
+    def perform_destroy(self, instance) -> None:
+        services.step_delete(step=instance)
+
+
+class _ReorderApi(APIView):
+    def reorder(self, request: Request, siblings) -> Response:
+        data = ReorderInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.reorder(siblings=siblings, order=data.validated_data["order"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChapterReorderApi(_ReorderApi):
+    @extend_schema(
+        summary="Reorder a project's chapters", tags=["chapters"],
+        request=ReorderInputSerializer, responses={204: None},
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = selectors.project_get(user=request.user, project_id=project_id)
+        return self.reorder(request, selectors.chapter_list(project=project))
+
+
+class StepReorderApi(_ReorderApi):
+    @extend_schema(
+        summary="Reorder a chapter's steps", tags=["steps"],
+        request=ReorderInputSerializer, responses={204: None},
+    )
+    def post(self, request: Request, chapter_id: int) -> Response:
+        chapter = selectors.chapter_get(user=request.user, chapter_id=chapter_id)
+        return self.reorder(request, selectors.step_list(chapter=chapter))

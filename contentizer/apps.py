@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ContentizerConfig(AppConfig):
+    name = "contentizer"
+    verbose_name = "Contentizer"

@@ -1,0 +1,122 @@
+"""Media probing with PyAV (FFmpeg's libraries in-process, no ffprobe binary needed).
+
+Inputs are opened only with a demuxer named by the caller (from the sniffed type), so a file
+that is really a playlist or concat script is never interpreted as one, and only the `file`
+protocol is allowed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import av
+import av.error
+from PIL import Image
+
+logger = logging.getLogger(__name__)
+
+# Options applied to every open: no network, no following references to other files.
+_SAFE_OPTIONS = {"protocol_whitelist": "file", "enable_drefs": "0", "use_absolute_path": "0"}
+
+
+class ProbeError(Exception):
+    """The file does not decode as the media type it claims to be."""
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    type: str  # "video" | "audio" | "subtitle" | "data" ...
+    codec: str
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    format_name: str
+    duration: float | None
+    streams: list[StreamInfo] = field(default_factory=list)
+
+    def first(self, stream_type: str) -> StreamInfo | None:
+        return next((s for s in self.streams if s.type == stream_type), None)
+
+    @property
+    def codecs(self) -> list[str]:
+        return [s.codec for s in self.streams if s.type in ("video", "audio")]
+
+
+def _open(path: str, demuxer: str) -> av.container.InputContainer:
+    try:
+        return av.open(path, mode="r", format=demuxer, options=_SAFE_OPTIONS, timeout=30)
+    except (av.error.FFmpegError, ValueError, OSError) as exc:
+        raise ProbeError(f"cannot be read as {demuxer}: {exc}") from exc
+
+
+def _stream_info(stream: av.stream.Stream) -> StreamInfo:
+    ctx = stream.codec_context
+    width = getattr(ctx, "width", None) if stream.type == "video" else None
+    height = getattr(ctx, "height", None) if stream.type == "video" else None
+    return StreamInfo(type=stream.type, codec=ctx.name if ctx else "unknown", width=width, height=height)
+
+
+def _duration(container: av.container.InputContainer) -> float | None:
+    if container.duration is not None and container.duration > 0:
+        return container.duration / av.time_base
+    durations = [
+        float(s.duration * s.time_base) for s in container.streams if s.duration and s.time_base
+    ]
+    return max(durations) if durations else None
+
+
+def probe(path: str, *, demuxer: str, max_streams: int) -> MediaInfo:
+    """Read the container's header; check the stream count before touching any stream."""
+    with _open(path, demuxer) as container:
+        if len(container.streams) > max_streams:
+            raise ProbeError(f"has {len(container.streams)} streams; at most {max_streams} allowed")
+        return MediaInfo(
+            format_name=container.format.name,
+            duration=_duration(container),
+            streams=[_stream_info(s) for s in container.streams],
+        )
+
+
+def verify_decodes(path: str, *, demuxer: str) -> None:
+    """Demux every packet and decode the first frame of each audio/video stream.
+
+    A truncated file or one with a broken index fails here instead of at render time. Only
+    the first frames are decoded, so a long file costs a read, not a full decode.
+    """
+    with _open(path, demuxer) as container:
+        wanted = {s.index for s in container.streams if s.type in ("audio", "video")}
+        if not wanted:
+            raise ProbeError("has no audio or video stream")
+        try:
+            for packet in container.demux():
+                if packet.stream.index in wanted and packet.size and packet.stream.codec_context:
+                    if packet.decode():
+                        wanted.discard(packet.stream.index)
+        except av.error.FFmpegError as exc:
+            raise ProbeError(f"is damaged: {exc}") from exc
+        if wanted:
+            raise ProbeError("has a stream with no decodable frame")
+
+
+def poster_frame(path: str, *, demuxer: str, at_seconds: float) -> Image.Image:
+    """The first video frame at or after `at_seconds` (or the last one before the end)."""
+    with _open(path, demuxer) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if at_seconds > 0 and stream.time_base:
+            container.seek(int(at_seconds / stream.time_base), stream=stream, backward=True)
+        last = None
+        try:
+            for frame in container.decode(stream):
+                last = frame
+                if frame.time is None or frame.time >= at_seconds:
+                    break
+        except av.error.FFmpegError as exc:
+            raise ProbeError(f"is damaged: {exc}") from exc
+        if last is None:
+            raise ProbeError("has no decodable video frame")
+        return last.to_image()

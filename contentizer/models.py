@@ -1,0 +1,84 @@
+"""The core domain: a project owns ordered chapters, a chapter owns ordered steps."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Project(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="project_owner_created")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Chapter(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="chapters")
+    title = models.CharField(max_length=200)
+    position = models.IntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "position"], name="chapter_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Transition(models.TextChoices):
+    CUT = "cut", "Cut"
+    FADE = "fade", "Fade through black"
+    DISSOLVE = "dissolve", "Dissolve"
+    WIPE_LEFT = "wipeleft", "Wipe left"
+    WIPE_RIGHT = "wiperight", "Wipe right"
+    SLIDE_LEFT = "slideleft", "Slide left"
+    SLIDE_RIGHT = "slideright", "Slide right"
+
+
+class Step(models.Model):
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="steps")
+    position = models.IntegerField()
+    caption = models.TextField(blank=True, default="")
+    # {"en": "Click Save.", "de": "Klicken Sie auf Speichern."}
+    narration = models.JSONField(default=dict, blank=True)
+    # The project's link to a blob; a step may only point at an asset of its own project.
+    asset = models.ForeignKey(
+        "assets.Asset", null=True, blank=True, on_delete=models.RESTRICT, related_name="steps"
+    )
+    duration = models.FloatField(
+        default=5.0, validators=[MinValueValidator(0.1), MaxValueValidator(3600)]
+    )
+    transition = models.CharField(
+        max_length=16, choices=Transition.choices, default=Transition.CUT
+    )
+    transition_duration = models.FloatField(
+        default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(5.0)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["chapter", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["chapter", "position"], name="step_unique_position"),
+            models.CheckConstraint(condition=models.Q(duration__gt=0), name="step_duration_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Step {self.position + 1} of {self.chapter}"

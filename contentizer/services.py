@@ -1,0 +1,87 @@
+"""Writes to the core domain: projects, chapters and steps, with their order."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max, Model, QuerySet
+
+from contentizer.api.errors import ApiError
+from contentizer.models import Chapter, Project, Step
+
+logger = logging.getLogger(__name__)
+
+
+def project_create(*, owner: AbstractBaseUser, title: str, description: str = "") -> Project:
+    return Project.objects.create(owner=owner, title=title, description=description)
+
+
+def _next_position(siblings: QuerySet) -> int:
+    top = siblings.aggregate(top=Max("position"))["top"]
+    return 0 if top is None else top + 1
+
+
+def chapter_create(*, project: Project, title: str) -> Chapter:
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        return Chapter.objects.create(
+            project=project, title=title, position=_next_position(project.chapters.all())
+        )
+
+
+def step_create(*, chapter: Chapter, **fields: Any) -> Step:
+    with transaction.atomic():
+        Chapter.objects.select_for_update().filter(pk=chapter.pk).first()
+        return Step.objects.create(
+            chapter=chapter, position=_next_position(chapter.steps.all()), **fields
+        )
+
+
+def object_update(*, obj: Model, **fields: Any) -> Model:
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.full_clean(exclude=["position"], validate_unique=False, validate_constraints=False)
+    obj.save()
+    return obj
+
+
+def _close_gap(siblings: QuerySet, removed_position: int) -> None:
+    # Shift one by one in ascending order: a bulk update could collide with the unique
+    # (parent, position) constraint mid-statement on some databases.
+    for obj in siblings.filter(position__gt=removed_position).order_by("position"):
+        type(obj).objects.filter(pk=obj.pk).update(position=obj.position - 1)
+
+
+def chapter_delete(*, chapter: Chapter) -> None:
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=chapter.project_id).first()
+        chapter.delete()
+        _close_gap(Chapter.objects.filter(project_id=chapter.project_id), chapter.position)
+
+
+def step_delete(*, step: Step) -> None:
+    with transaction.atomic():
+        Chapter.objects.select_for_update().filter(pk=step.chapter_id).first()
+        step.delete()
+        _close_gap(Step.objects.filter(chapter_id=step.chapter_id), step.position)
+
+
+def reorder(*, siblings: QuerySet, order: list[int]) -> None:
+    """Put `siblings` in the order of `order`, which must name each of them exactly once."""
+    with transaction.atomic():
+        current = list(siblings.select_for_update().values_list("id", flat=True))
+        if sorted(current) != sorted(order) or len(set(order)) != len(order):
+            raise ApiError(
+                "order must list every id exactly once.",
+                code="invalid_order",
+                details={"expected": sorted(current), "received": order},
+            )
+        model = siblings.model
+        # Two passes through negative positions: the unique constraint holds at every step.
+        for index, pk in enumerate(order):
+            model.objects.filter(pk=pk).update(position=-(index + 1))
+        for index, pk in enumerate(order):
+            model.objects.filter(pk=pk).update(position=index)

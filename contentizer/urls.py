@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from contentizer import views
+from contentizer.api.errors import json_error_view
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("projects/<int:project_id>/", views.project_detail, name="project-detail-page"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/", include("contentizer.api.urls")),
+    path("", include("django_prometheus.urls")),
+]
+
+_api_404 = json_error_view(404, "not_found", "Not found.")
+_api_500 = json_error_view(500, "server_error", "Something went wrong on our side; it was logged.")
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return _api_404(request, exception)
+    return views.page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return _api_500(request)
+    return views.server_error(request)
