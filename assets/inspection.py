@@ -131,7 +131,7 @@ def _inspect_av(path: str, filetype: FileType) -> Inspection:
 def _inspect_subtitle(path: str, filetype: FileType) -> Inspection:
     try:
         with open(path, encoding="utf-8-sig") as fh:
-            fh.read()
+            text = fh.read()
     except UnicodeDecodeError as exc:
         raise InvalidMedia("Subtitle files must be UTF-8 text.") from exc
     try:
@@ -140,4 +140,11 @@ def _inspect_subtitle(path: str, filetype: FileType) -> Inspection:
         raise InvalidMedia(f"The subtitle file does not parse: {exc}") from exc
     if not captions:
         raise InvalidMedia("The subtitle file has no cues.")
-    return Inspection(duration=max(c.end_in_seconds for c in captions), codecs=[filetype.ext])
+    # The parser skips a cue whose timing it cannot read; a cue lost is an error to the author.
+    if (timings := text.count("-->")) != len(captions):
+        raise InvalidMedia(
+            f"The subtitle file has {timings} timing lines but only {len(captions)} readable cues; "
+            "check the timestamps (HH:MM:SS,mmm --> HH:MM:SS,mmm).",
+        )
+    end = max(c.end_time.in_milliseconds() for c in captions) / 1000
+    return Inspection(duration=end, codecs=[filetype.ext])

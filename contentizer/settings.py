@@ -92,7 +92,7 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 # SQLite in WAL mode with a busy timeout: the web process and the workers write to the same
 # file, and without WAL a reader blocks a writer ("database is locked").
-SQLITE_PATH = DATA_DIR / "contentizer.sqlite3"
+SQLITE_PATH = Path(env.str("SQLITE_PATH", default=str(DATA_DIR / "contentizer.sqlite3")))
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
@@ -121,6 +121,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media-not-served/"
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request while it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 S3_BUCKET = env.str("AWS_STORAGE_BUCKET_NAME", default="")

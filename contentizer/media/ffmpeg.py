@@ -2,8 +2,9 @@
 
 The binary is FFMPEG_BINARY when set, else `ffmpeg` on PATH, else the binary that the
 imageio-ffmpeg wheel ships (so a fresh `pip install -r requirements.txt` is enough).
-Every run gets `-protocol_whitelist file,pipe`, so an input can never reach the network or
-follow a playlist's references, whatever a user managed to upload.
+Every input of every run gets `-protocol_whitelist file,pipe` (it is a per-input option in
+the ffmpeg CLI, so one copy at the front would guard only the first input): no input can reach
+the network or follow a playlist's references, whatever a user managed to upload.
 """
 
 from __future__ import annotations
@@ -53,7 +54,17 @@ def binary() -> str:
 
 
 def base_argv() -> list[str]:
-    return [binary(), "-hide_banner", "-nostdin", "-y", "-protocol_whitelist", PROTOCOL_WHITELIST]
+    return [binary(), "-hide_banner", "-nostdin", "-y"]
+
+
+def guard_inputs(args: Sequence[str]) -> list[str]:
+    """Put `-protocol_whitelist file,pipe` in front of every `-i`."""
+    guarded: list[str] = []
+    for arg in args:
+        if arg == "-i":
+            guarded += ["-protocol_whitelist", PROTOCOL_WHITELIST]
+        guarded.append(arg)
+    return guarded
 
 
 def run(args: Sequence[str], *, timeout: float) -> None:
@@ -61,7 +72,7 @@ def run(args: Sequence[str], *, timeout: float) -> None:
 
     On timeout the whole group is killed, so no encoder child outlives the job.
     """
-    argv = [*base_argv(), *args]
+    argv = [*base_argv(), *guard_inputs(args)]
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     proc = subprocess.Popen(
         argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

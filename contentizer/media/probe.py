@@ -57,7 +57,9 @@ def _stream_info(stream: av.stream.Stream) -> StreamInfo:
     ctx = stream.codec_context
     width = getattr(ctx, "width", None) if stream.type == "video" else None
     height = getattr(ctx, "height", None) if stream.type == "video" else None
-    return StreamInfo(type=stream.type, codec=ctx.name if ctx else "unknown", width=width, height=height)
+    # canonical_name is the codec ("mp3"), not the decoder that reads it ("mp3float")
+    codec = ctx.codec.canonical_name if ctx and ctx.codec else "unknown"
+    return StreamInfo(type=stream.type, codec=codec, width=width, height=height)
 
 
 def _duration(container: av.container.InputContainer) -> float | None:

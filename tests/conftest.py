@@ -1,0 +1,152 @@
+"""Personas (alice, bob), API clients and run-time media for every test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from contentizer.models import Project
+from tests import media
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_storage(settings, tmp_path: Path) -> Path:
+    """Each test gets its own media root and upload temp dir, so 'nothing left' is checkable."""
+    # The same layout settings.py derives from DATA_DIR, so a worker started with
+    # DATA_DIR=tmp_path sees the same files.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "tmp" / "uploads")
+    os.makedirs(settings.FILE_UPLOAD_TEMP_DIR)
+    return tmp_path
+
+
+def _user(username: str):
+    return get_user_model().objects.create_user(username, f"{username}@example.org", "password")
+
+
+@pytest.fixture
+def alice(db):
+    return _user("alice")
+
+
+@pytest.fixture
+def bob(db):
+    return _user("bob")
+
+
+def _client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def alice_api(alice) -> APIClient:
+    return _client(alice)
+
+
+@pytest.fixture
+def bob_api(bob) -> APIClient:
+    return _client(bob)
+
+
+@pytest.fixture
+def alice_project(alice) -> Project:
+    return Project.objects.create(owner=alice, title="Alice's tutorial")
+
+
+@pytest.fixture
+def bob_project(bob) -> Project:
+    return Project.objects.create(owner=bob, title="Bob's tutorial")
+
+
+@pytest.fixture(scope="session")
+def av_dir(tmp_path_factory) -> Path:
+    """Every audio/video recipe rendered once per session by the real FFmpeg."""
+    directory = tmp_path_factory.mktemp("av")
+    for name in media.AV_RECIPES:
+        media.make_av(directory, name)
+    return directory
+
+
+def upload_file(client: APIClient, project_id: int, name: str, content: bytes, **extra):
+    """POST one file to the project's asset endpoint as multipart, like a browser would."""
+    return client.post(
+        f"/api/projects/{project_id}/assets",
+        {"file": SimpleUploadedFile(name, content, content_type="application/octet-stream")},
+        format="multipart",
+        **extra,
+    )
+
+
+def raw_multipart_upload(client: APIClient, project_id: int, filename: str, content: bytes):
+    """A multipart body written by hand: the test client would strip the name's path parts."""
+    boundary = "contentizer-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return client.generic(
+        "POST", f"/api/projects/{project_id}/assets", body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def stored_files(root: str | Path) -> list[str]:
+    root = Path(root)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def left_behind() -> dict[str, list[str]]:
+    """Everything a refused upload could have left: stored files and temporary files."""
+    return {
+        "media": stored_files(django_settings.MEDIA_ROOT),
+        "tmp": stored_files(django_settings.FILE_UPLOAD_TEMP_DIR),
+    }
+
+
+@pytest.fixture
+def worker(transactional_db, isolated_storage):
+    """A real django-q2 cluster (`manage.py qcluster`) on the test database and broker."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "contentizer.settings"}
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        env["SQLITE_PATH"] = str(db["NAME"])
+    else:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    env["DATA_DIR"] = str(isolated_storage)
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
