@@ -23,7 +23,8 @@ def _png_header(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    idat = chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + idat + chunk(b"IEND", b"")
 
 
 def _many_frame_gif(frames: int) -> bytes:
@@ -139,8 +140,8 @@ def test_it_refuses_file_names_with_paths_or_nul(alice_api, alice_project, name)
 
 def test_it_refuses_a_file_over_its_kind_limit(alice_api, alice_project, settings):
     settings.ASSET_MAX_BYTES = {**settings.ASSET_MAX_BYTES, "image": 1000}
-    error = _assert_refused(upload_file(alice_api, alice_project.id, "a.png", media.image_bytes("PNG", size=(900, 900))),
-                            413, "payload_too_large")
+    content = media.image_bytes("PNG", size=(900, 900))
+    error = _assert_refused(upload_file(alice_api, alice_project.id, "a.png", content), 413, "payload_too_large")
     assert error["details"]["kind"] == "image" and error["details"]["max_bytes"] == 1000
 
 
