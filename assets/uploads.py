@@ -101,6 +101,7 @@ def clean_display_name(name: str) -> str:
     It is only ever shown, never used as a path: storage keys come from the content hash.
     """
     name = unicodedata.normalize("NFC", name)
+    name = "".join(" " if ch.isspace() else ch for ch in name)
     name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
     name = " ".join(name.split()).strip(". ")
     if len(name) > MAX_NAME_LENGTH:

@@ -130,6 +130,7 @@ def worker(transactional_db, isolated_storage):
             f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
         )
     env["DATA_DIR"] = str(isolated_storage)
+    env["SECRET_KEY"] = django_settings.SECRET_KEY  # django-q2 signs task payloads with it
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,

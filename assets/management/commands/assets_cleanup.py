@@ -23,4 +23,4 @@ class Command(BaseCommand):
         verb = "would delete" if dry_run else "deleted"
         for orphan in found:
             self.stdout.write(f"{verb} {orphan.key} ({orphan.reason})")
-        self.stdout.write(f"{len(found)} object(s) {verb}.")
+        self.stdout.write(f"{len(found)} object(s) {'would be deleted' if dry_run else 'deleted'}.")

@@ -1,0 +1,92 @@
+"""The FFmpeg module: binary resolution, input guarding, failures and timeouts."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+
+import pytest
+
+from contentizer.media import ffmpeg
+
+
+@pytest.fixture(autouse=True)
+def fresh_binary_cache():
+    ffmpeg.binary.cache_clear()
+    yield
+    ffmpeg.binary.cache_clear()
+
+
+def _fake(path, script: str) -> str:
+    path.write_text("#!/bin/sh\n" + script)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+def test_it_prefers_ffmpeg_binary_from_settings(settings, tmp_path):
+    settings.FFMPEG_BINARY = _fake(tmp_path / "my-ffmpeg", "exit 0\n")
+    assert ffmpeg.binary() == settings.FFMPEG_BINARY
+
+
+def test_it_then_uses_ffmpeg_on_path(settings, tmp_path, monkeypatch):
+    settings.FFMPEG_BINARY = ""
+    _fake(tmp_path / "ffmpeg", "exit 0\n")
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert ffmpeg.binary() == str(tmp_path / "ffmpeg")
+
+
+def test_it_falls_back_to_the_pip_installed_binary(settings, monkeypatch):
+    settings.FFMPEG_BINARY = ""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert "imageio_ffmpeg" in ffmpeg.binary()
+
+
+def test_it_refuses_a_configured_binary_that_is_not_executable(settings, tmp_path):
+    settings.FFMPEG_BINARY = str(tmp_path / "missing")
+    with pytest.raises(ffmpeg.FFmpegError, match="not an executable"):
+        ffmpeg.binary()
+
+
+def test_it_whitelists_protocols_before_every_input():
+    argv = ffmpeg.guard_inputs(["-i", "a.mp4", "-i", "b.wav", "out.mp4"])
+    assert argv == [
+        "-protocol_whitelist", "file,pipe", "-i", "a.mp4",
+        "-protocol_whitelist", "file,pipe", "-i", "b.wav", "out.mp4",
+    ]
+
+
+def test_it_refuses_a_network_input(tmp_path):
+    with pytest.raises(ffmpeg.FFmpegError) as caught:
+        ffmpeg.run(["-i", "http://127.0.0.1:9/x.mp4", str(tmp_path / "o.mp4")], timeout=30)
+    assert "not on whitelist" in caught.value.stderr_tail
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_it_raises_with_the_tail_of_stderr(tmp_path):
+    with pytest.raises(ffmpeg.FFmpegError) as caught:
+        ffmpeg.run(["-i", str(tmp_path / "missing.mp4"), str(tmp_path / "o.mp4")], timeout=30)
+    assert caught.value.returncode != 0
+    assert "missing.mp4" in caught.value.stderr_tail
+
+
+def test_it_kills_the_whole_process_group_on_timeout(settings, tmp_path):
+    pidfile = tmp_path / "child.pid"
+    # A fake ffmpeg that starts a child and waits: both must be gone after the timeout.
+    settings.FFMPEG_BINARY = _fake(tmp_path / "slow-ffmpeg", f"sleep 60 & echo $! > {pidfile}\nwait\n")
+    started = time.monotonic()
+    with pytest.raises(ffmpeg.FFmpegError, match="timed out"):
+        ffmpeg.run([], timeout=1)
+    assert time.monotonic() - started < 10
+    child = int(pidfile.read_text())
+    time.sleep(0.2)
+    assert _gone_or_zombie(child)
+
+
+def _gone_or_zombie(pid: int) -> bool:
+    # Orphans are reparented to PID 1, which in a container may never reap them.
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
