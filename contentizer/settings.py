@@ -101,7 +101,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {
                 "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=30),
                 # IMMEDIATE: a write transaction takes the lock when it begins, so two writers
@@ -149,16 +149,11 @@ else:
 
 STORAGES = {
     "default": DEFAULT_STORAGE,
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
+    # Plain names (no manifest) so pages render before `collectstatic` ran; whitenoise serves
+    # from the apps' static folders directly (USE_FINDERS) and compressed copies once collected.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_MANIFEST_STRICT = False
 
 # --- Uploads --------------------------------------------------------------------------------
 MB = 1024 * 1024
