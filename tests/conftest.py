@@ -23,6 +23,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings) -> None:
+    # The production hasher is deliberately slow; creating personas would dominate the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def isolated_storage(settings, tmp_path: Path) -> Path:
     """Each test gets its own media root and upload temp dir, so 'nothing left' is checkable."""
     # The same layout settings.py derives from DATA_DIR, so a worker started with

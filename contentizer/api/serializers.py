@@ -66,7 +66,7 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
     def validate_narration(self, value: dict[str, str]) -> dict[str, str]:
         if len(value) > MAX_LANGUAGES:
             raise serializers.ValidationError(f"At most {MAX_LANGUAGES} languages.")
-        bad = [lang for lang in value if not _LANGUAGE.match(lang)]
+        bad = [lang for lang in value if not _LANGUAGE.fullmatch(lang)]
         if bad:
             raise serializers.ValidationError(
                 f"Not language codes (use BCP 47, like 'en' or 'pt-BR'): {', '.join(bad)}"

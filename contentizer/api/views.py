@@ -58,13 +58,20 @@ class ProjectDetailApi(_DetailApi):
 class ChapterListApi(generics.ListCreateAPIView):
     serializer_class = ChapterSerializer
 
+    def project(self):
+        if not hasattr(self, "_project"):
+            self._project = selectors.project_get(user=self.request.user, project_id=self.kwargs["project_id"])
+        return self._project
+
     def get_queryset(self):
-        project = selectors.project_get(user=self.request.user, project_id=self.kwargs["project_id"])
-        return selectors.chapter_list(project=project)
+        return selectors.chapter_list(project=self.project())
+
+    def create(self, request, *args, **kwargs):
+        self.project()  # another user's project is a 404 before the body is even validated
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer: ChapterSerializer) -> None:
-        project = selectors.project_get(user=self.request.user, project_id=self.kwargs["project_id"])
-        serializer.instance = services.chapter_create(project=project, **serializer.validated_data)
+        serializer.instance = services.chapter_create(project=self.project(), **serializer.validated_data)
 
 
 @extend_schema_view(
