@@ -158,3 +158,32 @@ def test_it_stores_a_50mb_video_once(alice_api, alice_project, bob_api, bob_proj
     assert len(blobs) == 1
     with av.open(path) as container:
         assert container.streams.video[0].codec_context.name == "mpeg4"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_bytes_uploaded_by_two_users_at_once_make_one_blob_and_two_links(
+    alice_api, bob_api, alice_project, bob_project
+):
+    import threading
+
+    from django.db import connections
+
+    content = media.image_bytes("PNG", size=(1200, 800), color=(3, 140, 200))
+    responses = {}
+
+    def upload(who, client, project):
+        try:
+            responses[who] = upload_file(client, project.id, f"{who}.png", content)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=upload, args=args)
+               for args in (("alice", alice_api, alice_project), ("bob", bob_api, bob_project))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status_code for r in responses.values()) == [200, 201]
+    assert Blob.objects.count() == 1 and Asset.objects.count() == 2
+    assert [k for k in left_behind()["media"] if k.startswith("assets/")] == [Blob.objects.get().storage_key]
+    assert left_behind()["tmp"] == []

@@ -102,3 +102,18 @@ def test_concurrent_writers_never_see_database_is_locked(alice):
         thread.join()
     assert errors == []
     assert Project.objects.count() == 100
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DEBUG"},
+        "DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 20 + "-production-secret-key-with-entropy-1234567890",
+        "SECURE_COOKIES": "true", "SECURE_SSL_REDIRECT": "true", "SECURE_HSTS_SECONDS": "31536000",
+        "ALLOWED_HOSTS": "videos.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
