@@ -82,3 +82,6 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"Step {self.position + 1} of {self.chapter}"
+
+
+from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobSlot, JobStatus  # noqa: E402, F401

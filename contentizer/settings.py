@@ -234,6 +234,27 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# --- Job framework and previews -------------------------------------------------------------
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+JOB_BACKOFF_BASE_SECONDS = env.float("JOB_BACKOFF_BASE_SECONDS", default=5.0)
+JOB_BACKOFF_MAX_SECONDS = env.float("JOB_BACKOFF_MAX_SECONDS", default=300.0)
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=5.0)
+# A running job whose heartbeat is older than this lost its worker (killed, machine gone).
+JOB_STALE_SECONDS = env.float("JOB_STALE_SECONDS", default=60.0)
+# A queued job the broker has not delivered for this long is enqueued again.
+JOB_REQUEUE_SECONDS = env.float("JOB_REQUEUE_SECONDS", default=120.0)
+JOB_RECONCILE_MINUTES = 1
+JOB_WORK_DIR = DATA_DIR / "work"
+JOB_WORK_DIR.mkdir(exist_ok=True)
+PREVIEW_MAX_CONCURRENCY = env.int("PREVIEW_MAX_CONCURRENCY", default=2)
+PREVIEW_QUEUE_MAX = env.int("PREVIEW_QUEUE_MAX", default=20)
+PREVIEW_TTL_SECONDS = env.int("PREVIEW_TTL_SECONDS", default=24 * 3600)
+PREVIEW_TIMEOUT_SECONDS = env.float("PREVIEW_TIMEOUT_SECONDS", default=600.0)
+PREVIEW_HEIGHT = env.int("PREVIEW_HEIGHT", default=480)
+PREVIEW_FPS = env.int("PREVIEW_FPS", default=30)
+PREVIEW_MAX_SCENES = env.int("PREVIEW_MAX_SCENES", default=200)
+PREVIEW_MAX_SECONDS = env.float("PREVIEW_MAX_SECONDS", default=1800.0)
+
 # --- Auth, sessions, security -----------------------------------------------------------------
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -15,8 +15,10 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
+import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 
@@ -24,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 PROTOCOL_WHITELIST = "file,pipe"
 STDERR_TAIL_LINES = 40
+POLL_SECONDS = 0.2
 
 
 class FFmpegError(Exception):
@@ -67,28 +70,79 @@ def guard_inputs(args: Sequence[str]) -> list[str]:
     return guarded
 
 
-def run(args: Sequence[str], *, timeout: float) -> None:
-    """Run `ffmpeg <base> <args>` in its own process group; raise FFmpegError on failure.
+class FFmpegCancelled(FFmpegError):
+    """The run was stopped on request (a job cancel); its output must be discarded."""
 
-    On timeout the whole group is killed, so no encoder child outlives the job.
+
+def run(
+    args: Sequence[str], *, timeout: float, total_seconds: float | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None, log_path: str | None = None,
+) -> None:
+    """Run `ffmpeg <args>` in its own process group; raise FFmpegError on failure.
+
+    stderr streams into `log_path` as it comes; `-progress` output becomes a percentage of
+    `total_seconds` passed to `on_progress`. On timeout or when `should_cancel()` turns true
+    the whole process group is killed, so no encoder child outlives the job.
     """
-    argv = [*base_argv(), *guard_inputs(args)]
+    argv = [*base_argv(), "-progress", "pipe:1", "-nostats", *guard_inputs(args)]
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True, text=True, errors="replace",
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True, text=True, errors="replace", bufsize=1,
     )
+    readers = [
+        threading.Thread(target=_read_stderr, args=(proc.stderr, tail, log_path), daemon=True),
+        threading.Thread(target=_read_progress, args=(proc.stdout, total_seconds, on_progress), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
     try:
-        _, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        raise FFmpegError(f"ffmpeg timed out after {timeout:g}s") from None
-    tail.extend(stderr.splitlines())
+        _wait(proc, timeout=timeout, should_cancel=should_cancel)
+    finally:
+        for reader in readers:
+            reader.join(timeout=5)
     if proc.returncode != 0:
         raise FFmpegError(
             f"ffmpeg exited with status {proc.returncode}",
             returncode=proc.returncode, stderr_tail="\n".join(tail),
         )
+
+
+def _wait(proc: subprocess.Popen, *, timeout: float, should_cancel: Callable[[], bool] | None) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            proc.wait(timeout=POLL_SECONDS)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+        if should_cancel is not None and should_cancel():
+            kill_group(proc)
+            raise FFmpegCancelled("ffmpeg was cancelled")
+        if time.monotonic() > deadline:
+            kill_group(proc)
+            raise FFmpegError(f"ffmpeg timed out after {timeout:g}s")
+
+
+def _read_stderr(stream, tail: deque[str], log_path: str | None) -> None:
+    log = open(log_path, "a", encoding="utf-8") if log_path else None  # noqa: SIM115 - closed below
+    try:
+        for line in stream:
+            tail.append(line.rstrip("\n"))
+            if log:
+                log.write(line)
+                log.flush()
+    finally:
+        if log:
+            log.close()
+
+
+def _read_progress(stream, total_seconds: float | None, on_progress: Callable[[float], None] | None) -> None:
+    for line in stream:
+        key, _, value = line.strip().partition("=")
+        if key == "out_time_us" and on_progress and total_seconds and value.lstrip("-").isdigit():
+            on_progress(max(0.0, min(100.0, int(value) / 1e6 / total_seconds * 100)))
 
 
 def kill_group(proc: subprocess.Popen) -> None:

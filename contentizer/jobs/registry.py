@@ -1,0 +1,33 @@
+"""Job kinds and their handlers. Higher apps register here; this layer never imports them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contentizer.jobs.models import Job
+    from contentizer.jobs.runner import JobContext
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    run: Callable[[JobContext], dict[str, Any]]  # returns the job's result
+    cleanup: Callable[[Job], None]  # removes partial output of a failed or cancelled attempt
+    max_concurrency: Callable[[], int]
+
+
+_kinds: dict[str, JobKind] = {}
+
+
+def register(kind: JobKind) -> None:
+    _kinds[kind.name] = kind
+
+
+def get(name: str) -> JobKind:
+    try:
+        return _kinds[name]
+    except KeyError:
+        raise LookupError(f"no job kind {name!r} is registered") from None

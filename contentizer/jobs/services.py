@@ -1,0 +1,286 @@
+"""The job state machine: submit, claim, progress, finish, retry, cancel, reconcile.
+
+queued --claim--> running --succeed--> succeeded
+                     |--fail (permanent)--> failed
+                     |--fail (transient, attempts left)--> queued (after a backoff)
+                     |--fail (transient, no attempts left)--> dead
+                     '--cancel--> cancelled
+Operators requeue failed, dead and cancelled jobs. Every transition is a conditional update on
+the row, so two workers (or a worker and the reconciler) can never both win one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_q.models import Schedule
+from django_q.tasks import async_task, schedule
+
+from contentizer.api.errors import ApiError, Conflict
+from contentizer.jobs import registry
+from contentizer.jobs.models import FINISHED, AttemptOutcome, Job, JobAttempt, JobSlot, JobStatus
+
+logger = logging.getLogger(__name__)
+
+RUN_TASK = "contentizer.jobs.tasks.run_job"
+
+
+class QueueFull(ApiError):
+    status_code = 429
+    default_code = "queue_full"
+
+    def __init__(self, message: str, *, retry_after: int, details: dict | None = None) -> None:
+        super().__init__(message, details=details)
+        self.wait = retry_after
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _log(job: Job, event: str, **extra: Any) -> None:
+    logger.info(event, extra={"event": event, "jobId": str(job.id), "kind": job.kind, **extra})
+
+
+# --- submit ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Submitted:
+    job: Job
+    created: bool
+
+
+def job_submit(
+    *, kind: str, owner, project=None, payload: dict, request_id: str = "", job_id=None,
+    queue_max: int | None = None,
+) -> Submitted:
+    """Create a job, or return the one this jobId/requestId already made (never a second)."""
+    if existing := _existing(owner=owner, kind=kind, request_id=request_id, job_id=job_id):
+        return Submitted(job=existing, created=False)
+    if queue_max is not None:
+        waiting = Job.objects.filter(kind=kind, status=JobStatus.QUEUED).count()
+        if waiting >= queue_max:
+            raise QueueFull(
+                f"{waiting} {kind} jobs are already waiting; try again shortly.",
+                retry_after=_retry_after(kind), details={"queued": waiting, "limit": queue_max},
+            )
+    with transaction.atomic():
+        job = Job.objects.create(
+            **({"id": job_id} if job_id else {}), kind=kind, owner=owner, project=project,
+            payload=payload, request_id=request_id, max_attempts=settings.JOB_MAX_ATTEMPTS,
+        )
+        transaction.on_commit(lambda: job_enqueue(job_id=job.id))
+    _log(job, "job.submitted")
+    return Submitted(job=job, created=True)
+
+
+def _existing(*, owner, kind: str, request_id: str, job_id) -> Job | None:
+    if job_id:
+        found = Job.objects.filter(pk=job_id).first()
+        if found and (found.owner_id != owner.pk or found.kind != kind):
+            raise Conflict("That jobId is already in use.", code="job_id_in_use")
+        if found:
+            return found
+    if request_id:
+        return Job.objects.filter(owner=owner, kind=kind, request_id=request_id).first()
+    return None
+
+
+def _retry_after(kind: str) -> int:
+    """A rough wait: how long a finished job of this kind took, at least a few seconds."""
+    last = JobAttempt.objects.filter(kind=kind, outcome=AttemptOutcome.SUCCESS).order_by("-id").first()
+    return max(5, round(last.duration)) if last and last.duration else 10
+
+
+def job_enqueue(*, job_id, delay: float = 0.0) -> None:
+    """Hand the job to the broker. If the broker is down the job stays queued in our table and
+    the reconciler enqueues it later: a submit never fails half-way because of the broker."""
+    try:
+        if delay > 0:
+            schedule(
+                RUN_TASK, str(job_id), schedule_type=Schedule.ONCE, repeats=1,
+                next_run=timezone.now() + timedelta(seconds=delay), name=f"job {job_id} {uuid.uuid4().hex[:8]}",
+            )
+        else:
+            async_task(RUN_TASK, str(job_id), task_name=f"job-{job_id}")
+    except Exception:  # noqa: BLE001 - any broker error; the reconciler is the safety net
+        logger.exception("enqueue failed; the reconciler will retry", extra={"jobId": str(job_id)})
+        return
+    Job.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+
+
+# --- claim and progress ---------------------------------------------------------------------
+
+def job_claim(*, job_id, worker: str) -> Job | None:
+    """Take a queued job for this worker, if a slot of its kind is free.
+
+    Returns None when the job is not ours to run (done, running elsewhere, cancelled) or when
+    every slot is busy; in that case it is enqueued again after a short delay.
+    """
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or job.status != JobStatus.QUEUED:
+        return None
+    limit = registry.get(job.kind).max_concurrency()
+    now = timezone.now()
+    with transaction.atomic():
+        JobSlot.objects.get_or_create(kind=job.kind)
+        JobSlot.objects.select_for_update().get(kind=job.kind)  # serialises claims of this kind
+        if Job.objects.filter(kind=job.kind, status=JobStatus.RUNNING).count() >= limit:
+            busy = True
+        else:
+            busy = False
+            claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+                status=JobStatus.RUNNING, attempts=F("attempts") + 1, worker=worker,
+                started_at=now, heartbeat_at=now, progress=0.0, stage="starting",
+                cancel_requested=False,
+            )
+            if claimed != 1:
+                return None
+            job.refresh_from_db()
+            JobAttempt.objects.create(job=job, number=job.attempts, kind=job.kind, worker=worker)
+    if busy:
+        job_enqueue(job_id=job_id, delay=2.0)
+        return None
+    _log(job, "job.claimed", attempt=job.attempts, worker=worker)
+    return job
+
+
+def job_heartbeat(*, job: Job) -> bool:
+    """Mark the job alive; returns whether a cancel was requested meanwhile."""
+    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
+    return Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
+
+
+def job_progress(*, job: Job, percent: float, stage: str) -> None:
+    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        progress=round(percent, 1), stage=stage, heartbeat_at=timezone.now()
+    )
+
+
+# --- finishing --------------------------------------------------------------------------------
+
+def _close_attempt(job: Job, outcome: str, error: str = "") -> None:
+    now = timezone.now()
+    attempt = JobAttempt.objects.filter(job=job, number=job.attempts).first()
+    if attempt:
+        attempt.outcome, attempt.finished_at, attempt.error = outcome, now, error[:4000]
+        attempt.duration = (now - attempt.started_at).total_seconds()
+        attempt.save(update_fields=["outcome", "finished_at", "duration", "error"])
+
+
+def job_succeed(*, job: Job, result: dict[str, Any], log_tail: str = "") -> bool:
+    done = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
+        status=JobStatus.SUCCEEDED, result=result, progress=100.0, stage="done", error="",
+        finished_at=timezone.now(), log_tail=log_tail,
+    )
+    if done:
+        _close_attempt(job, AttemptOutcome.SUCCESS)
+        _log(job, "job.succeeded", attempt=job.attempts)
+    return bool(done)
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential: base, 2*base, 4*base... capped."""
+    return min(settings.JOB_BACKOFF_MAX_SECONDS, settings.JOB_BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
+
+
+def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "") -> str:
+    """Record a failed attempt; returns the job's new status."""
+    retry = transient and job.attempts < job.max_attempts
+    status = JobStatus.QUEUED if retry else (JobStatus.DEAD if transient else JobStatus.FAILED)
+    now = timezone.now()
+    fields: dict[str, Any] = {"status": status, "error": error[:8000], "log_tail": log_tail}
+    if retry:
+        delay = backoff_seconds(job.attempts)
+        fields.update(not_before=now + timedelta(seconds=delay), stage="waiting to retry", enqueued_at=None)
+    else:
+        fields.update(finished_at=now)
+    updated = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(**fields)
+    if not updated:
+        return Job.objects.get(pk=job.pk).status
+    _close_attempt(job, AttemptOutcome.RETRY if retry else AttemptOutcome.FAILURE, error)
+    _log(job, "job.failed", attempt=job.attempts, next_status=status, transient=transient)
+    if retry:
+        job_enqueue(job_id=job.pk, delay=delay)
+    return status
+
+
+def job_mark_cancelled(*, job: Job, log_tail: str = "") -> None:
+    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled", log_tail=log_tail,
+    )
+    _close_attempt(job, AttemptOutcome.CANCELLED)
+    _log(job, "job.cancelled")
+
+
+# --- operator actions -----------------------------------------------------------------------
+
+def job_cancel(*, job: Job) -> Job:
+    """Cancel a queued job at once; ask a running one to stop (its worker kills FFmpeg)."""
+    if job.status in FINISHED:
+        raise Conflict(f"The job has already {job.status}.", code="job_finished")
+    if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled"
+    ):
+        registry.get(job.kind).cleanup(job)
+    else:
+        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
+    _log(job, "job.cancel_requested")
+    job.refresh_from_db()
+    return job
+
+
+def job_requeue(*, job: Job) -> Job:
+    """Run a failed, dead or cancelled job again from scratch, with a fresh set of attempts."""
+    updated = Job.objects.filter(
+        pk=job.pk, status__in=[JobStatus.FAILED, JobStatus.DEAD, JobStatus.CANCELLED]
+    ).update(
+        status=JobStatus.QUEUED, attempts=0, error="", progress=0.0, stage="", not_before=None,
+        finished_at=None, cancel_requested=False, result={},
+    )
+    if not updated:
+        raise Conflict(f"Only failed, dead or cancelled jobs can be requeued; this one is {job.status}.",
+                       code="job_not_requeueable")
+    transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
+    _log(job, "job.requeued")
+    job.refresh_from_db()
+    return job
+
+
+# --- reconciliation -------------------------------------------------------------------------
+
+def jobs_reconcile() -> dict[str, int]:
+    """Notice lost work: running jobs whose heartbeat stopped (worker killed, machine gone) are
+    retried or declared dead; queued jobs the broker never delivered are enqueued again."""
+    now = timezone.now()
+    stale = Job.objects.filter(
+        status=JobStatus.RUNNING, heartbeat_at__lt=now - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    )
+    lost = 0
+    for job in stale:
+        status = job_fail(job=job, error=f"The worker {job.worker} stopped responding.", transient=True)
+        if status in (JobStatus.QUEUED, JobStatus.DEAD):
+            registry.get(job.kind).cleanup(job)
+            lost += 1
+    pending = Job.objects.filter(status=JobStatus.QUEUED).exclude(not_before__gt=now).filter(
+        enqueued_at__isnull=True
+    ) | Job.objects.filter(
+        status=JobStatus.QUEUED, enqueued_at__lt=now - timedelta(seconds=settings.JOB_REQUEUE_SECONDS)
+    ).exclude(not_before__gt=now)
+    requeued = 0
+    for job in pending.distinct():
+        job_enqueue(job_id=job.pk)
+        requeued += 1
+    if lost or requeued:
+        logger.info("jobs reconciled", extra={"event": "jobs.reconciled", "lost": lost, "requeued": requeued})
+    return {"lost": lost, "requeued": requeued}

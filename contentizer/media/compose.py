@@ -1,0 +1,184 @@
+"""FFmpeg argv for composing clips into one video: the filter graph, built with ffmpeg-python.
+
+The graph is shaped for speed:
+- a still is decoded, scaled, padded and captioned once, then its one frame is repeated
+  (`loop`) instead of being decoded again for every output frame;
+- `xfade` only sees the frames of each transition: every clip is cut into head (the frames
+  of the incoming transition), body and tail (the outgoing transition), tails and heads are
+  crossfaded pairwise, and everything is concatenated in order.
+Audio: narration clips are delayed to their clip's start and mixed over a silent bed of the
+exact length, with optional looped background music at a volume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg as ffmpeg_python
+
+XFADE = {"fade": "fadeblack", "dissolve": "dissolve", "wipeleft": "wipeleft", "wiperight": "wiperight",
+         "slideleft": "slideleft", "slideright": "slideright"}
+SAMPLE_RATE = 48000
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    duration: float
+    still: bool  # True: one picture held for `duration`; False: a video trimmed or held to it
+    caption: Path | None = None  # a transparent overlay the size of the output
+    transition: str = "cut"  # into the next clip
+    transition_duration: float = 0.0
+    narration: Path | None = None
+
+
+@dataclass(frozen=True)
+class Composition:
+    width: int
+    height: int
+    fps: int
+    clips: tuple[Clip, ...]
+    music: Path | None = None
+    music_volume: float = 0.3
+    preset: str = "veryfast"
+    crf: int = 28
+    audio_bitrate: str = "128k"
+
+    def starts(self) -> list[float]:
+        starts, t = [], 0.0
+        for clip in self.clips:
+            starts.append(t)
+            t += clip.duration - clip.transition_duration
+        return starts
+
+    @property
+    def duration(self) -> float:
+        return self.starts()[-1] + self.clips[-1].duration
+
+
+def _frames(seconds: float, fps: int) -> int:
+    return max(1, round(seconds * fps))
+
+
+class _Sources:
+    """One FFmpeg input per distinct file, split when several clips use it.
+
+    ffmpeg-python merges identical nodes, so a file used twice must be one input feeding a
+    split; it is also cheaper (a still used twice is decoded once).
+    """
+
+    def __init__(self, keys: list[tuple]) -> None:
+        self.uses = {key: keys.count(key) for key in keys}
+        self.outputs: dict[tuple, list] = {}
+
+    def take(self, key: tuple, make, split: str):
+        if key not in self.outputs:
+            stream, count = make(), self.uses[key]
+            self.outputs[key] = [stream] if count == 1 else [
+                stream.filter_multi_output(split, count)[i] for i in range(count)
+            ]
+        return self.outputs[key].pop(0)
+
+
+def _video_key(clip: Clip) -> tuple:
+    return ("video", str(clip.path), clip.still or round(clip.duration, 6))
+
+
+def _picture(comp: Composition, clip: Clip, sources: _Sources):
+    """The clip's video, at output size and rate, captioned, in yuv420p."""
+    def make():
+        if clip.still:
+            # read at the output rate, so every segment has the same rate and timebase
+            # (xfade and concat refuse to mix them)
+            return ffmpeg_python.input(str(clip.path), framerate=comp.fps).video
+        return ffmpeg_python.input(str(clip.path), t=f"{clip.duration:.6f}").video
+
+    stream = sources.take(_video_key(clip), make, "split")
+    stream = (
+        stream.filter("scale", comp.width, comp.height, force_original_aspect_ratio="decrease")
+        .filter("pad", comp.width, comp.height, "(ow-iw)/2", "(oh-ih)/2")
+        .filter("setsar", 1)
+    )
+    if not clip.still:
+        # hold the last frame if the video is shorter than its scene
+        stream = stream.filter("fps", comp.fps).filter("tpad", stop_mode="clone", stop_duration=clip.duration)
+    if clip.caption is not None:
+        stream = ffmpeg_python.overlay(stream, ffmpeg_python.input(str(clip.caption)).video, x=0, y=0)
+    return stream.filter("format", "yuv420p")
+
+
+def _segments(comp: Composition, clip: Clip, head: float, tail: float, sources: _Sources):
+    """(head, body, tail) streams of a clip; head/tail are None where there is no transition."""
+    spans = [(name, seconds) for name, seconds in (("head", head), ("body", clip.duration - head - tail),
+                                                    ("tail", tail)) if seconds > 0]
+    source = _picture(comp, clip, sources)
+    parts = source.filter_multi_output("split", len(spans)) if len(spans) > 1 else None
+    out, offset = {}, 0.0
+    for index, (name, seconds) in enumerate(spans):
+        stream = parts[index] if parts is not None else source
+        frames = _frames(seconds, comp.fps)
+        if clip.still:
+            stream = stream.filter("loop", loop=frames - 1, size=1, start=0)
+        else:
+            first = round(offset * comp.fps)
+            stream = stream.filter("trim", start_frame=first, end_frame=first + frames)
+        out[name] = stream.filter("setpts", f"N/{comp.fps}/TB")
+        offset += seconds
+    return out.get("head"), out["body"], out.get("tail")
+
+
+def _video(comp: Composition):
+    last = len(comp.clips) - 1
+    sources = _Sources([_video_key(clip) for clip in comp.clips])
+    pieces, pending_tail = [], None
+    for i, clip in enumerate(comp.clips):
+        head = comp.clips[i - 1].transition_duration if i else 0.0
+        tail = clip.transition_duration if i < last else 0.0
+        head_s, body_s, tail_s = _segments(comp, clip, head, tail, sources)
+        if head_s is not None:
+            previous = comp.clips[i - 1]
+            pieces.append(ffmpeg_python.filter(
+                [pending_tail, head_s], "xfade", transition=XFADE[previous.transition],
+                duration=f"{previous.transition_duration:.6f}", offset=0,
+            ))
+        pieces.append(body_s)
+        pending_tail = tail_s
+    if len(pieces) == 1:
+        return pieces[0]
+    return ffmpeg_python.concat(*pieces, v=1, a=0)
+
+
+def _audio(comp: Composition):
+    total = f"{comp.duration:.6f}"
+    bed = ffmpeg_python.input(f"anullsrc=r={SAMPLE_RATE}:cl=stereo", f="lavfi", t=total).audio
+    tracks = [bed]
+    narrated = [(start, clip) for start, clip in zip(comp.starts(), comp.clips, strict=True) if clip.narration]
+    sources = _Sources([("audio", str(clip.narration)) for _, clip in narrated])
+    for start, clip in narrated:
+        def make(path=clip.narration):
+            return (ffmpeg_python.input(str(path)).audio
+                    .filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo"))
+
+        voice = sources.take(("audio", str(clip.narration)), make, "asplit")
+        tracks.append(voice.filter("adelay", delays=round(start * 1000), all=1))
+    if comp.music is not None:
+        tracks.append(
+            ffmpeg_python.input(str(comp.music), stream_loop=-1).audio
+            .filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo")
+            .filter("volume", comp.music_volume).filter("atrim", duration=total)
+        )
+    if len(tracks) == 1:
+        return bed
+    return ffmpeg_python.filter(tracks, "amix", inputs=len(tracks), duration="first", normalize=0)
+
+
+def compose_args(comp: Composition, out_path: Path) -> list[str]:
+    """Arguments for contentizer.media.ffmpeg.run (binary and input guards are added there)."""
+    output = ffmpeg_python.output(
+        _video(comp), _audio(comp), str(out_path),
+        vcodec="libx264", preset=comp.preset, crf=comp.crf, pix_fmt="yuv420p", r=comp.fps,
+        acodec="aac", audio_bitrate=comp.audio_bitrate, ar=SAMPLE_RATE, movflags="+faststart",
+        t=f"{comp.duration:.6f}", f="mp4",
+    )
+    return output.compile(cmd="ffmpeg", overwrite_output=False)[1:]
