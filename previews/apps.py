@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class PreviewsConfig(AppConfig):
     name = "previews"
     verbose_name = "Previews and videos"
+
+    def ready(self) -> None:
+        from contentizer.jobs import registry
+        from previews import services
+
+        registry.register(registry.JobKind(
+            name=services.KIND, run=services.preview_render, cleanup=services.preview_cleanup,
+            max_concurrency=lambda: settings.PREVIEW_MAX_CONCURRENCY,
+        ))

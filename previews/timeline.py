@@ -99,9 +99,15 @@ class Timeline:
     # --- value semantics ---
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["scenes"] = [dict(s) for s in data["scenes"]]
-        data["subtitles"] = [dict(c) for c in data["subtitles"]]
+        """The JSON form, which parse() accepts back (round trip)."""
+        data: dict[str, Any] = {
+            "version": self.version, "output": asdict(self.output),
+            "scenes": [{k: v for k, v in asdict(s).items() if v is not None} for s in self.scenes],
+        }
+        if self.music:
+            data["audio"] = {"music": asdict(self.music)}
+        if self.subtitles:
+            data["subtitles"] = [asdict(c) for c in self.subtitles]
         return data
 
     def cache_key(self) -> str:

@@ -88,7 +88,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if (wait := getattr(exc, "wait", None)) is not None and not response.has_header("Retry-After"):
+        response["Retry-After"] = str(int(wait))
     response.data = _body_for(exc, response.data)
+    if isinstance(exc, ApiError) and wait is not None:
+        response.data["error"]["details"].setdefault("retryAfter", int(wait))
     return response
 
 

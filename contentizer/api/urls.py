@@ -19,4 +19,5 @@ urlpatterns = [
     *route("docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
     *route("redoc", SpectacularRedocView.as_view(url_name="schema"), "redoc"),
     path("", include("assets.api.urls")),
+    path("", include("previews.api.urls")),
 ]

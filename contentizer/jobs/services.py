@@ -65,7 +65,7 @@ def job_submit(
     queue_max: int | None = None,
 ) -> Submitted:
     """Create a job, or return the one this jobId/requestId already made (never a second)."""
-    if existing := _existing(owner=owner, kind=kind, request_id=request_id, job_id=job_id):
+    if existing := job_find_existing(owner=owner, kind=kind, request_id=request_id, job_id=job_id):
         return Submitted(job=existing, created=False)
     if queue_max is not None:
         waiting = Job.objects.filter(kind=kind, status=JobStatus.QUEUED).count()
@@ -84,7 +84,7 @@ def job_submit(
     return Submitted(job=job, created=True)
 
 
-def _existing(*, owner, kind: str, request_id: str, job_id) -> Job | None:
+def job_find_existing(*, owner, kind: str, request_id: str, job_id) -> Job | None:
     if job_id:
         found = Job.objects.filter(pk=job_id).first()
         if found and (found.owner_id != owner.pk or found.kind != kind):

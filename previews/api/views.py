@@ -1,0 +1,100 @@
+"""Preview API: submit, poll, fetch the artifact, cancel, requeue."""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contentizer import selectors as core
+from contentizer.api.errors import ApiError, Conflict
+from contentizer.http.ranges import serve_stored
+from contentizer.jobs import services as jobs
+from contentizer.jobs.models import JobStatus
+from previews import compile as compiler
+from previews import selectors, services
+from previews.api.serializers import PreviewAcceptedSerializer, PreviewCreateInputSerializer, PreviewStatusSerializer
+
+_BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="preview.mp4 or preview.json (206 for a Range)")
+
+
+def _accepted(job) -> dict:
+    return {
+        "jobId": job.id, "status": job.status, "statusUrl": f"/api/preview/{job.id}/status",
+        "artifactUrl": f"/api/preview/{job.id}/artifact",
+    }
+
+
+class PreviewCreateApi(APIView):
+    @extend_schema(
+        summary="Request a preview of a chapter or of ad-hoc steps", tags=["previews"],
+        request=PreviewCreateInputSerializer,
+        responses={202: PreviewAcceptedSerializer, 200: PreviewAcceptedSerializer,
+                   422: OpenApiResponse(description="The timeline is invalid (fields named)"),
+                   429: OpenApiResponse(description="Queue full; see Retry-After")},
+    )
+    def post(self, request: Request) -> Response:
+        data = PreviewCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        body, spec = data.validated_data, data.validated_data["previewRequest"]
+        project = core.project_get(user=request.user, project_id=body["projectId"])
+        chapter = None
+        if spec.get("chapterId"):
+            chapter = core.chapter_get(user=request.user, chapter_id=spec["chapterId"])
+            if chapter.project_id != project.pk:
+                raise ApiError("That chapter belongs to another project.", code="not_found", status_code=404)
+        steps = compiler.request_steps(spec["steps"]) if spec.get("steps") else compiler.chapter_steps(chapter)
+        submitted = services.preview_request(
+            owner=request.user, project=project, steps=steps, dry_run=body["dryRun"],
+            request_id=body["requestId"], job_id=body.get("jobId"), music=spec.get("audio", {}).get("music"),
+            declared_assets=spec.get("assets"), chapter_id=chapter.pk if chapter else None,
+        )
+        code = status.HTTP_202_ACCEPTED if submitted.created else status.HTTP_200_OK
+        return Response(_accepted(submitted.job), status=code)
+
+
+class PreviewStatusApi(APIView):
+    @extend_schema(summary="A preview job's status, progress and timings", tags=["previews"],
+                   responses={200: PreviewStatusSerializer})
+    def get(self, request: Request, job_id) -> Response:
+        return Response(PreviewStatusSerializer(selectors.preview_status(selectors.preview_get(
+            user=request.user, job_id=job_id))).data)
+
+
+class PreviewArtifactApi(APIView):
+    @extend_schema(
+        summary="The rendered MP4 (or the dry run's manifest); honours Range", tags=["previews"],
+        responses={200: _BINARY, 206: _BINARY, 409: OpenApiResponse(description="Not ready yet"),
+                   410: OpenApiResponse(description="Expired")},
+    )
+    def get(self, request: Request, job_id) -> HttpResponse:
+        job = selectors.preview_get(user=request.user, job_id=job_id)
+        result = job.result or {}
+        if result.get("expired"):
+            raise ApiError("This preview has expired; request it again.", code="expired", status_code=410)
+        if job.status != JobStatus.SUCCEEDED or not result.get("artifact"):
+            raise Conflict(f"The preview is not ready: it is {job.status}.", code="not_ready",
+                           details={"status": job.status, "progress": job.progress})
+        return serve_stored(request, storage=default_storage, key=result["artifact"], content_type=result["mime"],
+                            filename=result["artifact"].rsplit("/", 1)[-1])
+
+
+class PreviewCancelApi(APIView):
+    @extend_schema(summary="Cancel a queued or running preview", tags=["previews"], request=None,
+                   responses={200: PreviewStatusSerializer})
+    def post(self, request: Request, job_id) -> Response:
+        job = jobs.job_cancel(job=selectors.preview_get(user=request.user, job_id=job_id))
+        return Response(PreviewStatusSerializer(selectors.preview_status(job)).data)
+
+
+class PreviewRequeueApi(APIView):
+    @extend_schema(summary="Run a failed, dead or cancelled preview again", tags=["previews"], request=None,
+                   responses={202: PreviewStatusSerializer})
+    def post(self, request: Request, job_id) -> Response:
+        job = jobs.job_requeue(job=selectors.preview_get(user=request.user, job_id=job_id))
+        return Response(PreviewStatusSerializer(selectors.preview_status(job)).data, status=status.HTTP_202_ACCEPTED)

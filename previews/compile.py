@@ -1,0 +1,134 @@
+"""Compiling a chapter (or a client's ad-hoc steps) into a timeline.
+
+Steps become scenes: an image or video asset is the picture; an audio asset is the scene's
+narration over a title card; a step without an asset is a title card with its caption.
+Assets are named by id or sha256 and must belong to the project; anything else is reported
+with the step it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from assets.hashing import is_sha256
+from assets.models import Asset
+from contentizer.models import Chapter, Project
+from previews.timeline import VERSION, Timeline, TimelineError
+
+DEFAULT_CARD = "#1f2d3d"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """What one scene needs from a step, whether it came from the database or a request."""
+
+    label: str  # how errors name the step: "step 3 (id 17)"
+    caption: str
+    duration: float
+    transition: str
+    transition_duration: float
+    asset: str | int | None = None
+    narration_asset: str | int | None = None
+
+
+def output_for(height: int) -> dict[str, int]:
+    width = round(height * 16 / 9 / 2) * 2
+    return {"width": width, "height": height, "fps": settings.PREVIEW_FPS}
+
+
+class AssetResolver:
+    """Looks assets up by id or sha256 within one project, remembering what it found."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.missing: dict[str, str] = {}
+
+    def resolve(self, ref: str | int | None, where: str) -> Asset | None:
+        if ref is None or ref == "":
+            return None
+        qs = Asset.objects.filter(project=self.project).select_related("blob")
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            asset = qs.filter(pk=int(ref)).first()
+        elif isinstance(ref, str) and is_sha256(ref):
+            asset = qs.filter(blob__sha256=ref).first()
+        else:
+            asset = None
+        if asset is None:
+            self.missing[where] = f"asset {ref!r} is not an asset of project {self.project.pk}"
+        return asset
+
+
+def chapter_steps(chapter: Chapter) -> list[StepSpec]:
+    return [
+        StepSpec(
+            label=f"step {i + 1} (id {step.id})", caption=step.caption, duration=step.duration,
+            transition=step.transition, transition_duration=step.transition_duration,
+            asset=step.asset_id,
+        )
+        for i, step in enumerate(chapter.steps.order_by("position"))
+    ]
+
+
+def request_steps(steps: list[dict[str, Any]]) -> list[StepSpec]:
+    return [
+        StepSpec(
+            label=f"step {i + 1}", caption=s.get("caption", ""), duration=s["duration"],
+            transition=s.get("transition", "cut"), transition_duration=s.get("transitionDuration", 0.5),
+            asset=s.get("asset"), narration_asset=s.get("narration"),
+        )
+        for i, s in enumerate(steps)
+    ]
+
+
+def _scene(spec: StepSpec, resolver: AssetResolver, last: bool) -> dict[str, Any]:
+    asset = resolver.resolve(spec.asset, f"{spec.label}.asset")
+    narration = resolver.resolve(spec.narration_asset, f"{spec.label}.narration")
+    kind = asset.blob.kind if asset else None
+    scene: dict[str, Any] = {"duration": spec.duration, "caption": spec.caption}
+    if kind in ("image", "video"):
+        scene.update(type=kind, asset=asset.blob.sha256)
+    else:
+        scene.update(type="title", color=DEFAULT_CARD, title="" if kind == "audio" else spec.caption)
+        if kind != "audio":
+            scene["caption"] = ""  # the caption is the card's title already
+    if kind == "audio":
+        narration = narration or asset
+    if kind == "subtitle":
+        resolver.missing[f"{spec.label}.asset"] = "a subtitle file cannot be a scene's picture"
+    if narration is not None:
+        if narration.blob.kind != "audio":
+            resolver.missing[f"{spec.label}.narration"] = f"asset {narration.pk} is not audio"
+        else:
+            scene["narration"] = narration.blob.sha256
+    if not last and spec.transition != "cut":
+        scene["transition"] = {"type": spec.transition, "duration": spec.transition_duration}
+    return scene
+
+
+def compile_timeline(
+    *, project: Project, steps: list[StepSpec], height: int, music: dict[str, Any] | None = None,
+    declared_assets: list[str | int] | None = None,
+) -> tuple[Timeline, list[str]]:
+    """The validated timeline and the step labels of its scenes (for error messages)."""
+    if not steps:
+        raise TimelineError({"steps": "the chapter has no steps to render"})
+    if len(steps) > settings.PREVIEW_MAX_SCENES:
+        raise TimelineError({"steps": f"at most {settings.PREVIEW_MAX_SCENES} steps per preview"})
+    resolver = AssetResolver(project)
+    for i, ref in enumerate(declared_assets or []):
+        resolver.resolve(ref, f"assets[{i}]")
+    scenes = [_scene(spec, resolver, last=i == len(steps) - 1) for i, spec in enumerate(steps)]
+    data: dict[str, Any] = {"version": VERSION, "output": output_for(height), "scenes": scenes}
+    if music:
+        track = resolver.resolve(music.get("asset"), "audio.music.asset")
+        if track is not None:
+            data["audio"] = {"music": {"asset": track.blob.sha256, "volume": music.get("volume", 0.3)}}
+    if resolver.missing:
+        raise TimelineError(resolver.missing)
+    timeline = Timeline.parse(data)
+    if timeline.duration > settings.PREVIEW_MAX_SECONDS:
+        raise TimelineError({"steps": f"{timeline.duration:.0f}s is longer than {settings.PREVIEW_MAX_SECONDS:.0f}s"})
+    return timeline, [spec.label for spec in steps]

@@ -1,0 +1,248 @@
+"""Previews: requesting them, rendering them in a worker, and expiring them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from assets.models import Blob
+from contentizer.api.errors import UnprocessableEntity
+from contentizer.jobs import services as jobs
+from contentizer.jobs.errors import PermanentJobError, TransientJobError
+from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
+from contentizer.jobs.runner import JobContext
+from contentizer.media import ffmpeg, probe
+from contentizer.media.compose import Clip, Composition, compose_args
+from contentizer.models import Project
+from contentizer.storage import delete_prefix, publish_file
+from previews import cards
+from previews.compile import StepSpec, compile_timeline
+from previews.timeline import Timeline, TimelineError
+
+logger = logging.getLogger(__name__)
+
+KIND = "preview"
+DEFAULT_SECONDS_PER_SECOND = 0.1  # render time per second of video until real renders are measured
+
+
+def artifact_prefix(job: Job) -> str:
+    return f"previews/{job.payload['projectId']}/{job.id}"
+
+
+def preview_request(
+    *, owner, project: Project, steps: list[StepSpec], dry_run: bool, request_id: str = "",
+    job_id=None, music: dict | None = None, declared_assets: list | None = None, chapter_id: int | None = None,
+) -> jobs.Submitted:
+    """Validate and compile now (bad input is the client's 4xx, not a failed job), then queue."""
+    try:
+        timeline, labels = compile_timeline(
+            project=project, steps=steps, height=settings.PREVIEW_HEIGHT, music=music,
+            declared_assets=declared_assets,
+        )
+    except TimelineError as exc:
+        raise UnprocessableEntity(
+            f"The preview cannot be rendered: {exc}", code="invalid_timeline",
+            details={"fields": exc.problems},
+        ) from exc
+    payload = {
+        "projectId": project.pk, "chapterId": chapter_id, "dryRun": dry_run,
+        "timeline": timeline.to_dict(), "steps": labels, "cacheKey": timeline.cache_key(),
+    }
+    if dry_run:
+        return _dry_run(owner=owner, project=project, payload=payload, request_id=request_id, job_id=job_id)
+    return jobs.job_submit(
+        kind=KIND, owner=owner, project=project, payload=payload, request_id=request_id, job_id=job_id,
+        queue_max=settings.PREVIEW_QUEUE_MAX,
+    )
+
+
+def _dry_run(*, owner, project: Project, payload: dict, request_id: str, job_id) -> jobs.Submitted:
+    """A manifest needs no FFmpeg and no worker: it is written here and the job is done."""
+    if existing := jobs.job_find_existing(owner=owner, kind=KIND, request_id=request_id, job_id=job_id):
+        return jobs.Submitted(job=existing, created=False)
+    with transaction.atomic():
+        job = Job.objects.create(
+            **({"id": job_id} if job_id else {}), kind=KIND, owner=owner, project=project, payload=payload,
+            request_id=request_id, status=JobStatus.SUCCEEDED, progress=100.0, stage="done",
+            started_at=timezone.now(), finished_at=timezone.now(),
+        )
+        manifest = preview_manifest(Timeline.parse(payload["timeline"]), labels=payload["steps"])
+        key = f"{artifact_prefix(job)}/preview.json"
+        body = json.dumps(manifest, indent=2).encode()
+        default_storage.delete(key)
+        default_storage.save(key, ContentFile(body))
+        job.result = {"artifact": key, "mime": "application/json", "size": len(body)}
+        job.save(update_fields=["result"])
+    return jobs.Submitted(job=job, created=True)
+
+
+def estimate_render_seconds(timeline: Timeline) -> float:
+    """From the last real renders: their run time per second of video, times this duration."""
+    ratios = []
+    for attempt in JobAttempt.objects.filter(kind=KIND, outcome=AttemptOutcome.SUCCESS).select_related("job")[:20]:
+        seconds = (attempt.job.result or {}).get("duration")
+        if seconds and attempt.duration:
+            ratios.append(attempt.duration / seconds)
+    per_second = sum(ratios) / len(ratios) if ratios else DEFAULT_SECONDS_PER_SECOND
+    return round(per_second * timeline.duration, 2)
+
+
+def preview_manifest(timeline: Timeline, *, labels: list[str]) -> dict[str, Any]:
+    starts = timeline.starts()
+    return {
+        "version": timeline.version,
+        "cacheKey": timeline.cache_key(),
+        "output": {**timeline.to_dict()["output"], "format": "mp4", "video": "h264", "audio": "aac"},
+        "duration": timeline.duration,
+        "frames": timeline.frames(),
+        "estimatedRenderSeconds": estimate_render_seconds(timeline),
+        "scenes": [
+            {
+                "index": i, "step": labels[i] if i < len(labels) else None, "type": scene.type,
+                "start": start, "end": round(start + scene.duration, 6), "duration": scene.duration,
+                "asset": scene.asset, "narration": scene.narration, "caption": scene.caption,
+                "title": scene.title or None,
+                "transition": {"type": scene.transition.type, "duration": scene.transition.duration},
+            }
+            for i, (scene, start) in enumerate(zip(timeline.scenes, starts, strict=True))
+        ],
+        "music": timeline.to_dict().get("audio", {}).get("music"),
+    }
+
+
+# --- rendering in the worker ----------------------------------------------------------------
+
+def _fetch(ctx: JobContext, sha256: str, where: str) -> Path:
+    """Copy a blob from storage to the work dir (FFmpeg reads local files; storage may be S3)."""
+    blob = Blob.objects.filter(sha256=sha256).first()
+    if blob is None:
+        raise PermanentJobError(f"{where}: asset {sha256[:12]}… is no longer in the asset store.")
+    target = ctx.work_dir / "in" / f"{sha256}.{blob.ext}"
+    if target.exists():
+        return target
+    target.parent.mkdir(exist_ok=True)
+    try:
+        with default_storage.open(blob.storage_key, "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+    except FileNotFoundError:
+        raise PermanentJobError(
+            f"{where}: the file of asset {sha256[:12]}… ({blob.storage_key}) is missing from storage."
+        ) from None
+    except OSError as exc:
+        raise TransientJobError(f"{where}: reading asset {sha256[:12]}… failed: {exc}") from exc
+    return target
+
+
+def _composition(ctx: JobContext, timeline: Timeline, labels: list[str]) -> Composition:
+    clips = []
+    for i, scene in enumerate(timeline.scenes):
+        where = labels[i] if i < len(labels) else f"scenes[{i}]"
+        ctx.check_cancelled()
+        if scene.asset:
+            path = _fetch(ctx, scene.asset, where)
+        else:
+            path = cards.title_card(scene.title, scene.color, timeline.output, ctx.work_dir / f"card-{i}.png")
+        caption = (
+            cards.caption_overlay(scene.caption, timeline.output, ctx.work_dir / f"caption-{i}.png")
+            if scene.caption else None
+        )
+        clips.append(Clip(
+            path=path, duration=scene.duration, still=scene.type != "video", caption=caption,
+            transition=scene.transition.type, transition_duration=scene.transition.duration,
+            narration=_fetch(ctx, scene.narration, where) if scene.narration else None,
+        ))
+    music = _fetch(ctx, timeline.music.asset, "audio.music") if timeline.music else None
+    out = timeline.output
+    return Composition(
+        width=out.width, height=out.height, fps=out.fps, clips=tuple(clips), music=music,
+        music_volume=timeline.music.volume if timeline.music else 0.3,
+    )
+
+
+def verify_mp4(path: Path, timeline: Timeline) -> float:
+    """The render must hold H.264 and AAC and last the timeline's duration to within a frame."""
+    try:
+        info = probe.probe(str(path), demuxer="mp4", max_streams=4)
+    except probe.ProbeError as exc:
+        raise TransientJobError(f"The rendered file does not open: {exc}") from exc
+    video, audio = info.first("video"), info.first("audio")
+    if not (video and video.codec == "h264" and audio and audio.codec == "aac"):
+        raise TransientJobError(f"The render has the wrong streams: {info.codecs}")
+    frame = 1 / timeline.output.fps
+    if info.duration is None or abs(info.duration - timeline.duration) > frame + 1e-6:
+        raise TransientJobError(
+            f"The render lasts {info.duration}s; the timeline lasts {timeline.duration}s."
+        )
+    return info.duration
+
+
+def preview_render(ctx: JobContext) -> dict[str, Any]:
+    """The worker side of a preview: fetch, draw cards, render, verify, publish."""
+    job = ctx.job
+    timeline = Timeline.parse(job.payload["timeline"])
+    labels = job.payload.get("steps", [])
+    ctx.progress(1, "fetch")
+    composition = _composition(ctx, timeline, labels)
+    ctx.progress(5, "render")
+    out = ctx.work_dir / "preview.mp4"
+    started = time.monotonic()
+    ffmpeg.run(
+        compose_args(composition, out), timeout=settings.PREVIEW_TIMEOUT_SECONDS,
+        total_seconds=timeline.duration, log_path=str(ctx.log_path), should_cancel=ctx.cancelled,
+        on_progress=lambda percent: ctx.progress(5 + percent * 0.9, "render"),
+    )
+    render_seconds = time.monotonic() - started
+    ctx.progress(96, "verify")
+    duration = verify_mp4(out, timeline)
+    ctx.progress(98, "publish")
+    key = f"{artifact_prefix(job)}/preview.mp4"
+    size = publish_file(key=key, path=out)
+    return {
+        "artifact": key, "mime": "video/mp4", "size": size, "duration": duration,
+        "renderSeconds": round(render_seconds, 3), "cacheKey": timeline.cache_key(),
+    }
+
+
+def preview_cleanup(job: Job) -> None:
+    """A failed or cancelled attempt leaves nothing under the job's prefix."""
+    delete_prefix(artifact_prefix(job))
+
+
+def previews_expire(*, now=None) -> int:
+    """Delete artifacts of previews older than PREVIEW_TTL and stale work directories."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.PREVIEW_TTL_SECONDS)
+    expired = 0
+    for job in Job.objects.filter(kind=KIND, finished_at__lt=cutoff).exclude(result__artifact=None):
+        if not (job.result or {}).get("artifact"):
+            continue
+        preview_cleanup(job)
+        job.result = {**job.result, "artifact": None, "expired": True}
+        job.save(update_fields=["result"])
+        expired += 1
+    return expired + _sweep_work_dirs(now=now)
+
+
+def _sweep_work_dirs(*, now) -> int:
+    """Work dirs of attempts that ended without their finally block (a killed worker)."""
+    root = Path(settings.JOB_WORK_DIR)
+    running = {str(j) for j in Job.objects.filter(status=JobStatus.RUNNING).values_list("id", flat=True)}
+    removed = 0
+    for entry in root.iterdir() if root.exists() else ():
+        job_id = entry.name.rsplit("-", 1)[0]
+        old = entry.stat().st_mtime < (now - timedelta(seconds=settings.JOB_STALE_SECONDS)).timestamp()
+        if entry.is_dir() and job_id not in running and old:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed

@@ -1,0 +1,10 @@
+"""django-q2 entry points of previews."""
+
+from __future__ import annotations
+
+from previews import services
+
+
+def expire_previews() -> int:
+    """Scheduled hourly (migration 0001): artifacts past PREVIEW_TTL and stale work dirs go."""
+    return services.previews_expire()
