@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from contentizer.models import Chapter, Project, Step
+from contentizer.api.errors import ApiError
+from contentizer.jobs import services as job_services
+from contentizer.models import Chapter, Job, JobAttempt, Project, Step
 
 
 class ChapterInline(admin.TabularInline):
@@ -42,3 +44,43 @@ class StepAdmin(admin.ModelAdmin):
     search_fields = ["caption", "chapter__title", "chapter__project__title"]
     list_select_related = ["chapter__project", "asset"]
     raw_id_fields = ["chapter", "asset"]
+
+
+class JobAttemptInline(admin.TabularInline):
+    model = JobAttempt
+    fields = ["number", "worker", "outcome", "started_at", "duration", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "status", "owner", "project", "progress", "attempts", "created_at", "finished_at"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["id", "request_id", "owner__username", "project__title", "error"]
+    list_select_related = ["owner", "project"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+    inlines = [JobAttemptInline]
+    actions = ["requeue", "cancel"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Requeue failed, dead or cancelled jobs")
+    def requeue(self, request, queryset) -> None:
+        self._each(request, queryset, job_services.job_requeue, "requeued")
+
+    @admin.action(description="Cancel queued or running jobs")
+    def cancel(self, request, queryset) -> None:
+        self._each(request, queryset, job_services.job_cancel, "cancelled")
+
+    def _each(self, request, queryset, action, verb: str) -> None:
+        done = 0
+        for job in queryset:
+            try:
+                action(job=job)
+                done += 1
+            except ApiError as exc:
+                self.message_user(request, f"{job.id}: {exc.detail}", level=messages.WARNING)
+        self.message_user(request, f"{done} job(s) {verb}.")

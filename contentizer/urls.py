@@ -4,11 +4,16 @@ from django.urls import include, path
 
 from contentizer import views
 from contentizer.api.errors import json_error_view
+from previews import views as preview_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("projects/<int:project_id>/", views.project_detail, name="project-detail-page"),
+    path("jobs/", preview_views.job_list, name="job-list-page"),
+    path("jobs/<uuid:job_id>/", preview_views.job_detail, name="job-detail-page"),
+    path("jobs/<uuid:job_id>/<str:action>/", preview_views.job_action, name="job-action"),
+    path("chapters/<int:chapter_id>/preview/", preview_views.chapter_preview, name="chapter-preview"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -93,9 +93,15 @@ class JobAttempt(models.Model):
         constraints = [models.UniqueConstraint(fields=["job", "number"], name="attempt_unique_number")]
         indexes = [models.Index(fields=["kind", "outcome"], name="attempt_kind_outcome")]
 
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.job_id} ({self.outcome})"
+
 
 class JobSlot(models.Model):
     """One row per job kind, locked while a worker counts running jobs of that kind, so the
     concurrency bound holds across processes and machines."""
 
     kind = models.CharField(max_length=32, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.kind

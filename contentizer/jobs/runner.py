@@ -92,7 +92,8 @@ def run_job(job_id: str) -> str:
         stop.set()
         beat.join(timeout=10)
         shutil.rmtree(work_dir, ignore_errors=True)
-        logger.info("attempt finished", extra={"event": "job.attempt", "duration": round(time.monotonic() - started, 3)})
+        elapsed = round(time.monotonic() - started, 3)
+        logger.info("attempt finished", extra={"event": "job.attempt", "duration": elapsed})
         logs.unbind(token)
 
 
