@@ -228,6 +228,9 @@ Q_CLUSTER = {
     "save_limit": 500,
     "ack_failures": True,
     "poll": 0.5,
+    # Q_CLUSTER_NAME in the environment selects another queue name (tests give each test
+    # process its own); django-q2 then requires this key to exist.
+    "ALT_CLUSTERS": {},
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -20,6 +21,17 @@ from contentizer.models import Project
 from tests import media
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def queue_name(worker_id: str) -> str:
+    """One broker queue per xdist worker: with a shared Redis, a worker started by one test
+    process must never take the tasks of another's (whose database it cannot see)."""
+    from django_q.conf import Conf
+
+    name = f"contentizer-test-{worker_id}"
+    Conf.CLUSTER_NAME = name
+    return name
 
 
 @pytest.fixture(autouse=True)
@@ -124,30 +136,65 @@ def left_behind() -> dict[str, list[str]]:
     }
 
 
-@pytest.fixture
-def worker(transactional_db, isolated_storage):
-    """A real django-q2 cluster (`manage.py qcluster`) on the test database and broker."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "contentizer.settings"}
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        env["SQLITE_PATH"] = str(db["NAME"])
-    else:
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+class Workers:
+    """Starts real django-q2 clusters (`manage.py qcluster`) on the test database and broker."""
+
+    def __init__(self, data_dir: Path, queue: str) -> None:
+        self.data_dir, self.queue, self.procs = data_dir, queue, []
+
+    def start(self, **env_overrides: str) -> subprocess.Popen:
+        env = {**os.environ, **self._env(), **env_overrides}
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env,
+            stdout=subprocess.DEVNULL, stderr=open(self.data_dir / f"worker-{len(self.procs)}.log", "w"),
+            start_new_session=True,
         )
-    env["DATA_DIR"] = str(isolated_storage)
-    env["SECRET_KEY"] = django_settings.SECRET_KEY  # django-q2 signs task payloads with it
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        self.procs.append(proc)
+        return proc
+
+    def _env(self) -> dict[str, str]:
+        env = {"DJANGO_SETTINGS_MODULE": "contentizer.settings", "DATA_DIR": str(self.data_dir),
+               # django-q2 signs task payloads with the secret key
+               "SECRET_KEY": django_settings.SECRET_KEY, "Q_CLUSTER_NAME": self.queue}
+        db = connection.settings_dict
+        if db["ENGINE"].endswith("sqlite3"):
+            env["SQLITE_PATH"] = str(db["NAME"])
+        else:
+            env["DATABASE_URL"] = (
+                f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+            )
+        return env
+
+    @staticmethod
+    def kill(proc: subprocess.Popen) -> None:
+        """SIGKILL the whole cluster (sentinel, workers and their FFmpeg): a machine lost."""
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         proc.wait()
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    self.kill(proc)
+
+
+@pytest.fixture
+def workers(transactional_db, isolated_storage, queue_name):
+    pool = Workers(isolated_storage, queue_name)
+    yield pool
+    pool.stop_all()
+
+
+@pytest.fixture
+def worker(workers):
+    """One running worker with the default settings."""
+    return workers.start()
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):

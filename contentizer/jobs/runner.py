@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from contentizer import logs
 from contentizer.jobs import registry, services
@@ -72,8 +72,10 @@ def _heartbeat(ctx: JobContext, stop: threading.Event) -> None:
 
 
 def run_job(job_id: str) -> str:
-    """Entry point of the django-q2 task: returns the status the job ended this attempt in."""
-    close_old_connections()
+    """Entry point of the django-q2 task: returns the status the job ended this attempt in.
+
+    (django-q2 closes stale database connections before each task itself.)
+    """
     worker = services.worker_name()
     job = services.job_claim(job_id=job_id, worker=worker)
     if job is None:

@@ -1,0 +1,249 @@
+"""The job state machine with a fake job kind: no broker worker, no FFmpeg."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_q.models import OrmQ, Schedule
+
+from contentizer.api.errors import Conflict
+from contentizer.jobs import registry, runner, services
+from contentizer.jobs.errors import PermanentJobError, TransientJobError
+from contentizer.jobs.models import Job, JobAttempt, JobStatus
+
+
+class FakeKind:
+    """A job kind whose behaviour each test scripts: a list of outcomes, one per attempt."""
+
+    def __init__(self) -> None:
+        self.outcomes: list = []
+        self.cleaned: list = []
+        self.limit = 2
+        self.runs = 0
+
+    def run(self, ctx):
+        self.runs += 1
+        outcome = self.outcomes.pop(0) if self.outcomes else {"ok": True}
+        if callable(outcome):
+            return outcome(ctx)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def cleanup(self, job) -> None:
+        self.cleaned.append(job.pk)
+
+
+@pytest.fixture
+def fake(settings):
+    settings.JOB_MAX_ATTEMPTS = 3
+    settings.JOB_BACKOFF_BASE_SECONDS = 5
+    settings.JOB_BACKOFF_MAX_SECONDS = 60
+    kind = FakeKind()
+    registry.register(registry.JobKind(
+        name="fake", run=kind.run, cleanup=kind.cleanup, max_concurrency=lambda: kind.limit,
+    ))
+    return kind
+
+
+def _submit(user, **kwargs) -> Job:
+    return services.job_submit(kind="fake", owner=user, payload={"n": 1}, **kwargs).job
+
+
+def _queued_tasks() -> int:
+    return OrmQ.objects.count() + Schedule.objects.filter(func=services.RUN_TASK).count()
+
+
+def test_it_queues_a_job_and_hands_it_to_the_broker_after_commit(alice, fake, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _submit(alice)
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and job.enqueued_at is not None
+    assert OrmQ.objects.count() == 1
+
+
+def test_it_returns_the_same_job_for_the_same_request_id_or_job_id(alice, fake):
+    first = _submit(alice, request_id="req-1")
+    again = services.job_submit(kind="fake", owner=alice, payload={}, request_id="req-1")
+    assert again.job.pk == first.pk and again.created is False
+    job_id = uuid.uuid4()
+    made = _submit(alice, job_id=job_id)
+    assert made.pk == job_id and _submit(alice, job_id=job_id).pk == job_id
+    assert Job.objects.count() == 2
+
+
+def test_it_refuses_a_job_id_owned_by_someone_else(alice, bob, fake):
+    job = _submit(alice)
+    with pytest.raises(Conflict):
+        _submit(bob, job_id=job.pk)
+
+
+def test_it_answers_429_once_the_queue_is_full(alice, fake):
+    _submit(alice, queue_max=2)
+    _submit(alice, queue_max=2)
+    with pytest.raises(services.QueueFull) as caught:
+        _submit(alice, queue_max=2)
+    assert caught.value.status_code == 429 and caught.value.wait >= 5
+    assert Job.objects.count() == 2
+
+
+def test_a_run_succeeds_and_records_its_attempt(alice, fake):
+    fake.outcomes = [{"artifact": "x"}]
+    job = _submit(alice)
+    assert runner.run_job(str(job.pk)) == "succeeded"
+    job.refresh_from_db()
+    assert (job.status, job.result, job.progress, job.attempts) == (JobStatus.SUCCEEDED, {"artifact": "x"}, 100, 1)
+    assert list(job.attempt_set.values_list("outcome", flat=True)) == ["success"]
+
+
+def test_a_task_delivered_twice_does_nothing_the_second_time(alice, fake):
+    job = _submit(alice)
+    runner.run_job(str(job.pk))
+    assert runner.run_job(str(job.pk)) == "skipped"
+    assert fake.runs == 1 and JobAttempt.objects.count() == 1
+
+
+def test_a_claim_is_won_once(alice, fake):
+    job = _submit(alice)
+    assert services.job_claim(job_id=job.pk, worker="a") is not None
+    assert services.job_claim(job_id=job.pk, worker="b") is None
+    assert Job.objects.get(pk=job.pk).worker == "a"
+
+
+def test_it_bounds_running_jobs_of_a_kind_and_requeues_the_rest_later(alice, fake):
+    fake.limit = 1
+    first, second = _submit(alice), _submit(alice)
+    services.job_claim(job_id=first.pk, worker="a")
+    assert services.job_claim(job_id=second.pk, worker="b") is None
+    assert Job.objects.get(pk=second.pk).status == JobStatus.QUEUED
+    assert Schedule.objects.filter(func=services.RUN_TASK, args__contains=str(second.pk)).exists()
+
+
+def test_backoff_grows_exponentially_and_is_capped(fake):
+    assert [services.backoff_seconds(n) for n in (1, 2, 3, 4, 5, 6)] == [5, 10, 20, 40, 60, 60]
+
+
+def test_a_transient_failure_is_retried_after_a_backoff(alice, fake):
+    fake.outcomes = [TransientJobError("storage hiccup")]
+    job = _submit(alice)
+    before = timezone.now()
+    assert runner.run_job(str(job.pk)) == JobStatus.QUEUED
+    job.refresh_from_db()
+    assert job.attempts == 1 and job.error == "storage hiccup"
+    assert timedelta(seconds=4) < job.not_before - before < timedelta(seconds=7)
+    assert list(job.attempt_set.values_list("outcome", flat=True)) == ["retry"]
+    assert fake.cleaned == [job.pk]
+    assert runner.run_job(str(job.pk)) == "succeeded"
+    assert Job.objects.get(pk=job.pk).attempts == 2
+
+
+def test_a_job_out_of_attempts_is_dead_and_can_be_requeued(alice, fake, django_capture_on_commit_callbacks):
+    fake.outcomes = [TransientJobError("boom")] * 3
+    job = _submit(alice)
+    statuses = [runner.run_job(str(job.pk)) for _ in range(3)]
+    assert statuses == [JobStatus.QUEUED, JobStatus.QUEUED, JobStatus.DEAD]
+    job.refresh_from_db()
+    assert job.finished_at is not None and job.attempts == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        services.job_requeue(job=job)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error) == (JobStatus.QUEUED, 0, "")
+
+
+def test_a_permanent_failure_fails_at_once(alice, fake):
+    fake.outcomes = [PermanentJobError("step 2: asset abc is missing")]
+    job = _submit(alice)
+    assert runner.run_job(str(job.pk)) == JobStatus.FAILED
+    job.refresh_from_db()
+    assert job.attempts == 1 and "step 2" in job.error and fake.cleaned == [job.pk]
+    with pytest.raises(Conflict):
+        services.job_requeue(job=Job.objects.create(kind="fake", owner=alice, status=JobStatus.RUNNING))
+
+
+def test_cancelling_a_queued_job_is_immediate(alice, fake):
+    job = services.job_cancel(job=_submit(alice))
+    assert job.status == JobStatus.CANCELLED and fake.cleaned == [job.pk]
+    assert runner.run_job(str(job.pk)) == "skipped"
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat thread writes from its own connection
+def test_cancelling_a_running_job_stops_its_handler(alice, fake, settings):
+    settings.JOB_HEARTBEAT_SECONDS = 0.05
+    started = threading.Event()
+
+    def wait_for_cancel(ctx):
+        started.set()
+        for _ in range(200):
+            ctx.check_cancelled()
+            threading.Event().wait(0.02)
+        return {"never": True}
+
+    fake.outcomes = [wait_for_cancel]
+    job = _submit(alice)
+    thread = threading.Thread(target=lambda: runner.run_job(str(job.pk)))
+    thread.start()
+    assert started.wait(5)
+    services.job_cancel(job=Job.objects.get(pk=job.pk))
+    thread.join(10)
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and fake.cleaned == [job.pk]
+
+
+def test_the_reconciler_retries_a_job_whose_worker_stopped_beating(alice, fake, settings):
+    settings.JOB_STALE_SECONDS = 30
+    job = _submit(alice)
+    services.job_claim(job_id=job.pk, worker="dead-host:1")
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=31))
+    fresh = _submit(alice)
+    services.job_claim(job_id=fresh.pk, worker="alive:2")
+    assert services.jobs_reconcile()["lost"] == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and "dead-host:1" in job.error
+    assert Job.objects.get(pk=fresh.pk).status == JobStatus.RUNNING
+
+
+def test_the_reconciler_declares_dead_a_lost_job_out_of_attempts(alice, fake, settings):
+    job = _submit(alice)
+    Job.objects.filter(pk=job.pk).update(attempts=2)
+    services.job_claim(job_id=job.pk, worker="w")
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    services.jobs_reconcile()
+    assert Job.objects.get(pk=job.pk).status == JobStatus.DEAD
+
+
+def test_the_reconciler_enqueues_jobs_the_broker_never_got(alice, fake):
+    job = _submit(alice)  # on_commit never ran: as if the broker had been down
+    assert Job.objects.get(pk=job.pk).enqueued_at is None
+    assert services.jobs_reconcile()["requeued"] == 1
+    assert Job.objects.get(pk=job.pk).enqueued_at is not None and OrmQ.objects.count() == 1
+
+
+def test_a_stale_worker_finishing_late_does_not_overwrite_the_new_attempt(alice, fake):
+    job = _submit(alice)
+    old = services.job_claim(job_id=job.pk, worker="old")
+    services.job_fail(job=old, error="lost", transient=True)
+    new = services.job_claim(job_id=job.pk, worker="new")
+    assert services.job_succeed(job=old, result={"from": "old"}) is False
+    assert services.job_succeed(job=new, result={"from": "new"}) is True
+    assert Job.objects.get(pk=job.pk).result == {"from": "new"}
+
+
+def test_worker_metrics_count_outcomes_from_the_database(client, alice, fake):
+    registry.register(registry.JobKind(name="fake", run=fake.run, cleanup=fake.cleanup, max_concurrency=lambda: 9))
+    from contentizer.metrics import register_job_metrics
+
+    register_job_metrics("fake")
+    fake.outcomes = [{"ok": 1}, TransientJobError("x")]
+    runner.run_job(str(_submit(alice).pk))
+    runner.run_job(str(_submit(alice).pk))
+    _submit(alice)
+    body = client.get("/metrics").content.decode()
+    assert 'fake_worker_jobs_total{outcome="success"} 1.0' in body
+    assert 'fake_worker_jobs_total{outcome="retry"} 1.0' in body
+    assert "fake_worker_queue_size 2.0" in body  # the retried one and the new one
+    assert "fake_worker_active_jobs 0.0" in body
+    assert "fake_worker_job_duration_seconds_count 1.0" in body
