@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_q.conf import Conf
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
@@ -107,8 +108,9 @@ def job_enqueue(*, job_id, delay: float = 0.0) -> None:
     the reconciler enqueues it later: a submit never fails half-way because of the broker."""
     try:
         if delay > 0:
+            # django-q2's scheduler looks every 30 s: a delay is "at least", not "exactly".
             schedule(
-                RUN_TASK, str(job_id), schedule_type=Schedule.ONCE, repeats=1,
+                RUN_TASK, str(job_id), schedule_type=Schedule.ONCE, repeats=1, cluster=Conf.CLUSTER_NAME,
                 next_run=timezone.now() + timedelta(seconds=delay), name=f"job {job_id} {uuid.uuid4().hex[:8]}",
             )
         else:
@@ -194,14 +196,17 @@ def backoff_seconds(attempt: int) -> float:
     return min(settings.JOB_BACKOFF_MAX_SECONDS, settings.JOB_BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
 
 
-def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "") -> str:
-    """Record a failed attempt; returns the job's new status."""
+def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backoff: bool = True) -> str:
+    """Record a failed attempt; returns the job's new status.
+
+    `backoff=False` retries at once: for a lost worker, which says nothing about the job.
+    """
     retry = transient and job.attempts < job.max_attempts
     status = JobStatus.QUEUED if retry else (JobStatus.DEAD if transient else JobStatus.FAILED)
     now = timezone.now()
     fields: dict[str, Any] = {"status": status, "error": error[:8000], "log_tail": log_tail}
     if retry:
-        delay = backoff_seconds(job.attempts)
+        delay = backoff_seconds(job.attempts) if backoff else 0.0
         fields.update(not_before=now + timedelta(seconds=delay), stage="waiting to retry", enqueued_at=None)
     else:
         fields.update(finished_at=now)
@@ -268,7 +273,9 @@ def jobs_reconcile() -> dict[str, int]:
     )
     lost = 0
     for job in stale:
-        status = job_fail(job=job, error=f"The worker {job.worker} stopped responding.", transient=True)
+        status = job_fail(
+            job=job, error=f"The worker {job.worker} stopped responding.", transient=True, backoff=False
+        )
         if status in (JobStatus.QUEUED, JobStatus.DEAD):
             registry.get(job.kind).cleanup(job)
             lost += 1
