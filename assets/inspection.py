@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import webvtt
 from django.conf import settings
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from assets.sniffing import FileType
+from assets.sniffing import ACCEPTED, FileType
 from contentizer.media import probe
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,20 @@ class Inspection:
     duration: float | None = None
     codecs: list[str] = field(default_factory=list)
     preview: Image.Image | None = None  # source of the thumbnail or poster, if the kind has one
+
+
+def refine(path: str, filetype: FileType) -> FileType:
+    """An ISO-BMFF file's brand does not say audio or video (plenty of .m4a files say "isom"):
+    an MP4 with audio and no video is audio."""
+    if filetype.ext != "mp4":
+        return filetype
+    try:
+        info = probe.probe(path, demuxer="mp4", max_streams=settings.ASSET_MAX_STREAMS)
+    except probe.ProbeError:
+        return filetype  # inspect() reports it
+    if info.first("video") is None and info.first("audio") is not None:
+        return ACCEPTED["m4a"]
+    return filetype
 
 
 def inspect(path: str, filetype: FileType) -> Inspection:
@@ -73,30 +87,46 @@ def _check_dimensions(width: int, height: int, what: str) -> None:
         )
 
 
+def _count_frames(img: Image.Image) -> int:
+    """Frames up to the limit + 1, seeking one by one: `n_frames` would walk a whole file of
+    millions of frames first. Each seek also decodes, so a damaged later frame shows here."""
+    limit = settings.ASSET_MAX_IMAGE_FRAMES
+    if not getattr(img, "is_animated", False):
+        return 1
+    for index in range(1, limit + 1):
+        try:
+            img.seek(index)
+            img.load()
+        except EOFError:
+            return index
+    return limit + 1
+
+
 def _inspect_image(path: str, filetype: FileType) -> Inspection:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path, formats=[filetype.pil_format]) as img:
-                _check_dimensions(img.width, img.height, "image")
-                frames = getattr(img, "n_frames", 1)
+                width, height = img.width, img.height  # before draft(), which shrinks JPEGs
+                _check_dimensions(width, height, "image")
+                frames = _count_frames(img)
                 if frames > settings.ASSET_MAX_IMAGE_FRAMES:
                     raise InvalidMedia(
-                        f"The image has {frames} frames; at most "
-                        f"{settings.ASSET_MAX_IMAGE_FRAMES} are allowed.",
-                        details={"frames": frames},
+                        f"The image has more than {settings.ASSET_MAX_IMAGE_FRAMES} frames.",
+                        details={"max_frames": settings.ASSET_MAX_IMAGE_FRAMES},
                     )
+                img.seek(0)
                 img.draft("RGB", (settings.ASSET_THUMBNAIL_SIZE,) * 2)
                 img.load()
-                return Inspection(
-                    width=img.width, height=img.height, codecs=[filetype.ext],
-                    preview=img.copy(),
-                )
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InvalidMedia(f"The file does not decode as {filetype.mime}: {exc}") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        # Pillow reports truncated and corrupt data as OSError/SyntaxError from its plugins.
-        raise InvalidMedia(f"The image is damaged or truncated: {exc}") from exc
+                preview = img.copy()
+                preview.thumbnail((settings.ASSET_THUMBNAIL_SIZE,) * 2)
+                return Inspection(width=width, height=height, codecs=[filetype.ext], preview=preview)
+    except InvalidMedia:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Pillow's plugins raise anything on hostile data
+        raise InvalidMedia(f"The image is damaged or does not decode as {filetype.mime}: {exc}") from exc
 
 
 def _inspect_av(path: str, filetype: FileType) -> Inspection:
@@ -115,7 +145,7 @@ def _inspect_av(path: str, filetype: FileType) -> Inspection:
             )
         if filetype.kind == "video":
             _check_dimensions(stream.width or 0, stream.height or 0, "video")
-        probe.verify_decodes(path, demuxer=filetype.demuxer)
+        duration = probe.verify_decodes(path, demuxer=filetype.demuxer, expected_duration=info.duration)
         preview = None
         if filetype.kind == "video":
             at = min(1.0, info.duration / 3)
@@ -123,7 +153,7 @@ def _inspect_av(path: str, filetype: FileType) -> Inspection:
     except probe.ProbeError as exc:
         raise InvalidMedia(f"The file does not decode as {filetype.mime}: {exc}") from exc
     return Inspection(
-        width=stream.width, height=stream.height, duration=round(info.duration, 3),
+        width=stream.width, height=stream.height, duration=round(min(duration, info.duration), 3),
         codecs=info.codecs, preview=preview,
     )
 
@@ -146,5 +176,13 @@ def _inspect_subtitle(path: str, filetype: FileType) -> Inspection:
             f"The subtitle file has {timings} timing lines but only {len(captions)} readable cues; "
             "check the timestamps (HH:MM:SS,mmm --> HH:MM:SS,mmm).",
         )
+    backwards = [i + 1 for i, c in enumerate(captions) if c.end_time.in_milliseconds() < c.start_time.in_milliseconds()]
+    if backwards:
+        raise InvalidMedia(f"Cue {backwards[0]} ends before it starts.", details={"cues": backwards[:20]})
     end = max(c.end_time.in_milliseconds() for c in captions) / 1000
+    if end > settings.ASSET_MAX_DURATION_SECONDS:
+        raise InvalidMedia(
+            f"The subtitles run to {end:.0f}s; at most {settings.ASSET_MAX_DURATION_SECONDS:.0f}s is allowed.",
+            details={"duration": end},
+        )
     return Inspection(duration=end, codecs=[filetype.ext])

@@ -19,7 +19,7 @@ from django.utils import timezone
 from PIL import Image
 
 from assets import hashing, references, sniffing
-from assets.inspection import Inspection, InvalidMedia, inspect
+from assets.inspection import Inspection, InvalidMedia, inspect, refine
 from assets.models import Asset, Blob
 from assets.uploads import clean_display_name
 from contentizer.api.errors import ApiError, Conflict, PayloadTooLarge, UnprocessableEntity, UnsupportedMediaType
@@ -47,7 +47,10 @@ def asset_ingest(*, project: Project, upload: UploadedFile) -> IngestResult:
             raise ApiError("The file is empty.", code="empty_file")
         sha256 = getattr(upload, "sha256", None) or hashing.sha256_stream(upload.open("rb"))[0]
         if blob := Blob.objects.filter(sha256=sha256).first():
-            result = IngestResult(asset=_link(project=project, blob=blob, name=name), deduplicated=True)
+            # Stored once whoever uploaded it, but only reported as a duplicate of the caller's
+            # own uploads: telling Bob that Alice already has these bytes would leak it.
+            mine = _owner_has(blob, project)
+            result = IngestResult(asset=_link(project=project, blob=blob, name=name), deduplicated=mine)
         else:
             result = _ingest_new(project=project, upload=upload, sha256=sha256, name=name)
     finally:
@@ -69,7 +72,7 @@ def _temporary_path(upload: UploadedFile) -> str:
 
 def _detect(upload: UploadedFile) -> sniffing.FileType:
     with open(_temporary_path(upload), "rb") as fh:
-        filetype = sniffing.sniff(fh.read(sniffing.SNIFF_BYTES))
+        filetype = refine(_temporary_path(upload), sniffing.sniff_file(fh))
     if not filetype.accepted:
         raise UnsupportedMediaType(
             f"Files of type {filetype.mime} are not accepted. Upload an image (png, jpeg, "
@@ -114,6 +117,7 @@ def _ingest_new(*, project: Project, upload: UploadedFile, sha256: str, name: st
                     storage_key=key, thumbnail_key=thumb_key,
                 ),
             )
+            mine = not created and _owner_has(blob, project)
             asset = _link(project=project, blob=blob, name=name)
     except BaseException:
         # Only what no Blob row names: a concurrent upload of the same bytes may own it now.
@@ -121,7 +125,11 @@ def _ingest_new(*, project: Project, upload: UploadedFile, sha256: str, name: st
             if not Blob.objects.filter(Q(storage_key=stored) | Q(thumbnail_key=stored)).exists():
                 default_storage.delete(stored)
         raise
-    return IngestResult(asset=asset, deduplicated=not created)
+    return IngestResult(asset=asset, deduplicated=mine)
+
+
+def _owner_has(blob: Blob, project: Project) -> bool:
+    return Asset.objects.filter(blob=blob, project__owner_id=project.owner_id).exists()
 
 
 def _store(key: str, content: File) -> list[str]:

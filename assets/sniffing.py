@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import filetype
 
@@ -72,6 +73,21 @@ _SRT_START = re.compile(
 def sniff(head: bytes) -> FileType:
     """Detect the type of a file from its first bytes (pass at least SNIFF_BYTES)."""
     return _sniff_binary(head) or _sniff_text(head)
+
+
+def sniff_file(fh: BinaryIO) -> FileType:
+    """sniff() on a file, also looking behind an ID3 tag: FFmpeg's own probe skips the tag, so
+    an "MP3" whose tag is followed by a playlist or concat script is one to FFmpeg."""
+    head = fh.read(SNIFF_BYTES)
+    detected = sniff(head)
+    if head.startswith(b"ID3") and len(head) >= 10:
+        size = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10]))
+        fh.seek(size)
+        text = fh.read(64).decode("utf-8", "replace").lstrip().lower()
+        for marker, mime in (*_PLAYLIST_MARKERS, ("file '", "text/x-ffconcat")):
+            if text.startswith(marker):
+                return FileType(mime, "playlist")
+    return detected
 
 
 def _sniff_binary(head: bytes) -> FileType | None:

@@ -17,13 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Blob
+from assets.sniffing import ACCEPTED
 from contentizer.api.errors import UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
 from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.media import ffmpeg, probe
-from contentizer.media.compose import Clip, Composition, compose_args
+from contentizer.media.compose import Clip, Composition, Media, compose_args
 from contentizer.models import Project
 from contentizer.storage import delete_prefix, publish_file
 from previews import cards
@@ -123,14 +124,16 @@ def preview_manifest(timeline: Timeline, *, labels: list[str]) -> dict[str, Any]
 
 # --- rendering in the worker ----------------------------------------------------------------
 
-def _fetch(ctx: JobContext, sha256: str, where: str) -> Path:
+def _fetch(ctx: JobContext, sha256: str, where: str) -> Media:
     """Copy a blob from storage to the work dir (FFmpeg reads local files; storage may be S3)."""
     blob = Blob.objects.filter(sha256=sha256).first()
     if blob is None:
         raise PermanentJobError(f"{where}: asset {sha256[:12]}… is no longer in the asset store.")
     target = ctx.work_dir / "in" / f"{sha256}.{blob.ext}"
+    # image2 picks its decoder by extension and has none for .gif; gif_pipe reads one.
+    media = Media(path=target, demuxer=ACCEPTED[blob.ext].demuxer or ("gif_pipe" if blob.ext == "gif" else "image2"))
     if target.exists():
-        return target
+        return media
     target.parent.mkdir(exist_ok=True)
     try:
         with default_storage.open(blob.storage_key, "rb") as src, open(target, "wb") as dst:
@@ -141,7 +144,7 @@ def _fetch(ctx: JobContext, sha256: str, where: str) -> Path:
         ) from None
     except OSError as exc:
         raise TransientJobError(f"{where}: reading asset {sha256[:12]}… failed: {exc}") from exc
-    return target
+    return media
 
 
 def _composition(ctx: JobContext, timeline: Timeline, labels: list[str]) -> Composition:
@@ -150,15 +153,16 @@ def _composition(ctx: JobContext, timeline: Timeline, labels: list[str]) -> Comp
         where = labels[i] if i < len(labels) else f"scenes[{i}]"
         ctx.check_cancelled()
         if scene.asset:
-            path = _fetch(ctx, scene.asset, where)
+            source = _fetch(ctx, scene.asset, where)
         else:
-            path = cards.title_card(scene.title, scene.color, timeline.output, ctx.work_dir / f"card-{i}.png")
+            card = cards.title_card(scene.title, scene.color, timeline.output, ctx.work_dir / f"card-{i}.png")
+            source = Media(path=card, demuxer="image2")
         caption = (
             cards.caption_overlay(scene.caption, timeline.output, ctx.work_dir / f"caption-{i}.png")
             if scene.caption else None
         )
         clips.append(Clip(
-            path=path, duration=scene.duration, still=scene.type != "video", caption=caption,
+            source=source, duration=scene.duration, still=scene.type != "video", caption=caption,
             transition=scene.transition.type, transition_duration=scene.transition.duration,
             narration=_fetch(ctx, scene.narration, where) if scene.narration else None,
         ))

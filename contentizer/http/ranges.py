@@ -18,7 +18,8 @@ from django.utils.http import content_disposition_header
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 256 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# At most 18 digits: enough for any real file, and int() never sees a hostile 5000-digit number.
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
 class Unsatisfiable(Exception):

@@ -23,14 +23,23 @@ SAMPLE_RATE = 48000
 
 
 @dataclass(frozen=True)
-class Clip:
+class Media:
+    """An input file with the demuxer that must read it. Naming the demuxer matters: left to
+    probe, FFmpeg may read a crafted upload as a concat script or playlist."""
+
     path: Path
+    demuxer: str  # "image2" for stills; "mp4", "webm", "wav"... for audio and video
+
+
+@dataclass(frozen=True)
+class Clip:
+    source: Media
     duration: float
     still: bool  # True: one picture held for `duration`; False: a video trimmed or held to it
-    caption: Path | None = None  # a transparent overlay the size of the output
+    caption: Path | None = None  # a transparent PNG overlay the size of the output
     transition: str = "cut"  # into the next clip
     transition_duration: float = 0.0
-    narration: Path | None = None
+    narration: Media | None = None
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,7 @@ class Composition:
     height: int
     fps: int
     clips: tuple[Clip, ...]
-    music: Path | None = None
+    music: Media | None = None
     music_volume: float = 0.3
     preset: str = "veryfast"
     crf: int = 28
@@ -82,17 +91,18 @@ class _Sources:
 
 
 def _video_key(clip: Clip) -> tuple:
-    return ("video", str(clip.path), clip.still or round(clip.duration, 6))
+    return ("video", str(clip.source.path), clip.still or round(clip.duration, 6))
 
 
 def _picture(comp: Composition, clip: Clip, sources: _Sources):
     """The clip's video, at output size and rate, captioned, in yuv420p."""
     def make():
+        source = clip.source
         if clip.still:
             # read at the output rate, so every segment has the same rate and timebase
             # (xfade and concat refuse to mix them)
-            return ffmpeg_python.input(str(clip.path), framerate=comp.fps).video
-        return ffmpeg_python.input(str(clip.path), t=f"{clip.duration:.6f}").video
+            return ffmpeg_python.input(str(source.path), f=source.demuxer, framerate=comp.fps).video
+        return ffmpeg_python.input(str(source.path), f=source.demuxer, t=f"{clip.duration:.6f}").video
 
     stream = sources.take(_video_key(clip), make, "split")
     stream = (
@@ -104,7 +114,8 @@ def _picture(comp: Composition, clip: Clip, sources: _Sources):
         # hold the last frame if the video is shorter than its scene
         stream = stream.filter("fps", comp.fps).filter("tpad", stop_mode="clone", stop_duration=clip.duration)
     if clip.caption is not None:
-        stream = ffmpeg_python.overlay(stream, ffmpeg_python.input(str(clip.caption)).video, x=0, y=0)
+        caption = ffmpeg_python.input(str(clip.caption), f="image2").video
+        stream = ffmpeg_python.overlay(stream, caption, x=0, y=0)
     return stream.filter("format", "yuv420p")
 
 
@@ -154,17 +165,17 @@ def _audio(comp: Composition):
     bed = ffmpeg_python.input(f"anullsrc=r={SAMPLE_RATE}:cl=stereo", f="lavfi", t=total).audio
     tracks = [bed]
     narrated = [(start, clip) for start, clip in zip(comp.starts(), comp.clips, strict=True) if clip.narration]
-    sources = _Sources([("audio", str(clip.narration)) for _, clip in narrated])
+    sources = _Sources([("audio", str(clip.narration.path)) for _, clip in narrated])
     for start, clip in narrated:
-        def make(path=clip.narration):
-            return (ffmpeg_python.input(str(path)).audio
+        def make(media=clip.narration):
+            return (ffmpeg_python.input(str(media.path), f=media.demuxer).audio
                     .filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo"))
 
-        voice = sources.take(("audio", str(clip.narration)), make, "asplit")
+        voice = sources.take(("audio", str(clip.narration.path)), make, "asplit")
         tracks.append(voice.filter("adelay", delays=round(start * 1000), all=1))
     if comp.music is not None:
         tracks.append(
-            ffmpeg_python.input(str(comp.music), stream_loop=-1).audio
+            ffmpeg_python.input(str(comp.music.path), f=comp.music.demuxer, stream_loop=-1).audio
             .filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo")
             .filter("volume", comp.music_volume).filter("atrim", duration=total)
         )

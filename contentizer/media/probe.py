@@ -16,6 +16,11 @@ from PIL import Image
 
 logger = logging.getLogger(__name__)
 
+# A file whose packets stop before this share of its header's duration (less the slack) is
+# truncated. Encoders pad and round, hence the tolerance.
+TRUNCATION_RATIO = 0.9
+TRUNCATION_SLACK = 0.5
+
 # Options applied to every open: no network, no following references to other files.
 _SAFE_OPTIONS = {"protocol_whitelist": "file", "enable_drefs": "0", "use_absolute_path": "0"}
 
@@ -83,25 +88,37 @@ def probe(path: str, *, demuxer: str, max_streams: int) -> MediaInfo:
         )
 
 
-def verify_decodes(path: str, *, demuxer: str) -> None:
-    """Demux every packet and decode the first frame of each audio/video stream.
+def verify_decodes(path: str, *, demuxer: str, expected_duration: float | None = None) -> float:
+    """Demux every packet and decode the first frame of each audio/video stream; returns the
+    duration the packets really reach.
 
-    A truncated file or one with a broken index fails here instead of at render time. Only
-    the first frames are decoded, so a long file costs a read, not a full decode.
+    A file with a broken index fails to open; a truncated one opens and demuxes fine but its
+    packets stop short of the duration its header promises, which is caught here. Only the
+    first frames are decoded, so a long file costs a read, not a full decode.
     """
     with _open(path, demuxer) as container:
         wanted = {s.index for s in container.streams if s.type in ("audio", "video")}
         if not wanted:
             raise ProbeError("has no audio or video stream")
+        undecoded, reach = set(wanted), 0.0
         try:
             for packet in container.demux():
-                if packet.stream.index in wanted and packet.size and packet.stream.codec_context:
-                    if packet.decode():
-                        wanted.discard(packet.stream.index)
+                if packet.stream.index not in wanted or not packet.size:
+                    continue
+                if packet.pts is not None and packet.time_base:
+                    end = packet.pts + (packet.duration or 0) - (packet.stream.start_time or 0)
+                    reach = max(reach, float(end * packet.time_base))
+                if packet.stream.index in undecoded and packet.decode():
+                    undecoded.discard(packet.stream.index)
         except av.error.FFmpegError as exc:
             raise ProbeError(f"is damaged: {exc}") from exc
-        if wanted:
+        if undecoded:
             raise ProbeError("has a stream with no decodable frame")
+    if expected_duration and reach < expected_duration * TRUNCATION_RATIO - TRUNCATION_SLACK:
+        raise ProbeError(
+            f"is truncated: its data ends at {reach:.2f}s but its header says {expected_duration:.2f}s"
+        )
+    return reach or (expected_duration or 0.0)
 
 
 def poster_frame(path: str, *, demuxer: str, at_seconds: float) -> Image.Image:
@@ -109,10 +126,10 @@ def poster_frame(path: str, *, demuxer: str, at_seconds: float) -> Image.Image:
     with _open(path, demuxer) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        if at_seconds > 0 and stream.time_base:
-            container.seek(int(at_seconds / stream.time_base), stream=stream, backward=True)
         last = None
         try:
+            if at_seconds > 0 and stream.time_base:
+                container.seek(int(at_seconds / stream.time_base), stream=stream, backward=True)
             for frame in container.decode(stream):
                 last = frame
                 if frame.time is None or frame.time >= at_seconds:

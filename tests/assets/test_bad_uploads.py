@@ -183,3 +183,38 @@ def test_it_refuses_a_malformed_multipart_body(alice_api, alice_project):
     )
     assert response.status_code == 400
     assert left_behind() == NOTHING
+
+
+def test_it_refuses_an_mp3_whose_id3_tag_hides_a_concat_script(alice_api, alice_project, av_dir):
+    script = b"ffconcat version 1.0\nfile 'other.wav'\n"
+    tag = b"ID3\x04\x00\x00\x00\x00\x00\x0a" + b"\x00" * 10  # a 10-byte tag, then the script
+    content = tag + script + (av_dir / "tone.mp3").read_bytes()
+    error = _assert_refused(upload_file(alice_api, alice_project.id, "song.mp3", content), 415,
+                            "unsupported_media_type")
+    assert error["details"]["detected"] == "text/x-ffconcat"
+
+
+@pytest.mark.parametrize("name", ["clip.mp4", "clip.webm", "tone.flac"])
+def test_it_refuses_truncated_media_whose_header_promises_more(alice_api, alice_project, av_dir, name):
+    content = (av_dir / name).read_bytes()
+    cut = content[: len(content) * 2 // 5]
+    error = _assert_refused(upload_file(alice_api, alice_project.id, name, cut), 422, "invalid_media")
+    assert "truncated" in error["message"] or "damaged" in error["message"] or "decod" in error["message"]
+
+
+def test_it_refuses_a_gif_damaged_after_its_first_frame(alice_api, alice_project):
+    from PIL import Image
+
+    frames = [Image.new("RGB", (16, 16), (i * 20, 0, 0)) for i in range(10)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=50)
+    data = buffer.getvalue()
+    second = data.index(b"\x2c", data.index(b"\x2c") + 1)  # the second image descriptor
+    _assert_refused(upload_file(alice_api, alice_project.id, "anim.gif", data[: second + 3]), 422, "invalid_media")
+
+
+def test_it_refuses_subtitles_that_run_backwards_or_past_the_limit(alice_api, alice_project):
+    backwards = b"1\n00:00:05,000 --> 00:00:01,000\nHi\n"
+    endless = b"1\n00:00:00,000 --> 99:00:00,000\nHi\n"
+    _assert_refused(upload_file(alice_api, alice_project.id, "a.srt", backwards), 422, "invalid_media")
+    _assert_refused(upload_file(alice_api, alice_project.id, "b.srt", endless), 422, "invalid_media")

@@ -53,7 +53,8 @@ def test_resubmitting_a_request_id_or_job_id_returns_the_same_job(alice_api, ali
     assert first.status_code == 202 and again.status_code == 200
     assert again.json()["jobId"] == first.json()["jobId"]
     job_id = "3f1d2c4e-5b6a-4c7d-8e9f-0a1b2c3d4e5f"
-    assert post_preview(alice_api, alice_project.id, {"chapterId": chapter["id"]}, jobId=job_id).json()["jobId"] == job_id
+    made = post_preview(alice_api, alice_project.id, {"chapterId": chapter["id"]}, jobId=job_id)
+    assert made.status_code == 202 and made.json()["jobId"] == job_id
     assert post_preview(alice_api, alice_project.id, {"chapterId": chapter["id"]}, jobId=job_id).status_code == 200
     assert Job.objects.count() == 2
 
