@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from assets.models import Blob
 from assets.sniffing import ACCEPTED
+from contentizer import logs
 from contentizer.api.errors import UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
@@ -57,6 +58,8 @@ def preview_request(
             details={"fields": exc.problems},
         ) from exc
     payload = {
+        # the HTTP request's id, so the worker's log lines join the request's
+        "traceId": logs.log_context().get("requestId"),
         "projectId": project.pk, "chapterId": chapter_id, "dryRun": dry_run,
         "timeline": timeline.to_dict(), "steps": labels, "cacheKey": timeline.cache_key(),
     }

@@ -34,12 +34,20 @@ class JobContext:
     job: Job
     work_dir: Path
     cancel: threading.Event = field(default_factory=threading.Event)
+    _stage: str = ""
+    _stage_started: float = 0.0
 
     @property
     def log_path(self) -> Path:
         return self.work_dir / "job.log"
 
     def progress(self, percent: float, stage: str) -> None:
+        if stage != self._stage:
+            now = time.monotonic()
+            if self._stage:
+                logger.info("stage finished", extra={"event": "job.stage", "stage": self._stage,
+                                                     "duration": round(now - self._stage_started, 3)})
+            self._stage, self._stage_started = stage, now
         services.job_progress(job=self.job, percent=percent, stage=stage)
 
     def cancelled(self) -> bool:
@@ -80,7 +88,9 @@ def run_job(job_id: str) -> str:
     job = services.job_claim(job_id=job_id, worker=worker)
     if job is None:
         return "skipped"
-    token = logs.bind(jobId=str(job.id), kind=job.kind, requestId=job.request_id or None)
+    token = logs.bind(
+        jobId=str(job.id), kind=job.kind, requestId=job.payload.get("traceId") or job.request_id or None
+    )
     work_dir = Path(settings.JOB_WORK_DIR) / f"{job.id}-{job.attempts}"
     work_dir.mkdir(parents=True, exist_ok=True)
     ctx = JobContext(job=job, work_dir=work_dir)

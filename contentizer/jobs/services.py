@@ -50,7 +50,9 @@ def worker_name() -> str:
 
 
 def _log(job: Job, event: str, **extra: Any) -> None:
-    logger.info(event, extra={"event": event, "jobId": str(job.id), "kind": job.kind, **extra})
+    trace = (job.payload or {}).get("traceId") or job.request_id
+    fields = {"event": event, "jobId": str(job.id), "kind": job.kind, **({"requestId": trace} if trace else {})}
+    logger.info(event, extra={**fields, **extra})
 
 
 # --- submit ---------------------------------------------------------------------------------
@@ -181,12 +183,14 @@ def _close_attempt(job: Job, outcome: str, error: str = "") -> None:
 
 
 def job_succeed(*, job: Job, result: dict[str, Any], log_tail: str = "") -> bool:
-    done = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
-        status=JobStatus.SUCCEEDED, result=result, progress=100.0, stage="done", error="",
-        finished_at=timezone.now(), log_tail=log_tail,
-    )
+    with transaction.atomic():  # the job and its attempt change together, as readers see them
+        done = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
+            status=JobStatus.SUCCEEDED, result=result, progress=100.0, stage="done", error="",
+            finished_at=timezone.now(), log_tail=log_tail,
+        )
+        if done:
+            _close_attempt(job, AttemptOutcome.SUCCESS)
     if done:
-        _close_attempt(job, AttemptOutcome.SUCCESS)
         _log(job, "job.succeeded", attempt=job.attempts)
     return bool(done)
 
@@ -210,10 +214,12 @@ def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backo
         fields.update(not_before=now + timedelta(seconds=delay), stage="waiting to retry", enqueued_at=None)
     else:
         fields.update(finished_at=now)
-    updated = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(**fields)
+    with transaction.atomic():
+        updated = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(**fields)
+        if updated:
+            _close_attempt(job, AttemptOutcome.RETRY if retry else AttemptOutcome.FAILURE, error)
     if not updated:
         return Job.objects.get(pk=job.pk).status
-    _close_attempt(job, AttemptOutcome.RETRY if retry else AttemptOutcome.FAILURE, error)
     _log(job, "job.failed", attempt=job.attempts, next_status=status, transient=transient)
     if retry:
         job_enqueue(job_id=job.pk, delay=delay)
@@ -221,10 +227,11 @@ def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backo
 
 
 def job_mark_cancelled(*, job: Job, log_tail: str = "") -> None:
-    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled", log_tail=log_tail,
-    )
-    _close_attempt(job, AttemptOutcome.CANCELLED)
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled", log_tail=log_tail,
+        )
+        _close_attempt(job, AttemptOutcome.CANCELLED)
     _log(job, "job.cancelled")
 
 

@@ -37,8 +37,11 @@ def three_colour_chapter(client, project_id: int, *, duration: float = 2.0, narr
     ])
 
 
-def post_preview(client, project_id: int, request: dict, **body):
-    return client.post("/api/preview", {"projectId": project_id, "previewRequest": request, **body}, format="json")
+def post_preview(client, project_id: int, request: dict, HTTP_X_REQUEST_ID: str | None = None, **body):
+    headers = {"HTTP_X_REQUEST_ID": HTTP_X_REQUEST_ID} if HTTP_X_REQUEST_ID else {}
+    return client.post(
+        "/api/preview", {"projectId": project_id, "previewRequest": request, **body}, format="json", **headers
+    )
 
 
 def wait_finished(client, job_id: str, timeout: float = 90) -> dict:

@@ -140,3 +140,20 @@ def test_the_dashboard_submits_a_preview_and_shows_the_job(client, alice, alice_
     assert "Succeeded" in page and "Open the menu" in page and "dissolve" in page
     listing = client.get("/jobs/?status=succeeded").content.decode()
     assert "preview" in listing and "(dry run)" in listing
+
+
+def test_old_previews_expire_and_their_artifact_answers_410(alice_api, alice_project, chapter, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from previews.services import previews_expire
+    from tests.conftest import stored_files
+
+    job = post_preview(alice_api, alice_project.id, {"chapterId": chapter["id"]}, dryRun=True).json()
+    assert any(key.startswith("previews/") for key in stored_files(settings.MEDIA_ROOT))
+    Job.objects.filter(pk=job["jobId"]).update(finished_at=timezone.now() - timedelta(days=2))
+    assert previews_expire() >= 1
+    assert not any(key.startswith("previews/") for key in stored_files(settings.MEDIA_ROOT))
+    response = alice_api.get(job["artifactUrl"])
+    assert response.status_code == 410 and response.json()["error"]["code"] == "expired"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def test_a_preview_renders_with_captions_transitions_and_audio(alice_api, alice_
         "audio": {"music": {"asset": music["sha256"], "volume": 0.05}},
     }
     request["steps"][0]["narration"] = voice["sha256"]
-    accepted = post_preview(alice_api, alice_project.id, request)
+    accepted = post_preview(alice_api, alice_project.id, request, HTTP_X_REQUEST_ID="trace-e2e-1")
     assert accepted.status_code == 202, accepted.json()
     status = wait_finished(alice_api, accepted.json()["jobId"])
     assert status["status"] == "succeeded", status
@@ -91,6 +92,12 @@ def test_a_preview_renders_with_captions_transitions_and_audio(alice_api, alice_
         assert narrated > 0.04 and 0 < after < narrated / 3, (narrated, after)
     metrics = client.get("/metrics").content.decode()
     assert 'preview_worker_jobs_total{outcome="success"} 1.0' in metrics
+    lines = [json.loads(line) for line in (Path(settings.MEDIA_ROOT).parent / "worker-0.log").read_text().splitlines()
+             if line.startswith("{")]
+    ours = [line for line in lines if line.get("requestId") == "trace-e2e-1"]
+    assert {"job.claimed", "job.stage", "job.succeeded", "job.attempt"} <= {line.get("event") for line in ours}
+    assert all(line["jobId"] == accepted.json()["jobId"] for line in ours)
+    assert any(line.get("stage") == "render" and line["duration"] > 0 for line in ours)
     assert "preview_worker_queue_size 0.0" in metrics and "preview_worker_active_jobs 0.0" in metrics
 
 
