@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django_q.models import OrmQ
+from django_q.brokers import get_broker
 
 from contentizer.jobs.models import Job
 from previews.timeline import Timeline, TimelineError
@@ -20,6 +20,7 @@ def chapter(alice_api, alice_project) -> dict:
 
 def test_a_dry_run_returns_the_manifest_without_running_ffmpeg(alice_api, alice_project, chapter, settings, tmp_path):
     settings.FFMPEG_BINARY = str(tmp_path / "no-ffmpeg-here")  # any FFmpeg call would fail
+    queued = get_broker().queue_size()
     response = post_preview(alice_api, alice_project.id, {"chapterId": chapter["id"]}, dryRun=True)
     assert response.status_code == 202, response.json()
     status = alice_api.get(response.json()["statusUrl"]).json()
@@ -32,7 +33,7 @@ def test_a_dry_run_returns_the_manifest_without_running_ffmpeg(alice_api, alice_
     assert all(len(s["asset"]) == 64 for s in manifest["scenes"])
     assert manifest["scenes"][0]["step"].startswith("step 1 (id ")
     assert manifest["estimatedRenderSeconds"] > 0
-    assert OrmQ.objects.count() == 0
+    assert get_broker().queue_size() == queued, "a dry run needs no worker"
 
 
 def test_ad_hoc_steps_override_the_chapter_and_name_assets_by_hash(alice_api, alice_project, chapter):
