@@ -191,6 +191,10 @@ def verify_mp4(path: Path, timeline: Timeline) -> float:
         raise TransientJobError(
             f"The render lasts {info.duration}s; the timeline lasts {timeline.duration}s."
         )
+    # the container's duration follows the longer track: the picture itself must be whole too
+    frames = probe.count_frames(str(path), demuxer="mp4")
+    if abs(frames - timeline.frames()) > 1:
+        raise TransientJobError(f"The render has {frames} frames; the timeline has {timeline.frames()}.")
     return info.duration
 
 

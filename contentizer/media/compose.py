@@ -66,10 +66,6 @@ class Composition:
         return self.starts()[-1] + self.clips[-1].duration
 
 
-def _frames(seconds: float, fps: int) -> int:
-    return max(1, round(seconds * fps))
-
-
 class _Sources:
     """One FFmpeg input per distinct file, split when several clips use it.
 
@@ -119,41 +115,50 @@ def _picture(comp: Composition, clip: Clip, sources: _Sources):
     return stream.filter("format", "yuv420p")
 
 
-def _segments(comp: Composition, clip: Clip, head: float, tail: float, sources: _Sources):
-    """(head, body, tail) streams of a clip; head/tail are None where there is no transition."""
-    spans = [(name, seconds) for name, seconds in (("head", head), ("body", clip.duration - head - tail),
-                                                    ("tail", tail)) if seconds > 0]
+def _segments(comp: Composition, clip: Clip, spans: list[tuple[str, int]], sources: _Sources):
+    """(head, body, tail) streams of a clip, each `frames` long; None where a span is empty."""
+    spans = [(name, frames) for name, frames in spans if frames > 0]
     source = _picture(comp, clip, sources)
     parts = source.filter_multi_output("split", len(spans)) if len(spans) > 1 else None
-    out, offset = {}, 0.0
-    for index, (name, seconds) in enumerate(spans):
+    out, first = {}, 0
+    for index, (name, frames) in enumerate(spans):
         stream = parts[index] if parts is not None else source
-        frames = _frames(seconds, comp.fps)
         if clip.still:
             stream = stream.filter("loop", loop=frames - 1, size=1, start=0)
         else:
-            first = round(offset * comp.fps)
             stream = stream.filter("trim", start_frame=first, end_frame=first + frames)
         out[name] = stream.filter("setpts", f"N/{comp.fps}/TB")
-        offset += seconds
-    return out.get("head"), out["body"], out.get("tail")
+        first += frames
+    return out.get("head"), out.get("body"), out.get("tail")
+
+
+def frame_spans(comp: Composition) -> list[tuple[int, int, int]]:
+    """(head, body, tail) frame counts per clip, from rounded *cumulative* boundaries: rounding
+    each segment on its own would drift by up to half a frame per segment, and the picture
+    would fall behind narration placed at the exact start times."""
+    fps, last = comp.fps, len(comp.clips) - 1
+    bounds = [(round(start * fps), round((start + clip.duration) * fps))
+              for start, clip in zip(comp.starts(), comp.clips, strict=True)]
+    spans = []
+    for i, (first, end) in enumerate(bounds):
+        head = bounds[i - 1][1] - first if i else 0
+        tail = end - bounds[i + 1][0] if i < last else 0
+        spans.append((head, end - first - head - tail, tail))
+    return spans
 
 
 def _video(comp: Composition):
-    last = len(comp.clips) - 1
     sources = _Sources([_video_key(clip) for clip in comp.clips])
     pieces, pending_tail = [], None
-    for i, clip in enumerate(comp.clips):
-        head = comp.clips[i - 1].transition_duration if i else 0.0
-        tail = clip.transition_duration if i < last else 0.0
-        head_s, body_s, tail_s = _segments(comp, clip, head, tail, sources)
+    for i, (clip, (head, body, tail)) in enumerate(zip(comp.clips, frame_spans(comp), strict=True)):
+        head_s, body_s, tail_s = _segments(comp, clip, [("head", head), ("body", body), ("tail", tail)], sources)
         if head_s is not None:
-            previous = comp.clips[i - 1]
             pieces.append(ffmpeg_python.filter(
-                [pending_tail, head_s], "xfade", transition=XFADE[previous.transition],
-                duration=f"{previous.transition_duration:.6f}", offset=0,
+                [pending_tail, head_s], "xfade", transition=XFADE[comp.clips[i - 1].transition],
+                duration=f"{head / comp.fps:.6f}", offset=0,
             ))
-        pieces.append(body_s)
+        if body_s is not None:
+            pieces.append(body_s)
         pending_tail = tail_s
     if len(pieces) == 1:
         return pieces[0]

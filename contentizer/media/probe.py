@@ -121,6 +121,13 @@ def verify_decodes(path: str, *, demuxer: str, expected_duration: float | None =
     return reach or (expected_duration or 0.0)
 
 
+def count_frames(path: str, *, demuxer: str) -> int:
+    """Video packets in the file (one per frame for the codecs we write): no decoding."""
+    with _open(path, demuxer) as container:
+        stream = container.streams.video[0]
+        return sum(1 for packet in container.demux(stream) if packet.size)
+
+
 def poster_frame(path: str, *, demuxer: str, at_seconds: float) -> Image.Image:
     """The first video frame at or after `at_seconds` (or the last one before the end)."""
     with _open(path, demuxer) as container:

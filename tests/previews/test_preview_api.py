@@ -158,3 +158,28 @@ def test_old_previews_expire_and_their_artifact_answers_410(alice_api, alice_pro
     assert not any(key.startswith("previews/") for key in stored_files(settings.MEDIA_ROOT))
     response = alice_api.get(job["artifactUrl"])
     assert response.status_code == 410 and response.json()["error"]["code"] == "expired"
+
+
+@pytest.mark.parametrize(("durations", "transition"), [([2.35] * 40, 0.0), ([32.5 / 6] * 6, 0.5), ([1.01, 2.02, 0.99], 0.3)])
+def test_frame_spans_add_up_to_the_timeline_without_drift(durations, transition):
+    from pathlib import Path
+
+    from contentizer.media.compose import Clip, Composition, Media, frame_spans
+
+    clips = tuple(
+        Clip(source=Media(Path("x.png"), "image2"), duration=d, still=True,
+             transition="dissolve" if transition and i < len(durations) - 1 else "cut",
+             transition_duration=transition if i < len(durations) - 1 else 0.0)
+        for i, d in enumerate(durations)
+    )
+    comp = Composition(width=64, height=64, fps=30, clips=clips)
+    spans = frame_spans(comp)
+    # output frames: every body, plus one crossfade per transition (head == previous tail)
+    total = sum(body for _, body, _ in spans) + sum(tail for _, _, tail in spans)
+    assert total == round(comp.duration * 30)
+    assert all(head == previous[2] for (head, _, _), previous in zip(spans[1:], spans, strict=False))
+    starts = comp.starts()
+    shown = 0
+    for i, (head, body, tail) in enumerate(spans):  # each clip starts on its own rounded frame
+        assert shown - head == round(starts[i] * 30)
+        shown += body + tail
