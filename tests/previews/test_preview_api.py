@@ -160,7 +160,9 @@ def test_old_previews_expire_and_their_artifact_answers_410(alice_api, alice_pro
     assert response.status_code == 410 and response.json()["error"]["code"] == "expired"
 
 
-@pytest.mark.parametrize(("durations", "transition"), [([2.35] * 40, 0.0), ([32.5 / 6] * 6, 0.5), ([1.01, 2.02, 0.99], 0.3)])
+@pytest.mark.parametrize(
+    ("durations", "transition"), [([2.35] * 40, 0.0), ([32.5 / 6] * 6, 0.5), ([1.01, 2.02, 0.99], 0.3)]
+)
 def test_frame_spans_add_up_to_the_timeline_without_drift(durations, transition):
     from pathlib import Path
 
