@@ -134,7 +134,8 @@ def _fetch(ctx: JobContext, sha256: str, where: str) -> Media:
         raise PermanentJobError(f"{where}: asset {sha256[:12]}… is no longer in the asset store.")
     target = ctx.work_dir / "in" / f"{sha256}.{blob.ext}"
     # image2 picks its decoder by extension and has none for .gif; gif_pipe reads one.
-    media = Media(path=target, demuxer=ACCEPTED[blob.ext].demuxer or ("gif_pipe" if blob.ext == "gif" else "image2"))
+    demuxer = ACCEPTED[blob.ext].demuxer or ("gif_pipe" if blob.ext == "gif" else "image2")
+    media = Media(path=target, demuxer=demuxer, duration=blob.duration)
     if target.exists():
         return media
     target.parent.mkdir(exist_ok=True)
