@@ -247,6 +247,9 @@ JOB_STALE_SECONDS = env.float("JOB_STALE_SECONDS", default=60.0)
 # A queued job the broker has not delivered for this long is enqueued again.
 JOB_REQUEUE_SECONDS = env.float("JOB_REQUEUE_SECONDS", default=120.0)
 JOB_RECONCILE_MINUTES = 1
+JOB_EVENTS_POLL_SECONDS = env.float("JOB_EVENTS_POLL_SECONDS", default=0.5)
+# One event stream holds a web worker; it closes after this and the client reconnects.
+JOB_EVENTS_MAX_SECONDS = env.float("JOB_EVENTS_MAX_SECONDS", default=600.0)
 JOB_WORK_DIR = DATA_DIR / "work"
 JOB_WORK_DIR.mkdir(exist_ok=True)
 PREVIEW_MAX_CONCURRENCY = env.int("PREVIEW_MAX_CONCURRENCY", default=2)

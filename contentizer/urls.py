@@ -18,6 +18,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("contentizer.api.urls")),
+    path("api/", include("assets.api.urls")),
+    path("api/", include("previews.api.urls")),
     path("", include("django_prometheus.urls")),
 ]
 

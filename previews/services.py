@@ -39,7 +39,7 @@ DEFAULT_SECONDS_PER_SECOND = 0.1  # render time per second of video until real r
 
 
 def artifact_prefix(job: Job) -> str:
-    return f"previews/{job.payload['projectId']}/{job.id}"
+    return f"previews/{job.payload.get('projectId', job.project_id)}/{job.id}"
 
 
 def preview_request(

@@ -18,6 +18,5 @@ urlpatterns = [
     *route("schema", SpectacularAPIView.as_view(), "schema"),
     *route("docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
     *route("redoc", SpectacularRedocView.as_view(url_name="schema"), "redoc"),
-    path("", include("assets.api.urls")),
-    path("", include("previews.api.urls")),
+    path("", include("contentizer.jobs.api.urls")),
 ]

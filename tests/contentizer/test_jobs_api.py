@@ -1,0 +1,97 @@
+"""The one jobs API for every kind: list, read, cancel, retry, and the event stream."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from contentizer.jobs import services
+from contentizer.jobs.models import Job, JobStatus
+
+
+def _job(owner, project=None, kind="preview", status=JobStatus.QUEUED) -> Job:
+    return Job.objects.create(kind=kind, owner=owner, project=project, status=status, payload={})
+
+
+def test_it_lists_only_your_jobs_filtered_by_kind_status_and_project(alice_api, alice, bob, alice_project):
+    mine = _job(alice, alice_project)
+    _job(alice, kind="export", status=JobStatus.FAILED)
+    _job(bob)
+    everything = alice_api.get("/api/v1/jobs").json()
+    assert everything["count"] == 2
+    assert [j["id"] for j in alice_api.get("/api/v1/jobs?kind=preview").json()["results"]] == [str(mine.pk)]
+    assert alice_api.get("/api/v1/jobs?status=failed").json()["count"] == 1
+    assert alice_api.get(f"/api/v1/jobs?project={alice_project.id}").json()["count"] == 1
+    assert alice_api.get("/api/v1/jobs?status=bogus").status_code == 400
+
+
+def test_it_reads_a_job_and_404s_another_users(alice_api, bob_api, alice):
+    job = _job(alice)
+    body = alice_api.get(f"/api/v1/jobs/{job.pk}").json()
+    assert body | {"id": str(job.pk), "status": "queued", "kind": "preview", "attempts": 0} == body
+    assert bob_api.get(f"/api/v1/jobs/{job.pk}").status_code == 404
+    assert bob_api.delete(f"/api/v1/jobs/{job.pk}").status_code == 404
+    assert bob_api.post(f"/api/v1/jobs/{job.pk}/retry").status_code == 404
+
+
+def test_delete_cancels_and_retry_requeues(alice_api, alice):
+    job = _job(alice)
+    assert alice_api.delete(f"/api/v1/jobs/{job.pk}").json()["status"] == "cancelled"
+    assert alice_api.delete(f"/api/v1/jobs/{job.pk}").status_code == 409
+    response = alice_api.post(f"/api/v1/jobs/{job.pk}/retry", {}, format="json")
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    assert alice_api.post(f"/api/v1/jobs/{job.pk}/retry", {}, format="json").status_code == 409
+
+
+def test_retry_refuses_resume_from_for_a_kind_without_stages(alice_api, alice):
+    job = _job(alice, status=JobStatus.FAILED)
+    response = alice_api.post(f"/api/v1/jobs/{job.pk}/retry", {"resumeFrom": "render"}, format="json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "no_stages"
+
+
+def _read_events(response, until: str = "end") -> list[tuple[str, dict]]:
+    events, buffer = [], b""
+    for chunk in response.streaming_content:
+        buffer += chunk
+        while b"\n\n" in buffer:
+            block, buffer = buffer.split(b"\n\n", 1)
+            lines = dict(line.split(": ", 1) for line in block.decode().splitlines() if not line.startswith(":"))
+            if lines:
+                events.append((lines["event"], json.loads(lines["data"])))
+                if lines["event"] == until:
+                    return events
+    return events
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_stream_progress_until_the_job_ends(alice_api, alice, settings):
+    settings.JOB_EVENTS_POLL_SECONDS = 0.05
+    job = _job(alice)
+
+    def work() -> None:
+        time.sleep(0.3)
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, progress=40, stage="render")
+        time.sleep(0.3)
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100, stage="done")
+
+    threading.Thread(target=work).start()
+    response = alice_api.get(f"/api/v1/jobs/{job.pk}/events", HTTP_ACCEPT="text/event-stream")
+    assert response.status_code == 200 and response["Content-Type"] == "text/event-stream"
+    events = _read_events(response)
+    assert [(name, data["status"]) for name, data in events] == [
+        ("progress", "queued"), ("progress", "running"), ("progress", "succeeded"), ("end", "succeeded"),
+    ]
+    assert events[1][1]["progress"] == 40 and events[1][1]["stage"] == "render"
+
+
+def test_events_of_another_users_job_are_404(bob_api, alice):
+    assert bob_api.get(f"/api/v1/jobs/{_job(alice).pk}/events", HTTP_ACCEPT="text/event-stream").status_code == 404
+
+
+def test_the_job_list_counts_cancellations_through_the_service(alice_api, alice):
+    job = _job(alice)
+    services.job_cancel(job=job)
+    assert alice_api.get("/api/v1/jobs?status=cancelled").json()["results"][0]["id"] == str(job.pk)
