@@ -24,6 +24,7 @@ from assets.models import Asset, Blob
 from assets.uploads import clean_display_name
 from contentizer.api.errors import ApiError, Conflict, PayloadTooLarge, UnprocessableEntity, UnsupportedMediaType
 from contentizer.models import Project
+from contentizer.storage import walk
 
 logger = logging.getLogger(__name__)
 
@@ -234,21 +235,10 @@ def _orphan_blobs(*, cutoff, dry_run: bool) -> list[Orphan]:
     return found
 
 
-def _walk(prefix: str):
-    try:
-        dirs, files = default_storage.listdir(prefix)
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for name in files:
-        yield f"{prefix}/{name}"
-    for sub in dirs:
-        yield from _walk(f"{prefix}/{sub}")
-
-
 def _stray_objects(*, cutoff, dry_run: bool) -> list[Orphan]:
     found = []
     for prefix, field in (("assets", "storage_key"), ("thumbs", "thumbnail_key")):
-        for key in _walk(prefix):
+        for key in walk(prefix):
             if Blob.objects.filter(**{field: key}).exists():
                 continue
             if default_storage.get_modified_time(key) >= cutoff:

@@ -47,3 +47,32 @@ def delete_prefix(prefix: str) -> int:
     for name in files:
         default_storage.delete(f"{prefix}/{name}")
     return len(files)
+
+
+def walk(prefix: str):
+    """Every object key under `prefix`, at any depth."""
+    try:
+        dirs, files = default_storage.listdir(prefix)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        yield f"{prefix}/{name}"
+    for sub in dirs:
+        yield from walk(f"{prefix}/{sub}")
+
+
+def delete_tree(prefix: str) -> int:
+    keys = list(walk(prefix))
+    for key in keys:
+        default_storage.delete(key)
+    return len(keys)
+
+
+def fetch(key: str, target: Path) -> Path:
+    """Copy a stored object to a local file (FFmpeg reads local files; storage may be S3)."""
+    import shutil
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with default_storage.open(key, "rb") as src, open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1024 * 1024)
+    return target

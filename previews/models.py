@@ -1,1 +1,81 @@
-"""previews: models arrive with their feature (see the issues); the app is in place for its layer."""
+"""Full videos: the finished render of a chapter, its stage runs and its cached segments."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Video(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos")
+    project = models.ForeignKey("contentizer.Project", on_delete=models.CASCADE, related_name="videos")
+    chapter = models.ForeignKey("contentizer.Chapter", on_delete=models.CASCADE, related_name="videos")
+    job = models.OneToOneField("contentizer.Job", on_delete=models.PROTECT, related_name="video")
+    height = models.PositiveIntegerField(default=720)
+    languages = models.JSONField(default=list)
+    music = models.JSONField(default=dict, blank=True)
+    # filled by the package stage
+    mp4_key = models.CharField(max_length=255, blank=True, default="")
+    hls_prefix = models.CharField(max_length=255, blank=True, default="")
+    poster_key = models.CharField(max_length=255, blank=True, default="")
+    duration = models.FloatField(null=True, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    renditions = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    superseded_at = models.DateTimeField(null=True, blank=True, help_text="a newer render of the chapter exists")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"video {self.id} of {self.chapter_id}"
+
+
+class StageStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    REUSED = "reused", "Reused (same inputs as an earlier run)"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class StageRun(models.Model):
+    """One stage of one attempt: its input hash, outputs, timings and log."""
+
+    job = models.ForeignKey("contentizer.Job", on_delete=models.CASCADE, related_name="stage_runs")
+    attempt = models.PositiveIntegerField()
+    stage = models.CharField(max_length=16)
+    input_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=StageStatus.choices, default=StageStatus.RUNNING)
+    outputs = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    log = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["job", "attempt", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "attempt", "stage"], name="stagerun_unique_per_attempt")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} of {self.job_id} (attempt {self.attempt}, {self.status})"
+
+
+class Segment(models.Model):
+    """A rendered piece of video (a scene's body or a transition), keyed by everything that
+    shapes it: a re-render after a one-step edit re-encodes only the pieces whose key changed."""
+
+    key = models.CharField(max_length=64, unique=True)
+    storage_key = models.CharField(max_length=255)
+    frames = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key[:12]

@@ -17,6 +17,7 @@ class JobKind:
     run: Callable[[JobContext], dict[str, Any]]  # returns the job's result
     cleanup: Callable[[Job], None]  # removes partial output of a failed or cancelled attempt
     max_concurrency: Callable[[], int]
+    stages: tuple[str, ...] = ()  # for staged kinds: what `resumeFrom` may name
 
 
 _kinds: dict[str, JobKind] = {}

@@ -124,6 +124,10 @@ def _attempt(ctx: JobContext) -> str:
         logger.exception("job attempt failed", extra={"event": "job.error"})
         kind.cleanup(job)
         return services.job_fail(job=job, error=str(exc), transient=True, log_tail=ctx.log_tail())
+    except Exception as exc:  # noqa: BLE001 - a bug must fail the attempt, not leave the job "running"
+        logger.exception("job attempt crashed", extra={"event": "job.crash"})
+        kind.cleanup(job)
+        return services.job_fail(job=job, error=f"Internal error: {exc}", transient=True, log_tail=ctx.log_tail())
     if not services.job_succeed(job=job, result=result, log_tail=ctx.log_tail()):
         # The reconciler took us for dead and another attempt owns the job now. Its output
         # lives under the same deterministic keys, so ours is left for it rather than deleted.

@@ -252,13 +252,25 @@ def job_cancel(*, job: Job) -> Job:
     return job
 
 
-def job_requeue(*, job: Job) -> Job:
-    """Run a failed, dead or cancelled job again from scratch, with a fresh set of attempts."""
+def job_requeue(*, job: Job, resume_from: str | None = None) -> Job:
+    """Run a failed, dead or cancelled job again with a fresh allowance of attempts. A staged job
+    reuses the stages whose inputs did not change; `resume_from` reruns that stage and those
+    after it whatever their inputs."""
+    stages = registry.get(job.kind).stages
+    if resume_from is not None and resume_from not in stages:
+        raise ApiError(
+            f"{job.kind} jobs have no stage {resume_from!r}." if stages else f"{job.kind} jobs have no stages.",
+            code="no_stages" if not stages else "unknown_stage", details={"stages": list(stages)},
+        )
+    payload = {k: v for k, v in job.payload.items() if k != "resumeFrom"}
+    if resume_from:
+        payload["resumeFrom"] = resume_from
     updated = Job.objects.filter(
         pk=job.pk, status__in=[JobStatus.FAILED, JobStatus.DEAD, JobStatus.CANCELLED]
     ).update(
-        status=JobStatus.QUEUED, attempts=0, error="", progress=0.0, stage="", not_before=None,
-        finished_at=None, cancel_requested=False, result={},
+        # attempts keep counting (each has its own row); the job gets a fresh allowance on top
+        status=JobStatus.QUEUED, max_attempts=F("attempts") + settings.JOB_MAX_ATTEMPTS, error="", progress=0.0,
+        stage="", not_before=None, finished_at=None, cancel_requested=False, result={}, payload=payload,
     )
     if not updated:
         raise Conflict(f"Only failed, dead or cancelled jobs can be requeued; this one is {job.status}.",

@@ -207,3 +207,109 @@ def compose_args(comp: Composition, out_path: Path) -> list[str]:
         t=f"{comp.duration:.6f}", f="mp4",
     )
     return output.compile(cmd="ffmpeg", overwrite_output=False)[1:]
+
+
+# --- pieces for incremental rendering -------------------------------------------------------
+# A full video is assembled from pieces cached by content: each clip's body, and each
+# transition (the crossfade of one clip's tail with the next one's head). Editing one clip then
+# re-encodes its body and the transitions touching it; everything else is reused.
+
+VIDEO_ONLY = {"vcodec": "libx264", "pix_fmt": "yuv420p", "an": None, "f": "mp4"}
+
+
+def _span(comp: Composition, clip: Clip, first: int, frames: int):
+    """`frames` frames of a clip starting at its frame `first`, at the output's size and rate."""
+    stream = _picture(comp, clip, _Sources([_video_key(clip)]))
+    if clip.still:
+        stream = stream.filter("loop", loop=frames - 1, size=1, start=0)
+    else:
+        stream = stream.filter("trim", start_frame=first, end_frame=first + frames)
+    return stream.filter("setpts", f"N/{comp.fps}/TB")
+
+
+def _encode_video(comp: Composition, stream, out_path: Path) -> list[str]:
+    output = ffmpeg_python.output(stream, str(out_path), preset=comp.preset, crf=comp.crf, r=comp.fps, **VIDEO_ONLY)
+    return output.compile(cmd="ffmpeg", overwrite_output=False)[1:]
+
+
+def body_args(comp: Composition, index: int, out_path: Path) -> list[str]:
+    head, body, _ = frame_spans(comp)[index]
+    return _encode_video(comp, _span(comp, comp.clips[index], head, body), out_path)
+
+
+def transition_args(comp: Composition, index: int, out_path: Path) -> list[str]:
+    """The crossfade from clip `index` into the next one."""
+    head, body, tail = frame_spans(comp)[index]
+    outgoing = _span(comp, comp.clips[index], head + body, tail)
+    incoming = _span(comp, comp.clips[index + 1], 0, tail)
+    clip = comp.clips[index]
+    crossfade = ffmpeg_python.filter([outgoing, incoming], "xfade", transition=XFADE[clip.transition],
+                                     duration=f"{tail / comp.fps:.6f}", offset=0)
+    return _encode_video(comp, crossfade, out_path)
+
+
+def concat_args(list_path: Path, out_path: Path) -> list[str]:
+    """Join pieces listed in our own concat script without re-encoding them."""
+    return ["-f", "concat", "-safe", "0", "-i", str(list_path), "-c", "copy", "-movflags", "+faststart",
+            "-f", "mp4", str(out_path)]
+
+
+def mix_args(
+    *, duration: float, voices: list[tuple[Media, float]], music: Media | None, music_volume: float,
+    loudness: float, out_path: Path,
+) -> list[str]:
+    """Narration placed at its start times, music ducked under it, loudness normalised."""
+    comp = Composition(width=2, height=2, fps=1, clips=(Clip(Media(Path("."), ""), duration, True),),
+                       music=music, music_volume=music_volume)
+    bed = ffmpeg_python.input(f"anullsrc=r={SAMPLE_RATE}:cl=stereo", f="lavfi", t=f"{duration:.6f}").audio
+    tracks = [bed]
+    for media, start in voices:
+        tracks.append(ffmpeg_python.input(str(media.path), f=media.demuxer).audio
+                      .filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo")
+                      .filter("adelay", delays=round(start * 1000), all=1))
+    voice = ffmpeg_python.filter(tracks, "amix", inputs=len(tracks), duration="first", normalize=0)
+    if music is not None:
+        split = voice.filter_multi_output("asplit", 2)
+        voice, side = split[0], split[1]
+        track = (ffmpeg_python.input(str(music.path), f=music.demuxer, stream_loop=_loops(comp)).audio
+                 .filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo")
+                 .filter("volume", music_volume).filter("atrim", duration=f"{duration:.6f}"))
+        ducked = ffmpeg_python.filter([track, side], "sidechaincompress", threshold=0.02, ratio=8,
+                                      attack=20, release=400)
+        voice = ffmpeg_python.filter([voice, ducked], "amix", inputs=2, duration="first", normalize=0)
+    mixed = voice.filter("loudnorm", I=loudness, TP=-1.5, LRA=11).filter("aresample", SAMPLE_RATE)
+    output = ffmpeg_python.output(mixed, str(out_path), acodec="aac", audio_bitrate="128k", ar=SAMPLE_RATE,
+                                  t=f"{duration:.6f}", f="mp4")
+    return output.compile(cmd="ffmpeg", overwrite_output=False)[1:]
+
+
+def mux_mp4_args(
+    *, video: Path, audios: list[tuple[Path, str]], subtitles: list[tuple[Path, str]], out_path: Path,
+) -> list[str]:
+    """One MP4: the video, an audio track and a subtitle track per language, +faststart."""
+    args: list[str] = ["-i", str(video)]
+    for path, _ in audios:
+        args += ["-f", "mp4", "-i", str(path)]
+    for path, _ in subtitles:
+        args += ["-f", "srt", "-i", str(path)]
+    args += ["-map", "0:v:0"]
+    args += [arg for i in range(len(audios)) for arg in ("-map", f"{i + 1}:a:0")]
+    args += [arg for i in range(len(subtitles)) for arg in ("-map", f"{i + 1 + len(audios)}:s:0")]
+    for i, (_, language) in enumerate(audios):
+        args += [f"-metadata:s:a:{i}", f"language={language}", f"-disposition:a:{i}", "default" if i == 0 else "0"]
+    for i, (_, language) in enumerate(subtitles):
+        args += [f"-metadata:s:s:{i}", f"language={language}"]
+    return [*args, "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-movflags", "+faststart", "-f", "mp4",
+            str(out_path)]
+
+
+def hls_args(*, source: Path, stream: str, segment_seconds: int, out_dir: Path) -> list[str]:
+    """One HLS media playlist (`stream` is "v" or "a") cut from `source` without re-encoding."""
+    return ["-i", str(source), "-map", f"0:{stream}:0", "-c", "copy", "-f", "hls",
+            "-hls_time", str(segment_seconds), "-hls_playlist_type", "vod",
+            "-hls_segment_filename", str(out_dir / "seg%03d.ts"), str(out_dir / "index.m3u8")]
+
+
+def poster_args(*, video: Path, at_seconds: float, out_path: Path) -> list[str]:
+    return ["-ss", f"{at_seconds:.3f}", "-i", str(video), "-frames:v", "1", "-q:v", "3", "-f", "image2",
+            str(out_path)]

@@ -1,5 +1,7 @@
+from django.urls import path
+
 from contentizer.api.routing import route
-from previews.api import views
+from previews.api import video_views, views
 
 urlpatterns = [
     *route("preview", views.PreviewCreateApi.as_view(), "preview-create"),
@@ -7,4 +9,16 @@ urlpatterns = [
     *route("preview/<uuid:job_id>/artifact", views.PreviewArtifactApi.as_view(), "preview-artifact"),
     *route("preview/<uuid:job_id>/cancel", views.PreviewCancelApi.as_view(), "preview-cancel"),
     *route("preview/<uuid:job_id>/retry", views.PreviewRequeueApi.as_view(), "preview-retry"),
+]
+
+urlpatterns += [
+    *route("videos/generate", video_views.VideoGenerateApi.as_view(), "video-generate"),
+    *route("videos/jobs/<uuid:job_id>/status", video_views.VideoJobStatusApi.as_view(), "video-job-status"),
+    *route("videos/jobs/<uuid:job_id>/cancel", video_views.VideoJobCancelApi.as_view(), "video-job-cancel"),
+    *route("videos/<uuid:video_id>", video_views.VideoDetailApi.as_view(), "video-detail"),
+    *route("videos/<uuid:video_id>/download", video_views.VideoDownloadApi.as_view(), "video-download"),
+    *route("videos/<uuid:video_id>/stream", video_views.VideoStreamApi.as_view(), "video-stream"),
+    *route("videos/<uuid:video_id>/poster", video_views.VideoPosterApi.as_view(), "video-poster"),
+    path("videos/<uuid:video_id>/hls/<path:name>", video_views.VideoHlsApi.as_view(), name="video-hls"),
+    *route("media/assets/<int:asset_id>", video_views.MediaAssetApi.as_view(), "media-asset"),
 ]

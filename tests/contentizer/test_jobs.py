@@ -154,7 +154,9 @@ def test_a_job_out_of_attempts_is_dead_and_can_be_requeued(alice, fake, django_c
     with django_capture_on_commit_callbacks(execute=True):
         services.job_requeue(job=job)
     job.refresh_from_db()
-    assert (job.status, job.attempts, job.error) == (JobStatus.QUEUED, 0, "")
+    assert (job.status, job.attempts, job.max_attempts, job.error) == (JobStatus.QUEUED, 3, 6, "")
+    assert runner.run_job(str(job.pk)) == "succeeded"
+    assert list(job.attempt_set.values_list("number", flat=True)) == [1, 2, 3, 4]
 
 
 def test_a_permanent_failure_fails_at_once(alice, fake):

@@ -17,7 +17,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contentizer.api.errors import ApiError
 from contentizer.jobs import selectors, services
 from contentizer.jobs.api.serializers import JobListQuerySerializer, JobRetryInputSerializer, JobSerializer
 from contentizer.jobs.models import Job
@@ -63,11 +62,9 @@ class JobRetryApi(APIView):
     def post(self, request: Request, job_id) -> Response:
         data = JobRetryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = selectors.job_get(user=request.user, job_id=job_id)
-        if data.validated_data.get("resumeFrom"):
-            raise ApiError(f"{job.kind} jobs have no stages to resume from.", code="no_stages",
-                           details={"kind": job.kind})
-        return Response(selectors.job_summary(services.job_requeue(job=job)), status=status.HTTP_202_ACCEPTED)
+        job = services.job_requeue(job=selectors.job_get(user=request.user, job_id=job_id),
+                                   resume_from=data.validated_data.get("resumeFrom"))
+        return Response(selectors.job_summary(job), status=status.HTTP_202_ACCEPTED)
 
 
 def _events(job_id, *, poll: float, limit: float) -> Iterator[bytes]:

@@ -1,0 +1,179 @@
+"""Video API (routes fixed by existing clients): generate, read, download, stream, HLS, job status, cancel."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.files.storage import default_storage
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assets import selectors as asset_selectors
+from contentizer import selectors as core
+from contentizer.api.errors import ApiError, Conflict
+from contentizer.api.serializers_base import StrictInputMixin
+from contentizer.http.ranges import serve_stored
+from contentizer.jobs import selectors as job_selectors
+from contentizer.jobs import services as jobs
+from contentizer.jobs.models import Job, JobStatus
+from previews import pipeline
+from previews.models import StageRun, Video
+
+_BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="bytes; 206 for a Range request")
+_HLS_NAME = re.compile(r"^(master\.m3u8|[A-Za-z0-9_-]+/[A-Za-z0-9_-]+\.(m3u8|ts|vtt))\Z")
+
+
+class VideoMusicInputSerializer(StrictInputMixin, serializers.Serializer):
+    asset = serializers.IntegerField()
+    volume = serializers.FloatField(min_value=0, max_value=2, required=False, default=0.3)
+
+
+class VideoGenerateInputSerializer(StrictInputMixin, serializers.Serializer):
+    projectId = serializers.IntegerField()
+    chapterId = serializers.IntegerField()
+    resolution = serializers.ChoiceField(choices=["720p", "1080p"], required=False, default="720p")
+    languages = serializers.ListField(child=serializers.RegexField(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z"),
+                                      required=False, allow_empty=False, max_length=20)
+    music = VideoMusicInputSerializer(required=False, allow_null=True)
+    requestId = serializers.RegexField(r"^[A-Za-z0-9._:-]{1,64}\Z", required=False, default="")
+
+
+class VideoGenerateAcceptedSerializer(serializers.Serializer):
+    videoId = serializers.UUIDField()
+    jobId = serializers.UUIDField()
+
+
+def _video_get(request: Request, video_id) -> Video:
+    return get_object_or_404(Video.objects.select_related("job"), pk=video_id, owner=request.user)
+
+
+def _ready(video: Video) -> None:
+    if video.job.status != JobStatus.SUCCEEDED or not video.mp4_key:
+        raise Conflict(f"The video is not ready: its job is {video.job.status}.", code="not_ready",
+                       details={"status": video.job.status, "progress": video.job.progress})
+
+
+def video_summary(video: Video) -> dict:
+    base = f"/api/videos/{video.id}"
+    ready = video.job.status == JobStatus.SUCCEEDED and bool(video.mp4_key)
+    return {
+        "videoId": str(video.id), "jobId": str(video.job_id), "projectId": video.project_id,
+        "chapterId": video.chapter_id, "status": video.job.status, "progress": video.job.progress,
+        "resolution": f"{video.height}p", "languages": video.languages, "subtitleLanguages": video.languages,
+        "duration": video.duration, "size": video.size, "renditions": video.renditions,
+        "superseded": video.superseded_at is not None, "createdAt": video.created_at.isoformat(),
+        "urls": {"download": f"{base}/download", "stream": f"{base}/stream", "hls": f"{base}/hls/master.m3u8",
+                 "poster": f"{base}/poster"} if ready else None,
+    }
+
+
+class VideoGenerateApi(APIView):
+    @extend_schema(summary="Generate a narrated, subtitled video of a chapter", tags=["videos"],
+                   request=VideoGenerateInputSerializer, responses={202: VideoGenerateAcceptedSerializer,
+                   403: OpenApiResponse(description="Storage quota used up")})
+    def post(self, request: Request) -> Response:
+        data = VideoGenerateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = data.validated_data
+        project = core.project_get(user=request.user, project_id=body["projectId"])
+        chapter = core.chapter_get(user=request.user, chapter_id=body["chapterId"])
+        if chapter.project_id != project.pk:
+            raise ApiError("That chapter belongs to another project.", code="not_found", status_code=404)
+        video = pipeline.video_request(
+            owner=request.user, project=project, chapter=chapter, height=int(body["resolution"][:-1]),
+            languages=body.get("languages"), music=body.get("music"), request_id=body["requestId"],
+        )
+        return Response({"videoId": video.id, "jobId": video.job_id}, status=status.HTTP_202_ACCEPTED)
+
+
+class VideoDetailApi(APIView):
+    @extend_schema(summary="A video's metadata, status, renditions and subtitle languages", tags=["videos"],
+                   responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, video_id) -> Response:
+        return Response(video_summary(_video_get(request, video_id)))
+
+
+class VideoDownloadApi(APIView):
+    @extend_schema(summary="Download the MP4 (attachment)", tags=["videos"], responses={200: _BINARY, 206: _BINARY})
+    def get(self, request: Request, video_id) -> HttpResponse:
+        video = _video_get(request, video_id)
+        _ready(video)
+        return serve_stored(request, storage=default_storage, key=video.mp4_key, content_type="video/mp4",
+                            filename=f"{video.chapter.title or 'video'}.mp4", attachment=True)
+
+
+class VideoStreamApi(APIView):
+    @extend_schema(summary="Stream the MP4 (HTTP Range)", tags=["videos"], responses={200: _BINARY, 206: _BINARY,
+                   416: OpenApiResponse(description="Range not satisfiable")})
+    def get(self, request: Request, video_id) -> HttpResponse:
+        video = _video_get(request, video_id)
+        _ready(video)
+        return serve_stored(request, storage=default_storage, key=video.mp4_key, content_type="video/mp4")
+
+
+class VideoPosterApi(APIView):
+    @extend_schema(summary="The poster image (JPEG)", tags=["videos"], responses={200: _BINARY})
+    def get(self, request: Request, video_id) -> HttpResponse:
+        video = _video_get(request, video_id)
+        _ready(video)
+        return serve_stored(request, storage=default_storage, key=video.poster_key, content_type="image/jpeg")
+
+
+class VideoHlsApi(APIView):
+    @extend_schema(summary="HLS playlists, segments and WebVTT files", tags=["videos"], responses={200: _BINARY})
+    def get(self, request: Request, video_id, name: str) -> HttpResponse:
+        video = _video_get(request, video_id)
+        _ready(video)
+        if not _HLS_NAME.match(name) or ".." in name:
+            raise ApiError("Not found.", code="not_found", status_code=404)
+        key = f"{video.hls_prefix}/{name}"
+        if not default_storage.exists(key):
+            raise ApiError("Not found.", code="not_found", status_code=404)
+        types = {"m3u8": "application/vnd.apple.mpegurl", "ts": "video/mp2t", "vtt": "text/vtt"}
+        return serve_stored(request, storage=default_storage, key=key, content_type=types[name.rsplit(".", 1)[1]])
+
+
+def _stages(job: Job) -> list[dict]:
+    runs = {run.stage: run for run in StageRun.objects.filter(job=job).order_by("id")}  # latest per stage
+    return [
+        {"stage": stage, "status": runs[stage].status if stage in runs else "pending",
+         "attempt": runs[stage].attempt if stage in runs else None,
+         "startedAt": runs[stage].started_at.isoformat() if stage in runs else None,
+         "finishedAt": runs[stage].finished_at.isoformat() if stage in runs and runs[stage].finished_at else None,
+         "duration": runs[stage].duration if stage in runs else None,
+         "error": runs[stage].error if stage in runs else "",
+         "outputs": {k: v for k, v in runs[stage].outputs.items() if k in ("rendered", "reused", "pieces")}
+         if stage in runs else {}}
+        for stage in pipeline.STAGES
+    ]
+
+
+class VideoJobStatusApi(APIView):
+    @extend_schema(summary="Overall progress, current stage and each stage's status and timings", tags=["videos"],
+                   responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, job_id) -> Response:
+        job = get_object_or_404(Job, pk=job_id, owner=request.user, kind=pipeline.KIND)
+        return Response({**job_selectors.job_summary(job), "percent": job.progress, "currentStage": job.stage,
+                         "stages": _stages(job)})
+
+
+class VideoJobCancelApi(APIView):
+    @extend_schema(summary="Cancel a video job (the running FFmpeg stops within a heartbeat)", tags=["videos"],
+                   request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: Request, job_id) -> Response:
+        job = get_object_or_404(Job, pk=job_id, owner=request.user, kind=pipeline.KIND)
+        return Response(job_selectors.job_summary(jobs.job_cancel(job=job)))
+
+
+class MediaAssetApi(APIView):
+    @extend_schema(summary="An asset's bytes (Range)", tags=["assets"], responses={200: _BINARY, 206: _BINARY})
+    def get(self, request: Request, asset_id: int) -> HttpResponse:
+        asset = asset_selectors.asset_get(user=request.user, asset_id=asset_id)
+        return serve_stored(request, storage=default_storage, key=asset.blob.storage_key,
+                            content_type=asset.blob.mime, filename=asset.original_name)

@@ -1,0 +1,478 @@
+"""Full video generation: plan → narrate → captions → render → mix → package.
+
+Each stage is keyed by a hash of its inputs and recorded as a StageRun with its outputs (keys in
+storage, so any worker can pick up where another left off). A retry reuses every stage whose
+inputs are unchanged and whose outputs still exist; `resumeFrom` forces a stage and those after
+it to run again while reusing the ones before. Rendering is incremental: the video is assembled
+from pieces (scene bodies, transitions) cached by content, so a one-step edit re-encodes only
+the pieces that step shapes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from assets.models import Asset, Blob
+from assets.sniffing import ACCEPTED
+from contentizer import logs
+from contentizer.api.errors import ApiError, UnprocessableEntity
+from contentizer.jobs import services as jobs
+from contentizer.jobs.errors import PermanentJobError, TransientJobError
+from contentizer.jobs.models import Job
+from contentizer.jobs.runner import JobContext
+from contentizer.media import compose, ffmpeg, probe
+from contentizer.media.compose import Clip, Composition, Media
+from contentizer.models import Chapter, Project
+from contentizer.storage import delete_tree, fetch, publish_file, walk
+from previews import cards, subtitles, tts
+from previews.compile import output_for
+from previews.models import Segment, StageRun, StageStatus, Video
+from previews.timeline import Output
+
+logger = logging.getLogger(__name__)
+
+KIND = "video"
+STAGES = ("plan", "narrate", "captions", "render", "mix", "package")
+WEIGHTS = {"plan": 2, "narrate": 13, "captions": 2, "render": 58, "mix": 12, "package": 13}
+PAUSE = 0.6  # after the narration, before the next scene
+HLS_SEGMENT_SECONDS = 4
+LOUDNESS = -16.0
+
+
+# --- request ---------------------------------------------------------------------------------
+
+class QuotaExceeded(ApiError):
+    status_code = 403
+    default_code = "quota_exceeded"
+
+
+def storage_usage(owner) -> int:
+    blobs = Blob.objects.filter(assets__project__owner=owner).distinct().aggregate(n=Sum("size"))["n"] or 0
+    videos = Video.objects.filter(owner=owner).aggregate(n=Sum("size"))["n"] or 0
+    return blobs + videos
+
+
+def _chapter_languages(chapter: Chapter) -> list[str]:
+    found = sorted({lang for step in chapter.steps.all() for lang, text in step.narration.items() if text.strip()})
+    return found or ["en"]
+
+
+def video_request(
+    *, owner, project: Project, chapter: Chapter, height: int, languages: list[str] | None,
+    music: dict | None, request_id: str = "",
+) -> Video:
+    usage, quota = storage_usage(owner), settings.VIDEO_QUOTA_BYTES
+    if usage >= quota:
+        raise QuotaExceeded(
+            f"Your storage quota of {quota} bytes is used up ({usage} bytes used); delete assets or videos first.",
+            details={"quota": quota, "usage": usage},
+        )
+    if not chapter.steps.exists():
+        raise UnprocessableEntity("The chapter has no steps.", code="invalid_timeline",
+                                  details={"chapterId": chapter.pk})
+    track = None
+    if music:
+        asset = Asset.objects.filter(project=project, pk=music["asset"], blob__kind="audio").first()
+        if asset is None:
+            raise UnprocessableEntity("music.asset is not an audio asset of this project.", code="invalid_timeline",
+                                      details={"fields": {"music.asset": "not an audio asset of this project"}})
+        track = {"sha256": asset.blob.sha256, "volume": music.get("volume", 0.3)}
+    payload = {
+        "traceId": logs.log_context().get("requestId"), "projectId": project.pk, "chapterId": chapter.pk,
+        "height": height, "languages": languages or _chapter_languages(chapter), "music": track,
+    }
+    with transaction.atomic():
+        job = jobs.job_submit(kind=KIND, owner=owner, project=project, payload=payload, request_id=request_id).job
+        video, _ = Video.objects.get_or_create(job=job, defaults={
+            "owner": owner, "project": project, "chapter": chapter, "height": height,
+            "languages": payload["languages"], "music": track or {},
+        })
+    return video
+
+
+# --- stage bookkeeping ------------------------------------------------------------------------
+
+def _hash(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _keys(outputs: Any) -> list[str]:
+    """Storage keys mentioned anywhere in a stage's outputs (values under keys named *key)."""
+    if isinstance(outputs, dict):
+        return [k for name, value in outputs.items() for k in
+                ([value] if name.endswith("key") and isinstance(value, str) else _keys(value))]
+    if isinstance(outputs, list):
+        return [k for value in outputs for k in _keys(value)]
+    return []
+
+
+def _reusable(job: Job, stage: str, input_hash: str) -> StageRun | None:
+    run = StageRun.objects.filter(
+        job=job, stage=stage, input_hash=input_hash, status__in=[StageStatus.SUCCEEDED, StageStatus.REUSED]
+    ).order_by("-id").first()
+    if run and all(default_storage.exists(key) for key in _keys(run.outputs)):
+        return run
+    return None
+
+
+class Pipeline:
+    def __init__(self, ctx: JobContext) -> None:
+        self.ctx, self.job = ctx, ctx.job
+        self.video = Video.objects.select_related("chapter", "project").get(job=self.job)
+        self.prefix = f"videos/{self.video.id}"
+        self.outputs: dict[str, dict] = {}
+        self.done_weight = 0.0
+
+    def progress(self, stage: str, fraction: float) -> None:
+        self.ctx.progress(min(99.0, self.done_weight + WEIGHTS[stage] * fraction), stage)
+
+    def run(self) -> dict[str, Any]:
+        resume = self.job.payload.get("resumeFrom")
+        forced = STAGES.index(resume) if resume in STAGES else len(STAGES)
+        for index, stage in enumerate(STAGES):
+            self.ctx.check_cancelled()
+            inputs = self.inputs(stage)
+            input_hash = _hash(inputs)
+            previous = _reusable(self.job, stage, input_hash) if index < forced or not resume else None
+            if previous is not None:
+                self.outputs[stage] = previous.outputs
+                StageRun.objects.create(job=self.job, attempt=self.job.attempts, stage=stage, input_hash=input_hash,
+                                        status=StageStatus.REUSED, outputs=previous.outputs,
+                                        finished_at=timezone.now(), duration=0.0)
+            else:
+                self.outputs[stage] = self._run_stage(stage, inputs, input_hash)
+            self.done_weight += WEIGHTS[stage]
+        return {"videoId": str(self.video.id), **self.outputs["package"]}
+
+    def _run_stage(self, stage: str, inputs: dict, input_hash: str) -> dict:
+        run = StageRun.objects.create(job=self.job, attempt=self.job.attempts, stage=stage, input_hash=input_hash)
+        started = time.monotonic()
+        self.progress(stage, 0)
+        try:
+            outputs = getattr(self, f"stage_{stage}")(inputs)
+        except BaseException as exc:
+            cancelled = isinstance(exc, (ffmpeg.FFmpegCancelled,)) or type(exc).__name__ == "JobCancelled"
+            run.status = StageStatus.CANCELLED if cancelled else StageStatus.FAILED
+            run.error = str(exc)[:8000]
+            self._close(run, started)
+            raise
+        run.status, run.outputs = StageStatus.SUCCEEDED, outputs
+        self._close(run, started)
+        logger.info("stage finished", extra={"event": "video.stage", "stage": stage,
+                                             "duration": run.duration, "jobId": str(self.job.id)})
+        return outputs
+
+    def _close(self, run: StageRun, started: float) -> None:
+        run.finished_at, run.duration = timezone.now(), round(time.monotonic() - started, 3)
+        run.log = self.ctx.log_tail()[-4000:]
+        run.save()
+
+    def inputs(self, stage: str) -> dict:
+        """What a stage depends on: its hash decides whether an earlier run can stand in."""
+        versions = {"ffmpeg": ffmpeg.binary(), "tts": tts.engine().version if stage == "narrate" else None}
+        earlier = {name: _hash(self.outputs[name]) for name in STAGES[: STAGES.index(stage)]}
+        own = {"chapter": self._chapter_state(), "payload": {k: v for k, v in self.job.payload.items()
+                                                             if k not in ("traceId", "resumeFrom")}}
+        return {"stage": stage, "versions": versions, "earlier": earlier, **(own if stage == "plan" else {})}
+
+    def _chapter_state(self) -> list[dict]:
+        return [
+            {"id": s.id, "caption": s.caption, "narration": s.narration, "duration": s.duration,
+             "transition": s.transition, "transitionDuration": s.transition_duration,
+             "asset": s.asset.blob.sha256 if s.asset else None}
+            for s in self.video.chapter.steps.select_related("asset__blob").order_by("position")
+        ]
+
+    def local(self, key: str, name: str) -> Path:
+        return fetch(key, self.ctx.work_dir / name)
+
+    def publish(self, key: str, path: Path) -> str:
+        publish_file(key=key, path=path)
+        return key
+
+    def ff(self, args: list[str], stage: str, fraction: tuple[float, float] = (0.0, 1.0),
+           seconds: float | None = None) -> None:
+        low, high = fraction
+        ffmpeg.run(args, timeout=settings.VIDEO_TIMEOUT_SECONDS, total_seconds=seconds,
+                   log_path=str(self.ctx.log_path), should_cancel=self.ctx.cancelled,
+                   on_progress=lambda p: self.progress(stage, low + (high - low) * p / 100))
+
+    # --- stages --------------------------------------------------------------------------
+
+    def stage_plan(self, inputs: dict) -> dict:
+        steps = []
+        for i, state in enumerate(inputs["chapter"]):
+            label = f"step {i + 1} (id {state['id']})"
+            kind = None
+            if state["asset"]:
+                blob = Blob.objects.filter(sha256=state["asset"]).first()
+                if blob is None or not default_storage.exists(blob.storage_key):
+                    raise PermanentJobError(f"{label}: its asset {state['asset'][:12]}… is missing from storage.")
+                kind = blob.kind
+            steps.append({**state, "label": label, "assetKind": kind})
+        payload = inputs["payload"]
+        if payload.get("music") and not Blob.objects.filter(sha256=payload["music"]["sha256"]).exists():
+            raise PermanentJobError("The music asset is missing from the store.")
+        return {"steps": steps, "languages": payload["languages"], "height": payload["height"],
+                "music": payload.get("music")}
+
+    def stage_narrate(self, inputs: dict) -> dict:
+        plan, engine = self.outputs["plan"], tts.engine()
+        voices: dict[str, list] = {}
+        texts = [(lang, i, step["narration"].get(lang, "").strip())
+                 for lang in plan["languages"] for i, step in enumerate(plan["steps"])]
+        for n, (lang, i, text) in enumerate(texts):
+            self.ctx.check_cancelled()
+            voices.setdefault(lang, [None] * len(plan["steps"]))
+            if text:
+                voices[lang][i] = self._speech(engine, lang, text, plan["steps"][i]["label"])
+            self.progress("narrate", (n + 1) / len(texts))
+        return {"voices": voices}
+
+    def _speech(self, engine: tts.SpeechEngine, lang: str, text: str, label: str) -> dict:
+        key = f"videos/cache/tts/{_hash([engine.version, lang, text])}.wav"
+        if default_storage.exists(key):
+            local = self.local(key, f"tts-{Path(key).stem}.wav")
+            return {"key": key, "seconds": probe.probe(str(local), demuxer="wav", max_streams=1).duration}
+        out = self.ctx.work_dir / f"tts-{Path(key).stem}.wav"
+        try:
+            seconds = engine.synthesize(text, lang, out)
+        except tts.UnsupportedLanguage as exc:
+            raise PermanentJobError(f"{label}: {exc}") from exc
+        return {"key": self.publish(key, out), "seconds": round(seconds, 3)}
+
+    def timing(self) -> tuple[list[float], list[float]]:
+        """Scene durations (long enough for every language's narration) and their start times."""
+        steps, voices = self.outputs["plan"]["steps"], self.outputs["narrate"]["voices"]
+        durations = []
+        for i, step in enumerate(steps):
+            spoken = max((v[i]["seconds"] for v in voices.values() if v[i]), default=0.0)
+            transitions = (steps[i - 1]["transitionDuration"] if i and steps[i - 1]["transition"] != "cut" else 0) + (
+                step["transitionDuration"] if i < len(steps) - 1 and step["transition"] != "cut" else 0)
+            durations.append(round(max(step["duration"], spoken + PAUSE if spoken else 0, transitions + 0.2), 3))
+        starts, t = [], 0.0
+        for i, duration in enumerate(durations):
+            starts.append(round(t, 3))
+            overlap = steps[i]["transitionDuration"] if i < len(steps) - 1 and steps[i]["transition"] != "cut" else 0
+            t += duration - overlap
+        return durations, starts
+
+    def stage_captions(self, inputs: dict) -> dict:
+        plan, voices = self.outputs["plan"], self.outputs["narrate"]["voices"]
+        durations, starts = self.timing()
+        files = {}
+        for lang in plan["languages"]:
+            cues = []
+            for i, step in enumerate(plan["steps"]):
+                voice = voices[lang][i]
+                if voice:
+                    cues += subtitles.cues_for(step["narration"][lang], starts[i], starts[i] + voice["seconds"])
+            vtt, srt = self.ctx.work_dir / f"{lang}.vtt", self.ctx.work_dir / f"{lang}.srt"
+            subtitles.write(cues, vtt_path=vtt, srt_path=srt)
+            files[lang] = {"vttKey": self.publish(f"{self.prefix}/work/captions/{lang}.vtt", vtt),
+                           "srtKey": self.publish(f"{self.prefix}/work/captions/{lang}.srt", srt)}
+        return {"durations": durations, "starts": starts, "subtitles": files}
+
+    def composition(self) -> Composition:
+        plan, durations = self.outputs["plan"], self.outputs["captions"]["durations"]
+        out = output_for(plan["height"])
+        output = Output(**out)
+        clips = []
+        for i, step in enumerate(plan["steps"]):
+            if step["assetKind"] in ("image", "video"):
+                blob = Blob.objects.get(sha256=step["asset"])
+                path = self.local(blob.storage_key, f"in-{blob.sha256}.{blob.ext}")
+                source = Media(path, ACCEPTED[blob.ext].demuxer or ("gif_pipe" if blob.ext == "gif" else "image2"))
+                caption_text = step["caption"]
+            else:
+                card = cards.title_card(step["caption"] if step["assetKind"] is None else "", "#1f2d3d", output,
+                                        self.ctx.work_dir / f"card-{i}.png")
+                source, caption_text = Media(card, "image2"), "" if step["assetKind"] is None else step["caption"]
+            caption = (cards.caption_overlay(caption_text, output, self.ctx.work_dir / f"caption-{i}.png")
+                       if caption_text else None)
+            last = i == len(plan["steps"]) - 1
+            transition = "cut" if last else step["transition"]
+            clips.append(Clip(source=source, duration=durations[i], still=step["assetKind"] != "video",
+                              caption=caption, transition=transition,
+                              transition_duration=0.0 if transition == "cut" else step["transitionDuration"]))
+        return Composition(width=output.width, height=output.height, fps=output.fps, clips=tuple(clips),
+                           preset=settings.VIDEO_PRESET, crf=settings.VIDEO_CRF)
+
+    def _piece_key(self, comp: Composition, kind: str, index: int) -> str:
+        plan, spans = self.outputs["plan"], compose.frame_spans(comp)
+        involved = [index] if kind == "body" else [index, index + 1]
+        shape = [
+            {"asset": plan["steps"][i]["asset"], "kind": plan["steps"][i]["assetKind"],
+             "caption": plan["steps"][i]["caption"], "duration": comp.clips[i].duration, "spans": spans[i],
+             "transition": comp.clips[i].transition}
+            for i in involved
+        ]
+        return _hash([kind, shape, comp.width, comp.height, comp.fps, comp.preset, comp.crf, ffmpeg.binary()])
+
+    def stage_render(self, inputs: dict) -> dict:
+        comp = self.composition()
+        pieces = [("body", i) for i in range(len(comp.clips))]
+        pieces = sorted(pieces + [("transition", i) for i, clip in enumerate(comp.clips[:-1])
+                                  if clip.transition != "cut"], key=lambda p: (p[1], p[0] == "transition"))
+        rendered, reused, listing = 0, 0, []
+        for n, (kind, index) in enumerate(pieces):
+            self.ctx.check_cancelled()
+            key = self._piece_key(comp, kind, index)
+            segment = Segment.objects.filter(key=key).first()
+            if segment and default_storage.exists(segment.storage_key):
+                segment.save(update_fields=["used_at"])
+                reused += 1
+            else:
+                out = self.ctx.work_dir / f"piece-{n}.mp4"
+                args = (compose.body_args if kind == "body" else compose.transition_args)(comp, index, out)
+                self.ff(args, "render", (n / len(pieces), (n + 1) / len(pieces)))
+                frames = probe.count_frames(str(out), demuxer="mp4")  # before publishing moves the file
+                storage_key = self.publish(f"videos/cache/segments/{key}.mp4", out)
+                segment, _ = Segment.objects.update_or_create(key=key, defaults={"storage_key": storage_key,
+                                                                                 "frames": frames})
+                rendered += 1
+            listing.append(self.local(segment.storage_key, f"seg-{n}.mp4"))
+            self.progress("render", (n + 1) / len(pieces))
+        concat_list = self.ctx.work_dir / "pieces.txt"
+        concat_list.write_text("".join(f"file '{path}'\n" for path in listing))
+        video = self.ctx.work_dir / "video.mp4"
+        self.ff(compose.concat_args(concat_list, video), "render")
+        expected = round(comp.duration * comp.fps)
+        if abs(probe.count_frames(str(video), demuxer="mp4") - expected) > 1:
+            raise TransientJobError(f"The assembled video does not have the {expected} frames it should.")
+        return {"videoKey": self.publish(f"{self.prefix}/work/render/video.mp4", video), "duration": comp.duration,
+                "width": comp.width, "height": comp.height, "rendered": rendered, "reused": reused,
+                "pieces": len(pieces)}
+
+    def stage_mix(self, inputs: dict) -> dict:
+        plan, voices = self.outputs["plan"], self.outputs["narrate"]["voices"]
+        starts, duration = self.outputs["captions"]["starts"], self.outputs["render"]["duration"]
+        music = None
+        if plan.get("music"):
+            blob = Blob.objects.get(sha256=plan["music"]["sha256"])
+            music = Media(self.local(blob.storage_key, f"music.{blob.ext}"), ACCEPTED[blob.ext].demuxer, blob.duration)
+        audio = {}
+        for n, lang in enumerate(plan["languages"]):
+            placed = [(Media(self.local(v["key"], f"voice-{lang}-{i}.wav"), "wav"), starts[i])
+                      for i, v in enumerate(voices[lang]) if v]
+            out = self.ctx.work_dir / f"mix-{lang}.m4a"
+            args = compose.mix_args(duration=duration, voices=placed, music=music,
+                                    music_volume=plan["music"]["volume"] if music else 0.0,
+                                    loudness=LOUDNESS, out_path=out)
+            self.ff(args, "mix", (n / len(plan["languages"]), (n + 1) / len(plan["languages"])), duration)
+            audio[lang] = {"key": self.publish(f"{self.prefix}/work/mix/{lang}.m4a", out)}
+        return {"audio": audio}
+
+    def stage_package(self, inputs: dict) -> dict:
+        plan = self.outputs["plan"]
+        languages, render = plan["languages"], self.outputs["render"]
+        video = self.local(render["videoKey"], "package-video.mp4")
+        audios = [(self.local(self.outputs["mix"]["audio"][lang]["key"], f"package-{lang}.m4a"), lang)
+                  for lang in languages]
+        subs = self.outputs["captions"]["subtitles"]
+        srts = [(self.local(subs[lang]["srtKey"], f"package-{lang}.srt"), lang) for lang in languages]
+        mp4 = self.ctx.work_dir / "final.mp4"
+        self.ff(compose.mux_mp4_args(video=video, audios=audios, subtitles=srts, out_path=mp4), "package", (0, 0.3))
+        self._verify(mp4, render["duration"], len(languages))
+        hls = self._hls(video, audios, subs, render)
+        poster = self.ctx.work_dir / "poster.jpg"
+        self.ff(compose.poster_args(video=video, at_seconds=min(1.0, render["duration"] / 3), out_path=poster),
+                "package", (0.9, 1.0))
+        size = mp4.stat().st_size
+        outputs = {"mp4Key": self.publish(f"{self.prefix}/video.mp4", mp4),
+                   "posterKey": self.publish(f"{self.prefix}/poster.jpg", poster),
+                   "masterKey": hls, "duration": render["duration"], "size": size}
+        self._finish(outputs, languages, render)
+        return outputs
+
+    def _verify(self, mp4: Path, duration: float, languages: int) -> None:
+        info = probe.probe(str(mp4), demuxer="mp4", max_streams=64)
+        kinds = [s.type for s in info.streams]
+        if kinds.count("video") != 1 or kinds.count("audio") != languages or kinds.count("subtitle") != languages:
+            raise TransientJobError(f"The packaged MP4 has the wrong streams: {kinds}")
+        if info.duration is None or abs(info.duration - duration) > 0.1:
+            raise TransientJobError(f"The packaged MP4 lasts {info.duration}s instead of {duration}s")
+
+    def _hls(self, video: Path, audios: list[tuple[Path, str]], subs: dict, render: dict) -> str:
+        root = self.ctx.work_dir / "hls"
+        (root / "video").mkdir(parents=True)
+        self.ff(compose.hls_args(source=video, stream="v", segment_seconds=HLS_SEGMENT_SECONDS,
+                                 out_dir=root / "video"), "package", (0.3, 0.6))
+        for path, lang in audios:
+            (root / f"audio_{lang}").mkdir()
+            self.ff(compose.hls_args(source=path, stream="a", segment_seconds=HLS_SEGMENT_SECONDS,
+                                     out_dir=root / f"audio_{lang}"), "package", (0.6, 0.8))
+        for lang, files in subs.items():
+            (root / f"subs_{lang}").mkdir()
+            self.local(files["vttKey"], f"hls/subs_{lang}/subtitles.vtt")
+            (root / f"subs_{lang}" / "index.m3u8").write_text(_subtitle_playlist(render["duration"]))
+        (root / "master.m3u8").write_text(_master_playlist(render, [lang for _, lang in audios], list(subs)))
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            self.publish(f"{self.prefix}/hls/{path.relative_to(root).as_posix()}", path)
+        return f"{self.prefix}/hls/master.m3u8"
+
+    def _finish(self, outputs: dict, languages: list[str], render: dict) -> None:
+        video = self.video
+        video.mp4_key, video.poster_key = outputs["mp4Key"], outputs["posterKey"]
+        video.hls_prefix, video.duration, video.size = f"{self.prefix}/hls", outputs["duration"], outputs["size"]
+        video.renditions = {"video": [{"width": render["width"], "height": render["height"]}],
+                            "audio": languages, "subtitles": languages}
+        video.save()
+        Video.objects.filter(chapter=video.chapter, superseded_at__isnull=True, job__status="succeeded").exclude(
+            pk=video.pk).update(superseded_at=timezone.now())
+        delete_tree(f"{self.prefix}/work")  # intermediates go once the video is packaged
+
+
+def _master_playlist(render: dict, audio_languages: list[str], subtitle_languages: list[str]) -> str:
+    lines = ["#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for i, lang in enumerate(audio_languages):
+        lines.append(f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="{lang}",NAME="{lang}",'
+                     f'DEFAULT={"YES" if i == 0 else "NO"},AUTOSELECT=YES,CHANNELS="2",URI="audio_{lang}/index.m3u8"')
+    for lang in subtitle_languages:
+        lines.append(f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="{lang}",NAME="{lang}",'
+                     f'DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subs_{lang}/index.m3u8"')
+    lines.append(f'#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION={render["width"]}x{render["height"]},'
+                 f'CODECS="avc1.640028,mp4a.40.2",AUDIO="aud",SUBTITLES="subs"')
+    lines.append("video/index.m3u8")
+    return "\n".join(lines) + "\n"
+
+
+def _subtitle_playlist(duration: float) -> str:
+    return (f"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{int(duration) + 1}\n#EXT-X-MEDIA-SEQUENCE:0\n"
+            f"#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:{duration:.3f},\nsubtitles.vtt\n#EXT-X-ENDLIST\n")
+
+
+def video_run(ctx: JobContext) -> dict[str, Any]:
+    return Pipeline(ctx).run()
+
+
+def video_cleanup(job: Job) -> None:
+    """A failed or cancelled attempt leaves no final artifact; finished stages' outputs stay for a resume."""
+    video = Video.objects.filter(job=job).first()
+    if video is None:
+        return
+    prefix = f"videos/{video.id}"
+    for key in (f"{prefix}/video.mp4", f"{prefix}/poster.jpg"):
+        default_storage.delete(key)
+    delete_tree(f"{prefix}/hls")
+    finished = StageRun.objects.filter(job=job, status__in=[StageStatus.SUCCEEDED, StageStatus.REUSED])
+    kept = {key for run in finished for key in _keys(run.outputs)}
+    for stage in STAGES:
+        for key in list(_walk_work(prefix, stage)):
+            if key not in kept:
+                default_storage.delete(key)
+
+
+def _walk_work(prefix: str, stage: str):
+    yield from walk(f"{prefix}/work/{stage}")

@@ -1,0 +1,47 @@
+"""Subtitle files from narration: one cue per narrated scene, timed by the real speech."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import webvtt
+
+MAX_LINE = 42
+MAX_LINES = 2
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float
+    end: float
+    text: str
+
+
+def _stamp(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def cues_for(text: str, start: float, end: float) -> list[Cue]:
+    """Split a narration into cues of at most two 42-character lines, sharing its time by length."""
+    lines = textwrap.wrap(" ".join(text.split()), MAX_LINE)
+    if not lines:
+        return []
+    chunks = ["\n".join(lines[i:i + MAX_LINES]) for i in range(0, len(lines), MAX_LINES)]
+    total = sum(len(c) for c in chunks)
+    cues, t = [], start
+    for chunk in chunks:
+        share = (end - start) * len(chunk) / total
+        cues.append(Cue(round(t, 3), round(t + share, 3), chunk))
+        t += share
+    return cues
+
+
+def write(cues: list[Cue], *, vtt_path: Path, srt_path: Path) -> None:
+    document = webvtt.WebVTT(captions=[webvtt.Caption(_stamp(c.start), _stamp(c.end), c.text) for c in cues])
+    document.save(str(vtt_path))
+    document.save_as_srt(str(srt_path))
