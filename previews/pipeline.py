@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import iso639
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -111,7 +112,7 @@ def _keys(outputs: Any) -> list[str]:
     """Storage keys mentioned anywhere in a stage's outputs (values under keys named *key)."""
     if isinstance(outputs, dict):
         return [k for name, value in outputs.items() for k in
-                ([value] if name.endswith("key") and isinstance(value, str) else _keys(value))]
+                ([value] if name.lower().endswith("key") and isinstance(value, str) else _keys(value))]
     if isinstance(outputs, list):
         return [k for value in outputs for k in _keys(value)]
     return []
@@ -381,9 +382,10 @@ class Pipeline:
         audios = [(self.local(self.outputs["mix"]["audio"][lang]["key"], f"package-{lang}.m4a"), lang)
                   for lang in languages]
         subs = self.outputs["captions"]["subtitles"]
-        srts = [(self.local(subs[lang]["srtKey"], f"package-{lang}.srt"), lang) for lang in languages]
+        srts = [(self.local(subs[lang]["srtKey"], f"package-{lang}.srt"), iso639_2(lang)) for lang in languages]
         mp4 = self.ctx.work_dir / "final.mp4"
-        self.ff(compose.mux_mp4_args(video=video, audios=audios, subtitles=srts, out_path=mp4), "package", (0, 0.3))
+        tagged = [(path, iso639_2(lang)) for path, lang in audios]
+        self.ff(compose.mux_mp4_args(video=video, audios=tagged, subtitles=srts, out_path=mp4), "package", (0, 0.3))
         self._verify(mp4, render["duration"], len(languages))
         hls = self._hls(video, audios, subs, render)
         poster = self.ctx.work_dir / "poster.jpg"
@@ -434,13 +436,28 @@ class Pipeline:
         delete_tree(f"{self.prefix}/work")  # intermediates go once the video is packaged
 
 
+def iso639_2(tag: str) -> str:
+    """MP4 tracks carry three-letter (ISO 639-2/T) codes; "en" or "pt-BR" in, "eng" or "por" out."""
+    try:
+        return iso639.Language.from_part1(tag.split("-")[0].lower()).part2t or "und"
+    except iso639.LanguageNotFoundError:
+        return tag.split("-")[0].lower() if len(tag.split("-")[0]) == 3 else "und"
+
+
+def language_name(tag: str) -> str:
+    try:
+        return iso639.Language.from_part1(tag.split("-")[0].lower()).name
+    except iso639.LanguageNotFoundError:
+        return tag
+
+
 def _master_playlist(render: dict, audio_languages: list[str], subtitle_languages: list[str]) -> str:
     lines = ["#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-INDEPENDENT-SEGMENTS"]
     for i, lang in enumerate(audio_languages):
-        lines.append(f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="{lang}",NAME="{lang}",'
+        lines.append(f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="{lang}",NAME="{language_name(lang)}",'
                      f'DEFAULT={"YES" if i == 0 else "NO"},AUTOSELECT=YES,CHANNELS="2",URI="audio_{lang}/index.m3u8"')
     for lang in subtitle_languages:
-        lines.append(f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="{lang}",NAME="{lang}",'
+        lines.append(f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="{lang}",NAME="{language_name(lang)}",'
                      f'DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subs_{lang}/index.m3u8"')
     lines.append(f'#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION={render["width"]}x{render["height"]},'
                  f'CODECS="avc1.640028,mp4a.40.2",AUDIO="aud",SUBTITLES="subs"')

@@ -1,0 +1,204 @@
+"""Full video generation end to end: a worker, real speech, FFmpeg, and probing every output."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import av
+import m3u8
+import pytest
+import webvtt
+from django.conf import settings
+from django.utils import timezone
+
+from contentizer.jobs.models import Job
+from contentizer.media import ffmpeg
+from previews.models import Segment, StageRun, Video
+from tests import media
+from tests.conftest import wait_for
+from tests.previews.helpers import BLUE, GREEN, RED, chapter_with_steps, download, upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+FAST_BEAT = {"JOB_HEARTBEAT_SECONDS": "0.3"}
+
+
+def _bilingual_chapter(api, project_id: int, *, transition: str = "dissolve") -> dict:
+    assets = [upload(api, project_id, f"{n}.png", media.image_bytes("PNG", (960, 540), colour))
+              for n, colour in (("red", RED), ("blue", BLUE), ("green", GREEN))]
+    texts = [("Open the settings menu.", "Öffnen Sie das Einstellungsmenü."),
+             ("Choose a language.", "Wählen Sie eine Sprache."),
+             ("", "")]
+    return chapter_with_steps(api, project_id, [
+        {"caption": f"Step {i + 1}", "asset": asset["id"], "duration": 1.5, "transition": transition,
+         "transition_duration": 0.4, "narration": {k: v for k, v in (("en", en), ("de", de)) if v}}
+        for i, (asset, (en, de)) in enumerate(zip(assets, texts, strict=True))
+    ])
+
+
+def _generate(api, project_id: int, chapter_id: int, **extra) -> dict:
+    response = api.post("/api/videos/generate", {"projectId": project_id, "chapterId": chapter_id, **extra},
+                        format="json")
+    assert response.status_code == 202, response.json()
+    return response.json()
+
+
+def _wait(api, job_id: str, timeout: float = 180) -> dict:
+    def done():
+        status = api.get(f"/api/videos/jobs/{job_id}/status").json()
+        return status if status["status"] not in ("queued", "running") else None
+
+    return wait_for(done, timeout=timeout, interval=0.3)
+
+
+def _loudness(path: Path, stream: str) -> float:
+    log = path.with_suffix(f".{stream.replace(':', '')}.log")
+    ffmpeg.run(["-i", str(path), "-map", stream, "-af", "ebur128", "-f", "null", "-"], timeout=120,
+               log_path=str(log))
+    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", log.read_text())[-1])
+
+
+def test_a_two_language_narrated_video_end_to_end(alice_api, alice_project, worker, tmp_path):
+    chapter = _bilingual_chapter(alice_api, alice_project.id)
+    accepted = _generate(alice_api, alice_project.id, chapter["id"], languages=["en", "de"])
+    status = _wait(alice_api, accepted["jobId"])
+    assert status["status"] == "succeeded", status
+    assert [(s["stage"], s["status"]) for s in status["stages"]] == [
+        ("plan", "succeeded"), ("narrate", "succeeded"), ("captions", "succeeded"), ("render", "succeeded"),
+        ("mix", "succeeded"), ("package", "succeeded")]
+    assert all(s["duration"] is not None for s in status["stages"]) and status["percent"] == 100
+
+    video = alice_api.get(f"/api/videos/{accepted['videoId']}").json()
+    assert video["subtitleLanguages"] == ["en", "de"] and video["renditions"]["audio"] == ["en", "de"]
+    download_response = alice_api.get(video["urls"]["download"])
+    assert download_response["Content-Disposition"].startswith("attachment")
+    mp4 = tmp_path / "video.mp4"
+    mp4.write_bytes(b"".join(download_response.streaming_content))
+    with av.open(str(mp4)) as container:
+        kinds = [s.type for s in container.streams]
+        assert kinds.count("video") == 1 and kinds.count("audio") == 2 and kinds.count("subtitle") == 2
+        assert [s.metadata.get("language") for s in container.streams.audio] == ["eng", "deu"]
+        assert [s.metadata.get("language") for s in container.streams.subtitles] == ["eng", "deu"]
+        duration = container.duration / 1e6
+        # each scene lasts at least its narration plus a pause
+        assert duration >= video["duration"] - 0.05 and abs(duration - video["duration"]) < 0.1
+        frames = sum(1 for _ in container.decode(container.streams.video[0]))  # decodes to its end
+    assert frames == round(video["duration"] * 30)
+    # the narration is loudness-normalised to -16 LUFS
+    assert abs(_loudness(mp4, "0:a:0") + 16) < 1.5 and abs(_loudness(mp4, "0:a:1") + 16) < 1.5
+
+    master_text = download(alice_api, video["urls"]["hls"]).decode()
+    master = m3u8.loads(master_text)
+    assert len(master.playlists) == 1 and master.playlists[0].stream_info.resolution == (1280, 720)
+    audio = [m for m in master.media if m.type == "AUDIO"]
+    subs = [m for m in master.media if m.type == "SUBTITLES"]
+    assert [m.language for m in audio] == ["en", "de"] and [m.language for m in subs] == ["en", "de"]
+    base = video["urls"]["hls"].rsplit("/", 1)[0]
+    for uri in [master.playlists[0].uri] + [m.uri for m in audio + subs]:
+        playlist = m3u8.loads(download(alice_api, f"{base}/{uri}").decode())
+        assert playlist.is_endlist and playlist.segments
+        assert abs(sum(s.duration for s in playlist.segments) - video["duration"]) < 0.2
+        first = download(alice_api, f"{base}/{uri.rsplit('/', 1)[0]}/{playlist.segments[0].uri}")
+        assert first
+    for lang, words in (("en", "settings"), ("de", "Einstellungsmenü")):
+        vtt = download(alice_api, f"{base}/subs_{lang}/subtitles.vtt").decode()
+        captions = webvtt.from_buffer(io.StringIO(vtt)).captions
+        assert len(captions) >= 2 and words in captions[0].text
+        assert captions[0].start_in_seconds == 0 and captions[-1].end_in_seconds <= video["duration"]
+
+    stream = alice_api.get(video["urls"]["stream"], headers={"Range": "bytes=0-99"})
+    assert stream.status_code == 206 and len(b"".join(stream.streaming_content)) == 100
+    size = mp4.stat().st_size
+    assert alice_api.get(video["urls"]["stream"], headers={"Range": f"bytes={size}-"}).status_code == 416
+    assert not any("/work/" in key for key in _stored(f"videos/{accepted['videoId']}"))
+
+
+def _stored(prefix: str) -> list[str]:
+    root = Path(settings.MEDIA_ROOT) / prefix
+    return [str(p.relative_to(settings.MEDIA_ROOT)) for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def test_a_one_step_edit_re_renders_exactly_one_segment(alice_api, alice_project, worker):
+    chapter = _bilingual_chapter(alice_api, alice_project.id, transition="cut")
+    first = _generate(alice_api, alice_project.id, chapter["id"], languages=["en"])
+    assert _wait(alice_api, first["jobId"])["status"] == "succeeded"
+    step = alice_api.get(f"/api/chapters/{chapter['id']}/steps").json()["results"][1]
+    alice_api.patch(f"/api/steps/{step['id']}", {"caption": "Choose your language"}, format="json")
+    second = _generate(alice_api, alice_project.id, chapter["id"], languages=["en"])
+    status = _wait(alice_api, second["jobId"])
+    render = next(s for s in status["stages"] if s["stage"] == "render")
+    assert render["outputs"] == {"rendered": 1, "reused": 2, "pieces": 3}
+    assert Segment.objects.count() == 4
+    assert Video.objects.get(pk=first["videoId"]).superseded_at is not None
+
+
+def test_cancel_stops_the_render_and_resume_from_reuses_earlier_stages(alice_api, alice_project, workers, settings):
+    workers.start(**FAST_BEAT)
+    steps = [{"caption": f"Slide {i}", "duration": 10, "narration": {"en": "One more step."}} for i in range(3)]
+    chapter = chapter_with_steps(alice_api, alice_project.id, steps)
+    accepted = _generate(alice_api, alice_project.id, chapter["id"], resolution="1080p")
+    wait_for(lambda: Job.objects.get(pk=accepted["jobId"]).stage == "render", timeout=60, interval=0.1)
+    asked = timezone.now()
+    assert alice_api.post(f"/api/videos/jobs/{accepted['jobId']}/cancel").status_code == 200
+    status = _wait(alice_api, accepted["jobId"], timeout=20)
+    job = Job.objects.get(pk=accepted["jobId"])
+    assert status["status"] == "cancelled" and (job.finished_at - asked).total_seconds() < 3
+    prefix = f"videos/{accepted['videoId']}"
+    assert not [k for k in _stored(prefix) if "/work/" not in k], "no final artifact after a cancel"
+
+    retried = alice_api.post(f"/api/v1/jobs/{accepted['jobId']}/retry", {"resumeFrom": "render"}, format="json")
+    assert retried.status_code == 202
+    assert _wait(alice_api, accepted["jobId"], timeout=240)["status"] == "succeeded"
+    second = StageRun.objects.filter(job_id=accepted["jobId"], attempt=2)
+    assert dict(second.values_list("stage", "status")) == {
+        "plan": "reused", "narrate": "reused", "captions": "reused",
+        "render": "succeeded", "mix": "succeeded", "package": "succeeded"}
+    first = {r.stage: r.outputs for r in StageRun.objects.filter(job_id=accepted["jobId"], attempt=1)}
+    assert second.get(stage="narrate").outputs == first["narrate"]
+
+
+def test_a_language_the_engine_cannot_speak_fails_the_narrate_stage(alice_api, alice_project, worker):
+    chapter = chapter_with_steps(alice_api, alice_project.id, [{"duration": 1, "narration": {"tlh": "Qapla'"}}])
+    accepted = _generate(alice_api, alice_project.id, chapter["id"], languages=["tlh"])
+    status = _wait(alice_api, accepted["jobId"])
+    assert status["status"] == "failed" and status["attempts"] == 1
+    narrate = next(s for s in status["stages"] if s["stage"] == "narrate")
+    assert narrate["status"] == "failed" and "cannot speak language 'tlh'" in narrate["error"]
+
+
+def test_a_missing_asset_fails_the_plan_stage_naming_the_step(alice_api, alice_project, worker):
+    from assets.models import Blob
+
+    image = upload(alice_api, alice_project.id, "x.png", media.image_bytes("PNG", color=(5, 6, 7)))
+    chapter = chapter_with_steps(alice_api, alice_project.id, [{"duration": 1}, {"duration": 1, "asset": image["id"]}])
+    (Path(settings.MEDIA_ROOT) / Blob.objects.get(sha256=image["sha256"]).storage_key).unlink()
+    status = _wait(alice_api, _generate(alice_api, alice_project.id, chapter["id"])["jobId"])
+    plan = status["stages"][0]
+    assert status["status"] == "failed" and plan["status"] == "failed" and "step 2" in plan["error"]
+
+
+def test_the_storage_quota_is_checked_before_work_starts(alice_api, alice_project, settings):
+    chapter = _bilingual_chapter(alice_api, alice_project.id)
+    settings.VIDEO_QUOTA_BYTES = 100
+    response = alice_api.post("/api/videos/generate", {"projectId": alice_project.id, "chapterId": chapter["id"]},
+                              format="json")
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error["code"] == "quota_exceeded" and error["details"]["quota"] == 100 and error["details"]["usage"] > 100
+    assert Job.objects.count() == 0
+
+
+def test_videos_and_their_jobs_are_owner_scoped(alice_api, bob_api, alice_project, bob_project):
+    chapter = _bilingual_chapter(alice_api, alice_project.id)
+    accepted = _generate(alice_api, alice_project.id, chapter["id"])
+    for url in (f"/api/videos/{accepted['videoId']}", f"/api/videos/{accepted['videoId']}/stream",
+                f"/api/videos/jobs/{accepted['jobId']}/status"):
+        assert bob_api.get(url).status_code == 404
+    assert bob_api.post(f"/api/videos/jobs/{accepted['jobId']}/cancel").status_code == 404
+    response = bob_api.post("/api/videos/generate", {"projectId": bob_project.id, "chapterId": chapter["id"]},
+                            format="json")
+    assert response.status_code == 404
+    assert alice_api.get(f"/api/videos/{accepted['videoId']}/download").status_code == 409
+    assert json.loads(alice_api.get(f"/api/videos/{accepted['videoId']}").content)["urls"] is None
