@@ -241,7 +241,8 @@ else:
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
 JOB_BACKOFF_BASE_SECONDS = env.float("JOB_BACKOFF_BASE_SECONDS", default=5.0)
 JOB_BACKOFF_MAX_SECONDS = env.float("JOB_BACKOFF_MAX_SECONDS", default=300.0)
-JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=5.0)
+# Also how often a running job looks for a cancel request: a cancel stops FFmpeg within ~1 s.
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=1.0)
 # A running job whose heartbeat is older than this lost its worker (killed, machine gone).
 JOB_STALE_SECONDS = env.float("JOB_STALE_SECONDS", default=60.0)
 # A queued job the broker has not delivered for this long is enqueued again.

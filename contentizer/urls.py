@@ -14,6 +14,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/", preview_views.job_detail, name="job-detail-page"),
     path("jobs/<uuid:job_id>/<str:action>/", preview_views.job_action, name="job-action"),
     path("chapters/<int:chapter_id>/preview/", preview_views.chapter_preview, name="chapter-preview"),
+    path("chapters/<int:chapter_id>/video/", preview_views.chapter_video, name="chapter-video"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -493,3 +494,18 @@ def video_cleanup(job: Job) -> None:
 
 def _walk_work(prefix: str, stage: str):
     yield from walk(f"{prefix}/work/{stage}")
+
+
+def videos_expire(*, now=None) -> int:
+    """Delete videos superseded by a newer render for longer than VIDEO_SUPERSEDED_TTL_SECONDS,
+    and cached pieces no render has used for as long."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.VIDEO_SUPERSEDED_TTL_SECONDS)
+    removed = 0
+    for video in Video.objects.filter(superseded_at__lt=cutoff).exclude(mp4_key=""):
+        removed += delete_tree(f"videos/{video.id}")
+        Video.objects.filter(pk=video.pk).update(mp4_key="", hls_prefix="", poster_key="", size=0)
+    for segment in Segment.objects.filter(used_at__lt=cutoff):
+        default_storage.delete(segment.storage_key)
+        segment.delete()
+        removed += 1
+    return removed

@@ -8,3 +8,10 @@ from previews import services
 def expire_previews() -> int:
     """Scheduled hourly (migration 0001): artifacts past PREVIEW_TTL and stale work dirs go."""
     return services.previews_expire()
+
+
+def expire_videos() -> int:
+    """Scheduled daily (migration 0003): superseded renders and unused cached pieces go."""
+    from previews import pipeline
+
+    return pipeline.videos_expire()

@@ -14,7 +14,8 @@ from contentizer.api.errors import ApiError
 from contentizer.jobs import services as jobs
 from contentizer.jobs.models import Job, JobStatus
 from previews import compile as compiler
-from previews import services
+from previews import pipeline, services
+from previews.models import StageRun, Video
 from previews.timeline import Timeline
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -42,10 +43,14 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     timeline = Timeline.parse(job.payload["timeline"]) if job.payload.get("timeline") else None
     labels = job.payload.get("steps", [])
     scenes = list(zip(timeline.scenes, timeline.starts(), labels, strict=False)) if timeline else []
+    video = Video.objects.filter(job=job).first()
     return render(request, "dashboard/job.html", {
         "job": job, "timeline": timeline, "scenes": scenes, "live": job.status in ACTIVE,
         "attempts": job.attempt_set.all(), "artifact": (job.result or {}).get("artifact"),
-        "mime": (job.result or {}).get("mime", ""),
+        "mime": (job.result or {}).get("mime", ""), "video": video,
+        "stage_runs": StageRun.objects.filter(job=job).order_by("attempt", "id") if video else [],
+        "stages": pipeline.STAGES if video else (),
+        "can_retry": job.status in (JobStatus.FAILED, JobStatus.DEAD, JobStatus.CANCELLED),
     })
 
 
@@ -57,7 +62,7 @@ def job_action(request: HttpRequest, job_id, action: str) -> HttpResponse:
         if action == "cancel":
             jobs.job_cancel(job=job)
         elif action == "retry":
-            jobs.job_requeue(job=job)
+            jobs.job_requeue(job=job, resume_from=request.POST.get("resume_from") or None)
     except ApiError as exc:
         messages.error(request, str(exc.detail))
     return redirect("job-detail-page", job_id=job.pk)
@@ -76,3 +81,16 @@ def chapter_preview(request: HttpRequest, chapter_id: int) -> HttpResponse:
         messages.error(request, str(exc.detail))
         return redirect("project-detail-page", project_id=chapter.project_id)
     return redirect("job-detail-page", job_id=submitted.job.pk)
+
+
+@login_required
+@require_POST
+def chapter_video(request: HttpRequest, chapter_id: int) -> HttpResponse:
+    chapter = core.chapter_get(user=request.user, chapter_id=chapter_id)
+    try:
+        video = pipeline.video_request(owner=request.user, project=chapter.project, chapter=chapter, height=720,
+                                       languages=None, music=None)
+    except ApiError as exc:
+        messages.error(request, str(exc.detail))
+        return redirect("project-detail-page", project_id=chapter.project_id)
+    return redirect("job-detail-page", job_id=video.job_id)

@@ -168,7 +168,7 @@ def test_a_language_the_engine_cannot_speak_fails_the_narrate_stage(alice_api, a
     assert narrate["status"] == "failed" and "cannot speak language 'tlh'" in narrate["error"]
 
 
-def test_a_missing_asset_fails_the_plan_stage_naming_the_step(alice_api, alice_project, worker):
+def test_a_missing_asset_fails_the_plan_stage_naming_the_step(alice_api, alice_project, worker, client, alice):
     from assets.models import Blob
 
     image = upload(alice_api, alice_project.id, "x.png", media.image_bytes("PNG", color=(5, 6, 7)))
@@ -177,6 +177,14 @@ def test_a_missing_asset_fails_the_plan_stage_naming_the_step(alice_api, alice_p
     status = _wait(alice_api, _generate(alice_api, alice_project.id, chapter["id"])["jobId"])
     plan = status["stages"][0]
     assert status["status"] == "failed" and plan["status"] == "failed" and "step 2" in plan["error"]
+    # the dashboard shows the stage and offers to retry from it
+    client.force_login(alice)
+    page = client.get(f"/jobs/{status['id']}/").content.decode()
+    assert "Retry from this stage" in page and "missing from storage" in page
+    response = client.post(f"/jobs/{status['id']}/retry/", {"resume_from": "plan"})
+    assert response.status_code == 302
+    job = Job.objects.get(pk=status["id"])
+    assert job.payload["resumeFrom"] == "plan" and job.status in ("queued", "running", "failed")
 
 
 def test_the_storage_quota_is_checked_before_work_starts(alice_api, alice_project, settings):
@@ -202,3 +210,24 @@ def test_videos_and_their_jobs_are_owner_scoped(alice_api, bob_api, alice_projec
     assert response.status_code == 404
     assert alice_api.get(f"/api/videos/{accepted['videoId']}/download").status_code == 409
     assert json.loads(alice_api.get(f"/api/videos/{accepted['videoId']}").content)["urls"] is None
+
+
+def test_superseded_videos_and_unused_pieces_expire(alice_api, alice_project, settings):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from previews.pipeline import videos_expire
+
+    chapter = _bilingual_chapter(alice_api, alice_project.id)
+    video = Video.objects.get(pk=_generate(alice_api, alice_project.id, chapter["id"])["videoId"])
+    key = default_storage.save(f"videos/{video.id}/video.mp4", ContentFile(b"old render"))
+    piece = default_storage.save("videos/cache/segments/abc.mp4", ContentFile(b"piece"))
+    Segment.objects.create(key="abc", storage_key=piece, frames=1)
+    old = timezone.now() - timedelta(seconds=settings.VIDEO_SUPERSEDED_TTL_SECONDS + 60)
+    Video.objects.filter(pk=video.pk).update(mp4_key=key, superseded_at=old)
+    Segment.objects.update(used_at=old)
+    assert videos_expire() == 2
+    assert not default_storage.exists(key) and not default_storage.exists(piece)
+    assert Video.objects.get(pk=video.pk).mp4_key == "" and Segment.objects.count() == 0
