@@ -184,6 +184,8 @@ class Pipeline:
         """What a stage depends on: its hash decides whether an earlier run can stand in."""
         versions = {"ffmpeg": ffmpeg.binary(), "tts": tts.engine().version if stage == "narrate" else None}
         earlier = {name: _hash(self.outputs[name]) for name in STAGES[: STAGES.index(stage)]}
+        if stage == "mix":  # the audio does not depend on how the picture was assembled
+            earlier["render"] = self.outputs["render"]["duration"]
         own = {"chapter": self._chapter_state(), "payload": {k: v for k, v in self.job.payload.items()
                                                              if k not in ("traceId", "resumeFrom")}}
         return {"stage": stage, "versions": versions, "earlier": earlier, **(own if stage == "plan" else {})}
@@ -358,23 +360,36 @@ class Pipeline:
                 "pieces": len(pieces)}
 
     def stage_mix(self, inputs: dict) -> dict:
+        """One track per language, cached by exactly what it is made of (voices, their start times,
+        the length, the music), so re-rendering after a picture-only edit mixes nothing again."""
         plan, voices = self.outputs["plan"], self.outputs["narrate"]["voices"]
         starts, duration = self.outputs["captions"]["starts"], self.outputs["render"]["duration"]
-        music = None
-        if plan.get("music"):
-            blob = Blob.objects.get(sha256=plan["music"]["sha256"])
-            music = Media(self.local(blob.storage_key, f"music.{blob.ext}"), ACCEPTED[blob.ext].demuxer, blob.duration)
-        audio = {}
+        music_spec = plan.get("music")
+        audio, mixed = {}, 0
         for n, lang in enumerate(plan["languages"]):
-            placed = [(Media(self.local(v["key"], f"voice-{lang}-{i}.wav"), "wav"), starts[i])
-                      for i, v in enumerate(voices[lang]) if v]
-            out = self.ctx.work_dir / f"mix-{lang}.m4a"
-            args = compose.mix_args(duration=duration, voices=placed, music=music,
-                                    music_volume=plan["music"]["volume"] if music else 0.0,
-                                    loudness=LOUDNESS, out_path=out)
-            self.ff(args, "mix", (n / len(plan["languages"]), (n + 1) / len(plan["languages"])), duration)
-            audio[lang] = {"key": self.publish(f"{self.prefix}/work/mix/{lang}.m4a", out)}
-        return {"audio": audio}
+            placed_keys = [(v["key"], starts[i]) for i, v in enumerate(voices[lang]) if v]
+            key = "videos/cache/mix/" + _hash([placed_keys, duration, music_spec, LOUDNESS, ffmpeg.binary()]) + ".m4a"
+            if not default_storage.exists(key):
+                out = self._mix_one(lang, placed_keys, duration, music_spec, (n, len(plan["languages"])))
+                self.publish(key, out)
+                mixed += 1
+            audio[lang] = {"key": key}
+        return {"audio": audio, "mixed": mixed}
+
+    def _mix_one(self, lang: str, placed_keys: list, duration: float, music_spec: dict | None,
+                 part: tuple[int, int]) -> Path:
+        music = None
+        if music_spec:
+            blob = Blob.objects.get(sha256=music_spec["sha256"])
+            music = Media(self.local(blob.storage_key, f"music.{blob.ext}"), ACCEPTED[blob.ext].demuxer, blob.duration)
+        placed = [(Media(self.local(key, f"voice-{lang}-{i}.wav"), "wav"), start)
+                  for i, (key, start) in enumerate(placed_keys)]
+        out = self.ctx.work_dir / f"mix-{lang}.m4a"
+        args = compose.mix_args(duration=duration, voices=placed, music=music,
+                                music_volume=music_spec["volume"] if music else 0.0, loudness=LOUDNESS, out_path=out)
+        n, total = part
+        self.ff(args, "mix", (n / total, (n + 1) / total), duration)
+        return out
 
     def stage_package(self, inputs: dict) -> dict:
         plan = self.outputs["plan"]
@@ -508,4 +523,9 @@ def videos_expire(*, now=None) -> int:
         default_storage.delete(segment.storage_key)
         segment.delete()
         removed += 1
+    for prefix in ("videos/cache/tts", "videos/cache/mix"):
+        for key in list(walk(prefix)):
+            if default_storage.get_modified_time(key) < cutoff:
+                default_storage.delete(key)
+                removed += 1
     return removed

@@ -148,7 +148,7 @@ def _stages(job: Job) -> list[dict]:
          "finishedAt": runs[stage].finished_at.isoformat() if stage in runs and runs[stage].finished_at else None,
          "duration": runs[stage].duration if stage in runs else None,
          "error": runs[stage].error if stage in runs else "",
-         "outputs": {k: v for k, v in runs[stage].outputs.items() if k in ("rendered", "reused", "pieces")}
+         "outputs": {k: v for k, v in runs[stage].outputs.items() if k in ("rendered", "reused", "pieces", "mixed")}
          if stage in runs else {}}
         for stage in pipeline.STAGES
     ]

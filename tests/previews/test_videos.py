@@ -130,6 +130,8 @@ def test_a_one_step_edit_re_renders_exactly_one_segment(alice_api, alice_project
     status = _wait(alice_api, second["jobId"])
     render = next(s for s in status["stages"] if s["stage"] == "render")
     assert render["outputs"] == {"rendered": 1, "reused": 2, "pieces": 3}
+    mix = next(s for s in status["stages"] if s["stage"] == "mix")
+    assert mix["outputs"] == {"mixed": 0}, "a caption edit changes no sound"
     assert Segment.objects.count() == 4
     assert Video.objects.get(pk=first["videoId"]).superseded_at is not None
 
