@@ -408,6 +408,10 @@ class Pipeline:
         self.ff(compose.poster_args(video=video, at_seconds=min(1.0, render["duration"] / 3), out_path=poster),
                 "package", (0.9, 1.0))
         size = mp4.stat().st_size
+        for lang in languages:  # the subtitle files stay beside the video (exports carry them)
+            for fmt in ("srt", "vtt"):
+                local = self.local(subs[lang][f"{fmt}Key"], f"final-{lang}.{fmt}")
+                self.publish(f"{self.prefix}/subtitles/{lang}.{fmt}", local)
         outputs = {"mp4Key": self.publish(f"{self.prefix}/video.mp4", mp4),
                    "posterKey": self.publish(f"{self.prefix}/poster.jpg", poster),
                    "masterKey": hls, "duration": render["duration"], "size": size}
@@ -499,6 +503,7 @@ def video_cleanup(job: Job) -> None:
     for key in (f"{prefix}/video.mp4", f"{prefix}/poster.jpg"):
         default_storage.delete(key)
     delete_tree(f"{prefix}/hls")
+    delete_tree(f"{prefix}/subtitles")
     finished = StageRun.objects.filter(job=job, status__in=[StageStatus.SUCCEEDED, StageStatus.REUSED])
     kept = {key for run in finished for key in _keys(run.outputs)}
     for stage in STAGES:
