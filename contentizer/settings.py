@@ -200,7 +200,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_RATE_LIMIT", default="2000/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_RATE_LIMIT", default="2000/minute"),
+        "exports": env.str("EXPORT_RATE_LIMIT", default="30/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Contentizer API",
@@ -268,6 +271,15 @@ VIDEO_QUOTA_BYTES = env.int("VIDEO_QUOTA_BYTES", default=10 * 1024**3)
 VIDEO_SUPERSEDED_TTL_SECONDS = env.int("VIDEO_SUPERSEDED_TTL_SECONDS", default=7 * 24 * 3600)
 PREVIEW_MAX_SCENES = env.int("PREVIEW_MAX_SCENES", default=200)
 PREVIEW_MAX_SECONDS = env.float("PREVIEW_MAX_SECONDS", default=1800.0)
+
+# --- Exports and imports -----------------------------------------------------------------------
+EXPORT_TTL_SECONDS = env.int("EXPORT_TTL_SECONDS", default=7 * 24 * 3600)
+EXPORT_URL_SECONDS = env.int("EXPORT_URL_SECONDS", default=3600)
+EXPORT_MAX_CONCURRENT = env.int("EXPORT_MAX_CONCURRENT", default=2)
+EXPORT_MAX_CONCURRENCY = env.int("EXPORT_MAX_CONCURRENCY", default=2)
+IMPORT_MAX_ENTRIES = env.int("IMPORT_MAX_ENTRIES", default=20000)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024**3)
+IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=200)
 
 # --- Auth, sessions, security -----------------------------------------------------------------
 LOGIN_URL = "/accounts/login/"

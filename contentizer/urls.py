@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/", include("contentizer.api.urls")),
     path("api/", include("assets.api.urls")),
     path("api/", include("previews.api.urls")),
+    path("api/", include("exports.api.urls")),
     path("", include("django_prometheus.urls")),
 ]
 

@@ -1,0 +1,227 @@
+"""Exports: one portable zip per tutorial (layout in docs/export.md), built by a job."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from assets.models import Blob
+from contentizer import logs
+from contentizer.api.errors import UnprocessableEntity
+from contentizer.jobs import services as jobs
+from contentizer.jobs.errors import PermanentJobError
+from contentizer.jobs.models import Job, JobStatus
+from contentizer.jobs.runner import JobContext
+from contentizer.models import Chapter, Project
+from contentizer.storage import delete_tree, publish_file
+from previews.models import Video
+
+logger = logging.getLogger(__name__)
+
+KIND = "export"
+FORMAT, VERSION = "contentizer-export", 1
+CHUNK = 1024 * 1024
+SIGNING_SALT = "contentizer.export.download"
+
+
+def slugify(title: str, position: int) -> str:
+    """A safe, unique zip folder name: `/`, `\\`, `..`, NUL and non-Latin text never get through."""
+    words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].strip("-")
+    return f"{position + 1:02d}-{words or 'chapter'}"
+
+
+@dataclass(frozen=True)
+class Include:
+    assets: bool = True
+    subtitles: bool = True
+    renders: bool = False
+
+
+def _latest_video(chapter: Chapter) -> Video | None:
+    return (Video.objects.filter(chapter=chapter, job__status=JobStatus.SUCCEEDED).exclude(mp4_key="")
+            .order_by("-created_at").first())
+
+
+def _preflight(project: Project, chapters: list[Chapter], include: Include) -> list[str]:
+    """Every component the export needs that is not there, as sentences a person can act on."""
+    missing = []
+    for chapter in chapters:
+        for i, step in enumerate(chapter.steps.select_related("asset__blob").order_by("position")):
+            if include.assets and step.asset and not default_storage.exists(step.asset.blob.storage_key):
+                missing.append(f"chapter '{chapter.title}', step {i + 1}: the file of asset "
+                               f"'{step.asset.original_name}' is missing from storage")
+        video = _latest_video(chapter)
+        if include.renders and (video is None or not default_storage.exists(video.mp4_key)):
+            missing.append(f"chapter '{chapter.title}' has no finished render (generate its video first)")
+    return missing
+
+
+def export_request(*, owner, project: Project, chapter_ids: list[int] | None, include: Include) -> Job:
+    chapters = list(project.chapters.order_by("position"))
+    if chapter_ids:
+        unknown = sorted(set(chapter_ids) - {c.pk for c in chapters})
+        if unknown:
+            raise UnprocessableEntity("Some chapters are not in this project.", code="unknown_chapters",
+                                      details={"chapterIds": unknown})
+        chapters = [c for c in chapters if c.pk in set(chapter_ids)]
+    if missing := _preflight(project, chapters, include):
+        raise UnprocessableEntity(f"{len(missing)} component(s) of the export are missing.",
+                                  code="missing_components", details={"missing": missing})
+    active = Job.objects.filter(owner=owner, kind=KIND, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count()
+    if active >= settings.EXPORT_MAX_CONCURRENT:
+        raise jobs.QueueFull(f"You already have {active} exports running; wait for one to finish.",
+                             retry_after=10, details={"active": active, "limit": settings.EXPORT_MAX_CONCURRENT})
+    payload = {"traceId": logs.log_context().get("requestId"), "projectId": project.pk,
+               "chapterIds": [c.pk for c in chapters], "include": include.__dict__}
+    return jobs.job_submit(kind=KIND, owner=owner, project=project, payload=payload).job
+
+
+def signed_download_url(job: Job) -> str:
+    token = signing.TimestampSigner(salt=SIGNING_SALT).sign(str(job.pk))
+    return f"/api/export/{job.pk}/download?signature={token}"
+
+
+def signature_valid(job_id, signature: str) -> bool:
+    try:
+        value = signing.TimestampSigner(salt=SIGNING_SALT).unsign(signature, max_age=settings.EXPORT_URL_SECONDS)
+    except signing.BadSignature:  # covers SignatureExpired
+        return False
+    return value == str(job_id)
+
+
+# --- the worker side ---------------------------------------------------------------------------
+
+class _Writer:
+    """Writes entries into a zip on local disk in 1 MiB chunks, hashing as it goes."""
+
+    def __init__(self, ctx: JobContext, path: Path, total: int) -> None:
+        self.ctx, self.zip = ctx, zipfile.ZipFile(path, "w", allowZip64=True)
+        self.files: list[dict[str, Any]] = []
+        self.total, self.written, self.last_report = max(total, 1), 0, 0
+
+    def add(self, path: str, source, *, compress: bool, meta: dict[str, Any]) -> None:
+        info = zipfile.ZipInfo(path, date_time=timezone.now().timetuple()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        info.external_attr = 0o644 << 16
+        digest, size = hashlib.sha256(), 0
+        with self.zip.open(info, "w", force_zip64=True) as out:
+            while chunk := source.read(CHUNK):
+                self.ctx.check_cancelled()
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+                self._report(len(chunk))
+        self.files.append({"path": path, "size": size, "sha256": digest.hexdigest(), **meta})
+
+    def add_stored(self, key: str, path: str, *, compress: bool, meta: dict[str, Any]) -> None:
+        with default_storage.open(key, "rb") as source:
+            self.add(path, source, compress=compress, meta=meta)
+
+    def _report(self, count: int) -> None:
+        self.written += count
+        if self.written - self.last_report >= 8 * CHUNK:
+            self.last_report = self.written
+            self.ctx.progress(min(95.0, 95.0 * self.written / self.total), "write")
+            Job.objects.filter(pk=self.ctx.job.pk).update(result={"bytesWritten": self.written})
+
+
+def _asset_meta(blob: Blob, name: str) -> dict[str, Any]:
+    return {"kind": blob.kind, "mime": blob.mime, "width": blob.width, "height": blob.height,
+            "duration": blob.duration, "codecs": blob.codecs, "originalName": name, "usedBy": []}
+
+
+def export_run(ctx: JobContext) -> dict[str, Any]:
+    job = ctx.job
+    project = Project.objects.get(pk=job.payload["projectId"])
+    include = Include(**job.payload["include"])
+    chapters = list(Chapter.objects.filter(pk__in=job.payload["chapterIds"]).order_by("position"))
+    ctx.progress(1, "check")
+    if missing := _preflight(project, chapters, include):  # storage may have changed since the request
+        raise PermanentJobError("Missing: " + "; ".join(missing))
+    plan = _plan(chapters, include)
+    total = sum(default_storage.size(key) for key, *_ in plan["objects"])
+    local = ctx.work_dir / "export.zip"
+    writer = _Writer(ctx, local, total)
+    for key, path, compress, meta in plan["objects"]:
+        writer.add_stored(key, path, compress=compress, meta=meta)
+    by_path = {f["path"]: f for f in writer.files}
+    for usage in plan["usage"]:
+        by_path[usage["path"]]["usedBy"].append({"chapter": usage["chapter"], "step": usage["step"]})
+    container = {"format": FORMAT, "version": VERSION, "createdAt": timezone.now().isoformat(),
+                 "project": {"title": project.title, "description": project.description},
+                 "chapters": plan["chapters"], "files": writer.files}
+    writer.zip.writestr(zipfile.ZipInfo("container.json", date_time=timezone.now().timetuple()[:6]),
+                        json.dumps(container, indent=2), compress_type=zipfile.ZIP_DEFLATED)
+    writer.zip.close()
+    ctx.progress(96, "verify")
+    with zipfile.ZipFile(local) as check:
+        if (bad := check.testzip()) is not None:
+            raise OSError(f"The written zip is damaged at {bad}")
+    ctx.progress(98, "publish")
+    size = local.stat().st_size
+    key = f"exports/{job.pk}/{slugify(project.title, 0)[3:] or 'tutorial'}.zip"
+    publish_file(key=key, path=local)
+    return {"artifact": key, "size": size, "bytesWritten": size, "files": len(writer.files)}
+
+
+def _plan(chapters: list[Chapter], include: Include) -> dict[str, Any]:
+    objects, usage, seen, out_chapters = [], [], set(), []
+    for index, chapter in enumerate(chapters):
+        slug = slugify(chapter.title, index)
+        steps, video = [], _latest_video(chapter)
+        for s_index, step in enumerate(chapter.steps.select_related("asset__blob").order_by("position")):
+            path = None
+            if include.assets and step.asset:
+                blob = step.asset.blob
+                path = f"assets/{blob.sha256}.{blob.ext}"
+                if path not in seen:
+                    seen.add(path)
+                    objects.append((blob.storage_key, path, False, _asset_meta(blob, step.asset.original_name)))
+                usage.append({"path": path, "chapter": index, "step": s_index})
+            steps.append({"caption": step.caption, "narration": step.narration, "duration": step.duration,
+                          "transition": step.transition, "transitionDuration": step.transition_duration,
+                          "asset": path})
+        subtitles = {}
+        if include.subtitles and video:
+            for lang in video.languages:
+                paths = {fmt: f"subtitles/{slug}/{lang}.{fmt}" for fmt in ("srt", "vtt")}
+                keys = {fmt: f"videos/{video.id}/subtitles/{lang}.{fmt}" for fmt in ("srt", "vtt")}
+                if all(default_storage.exists(k) for k in keys.values()):
+                    subtitles[lang] = paths
+                    objects += [(keys[fmt], paths[fmt], True, {"kind": "subtitle"}) for fmt in ("srt", "vtt")]
+        render = None
+        if include.renders and video:
+            render = f"renders/{slug}.mp4"
+            objects.append((video.mp4_key, render, False, {"kind": "render", "mime": "video/mp4",
+                                                          "duration": video.duration}))
+        out_chapters.append({"title": chapter.title, "slug": slug, "steps": steps, "subtitles": subtitles,
+                             "render": render})
+    return {"objects": objects, "usage": usage, "chapters": out_chapters}
+
+
+def export_cleanup(job: Job) -> None:
+    delete_tree(f"exports/{job.pk}")
+
+
+def exports_expire(*, now=None) -> int:
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.EXPORT_TTL_SECONDS)
+    expired = 0
+    for job in Job.objects.filter(kind=KIND, finished_at__lt=cutoff).exclude(result__artifact=None):
+        if (job.result or {}).get("artifact"):
+            export_cleanup(job)
+            job.result = {**job.result, "artifact": None, "expired": True}
+            job.save(update_fields=["result"])
+            expired += 1
+    return expired

@@ -1,0 +1,10 @@
+"""django-q2 entry points of exports."""
+
+from __future__ import annotations
+
+from exports import services
+
+
+def expire_exports() -> int:
+    """Scheduled hourly (migration 0001): exports older than EXPORT_TTL_SECONDS go."""
+    return services.exports_expire()
