@@ -20,7 +20,7 @@ from contentizer.api.errors import ApiError, Conflict
 from contentizer.api.serializers_base import StrictInputMixin
 from contentizer.http.ranges import serve_stored
 from contentizer.jobs.models import Job, JobStatus
-from exports import services
+from exports import importing, services
 
 _BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="the zip; 206 for a Range request")
 
@@ -116,8 +116,6 @@ class ImportApi(APIView):
                               413: OpenApiResponse(description="Beyond the import limits"),
                               422: OpenApiResponse(description="Invalid container or checksums")})
     def post(self, request: Request) -> Response:
-        from exports import importing
-
         upload = request.FILES.get("file")
         if upload is None:
             raise ApiError("Send the zip in a multipart form field named 'file'.", code="missing_file")

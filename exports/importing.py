@@ -1,0 +1,303 @@
+"""Imports: recreate a project from an export zip (layout and checks in docs/export.md).
+
+`import_validate` reads the whole zip before anything is written: entry names, count, sizes and
+compression ratios from the central directory; container.json against its schema and the domain
+rules of the API; then every entry's real bytes, streamed in 1 MiB chunks and hashed on the way,
+never more than its header's size + 1, against its header and against container.json.
+
+`import_project` then recreates the project, its chapters and steps for the caller in one
+transaction; assets go through the normal ingest (type detection, probing, deduplication).
+Subtitles and renders in the zip are verified but not imported: the importing Contentizer
+makes its own when it renders the chapters.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import re
+import stat
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jsonschema
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.db import transaction
+from django.db.models import Q
+from rest_framework import serializers
+
+from assets.models import Asset, Blob
+from assets.services import asset_ingest
+from contentizer import services
+from contentizer.api.errors import ApiError, PayloadTooLarge, UnprocessableEntity
+from contentizer.api.serializers import ChapterSerializer, ProjectSerializer, StepSerializer
+from contentizer.models import Project
+
+logger = logging.getLogger(__name__)
+
+CONTAINER = "container.json"
+CHUNK = 1024 * 1024
+MAX_CONTAINER_BYTES = 32 * 1024 * 1024
+SCHEMA_PATH = Path(__file__).with_name("container.schema.json")
+_ASSET_PATH = re.compile(r"assets/([0-9a-f]{64})\.[a-z0-9]{1,10}")
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
+_CONTAINER_NAMES = {"transition_duration": "transitionDuration"}
+
+
+def _invalid_zip(reason: str, **details: Any) -> ApiError:
+    return ApiError(f"The file is not a readable zip archive: {reason}", code="invalid_zip",
+                    details={"reason": reason, **details})
+
+
+def _invalid(message: str, field: str) -> UnprocessableEntity:
+    return UnprocessableEntity(message, code="invalid_container", details={"field": field})
+
+
+def _too_large(message: str, **details: Any) -> PayloadTooLarge:
+    return PayloadTooLarge(message, code="import_too_large", details=details)
+
+
+def _open(zip_path: Path | str) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(zip_path)
+    except _ZIP_ERRORS as exc:
+        raise _invalid_zip(str(exc) or type(exc).__name__)
+
+
+def _read(fh: zipfile.ZipExtFile, name: str) -> bytes:
+    try:
+        return fh.read(CHUNK)
+    except _ZIP_ERRORS as exc:
+        raise _invalid_zip(f"{name}: {exc}", entry=name)
+
+
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Callable[[bytes], object]) -> str:
+    """Stream an entry's real bytes to `sink`, checking them against its header; returns their sha256."""
+    name = info.filename
+    probe = copy.copy(info)
+    probe.file_size = info.file_size + 1  # a real entry longer than its header shows one byte more
+    del probe.CRC  # compared below, after the size, so each lie gets its own error
+    digest, crc, size = hashlib.sha256(), 0, 0
+    try:
+        fh = zf.open(probe)
+    except _ZIP_ERRORS as exc:
+        raise _invalid_zip(f"{name}: {exc}", entry=name)
+    with fh:
+        while size <= info.file_size and (chunk := _read(fh, name)):
+            size += len(chunk)
+            digest.update(chunk)
+            crc = zlib.crc32(chunk, crc)
+            if size <= info.file_size:
+                sink(chunk)
+    if size != info.file_size:
+        more = "more" if size > info.file_size else "fewer"
+        raise UnprocessableEntity(f"{name} holds {more} bytes than its zip header says ({info.file_size}).",
+                                  code="size_mismatch", details={"entry": name, "headerSize": info.file_size})
+    if crc != info.CRC:
+        raise UnprocessableEntity(f"{name} does not match the CRC-32 in its zip header.",
+                                  code="checksum_mismatch", details={"entry": name})
+    return digest.hexdigest()
+
+
+def _unsafe(info: zipfile.ZipInfo) -> str | None:
+    name = info.orig_filename  # before zipfile cuts it at a NUL
+    checks = (("\\" in name, "it contains a backslash"), ("\x00" in name, "it contains a NUL byte"),
+              (name.startswith("/") or re.match(r"[A-Za-z]:", name), "it is an absolute path"),
+              (".." in name, "it contains '..'"), (stat.S_ISLNK(info.external_attr >> 16), "it is a symbolic link"))
+    return next((reason for failed, reason in checks if failed), None)
+
+
+def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
+    max_entries = getattr(settings, "IMPORT_MAX_ENTRIES", 20000)
+    max_bytes = getattr(settings, "IMPORT_MAX_BYTES", 20 * 1024**3)
+    max_ratio = getattr(settings, "IMPORT_MAX_RATIO", 200)
+    if len(infos) > max_entries:
+        raise _too_large(f"The zip has {len(infos)} entries; at most {max_entries} are allowed.",
+                         entries=len(infos), max_entries=max_entries)
+    seen: set[str] = set()
+    for info in infos:
+        name = info.orig_filename
+        if reason := _unsafe(info) or ("it appears twice" if name in seen else None):
+            raise ApiError(f"The zip entry {name!r} is refused: {reason}.", code="unsafe_entry",
+                           details={"entry": name, "reason": reason})
+        seen.add(name)
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _invalid_zip(f"{name} is encrypted or uses a compression other than stored or deflated.",
+                               entry=name)
+        if info.file_size > max_ratio * max(info.compress_size, 1):
+            raise _too_large(f"{name} expands more than {max_ratio} times; the zip looks like a zip bomb.",
+                             entry=name, max_ratio=max_ratio)
+    total = sum(info.file_size for info in infos)
+    if total > max_bytes:
+        raise _too_large(f"The zip expands to {total} bytes; at most {max_bytes} are allowed.",
+                         total_bytes=total, max_bytes=max_bytes)
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
+
+
+def _field_path(parts: Iterable[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out or "(root)"
+
+
+def _first_message(errors: Any) -> str:
+    while isinstance(errors, dict | list) and errors:
+        errors = next(iter(errors.values())) if isinstance(errors, dict) else errors[0]
+    return str(errors)
+
+
+def _check_rules(serializer_class: type[serializers.Serializer], data: dict[str, Any], where: str) -> None:
+    """The rules the API applies to the same fields (language codes, transition shorter than the step...)."""
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        field, errors = next(iter(serializer.errors.items()))
+        path = where if field == "non_field_errors" else f"{where}.{_CONTAINER_NAMES.get(field, field)}"
+        raise _invalid(f"container.json is invalid at {path}: {_first_message(errors)}", field=path)
+
+
+def _step_fields(step: dict[str, Any]) -> dict[str, Any]:
+    return {"caption": step["caption"], "narration": step["narration"], "duration": step["duration"],
+            "transition": step["transition"], "transition_duration": step["transitionDuration"]}
+
+
+def _load_container(zf: zipfile.ZipFile) -> dict[str, Any]:
+    try:
+        info = zf.getinfo(CONTAINER)
+    except KeyError:
+        raise _invalid("The zip has no container.json at its root.", field=CONTAINER)
+    if info.file_size > MAX_CONTAINER_BYTES:
+        raise _too_large(f"container.json is {info.file_size} bytes; at most {MAX_CONTAINER_BYTES} are allowed.",
+                         entry=CONTAINER, max_bytes=MAX_CONTAINER_BYTES)
+    buffer = bytearray()
+    _read_entry(zf, info, buffer.extend)
+    try:
+        container = json.loads(bytes(buffer))
+    except ValueError as exc:
+        raise _invalid(f"container.json is not valid JSON: {exc}", field=CONTAINER)
+    if not isinstance(container, dict):
+        raise _invalid("container.json must hold a JSON object.", field="(root)")
+    if "version" in container and container["version"] != 1:
+        version = str(container["version"])[:40]
+        raise UnprocessableEntity(f"Export format version {version} is not supported; this Contentizer reads "
+                                  "version 1.", code="unsupported_version", details={"version": version,
+                                                                                     "supported": [1]})
+    if error := jsonschema.exceptions.best_match(_validator().iter_errors(container)):
+        path = _field_path(error.absolute_path)
+        raise _invalid(f"container.json is invalid at {path}: {error.message[:300]}", field=path)
+    _check_rules(ProjectSerializer, container["project"], "project")
+    for i, chapter in enumerate(container["chapters"]):
+        _check_rules(ChapterSerializer, {"title": chapter["title"]}, f"chapters[{i}]")
+        for j, step in enumerate(chapter["steps"]):
+            _check_rules(StepSerializer, _step_fields(step), f"chapters[{i}].steps[{j}]")
+    return container
+
+
+def _check_files(zf: zipfile.ZipFile, container: dict[str, Any]) -> None:
+    records: dict[str, dict[str, Any]] = {}
+    for index, record in enumerate(container["files"]):
+        path, field = record["path"], f"files[{index}].path"
+        if path in records:
+            raise _invalid(f"{field} lists {path} a second time.", field=field)
+        match = _ASSET_PATH.fullmatch(path)
+        if path.startswith("assets/") and not (match and match[1] == record["sha256"]):
+            raise _invalid(f"{field} must be assets/<its sha256>.<ext>, not {path}.", field=field)
+        records[path] = record
+    for i, chapter in enumerate(container["chapters"]):
+        refs = [(f"chapters[{i}].steps[{j}].asset", step["asset"]) for j, step in enumerate(chapter["steps"])]
+        refs += [(f"chapters[{i}].subtitles.{lang}.{fmt}", path)
+                 for lang, pair in chapter["subtitles"].items() for fmt, path in pair.items()]
+        for field, path in [*refs, (f"chapters[{i}].render", chapter["render"])]:
+            if path is not None and path not in records:
+                raise _invalid(f"{field} names {path}, which container.json does not list in files.", field=field)
+    names = {info.filename for info in zf.infolist()} - {CONTAINER}
+    if missing := sorted(set(records) - names):
+        raise UnprocessableEntity(f"{missing[0]} is listed in container.json but is not in the zip.",
+                                  code="missing_entry", details={"missing": missing[:20]})
+    if unlisted := sorted(names - set(records)):
+        raise UnprocessableEntity(f"The zip holds {unlisted[0]}, which container.json does not list.",
+                                  code="missing_entry", details={"unlisted": unlisted[:20]})
+    for path, record in records.items():
+        info = zf.getinfo(path)
+        if info.file_size != record["size"]:
+            raise UnprocessableEntity(f"{path} is {info.file_size} bytes; container.json says {record['size']}.",
+                                      code="size_mismatch", details={"entry": path, "expected": record["size"]})
+        if _read_entry(zf, info, lambda chunk: None) != record["sha256"]:
+            raise UnprocessableEntity(f"{path} does not match the sha256 in container.json.",
+                                      code="checksum_mismatch", details={"entry": path})
+
+
+def import_validate(zip_path: Path | str) -> dict[str, Any]:
+    """Every check of docs/export.md, reading the zip only; returns the parsed container.json."""
+    try:
+        with _open(zip_path) as zf:
+            _check_entries(zf.infolist())
+            container = _load_container(zf)
+            _check_files(zf, container)
+    except ApiError as exc:
+        logger.info("import refused", extra={"event": "import.refused", "code": exc.error_code})
+        raise
+    return container
+
+
+def _ingest(*, zf: zipfile.ZipFile, project: Project, record: dict[str, Any], created: list[Blob]) -> Asset:
+    path = record["path"]
+    existed = Blob.objects.filter(sha256=record["sha256"]).exists()
+    upload = TemporaryUploadedFile(PurePosixPath(path).name, record.get("mime") or "application/octet-stream",
+                                   record["size"], None)
+    try:
+        upload.sha256 = _read_entry(zf, zf.getinfo(path), upload.write)
+        upload.flush()
+        if upload.sha256 != record["sha256"]:
+            raise UnprocessableEntity(f"{path} changed while it was imported.", code="checksum_mismatch",
+                                      details={"entry": path})
+        upload.name = record.get("originalName") or upload.name
+    except BaseException:
+        upload.close()  # a NamedTemporaryFile: closing it deletes it
+        raise
+    asset = asset_ingest(project=project, upload=upload).asset
+    if not existed:
+        created.append(asset.blob)
+    return asset
+
+
+def _discard(created: list[Blob]) -> None:
+    """After the rollback: the stored objects of blobs this import made, unless a row names them now."""
+    for key in (key for blob in created for key in (blob.storage_key, blob.thumbnail_key) if key):
+        if not Blob.objects.filter(Q(storage_key=key) | Q(thumbnail_key=key)).exists():
+            default_storage.delete(key)
+
+
+def import_project(*, owner: AbstractBaseUser, zip_path: Path | str) -> Project:
+    """Recreate an exported project for `owner`; a refused or failed import writes nothing."""
+    container = import_validate(zip_path)
+    created: list[Blob] = []
+    try:
+        with _open(zip_path) as zf, transaction.atomic():
+            meta = container["project"]
+            project = services.project_create(owner=owner, title=meta["title"], description=meta["description"])
+            assets = {record["path"]: _ingest(zf=zf, project=project, record=record, created=created)
+                      for record in container["files"] if record["path"].startswith("assets/")}
+            for chapter_data in container["chapters"]:
+                chapter = services.chapter_create(project=project, title=chapter_data["title"])
+                for step in chapter_data["steps"]:
+                    services.step_create(chapter=chapter, asset=assets.get(step["asset"]), **_step_fields(step))
+    except BaseException:
+        _discard(created)
+        raise
+    logger.info("project imported", extra={"event": "import.done", "project": project.pk,
+                                           "assets": len(assets), "new_blobs": len(created)})
+    return project
