@@ -1,20 +1,17 @@
-"""Full video generation speed: the pipeline (plan → narrate → captions → render → mix → package)
-against one hand-written ffmpeg command.
+"""Full video speed: the pipeline (plan → narrate → captions → render → mix → package) against one ffmpeg command.
 
-Standalone script, not a test: `.venv/bin/python bench/render_video.py` from the repo root.
-
-A chapter of 6 screenshot steps (captions, English and German narration by eSpeak NG, 0.5 s
-dissolves) becomes a 720p video with en+de audio through run_job(), in this process: cold
-(Segment and TTS caches emptied before each run, best of 3), then after a one-step caption edit
-(warm caches, a new caption each time, best of 3). The baseline renders the same picture with the
-English narration, loudness-normalised, in one ffmpeg process (best of 3). Everything goes to a
-throwaway DATA_DIR removed at the end.
+Standalone script, not a test: `.venv/bin/python bench/render_video.py` from the repo root. A chapter of 6
+screenshot steps (captions, en+de eSpeak narration, 0.5 s dissolves) becomes a 720p video through run_job() in this
+process: cold (Segment and TTS caches emptied, best of 3), then after a one-step caption edit (warm caches, best of
+3). The baseline renders the same picture with the English narration in one ffmpeg process (best of 3).
+Everything goes to a throwaway DATA_DIR removed at the end.
 """
 
 from __future__ import annotations
 
-import io
+import logging
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -23,21 +20,13 @@ import time
 from pathlib import Path
 
 import av
-from PIL import Image, ImageDraw, ImageFont
+from render_preview import CAPTIONS, screenshot  # the same 1920x1080 UI-like screenshots and captions
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = 3
 HEIGHT = 720
 LANGUAGES = ["en", "de"]
 STEP_SECONDS, TRANSITION, EDITED = 5.5, 0.5, 2
-CAPTIONS = [
-    "Open the dashboard and pick your workspace",
-    "Click New project in the top right corner",
-    "Name the project and choose a template",
-    "Invite your teammates by email",
-    "Upload the first batch of screenshots",
-    "Press Publish: the chapter is ready to share",
-]
 NARRATION = [
     {"en": "Open the dashboard and pick your workspace.",
      "de": "Öffnen Sie das Dashboard und wählen Sie Ihren Arbeitsbereich."},
@@ -49,32 +38,7 @@ NARRATION = [
 ]
 
 
-def screenshot(i: int) -> Image.Image:
-    """A 1920x1080 UI-like picture: header, sidebar, cards, buttons and text (flat colours)."""
-    accent = [(52, 120, 246), (16, 163, 127), (234, 88, 12), (147, 51, 234), (220, 38, 38), (8, 145, 178)][i]
-    img = Image.new("RGB", (1920, 1080), (245, 246, 248))
-    draw = ImageDraw.Draw(img)
-    font, small = ImageFont.load_default(size=34), ImageFont.load_default(size=22)
-    draw.rectangle((0, 0, 1920, 72), fill=(33, 37, 41))
-    draw.text((32, 18), f"Contentizer  /  Step {i + 1}", font=font, fill="white")
-    draw.rectangle((0, 72, 300, 1080), fill=(228, 231, 235))
-    for row in range(9):
-        draw.rounded_rectangle((24, 110 + row * 64, 276, 154 + row * 64), radius=8,
-                               fill=accent if row == i else (200, 204, 210))
-        draw.text((40, 118 + row * 64), f"Menu item {row + 1}", font=small, fill=(20, 20, 20))
-    for col in range(3):
-        for row in range(2):
-            x, y = 360 + col * 510, 130 + row * 430
-            draw.rounded_rectangle((x, y, x + 470, y + 390), radius=14, fill="white", outline=(210, 214, 220), width=2)
-            draw.rectangle((x + 24, y + 24, x + 446, y + 200), fill=tuple(min(255, c + 60 * row) for c in accent))
-            draw.text((x + 24, y + 220), f"Card {row * 3 + col + 1}: quarterly report", font=small, fill=(30, 30, 30))
-            draw.text((x + 24, y + 260), "Updated 3 minutes ago by Alex", font=small, fill=(120, 120, 120))
-            draw.rounded_rectangle((x + 24, y + 320, x + 184, y + 366), radius=8, fill=accent)
-            draw.text((x + 48, y + 330), "Open", font=small, fill="white")
-    return img
-
-
-def make_chapter():
+def make_chapter(work: Path):
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import TemporaryUploadedFile
 
@@ -85,10 +49,10 @@ def make_chapter():
     project = services.project_create(owner=user, title="Render bench")
     chapter = services.chapter_create(project=project, title="Getting started")
     for i in range(len(CAPTIONS)):
-        buffer = io.BytesIO()
-        screenshot(i).save(buffer, format="PNG")
-        upload = TemporaryUploadedFile(f"step-{i + 1}.png", "image/png", buffer.tell(), None)
-        upload.write(buffer.getvalue())
+        screenshot(i, work / f"step-{i + 1}.png")
+        png = (work / f"step-{i + 1}.png").read_bytes()
+        upload = TemporaryUploadedFile(f"step-{i + 1}.png", "image/png", len(png), None)
+        upload.write(png)
         upload.flush()
         asset = asset_ingest(project=project, upload=upload).asset
         services.step_create(chapter=chapter, caption=CAPTIONS[i], narration=NARRATION[i], asset=asset,
@@ -96,12 +60,10 @@ def make_chapter():
     return user, project, chapter
 
 
-def clear_caches() -> None:
-    from contentizer.storage import delete_tree
-    from previews.models import Segment
-
-    Segment.objects.all().delete()
-    delete_tree("videos/cache")
+def cpu_seconds() -> float:
+    """CPU used by this process and its finished children (ffmpeg): steadier than wall time on a busy machine."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def check_mp4(path: Path, expected: float, audio_streams: int, label: str) -> list[str]:
@@ -125,22 +87,22 @@ def generate(user, project, chapter, label: str, problems: list[str]) -> dict:
     from previews.pipeline import STAGES, video_request
 
     video = video_request(owner=user, project=project, chapter=chapter, height=HEIGHT, languages=LANGUAGES, music=None)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     status = run_job(str(video.job_id))
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     video.refresh_from_db()
     if status != "succeeded":
         raise RuntimeError(f"{label}: job {status}: {video.job.error}")
     runs = {r.stage: r for r in StageRun.objects.filter(job_id=video.job_id)}
     problems += check_mp4(Path(default_storage.path(video.mp4_key)), video.duration, len(LANGUAGES), label)
-    return {"wall": wall, "duration": video.duration, "stages": {s: runs[s].duration for s in STAGES},
+    return {"wall": wall, "cpu": cpu, "duration": video.duration, "stages": {s: runs[s].duration for s in STAGES},
             "outputs": {s: runs[s].outputs for s in STAGES}}
 
 
-def baseline_argv(binary: str, shots: list[Path], overlays: list[Path], voices: list[tuple[Path, float]],
-                  durations: list[float], starts: list[float], width: int, height: int, fps: int,
-                  out: Path) -> list[str]:
+def baseline_argv(binary: str, shots: list[Path], overlays: list[Path], voices: list[tuple[str, float]],
+                  durations: list[float], starts: list[float], output, out: Path) -> list[str]:
     """One hand-written command: scenes with caption overlays, dissolves, narration, loudnorm, encode."""
+    width, height, fps = output.width, output.height, output.fps
     total, last = starts[-1] + durations[-1], len(shots) - 1
     bounds = [(round(s * fps), round((s + d) * fps)) for s, d in zip(starts, durations, strict=True)]
     ins, graph, pieces = [], [], []
@@ -164,7 +126,7 @@ def baseline_argv(binary: str, shots: list[Path], overlays: list[Path], voices: 
     ins += ["-f", "lavfi", "-t", f"{total:.6f}", "-i", "anullsrc=r=48000:cl=stereo"]
     tracks = [f"[{bed}:a]"]
     for n, (path, start) in enumerate(voices, start=bed + 1):
-        ins += ["-f", "wav", "-i", str(path)]
+        ins += ["-f", "wav", "-i", path]
         graph.append(f"[{n}:a]aresample=48000,aformat=channel_layouts=stereo,"
                      f"adelay=delays={round(start * 1000)}:all=1[n{n}]")
         tracks.append(f"[n{n}]")
@@ -177,7 +139,7 @@ def baseline_argv(binary: str, shots: list[Path], overlays: list[Path], voices: 
             "-f", "mp4", str(out)]
 
 
-def baseline(cold: dict, work: Path, problems: list[str]) -> float:
+def baseline(cold: dict, work: Path, problems: list[str]) -> tuple[float, float]:
     from django.core.files.storage import default_storage
 
     from assets.models import Blob
@@ -191,16 +153,15 @@ def baseline(cold: dict, work: Path, problems: list[str]) -> float:
     durations, starts = captions["durations"], captions["starts"]
     shots = [Path(default_storage.path(Blob.objects.get(sha256=s["asset"]).storage_key)) for s in steps]
     overlays = [cards.caption_overlay(s["caption"], out, work / f"caption-{i}.png") for i, s in enumerate(steps)]
-    english = cold["outputs"]["narrate"]["voices"]["en"]
-    voices = [(work / f"en-{i}.wav", starts[i]) for i, v in enumerate(english) if v]
+    english = cold["outputs"]["narrate"]["voices"]["en"]  # still in the TTS cache: the edit runs reused them
+    voices = [(default_storage.path(v["key"]), starts[i]) for i, v in enumerate(english) if v]
     mp4 = work / "baseline.mp4"
-    argv = baseline_argv(ffmpeg.binary(), shots, overlays, voices, durations, starts, out.width, out.height,
-                         out.fps, mp4)
+    argv = baseline_argv(ffmpeg.binary(), shots, overlays, voices, durations, starts, out, mp4)
     times = []
     for _ in range(RUNS):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         subprocess.run(argv, check=True)
-        times.append(time.perf_counter() - started)
+        times.append((time.perf_counter() - started, cpu_seconds() - cpu))
     problems += check_mp4(mp4, cold["duration"], 1, "baseline")
     return min(times)
 
@@ -215,27 +176,26 @@ def main() -> int:
         import django
 
         django.setup()
-        from django.core.files.storage import default_storage
         from django.core.management import call_command
 
         from contentizer.media import ffmpeg
         from contentizer.models import Step
+        from contentizer.storage import delete_tree
+        from previews.models import Segment
         from previews.pipeline import STAGES
 
+        logging.disable(logging.INFO)  # the pipeline's JSON log lines
         call_command("migrate", verbosity=0)
         print(f"ffmpeg: {ffmpeg.binary()}\ncpus: {os.cpu_count()}  steps: {len(CAPTIONS)} x {STEP_SECONDS} s, "
               f"dissolve {TRANSITION} s, {HEIGHT}p, languages {LANGUAGES}")
-        user, project, chapter = make_chapter()
+        (tmp / "baseline").mkdir()
+        user, project, chapter = make_chapter(tmp / "baseline")
         colds = []
         for n in range(RUNS):
-            clear_caches()
+            Segment.objects.all().delete()  # cold: no rendered pieces, speech or mixes
+            delete_tree("videos/cache")
             colds.append(generate(user, project, chapter, f"cold run {n + 1}", problems))
         cold = min(colds, key=lambda r: r["wall"])
-        work = tmp / "baseline"
-        work.mkdir()
-        for i, voice in enumerate(cold["outputs"]["narrate"]["voices"]["en"]):  # still in the TTS cache
-            if voice:
-                shutil.copyfile(default_storage.path(voice["key"]), work / f"en-{i}.wav")
         step = Step.objects.get(chapter=chapter, position=EDITED)
         edits = []
         for n in range(RUNS):
@@ -246,31 +206,32 @@ def main() -> int:
         render = edit["outputs"]["render"]
         if not render["rendered"] < render["reused"]:
             problems.append(f"edit run re-rendered {render['rendered']} pieces, reused only {render['reused']}")
-        base = baseline(cold, work, problems)
+        base, base_cpu = baseline(cold, tmp / "baseline", problems)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     duration, full, stages = cold["duration"], cold["wall"], cold["stages"]
-    print(f"\nscene durations: {cold['outputs']['captions']['durations']}")
-    print(f"video duration: {duration:.3f} s")
+    print(f"\nvideo duration: {duration:.3f} s (scenes {cold['outputs']['captions']['durations']})")
     print(f"full pipeline wall (cold, best of {RUNS}): {full:.3f} s = {duration / full:.2f}x real time "
-          f"(all runs: {', '.join(format(r['wall'], '.3f') for r in colds)})")
+          f"(all runs: {', '.join(format(r['wall'], '.3f') for r in colds)}); cpu {cold['cpu']:.3f} s")
     for stage in STAGES:
         print(f"  {stage:<9} {stages[stage]:7.3f} s  {100 * stages[stage] / full:5.1f}%")
     print(f"  (outside stages: {full - sum(stages.values()):.3f} s)")
     print(f"render stage: {stages['render']:.3f} s ({cold['outputs']['render']['pieces']} pieces)")
     print(f"one-step edit wall (best of {RUNS}): {edit['wall']:.3f} s = {edit['wall'] / full:.3f} of full; "
-          f"render stage {edit['stages']['render']:.3f} s, rendered {render['rendered']}, reused {render['reused']}")
-    print("  edit stages: " + ", ".join(f"{s} {edit['stages'][s]:.3f}" for s in STAGES))
-    print(f"baseline wall (best of {RUNS}): {base:.3f} s = {duration / base:.2f}x real time")
-    print(f"ratio render_stage/baseline: {stages['render'] / base:.3f}")
-    print(f"ratio full_pipeline/baseline: {full / base:.3f}")
+          f"cpu {edit['cpu']:.3f} s; render stage {edit['stages']['render']:.3f} s, rendered {render['rendered']}, "
+          f"reused {render['reused']}")
+    print("  edit stages: " + ", ".join(f"{s} {edit['stages'][s]:.3f}" for s in STAGES)
+          + f"; languages mixed again: {edit['outputs']['mix'].get('mixed', 'n/a')}")
+    print(f"baseline wall (best of {RUNS}): {base:.3f} s = {duration / base:.2f}x real time; cpu {base_cpu:.3f} s")
+    print(f"ratio render_stage/baseline: {stages['render'] / base:.3f}; full_pipeline/baseline: {full / base:.3f}; "
+          f"cpu full_pipeline/baseline: {cold['cpu'] / base_cpu:.3f}")
     print(f"checks: {'OK' if not problems else 'FAILED: ' + '; '.join(problems)}")
     print("\n| video s | full s | x real time | render s | edit s | edit/full | rendered/reused | baseline s "
-          "| render/base | full/base |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| render/base | full/base | cpu full/base |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {duration:.3f} | {full:.3f} | {duration / full:.2f} | {stages['render']:.3f} | {edit['wall']:.3f} "
           f"| {edit['wall'] / full:.3f} | {render['rendered']}/{render['reused']} | {base:.3f} "
-          f"| {stages['render'] / base:.3f} | {full / base:.3f} |")
+          f"| {stages['render'] / base:.3f} | {full / base:.3f} | {cold['cpu'] / base_cpu:.3f} |")
     return 1 if problems else 0
 
 
