@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.models import Schedule
@@ -189,7 +190,13 @@ def test_cancelling_a_running_job_stops_its_handler(alice, fake, settings):
 
     fake.outcomes = [wait_for_cancel]
     job = _submit(alice)
-    thread = threading.Thread(target=lambda: runner.run_job(str(job.pk)))
+    def run() -> None:
+        try:
+            runner.run_job(str(job.pk))
+        finally:
+            connections.close_all()  # a thread's connection would keep the test database in use
+
+    thread = threading.Thread(target=run)
     thread.start()
     assert started.wait(5)
     services.job_cancel(job=Job.objects.get(pk=job.pk))

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from django.db import connections
 
 from contentizer.jobs import services
 from contentizer.jobs.models import Job, JobStatus
@@ -72,10 +73,13 @@ def test_events_stream_progress_until_the_job_ends(alice_api, alice, settings):
     job = _job(alice)
 
     def work() -> None:
-        time.sleep(0.3)
-        Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, progress=40, stage="render")
-        time.sleep(0.3)
-        Job.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100, stage="done")
+        try:
+            time.sleep(0.3)
+            Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, progress=40, stage="render")
+            time.sleep(0.3)
+            Job.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100, stage="done")
+        finally:
+            connections.close_all()  # a thread's connection would keep the test database in use
 
     threading.Thread(target=work).start()
     response = alice_api.get(f"/api/v1/jobs/{job.pk}/events", HTTP_ACCEPT="text/event-stream")
