@@ -267,6 +267,7 @@ VIDEO_TIMEOUT_SECONDS = env.float("VIDEO_TIMEOUT_SECONDS", default=1800.0)
 VIDEO_PRESET = env.str("VIDEO_PRESET", default="veryfast")
 VIDEO_CRF = env.int("VIDEO_CRF", default=23)
 VIDEO_MAX_CONCURRENCY = env.int("VIDEO_MAX_CONCURRENCY", default=1)
+VIDEO_RENDER_THREADS = env.int("VIDEO_RENDER_THREADS", default=2)  # pieces encoded at once by one video job
 VIDEO_QUOTA_BYTES = env.int("VIDEO_QUOTA_BYTES", default=10 * 1024**3)
 VIDEO_SUPERSEDED_TTL_SECONDS = env.int("VIDEO_SUPERSEDED_TTL_SECONDS", default=7 * 24 * 3600)
 PREVIEW_MAX_SCENES = env.int("PREVIEW_MAX_SCENES", default=200)

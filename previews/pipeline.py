@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -329,25 +331,13 @@ class Pipeline:
         pieces = [("body", i) for i in range(len(comp.clips))]
         pieces = sorted(pieces + [("transition", i) for i, clip in enumerate(comp.clips[:-1])
                                   if clip.transition != "cut"], key=lambda p: (p[1], p[0] == "transition"))
-        rendered, reused, listing = 0, 0, []
-        for n, (kind, index) in enumerate(pieces):
-            self.ctx.check_cancelled()
-            key = self._piece_key(comp, kind, index)
-            segment = Segment.objects.filter(key=key).first()
-            if segment and default_storage.exists(segment.storage_key):
-                segment.save(update_fields=["used_at"])
-                reused += 1
-            else:
-                out = self.ctx.work_dir / f"piece-{n}.mp4"
-                args = (compose.body_args if kind == "body" else compose.transition_args)(comp, index, out)
-                self.ff(args, "render", (n / len(pieces), (n + 1) / len(pieces)))
-                frames = probe.count_frames(str(out), demuxer="mp4")  # before publishing moves the file
-                storage_key = self.publish(f"videos/cache/segments/{key}.mp4", out)
-                segment, _ = Segment.objects.update_or_create(key=key, defaults={"storage_key": storage_key,
-                                                                                 "frames": frames})
-                rendered += 1
-            listing.append(self.local(segment.storage_key, f"seg-{n}.mp4"))
-            self.progress("render", (n + 1) / len(pieces))
+        keys = [self._piece_key(comp, kind, index) for kind, index in pieces]
+        cached = {s.key: s for s in Segment.objects.filter(key__in=keys) if default_storage.exists(s.storage_key)}
+        missing = [(n, kind, index, keys[n]) for n, (kind, index) in enumerate(pieces) if keys[n] not in cached]
+        for segment in cached.values():
+            segment.save(update_fields=["used_at"])
+        cached.update(self._render_pieces(comp, missing, total=len(pieces)))
+        listing = [self.local(cached[key].storage_key, f"seg-{n}.mp4") for n, key in enumerate(keys)]
         concat_list = self.ctx.work_dir / "pieces.txt"
         concat_list.write_text("".join(f"file '{path}'\n" for path in listing))
         video = self.ctx.work_dir / "video.mp4"
@@ -356,8 +346,36 @@ class Pipeline:
         if abs(probe.count_frames(str(video), demuxer="mp4") - expected) > 1:
             raise TransientJobError(f"The assembled video does not have the {expected} frames it should.")
         return {"videoKey": self.publish(f"{self.prefix}/work/render/video.mp4", video), "duration": comp.duration,
-                "width": comp.width, "height": comp.height, "rendered": rendered, "reused": reused,
-                "pieces": len(pieces)}
+                "width": comp.width, "height": comp.height, "rendered": len(missing),
+                "reused": len(pieces) - len(missing), "pieces": len(pieces)}
+
+    def _render_pieces(self, comp: Composition, missing: list, *, total: int) -> dict[str, Segment]:
+        """Encode the pieces not in the cache, several at once: each is a short FFmpeg run that
+        alone leaves cores idle. Database and storage work stays on this thread."""
+        failed = threading.Event()
+
+        def encode(n: int, kind: str, index: int) -> tuple[Path, int]:
+            out = self.ctx.work_dir / f"piece-{n}.mp4"
+            args = (compose.body_args if kind == "body" else compose.transition_args)(comp, index, out)
+            ffmpeg.run(args, timeout=settings.VIDEO_TIMEOUT_SECONDS, log_path=str(self.ctx.log_path),
+                       should_cancel=lambda: self.ctx.cancelled() or failed.is_set())
+            return out, probe.count_frames(str(out), demuxer="mp4")
+
+        made: dict[str, Segment] = {}
+        with ThreadPoolExecutor(max_workers=settings.VIDEO_RENDER_THREADS) as pool:
+            futures = {pool.submit(encode, n, kind, index): key for n, kind, index, key in missing}
+            try:
+                for future in as_completed(futures):
+                    out, frames = future.result()
+                    key = futures[future]
+                    storage_key = self.publish(f"videos/cache/segments/{key}.mp4", out)
+                    made[key], _ = Segment.objects.update_or_create(
+                        key=key, defaults={"storage_key": storage_key, "frames": frames})
+                    self.progress("render", (total - len(missing) + len(made)) / (total + 1))
+            except BaseException:
+                failed.set()  # the other encoders stop too
+                raise
+        return made
 
     def stage_mix(self, inputs: dict) -> dict:
         """One track per language, cached by exactly what it is made of (voices, their start times,
