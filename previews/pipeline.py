@@ -379,23 +379,36 @@ class Pipeline:
 
     def stage_mix(self, inputs: dict) -> dict:
         """One track per language, cached by exactly what it is made of (voices, their start times,
-        the length, the music), so re-rendering after a picture-only edit mixes nothing again."""
+        the length, the music), so re-rendering after a picture-only edit mixes nothing again.
+        Missing tracks are mixed in parallel; fetching and publishing stay on this thread."""
         plan, voices = self.outputs["plan"], self.outputs["narrate"]["voices"]
         starts, duration = self.outputs["captions"]["starts"], self.outputs["render"]["duration"]
-        music_spec = plan.get("music")
-        audio, mixed = {}, 0
-        for n, lang in enumerate(plan["languages"]):
+        music_spec, audio, jobs_to_run = plan.get("music"), {}, []
+        for lang in plan["languages"]:
             placed_keys = [(v["key"], starts[i]) for i, v in enumerate(voices[lang]) if v]
             key = "videos/cache/mix/" + _hash([placed_keys, duration, music_spec, LOUDNESS, ffmpeg.binary()]) + ".m4a"
-            if not default_storage.exists(key):
-                out = self._mix_one(lang, placed_keys, duration, music_spec, (n, len(plan["languages"])))
-                self.publish(key, out)
-                mixed += 1
             audio[lang] = {"key": key}
-        return {"audio": audio, "mixed": mixed}
+            if not default_storage.exists(key):
+                jobs_to_run.append((key, self._mix_args(lang, placed_keys, duration, music_spec)))
+        failed = threading.Event()
 
-    def _mix_one(self, lang: str, placed_keys: list, duration: float, music_spec: dict | None,
-                 part: tuple[int, int]) -> Path:
+        def mix(args: list[str]) -> None:
+            ffmpeg.run(args, timeout=settings.VIDEO_TIMEOUT_SECONDS, log_path=str(self.ctx.log_path),
+                       should_cancel=lambda: self.ctx.cancelled() or failed.is_set())
+
+        with ThreadPoolExecutor(max_workers=settings.VIDEO_RENDER_THREADS) as pool:
+            futures = {pool.submit(mix, args): (key, out) for key, (args, out) in jobs_to_run}
+            try:
+                for done, future in enumerate(as_completed(futures), start=1):
+                    future.result()
+                    self.publish(*futures[future])
+                    self.progress("mix", done / len(futures))
+            except BaseException:
+                failed.set()
+                raise
+        return {"audio": audio, "mixed": len(jobs_to_run)}
+
+    def _mix_args(self, lang: str, placed_keys: list, duration: float, music_spec: dict | None):
         music = None
         if music_spec:
             blob = Blob.objects.get(sha256=music_spec["sha256"])
@@ -405,9 +418,7 @@ class Pipeline:
         out = self.ctx.work_dir / f"mix-{lang}.m4a"
         args = compose.mix_args(duration=duration, voices=placed, music=music,
                                 music_volume=music_spec["volume"] if music else 0.0, loudness=LOUDNESS, out_path=out)
-        n, total = part
-        self.ff(args, "mix", (n / total, (n + 1) / total), duration)
-        return out
+        return args, out
 
     def stage_package(self, inputs: dict) -> dict:
         plan = self.outputs["plan"]
