@@ -186,7 +186,7 @@ def _load_container(zf: zipfile.ZipFile) -> dict[str, Any]:
     _read_entry(zf, info, buffer.extend)
     try:
         container = json.loads(bytes(buffer))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise _invalid(f"container.json is not valid JSON: {exc}", field=CONTAINER)
     if not isinstance(container, dict):
         raise _invalid("container.json must hold a JSON object.", field="(root)")

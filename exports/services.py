@@ -27,6 +27,7 @@ from contentizer.jobs.runner import JobContext
 from contentizer.models import Chapter, Project
 from contentizer.storage import delete_tree, publish_file
 from previews.models import Video
+from previews.pipeline import current_video
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +51,9 @@ class Include:
 
 
 def _latest_video(chapter: Chapter) -> Video | None:
-    return (Video.objects.filter(chapter=chapter, job__status=JobStatus.SUCCEEDED).exclude(mp4_key="")
-            .order_by("-created_at").first())
+    """Only a video that still matches the chapter: an old render's subtitles would contradict
+    the steps exported beside them."""
+    return current_video(chapter)
 
 
 def _preflight(project: Project, chapters: list[Chapter], include: Include) -> list[str]:
@@ -64,7 +66,8 @@ def _preflight(project: Project, chapters: list[Chapter], include: Include) -> l
                                f"'{step.asset.original_name}' is missing from storage")
         video = _latest_video(chapter)
         if include.renders and (video is None or not default_storage.exists(video.mp4_key)):
-            missing.append(f"chapter '{chapter.title}' has no finished render (generate its video first)")
+            missing.append(f"chapter '{chapter.title}' has no finished render of its current steps "
+                           "(generate its video first)")
     return missing
 
 

@@ -24,6 +24,9 @@ class Video(models.Model):
     duration = models.FloatField(null=True, blank=True)
     size = models.BigIntegerField(null=True, blank=True)
     renditions = models.JSONField(default=dict, blank=True)
+    # hash of the chapter's steps the video was made from: an export leaves out a stale render
+    chapter_state = models.CharField(max_length=64, blank=True, default="")
+    finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     superseded_at = models.DateTimeField(null=True, blank=True, help_text="a newer render of the chapter exists")
 

@@ -72,6 +72,24 @@ def _chapter_languages(chapter: Chapter) -> list[str]:
     return found or ["en"]
 
 
+def _check_languages(chapter: Chapter, languages: list[str] | None) -> list[str]:
+    if not languages:
+        return _chapter_languages(chapter)
+    if len({lang.lower() for lang in languages}) != len(languages):
+        raise UnprocessableEntity("Each language may be asked for once.", code="invalid_languages",
+                                  details={"languages": languages})
+    engine = tts.engine()
+    unsupported = [lang for lang in languages if not engine.supports(lang)]
+    if unsupported:
+        raise UnprocessableEntity(f"The speech engine {engine.name} cannot speak: {', '.join(unsupported)}.",
+                                  code="unsupported_language", details={"languages": unsupported})
+    narrated = {lang for step in chapter.steps.all() for lang, text in step.narration.items() if text.strip()}
+    if narrated and (silent := [lang for lang in languages if lang not in narrated]):
+        raise UnprocessableEntity(f"No step is narrated in: {', '.join(silent)}.", code="invalid_languages",
+                                  details={"languages": silent, "narrated": sorted(narrated)})
+    return languages
+
+
 def video_request(
     *, owner, project: Project, chapter: Chapter, height: int, languages: list[str] | None,
     music: dict | None, request_id: str = "",
@@ -85,6 +103,7 @@ def video_request(
     if not chapter.steps.exists():
         raise UnprocessableEntity("The chapter has no steps.", code="invalid_timeline",
                                   details={"chapterId": chapter.pk})
+    languages = _check_languages(chapter, languages)
     track = None
     if music:
         asset = Asset.objects.filter(project=project, pk=music["asset"], blob__kind="audio").first()
@@ -94,7 +113,7 @@ def video_request(
         track = {"sha256": asset.blob.sha256, "volume": music.get("volume", 0.3)}
     payload = {
         "traceId": logs.log_context().get("requestId"), "projectId": project.pk, "chapterId": chapter.pk,
-        "height": height, "languages": languages or _chapter_languages(chapter), "music": track,
+        "height": height, "languages": languages, "music": track,
     }
     with transaction.atomic():
         job = jobs.job_submit(kind=KIND, owner=owner, project=project, payload=payload, request_id=request_id).job
@@ -106,6 +125,25 @@ def video_request(
 
 
 # --- stage bookkeeping ------------------------------------------------------------------------
+
+def chapter_state(chapter: Chapter) -> list[dict]:
+    """Everything about a chapter's steps that shapes its video."""
+    return [
+        {"id": s.id, "caption": s.caption, "narration": s.narration, "duration": s.duration,
+         "transition": s.transition, "transitionDuration": s.transition_duration,
+         "asset": s.asset.blob.sha256 if s.asset else None}
+        for s in chapter.steps.select_related("asset__blob").order_by("position")
+    ]
+
+
+def current_video(chapter: Chapter) -> Video | None:
+    """The chapter's newest finished video, if it still matches the chapter's steps."""
+    video = (Video.objects.filter(chapter=chapter, job__status="succeeded", superseded_at__isnull=True)
+             .exclude(mp4_key="").order_by("-finished_at").first())
+    if video is None or video.chapter_state != _hash(chapter_state(chapter)):
+        return None
+    return video
+
 
 def _hash(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -133,7 +171,10 @@ def _reusable(job: Job, stage: str, input_hash: str) -> StageRun | None:
 class Pipeline:
     def __init__(self, ctx: JobContext) -> None:
         self.ctx, self.job = ctx, ctx.job
-        self.video = Video.objects.select_related("chapter", "project").get(job=self.job)
+        video = Video.objects.select_related("chapter", "project").filter(job=self.job).first()
+        if video is None:
+            raise PermanentJobError("The chapter of this video was deleted.")
+        self.video = video
         self.prefix = f"videos/{self.video.id}"
         self.outputs: dict[str, dict] = {}
         self.done_weight = 0.0
@@ -193,12 +234,7 @@ class Pipeline:
         return {"stage": stage, "versions": versions, "earlier": earlier, **(own if stage == "plan" else {})}
 
     def _chapter_state(self) -> list[dict]:
-        return [
-            {"id": s.id, "caption": s.caption, "narration": s.narration, "duration": s.duration,
-             "transition": s.transition, "transitionDuration": s.transition_duration,
-             "asset": s.asset.blob.sha256 if s.asset else None}
-            for s in self.video.chapter.steps.select_related("asset__blob").order_by("position")
-        ]
+        return chapter_state(self.video.chapter)
 
     def local(self, key: str, name: str) -> Path:
         return fetch(key, self.ctx.work_dir / name)
@@ -231,7 +267,7 @@ class Pipeline:
         if payload.get("music") and not Blob.objects.filter(sha256=payload["music"]["sha256"]).exists():
             raise PermanentJobError("The music asset is missing from the store.")
         return {"steps": steps, "languages": payload["languages"], "height": payload["height"],
-                "music": payload.get("music")}
+                "music": payload.get("music"), "chapterState": _hash(inputs["chapter"])}
 
     def stage_narrate(self, inputs: dict) -> dict:
         plan, engine = self.outputs["plan"], tts.engine()
@@ -479,9 +515,11 @@ class Pipeline:
         video.hls_prefix, video.duration, video.size = f"{self.prefix}/hls", outputs["duration"], outputs["size"]
         video.renditions = {"video": [{"width": render["width"], "height": render["height"]}],
                             "audio": languages, "subtitles": languages}
+        video.chapter_state = self.outputs["plan"]["chapterState"]
+        video.finished_at = timezone.now()
         video.save()
         Video.objects.filter(chapter=video.chapter, superseded_at__isnull=True, job__status="succeeded").exclude(
-            pk=video.pk).update(superseded_at=timezone.now())
+            pk=video.pk).update(superseded_at=timezone.now())  # the one finishing last is current
         delete_tree(f"{self.prefix}/work")  # intermediates go once the video is packaged
 
 
@@ -557,6 +595,14 @@ def videos_expire(*, now=None) -> int:
         default_storage.delete(segment.storage_key)
         segment.delete()
         removed += 1
+    try:
+        folders = default_storage.listdir("videos")[0]
+    except (FileNotFoundError, NotADirectoryError):
+        folders = []
+    known = {str(pk) for pk in Video.objects.values_list("id", flat=True)}
+    for folder in folders:  # videos whose chapter or project was deleted
+        if folder != "cache" and folder not in known:
+            removed += delete_tree(f"videos/{folder}")
     for prefix in ("videos/cache/tts", "videos/cache/mix"):
         for key in list(walk(prefix)):
             if default_storage.get_modified_time(key) < cutoff:

@@ -34,6 +34,9 @@ class SpeechEngine(Protocol):
     def synthesize(self, text: str, language: str, out_path: Path) -> float:
         """Write mono 16-bit WAV speech to out_path; return its duration in seconds."""
 
+    def supports(self, language: str) -> bool:
+        """Whether synthesize() can speak this language (checked before a video is queued)."""
+
 
 def write_silence(seconds: float, out_path: Path, *, rate: int = 22050) -> float:
     frames = round(seconds * rate)
@@ -81,6 +84,14 @@ class ESpeakEngine:
             if self._lib.espeak_SetVoiceByName(candidate.encode()) == 0:
                 return
         raise UnsupportedLanguage(f"The speech engine {self.name} cannot speak language '{language}'.")
+
+    def supports(self, language: str) -> bool:
+        with self._lock:
+            try:
+                self._select_voice(language)
+            except UnsupportedLanguage:
+                return False
+        return True
 
     def synthesize(self, text: str, language: str, out_path: Path) -> float:
         data = text.encode("utf-8")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 from django.core.files.storage import Storage
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,10 @@ def serve_stored(
     request: HttpRequest, *, storage: Storage, key: str, content_type: str,
     filename: str | None = None, attachment: bool = False,
 ) -> HttpResponse:
-    size = storage.size(key)
+    try:
+        size = storage.size(key)
+    except (FileNotFoundError, OSError):
+        raise Http404(f"{key} is no longer in storage") from None
     try:
         byte_range = parse_range(request.headers.get("Range"), size)
     except Unsatisfiable:

@@ -114,22 +114,30 @@ def _attempt(ctx: JobContext) -> str:
     try:
         result = kind.run(ctx)
     except (JobCancelled, FFmpegCancelled):
-        kind.cleanup(job)
-        services.job_mark_cancelled(job=job, log_tail=ctx.log_tail())
-        return "cancelled"
+        return _settle(ctx, kind, cancelled=True)
     except PermanentJobError as exc:
-        kind.cleanup(job)
-        return services.job_fail(job=job, error=str(exc), transient=False, log_tail=ctx.log_tail())
+        return _settle(ctx, kind, error=str(exc), transient=False)
     except (TransientJobError, FFmpegError, OSError) as exc:
         logger.exception("job attempt failed", extra={"event": "job.error"})
-        kind.cleanup(job)
-        return services.job_fail(job=job, error=str(exc), transient=True, log_tail=ctx.log_tail())
+        return _settle(ctx, kind, error=str(exc), transient=True)
     except Exception as exc:  # noqa: BLE001 - a bug must fail the attempt, not leave the job "running"
         logger.exception("job attempt crashed", extra={"event": "job.crash"})
-        kind.cleanup(job)
-        return services.job_fail(job=job, error=f"Internal error: {exc}", transient=True, log_tail=ctx.log_tail())
+        return _settle(ctx, kind, error=f"Internal error: {exc}", transient=True)
     if not services.job_succeed(job=job, result=result, log_tail=ctx.log_tail()):
         # The reconciler took us for dead and another attempt owns the job now. Its output
         # lives under the same deterministic keys, so ours is left for it rather than deleted.
         return "superseded"
     return "succeeded"
+
+
+def _settle(ctx: JobContext, kind: registry.JobKind, *, cancelled: bool = False, error: str = "",
+            transient: bool = True) -> str:
+    """Remove this attempt's partial output, then record the outcome, but only while this
+    attempt still owns the job: a newer attempt may have finished and published meanwhile."""
+    if not services.job_owned(job=ctx.job):
+        return "superseded"
+    kind.cleanup(ctx.job)
+    if cancelled:
+        services.job_mark_cancelled(job=ctx.job, log_tail=ctx.log_tail())
+        return "cancelled"
+    return services.job_fail(job=ctx.job, error=error, transient=transient, log_tail=ctx.log_tail())

@@ -146,7 +146,6 @@ def job_claim(*, job_id, worker: str) -> Job | None:
             claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
                 status=JobStatus.RUNNING, attempts=F("attempts") + 1, worker=worker,
                 started_at=now, heartbeat_at=now, progress=0.0, stage="starting",
-                cancel_requested=False,
             )
             if claimed != 1:
                 return None
@@ -159,10 +158,17 @@ def job_claim(*, job_id, worker: str) -> Job | None:
     return job
 
 
+def job_owned(*, job: Job) -> bool:
+    """Whether this attempt of the job is still the one running it."""
+    return Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).exists()
+
+
 def job_heartbeat(*, job: Job) -> bool:
-    """Mark the job alive; returns whether a cancel was requested meanwhile."""
-    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
-    return Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
+    """Mark the job alive; returns whether this attempt should stop: a cancel was requested,
+    or the job has moved on without it (the reconciler gave it to another attempt)."""
+    alive = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
+        heartbeat_at=timezone.now())
+    return not alive or Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
 
 
 def job_progress(*, job: Job, percent: float, stage: str) -> None:
@@ -205,8 +211,10 @@ def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backo
 
     `backoff=False` retries at once: for a lost worker, which says nothing about the job.
     """
-    retry = transient and job.attempts < job.max_attempts
-    status = JobStatus.QUEUED if retry else (JobStatus.DEAD if transient else JobStatus.FAILED)
+    cancelled = Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
+    retry = transient and job.attempts < job.max_attempts and not cancelled
+    status = (JobStatus.CANCELLED if cancelled else
+              JobStatus.QUEUED if retry else (JobStatus.DEAD if transient else JobStatus.FAILED))
     now = timezone.now()
     fields: dict[str, Any] = {"status": status, "error": error[:8000], "log_tail": log_tail}
     if retry:
@@ -228,7 +236,7 @@ def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backo
 
 def job_mark_cancelled(*, job: Job, log_tail: str = "") -> None:
     with transaction.atomic():
-        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
             status=JobStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled", log_tail=log_tail,
         )
         _close_attempt(job, AttemptOutcome.CANCELLED)
@@ -295,7 +303,7 @@ def jobs_reconcile() -> dict[str, int]:
         status = job_fail(
             job=job, error=f"The worker {job.worker} stopped responding.", transient=True, backoff=False
         )
-        if status in (JobStatus.QUEUED, JobStatus.DEAD):
+        if status in (JobStatus.QUEUED, JobStatus.DEAD, JobStatus.CANCELLED):
             registry.get(job.kind).cleanup(job)
             lost += 1
     pending = Job.objects.filter(status=JobStatus.QUEUED).exclude(not_before__gt=now).filter(

@@ -277,7 +277,9 @@ def mix_args(
         ducked = ffmpeg_python.filter([track, side], "sidechaincompress", threshold=0.02, ratio=8,
                                       attack=20, release=400)
         voice = ffmpeg_python.filter([voice, ducked], "amix", inputs=2, duration="first", normalize=0)
-    mixed = voice.filter("loudnorm", I=loudness, TP=-1.5, LRA=11).filter("aresample", SAMPLE_RATE)
+    # loudnorm turns pure silence into NaN, which the AAC encoder refuses: a silent track stays silent
+    mixed = voice.filter("loudnorm", I=loudness, TP=-1.5, LRA=11) if voices or music is not None else voice
+    mixed = mixed.filter("aresample", SAMPLE_RATE)
     output = ffmpeg_python.output(mixed, str(out_path), acodec="aac", audio_bitrate="128k", ar=SAMPLE_RATE,
                                   t=f"{duration:.6f}", f="mp4")
     return output.compile(cmd="ffmpeg", overwrite_output=False)[1:]

@@ -260,3 +260,42 @@ def test_worker_metrics_count_outcomes_from_the_database(client, alice, fake):
     assert "fake_worker_queue_size 2.0" in body  # the retried one and the new one
     assert "fake_worker_active_jobs 0.0" in body
     assert "fake_worker_job_duration_seconds_count 1.0" in body
+
+
+def test_a_stale_attempt_failing_late_does_not_clean_up_the_winners_output(alice, fake):
+    job = _submit(alice)
+    old = services.job_claim(job_id=job.pk, worker="old")
+    services.job_fail(job=old, error="lost", transient=True, backoff=False)
+    new = services.job_claim(job_id=job.pk, worker="new")
+    services.job_succeed(job=new, result={"artifact": "x"})
+    assert runner._settle(runner.JobContext(job=old, work_dir=None), registry.get("fake"), error="late") == "superseded"
+    assert fake.cleaned == [] and Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED
+
+
+def test_a_superseded_attempt_is_told_to_stop_by_its_heartbeat(alice, fake):
+    job = _submit(alice)
+    old = services.job_claim(job_id=job.pk, worker="old")
+    assert services.job_heartbeat(job=old) is False
+    services.job_fail(job=old, error="lost", transient=True, backoff=False)
+    services.job_claim(job_id=job.pk, worker="new")
+    assert services.job_heartbeat(job=old) is True
+
+
+def test_a_cancel_requested_before_a_failure_is_not_lost(alice, fake):
+    fake.outcomes = [TransientJobError("boom")]
+    job = _submit(alice)
+    claimed = services.job_claim(job_id=job.pk, worker="w")
+    services.job_cancel(job=Job.objects.get(pk=job.pk))
+    assert services.job_fail(job=claimed, error="boom", transient=True) == JobStatus.CANCELLED
+    assert runner.run_job(str(job.pk)) == "skipped"
+
+
+def test_deep_json_is_a_400(alice_api):
+    response = alice_api.post("/api/v1/jobs", "[" * 50000, content_type="application/json")
+    assert response.status_code in (400, 405)
+    response = alice_api.post("/api/projects", "[" * 50000, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "parse_error"
+
+
+def test_a_huge_project_filter_is_a_400(alice_api):
+    assert alice_api.get(f"/api/v1/jobs?project={2**70}").status_code == 400

@@ -161,7 +161,12 @@ def test_cancel_stops_the_render_and_resume_from_reuses_earlier_stages(alice_api
     assert second.get(stage="narrate").outputs == first["narrate"]
 
 
-def test_a_language_the_engine_cannot_speak_fails_the_narrate_stage(alice_api, alice_project, worker):
+def test_a_language_the_engine_cannot_speak_fails_the_narrate_stage(alice_api, alice_project, worker, monkeypatch):
+    # The request refuses such languages up front (see below); the stage must hold on its own too,
+    # e.g. after TTS_ENGINE changed between the request and the run.
+    from previews import pipeline
+
+    monkeypatch.setattr(pipeline, "_check_languages", lambda chapter, languages: languages)
     chapter = chapter_with_steps(alice_api, alice_project.id, [{"duration": 1, "narration": {"tlh": "Qapla'"}}])
     accepted = _generate(alice_api, alice_project.id, chapter["id"], languages=["tlh"])
     status = _wait(alice_api, accepted["jobId"])
@@ -233,3 +238,31 @@ def test_superseded_videos_and_unused_pieces_expire(alice_api, alice_project, se
     assert videos_expire() == 2
     assert not default_storage.exists(key) and not default_storage.exists(piece)
     assert Video.objects.get(pk=video.pk).mp4_key == "" and Segment.objects.count() == 0
+
+
+def test_languages_are_checked_before_a_video_is_queued(alice_api, alice_project):
+    chapter = _bilingual_chapter(alice_api, alice_project.id)
+    for languages, code in ((["en", "en"], "invalid_languages"), (["tlh"], "unsupported_language"),
+                            (["fr"], "invalid_languages")):
+        response = alice_api.post("/api/videos/generate", {"projectId": alice_project.id, "chapterId": chapter["id"],
+                                                           "languages": languages}, format="json")
+        assert response.status_code == 422 and response.json()["error"]["code"] == code, languages
+    assert Job.objects.count() == 0
+
+
+def test_a_chapter_without_narration_renders_a_silent_track(alice_api, alice_project, worker):
+    chapter = chapter_with_steps(alice_api, alice_project.id, [{"caption": "Quiet", "duration": 1.5}])
+    status = _wait(alice_api, _generate(alice_api, alice_project.id, chapter["id"])["jobId"])
+    assert status["status"] == "succeeded", status
+
+
+def test_a_deleted_chapters_video_files_are_swept(alice_api, alice_project, worker):
+    from previews.pipeline import videos_expire
+
+    chapter = chapter_with_steps(alice_api, alice_project.id, [{"caption": "Soon gone", "duration": 1.0}])
+    accepted = _generate(alice_api, alice_project.id, chapter["id"])
+    assert _wait(alice_api, accepted["jobId"])["status"] == "succeeded"
+    assert _stored(f"videos/{accepted['videoId']}")
+    assert alice_api.delete(f"/api/chapters/{chapter['id']}").status_code == 204
+    videos_expire()
+    assert _stored(f"videos/{accepted['videoId']}") == []

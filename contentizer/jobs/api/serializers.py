@@ -27,7 +27,7 @@ class JobSerializer(serializers.Serializer):
 class JobListQuerySerializer(serializers.Serializer):
     kind = serializers.CharField(required=False, max_length=32)
     status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
-    project = serializers.IntegerField(required=False)
+    project = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class JobRetryInputSerializer(StrictInputMixin, serializers.Serializer):
