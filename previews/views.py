@@ -48,6 +48,8 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         "job": job, "timeline": timeline, "scenes": scenes, "live": job.status in ACTIVE,
         "attempts": job.attempt_set.all(), "artifact": (job.result or {}).get("artifact"),
         "mime": (job.result or {}).get("mime", ""), "video": video,
+        "download_url": f"/api/export/{job.pk}/download" if job.kind == "export" else f"/api/preview/{job.pk}/artifact",
+        "artifact_name": ((job.result or {}).get("artifact") or "").rsplit("/", 1)[-1],
         "stage_runs": StageRun.objects.filter(job=job).order_by("attempt", "id") if video else [],
         "stages": pipeline.STAGES if video else (),
         "can_retry": job.status in (JobStatus.FAILED, JobStatus.DEAD, JobStatus.CANCELLED),

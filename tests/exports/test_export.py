@@ -159,3 +159,11 @@ def test_chapter_titles_become_safe_unique_entry_names():
     assert len(set(slugs)) == len(slugs)
     assert all("/" not in s and "\\" not in s and ".." not in s and "\x00" not in s for s in slugs)
     assert slugs[0] == "01-etc-passwd" and slugs[4] == "05-chapter" and len(slugs[6]) <= 63
+
+
+def test_the_dashboard_links_a_finished_export(client, alice, alice_api, alice_project, worker):
+    status = _wait(alice_api, _export(alice_api, alice_project.id).json()["exportId"])
+    client.force_login(alice)
+    page = client.get(f"/jobs/{status['exportId']}/").content.decode()
+    assert f"/api/export/{status['exportId']}/download" in page and ".zip" in page
+    assert client.get(f"/api/export/{status['exportId']}/download").status_code == 200
