@@ -146,3 +146,10 @@ def _sniff_text(head: bytes) -> FileType:
     if lowered.startswith("<?xml"):
         return FileType("application/xml", "xml")
     return FileType("text/plain", "txt")
+
+
+def demuxer_for(ext: str) -> str:
+    """The FFmpeg demuxer that must read a stored blob of this type (never left to probing).
+    image2 picks its decoder by extension and has none for .gif; gif_pipe reads one."""
+    filetype = ACCEPTED[ext]
+    return filetype.demuxer or ("gif_pipe" if ext == "gif" else "image2")

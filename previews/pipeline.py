@@ -28,7 +28,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from assets.models import Asset, Blob
-from assets.sniffing import ACCEPTED
+from assets.sniffing import demuxer_for
 from contentizer import logs
 from contentizer.api.errors import ApiError, UnprocessableEntity
 from contentizer.jobs import services as jobs
@@ -335,7 +335,7 @@ class Pipeline:
             if step["assetKind"] in ("image", "video"):
                 blob = Blob.objects.get(sha256=step["asset"])
                 path = self.local(blob.storage_key, f"in-{blob.sha256}.{blob.ext}")
-                source = Media(path, ACCEPTED[blob.ext].demuxer or ("gif_pipe" if blob.ext == "gif" else "image2"))
+                source = Media(path, demuxer_for(blob.ext))
                 caption_text = step["caption"]
             else:
                 card = cards.title_card(step["caption"] if step["assetKind"] is None else "", "#1f2d3d", output,
@@ -448,7 +448,7 @@ class Pipeline:
         music = None
         if music_spec:
             blob = Blob.objects.get(sha256=music_spec["sha256"])
-            music = Media(self.local(blob.storage_key, f"music.{blob.ext}"), ACCEPTED[blob.ext].demuxer, blob.duration)
+            music = Media(self.local(blob.storage_key, f"music.{blob.ext}"), demuxer_for(blob.ext), blob.duration)
         placed = [(Media(self.local(key, f"voice-{lang}-{i}.wav"), "wav"), start)
                   for i, (key, start) in enumerate(placed_keys)]
         out = self.ctx.work_dir / f"mix-{lang}.m4a"

@@ -7,15 +7,12 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 
 from contentizer.jobs.models import Job, JobStatus
+from contentizer.jobs.selectors import seconds_between
 from previews.services import KIND
 
 
 def preview_get(*, user, job_id) -> Job:
     return get_object_or_404(Job, pk=job_id, owner=user, kind=KIND)
-
-
-def _seconds(later, earlier) -> float | None:
-    return round((later - earlier).total_seconds(), 3) if later and earlier else None
 
 
 def preview_status(job: Job) -> dict[str, Any]:
@@ -26,8 +23,8 @@ def preview_status(job: Job) -> dict[str, Any]:
         "dryRun": bool(job.payload.get("dryRun")), "error": job.error, "requestId": job.request_id,
         "timings": {
             "createdAt": job.created_at, "startedAt": job.started_at, "finishedAt": job.finished_at,
-            "queuedSeconds": _seconds(job.started_at, job.created_at),
-            "runSeconds": _seconds(job.finished_at, job.started_at),
+            "queuedSeconds": seconds_between(job.started_at, job.created_at),
+            "runSeconds": seconds_between(job.finished_at, job.started_at),
         },
         "artifactUrl": f"/api/preview/{job.id}/artifact" if ready else None,
     }

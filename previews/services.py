@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Blob
-from assets.sniffing import ACCEPTED
+from assets.sniffing import demuxer_for
 from contentizer import logs
 from contentizer.api.errors import UnprocessableEntity
 from contentizer.jobs import services as jobs
@@ -27,7 +27,7 @@ from contentizer.jobs.runner import JobContext
 from contentizer.media import ffmpeg, probe
 from contentizer.media.compose import Clip, Composition, Media, compose_args
 from contentizer.models import Project
-from contentizer.storage import delete_prefix, publish_file
+from contentizer.storage import delete_prefix, fetch, publish_file
 from previews import cards
 from previews.compile import StepSpec, compile_timeline
 from previews.timeline import Timeline, TimelineError
@@ -133,15 +133,11 @@ def _fetch(ctx: JobContext, sha256: str, where: str) -> Media:
     if blob is None:
         raise PermanentJobError(f"{where}: asset {sha256[:12]}… is no longer in the asset store.")
     target = ctx.work_dir / "in" / f"{sha256}.{blob.ext}"
-    # image2 picks its decoder by extension and has none for .gif; gif_pipe reads one.
-    demuxer = ACCEPTED[blob.ext].demuxer or ("gif_pipe" if blob.ext == "gif" else "image2")
-    media = Media(path=target, demuxer=demuxer, duration=blob.duration)
+    media = Media(path=target, demuxer=demuxer_for(blob.ext), duration=blob.duration)
     if target.exists():
         return media
-    target.parent.mkdir(exist_ok=True)
     try:
-        with default_storage.open(blob.storage_key, "rb") as src, open(target, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1024 * 1024)
+        fetch(blob.storage_key, target)
     except FileNotFoundError:
         raise PermanentJobError(
             f"{where}: the file of asset {sha256[:12]}… ({blob.storage_key}) is missing from storage."

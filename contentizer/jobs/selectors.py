@@ -25,7 +25,7 @@ def job_get(*, user, job_id) -> Job:
     return get_object_or_404(Job, pk=job_id, owner=user)
 
 
-def _seconds(later, earlier) -> float | None:
+def seconds_between(later, earlier) -> float | None:
     return round((later - earlier).total_seconds(), 3) if later and earlier else None
 
 
@@ -37,6 +37,6 @@ def job_summary(job: Job) -> dict[str, Any]:
         "projectId": job.project_id, "requestId": job.request_id,
         "createdAt": job.created_at.isoformat(), "startedAt": job.started_at and job.started_at.isoformat(),
         "finishedAt": job.finished_at and job.finished_at.isoformat(),
-        "queuedSeconds": _seconds(job.started_at, job.created_at),
-        "runSeconds": _seconds(job.finished_at, job.started_at),
+        "queuedSeconds": seconds_between(job.started_at, job.created_at),
+        "runSeconds": seconds_between(job.finished_at, job.started_at),
     }
