@@ -38,17 +38,6 @@ def publish_file(*, key: str, path: Path) -> int:
     return size
 
 
-def delete_prefix(prefix: str) -> int:
-    """Delete every object under `prefix/` (one level of files); returns how many went."""
-    try:
-        _, files = default_storage.listdir(prefix)
-    except (FileNotFoundError, NotADirectoryError):
-        return 0
-    for name in files:
-        default_storage.delete(f"{prefix}/{name}")
-    return len(files)
-
-
 def walk(prefix: str):
     """Every object key under `prefix`, at any depth."""
     try:

@@ -8,7 +8,6 @@ import logging
 import re
 import zipfile
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -219,12 +218,4 @@ def export_cleanup(job: Job) -> None:
 
 
 def exports_expire(*, now=None) -> int:
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.EXPORT_TTL_SECONDS)
-    expired = 0
-    for job in Job.objects.filter(kind=KIND, finished_at__lt=cutoff).exclude(result__artifact=None):
-        if (job.result or {}).get("artifact"):
-            export_cleanup(job)
-            job.result = {**job.result, "artifact": None, "expired": True}
-            job.save(update_fields=["result"])
-            expired += 1
-    return expired
+    return jobs.jobs_expire_artifacts(kind=KIND, ttl_seconds=settings.EXPORT_TTL_SECONDS, now=now)

@@ -27,7 +27,7 @@ from contentizer.jobs.runner import JobContext
 from contentizer.media import ffmpeg, probe
 from contentizer.media.compose import Clip, Composition, Media, compose_args
 from contentizer.models import Project
-from contentizer.storage import delete_prefix, fetch, publish_file
+from contentizer.storage import delete_tree, fetch, publish_file
 from previews import cards
 from previews.compile import StepSpec, compile_timeline
 from previews.timeline import Timeline, TimelineError
@@ -224,21 +224,13 @@ def preview_render(ctx: JobContext) -> dict[str, Any]:
 
 def preview_cleanup(job: Job) -> None:
     """A failed or cancelled attempt leaves nothing under the job's prefix."""
-    delete_prefix(artifact_prefix(job))
+    delete_tree(artifact_prefix(job))
 
 
 def previews_expire(*, now=None) -> int:
     """Delete artifacts of previews older than PREVIEW_TTL and stale work directories."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.PREVIEW_TTL_SECONDS)
-    expired = 0
-    for job in Job.objects.filter(kind=KIND, finished_at__lt=cutoff).exclude(result__artifact=None):
-        if not (job.result or {}).get("artifact"):
-            continue
-        preview_cleanup(job)
-        job.result = {**job.result, "artifact": None, "expired": True}
-        job.save(update_fields=["result"])
-        expired += 1
+    expired = jobs.jobs_expire_artifacts(kind=KIND, ttl_seconds=settings.PREVIEW_TTL_SECONDS, now=now)
     return expired + _sweep_work_dirs(now=now)
 
 

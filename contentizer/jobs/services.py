@@ -318,3 +318,16 @@ def jobs_reconcile() -> dict[str, int]:
     if lost or requeued:
         logger.info("jobs reconciled", extra={"event": "jobs.reconciled", "lost": lost, "requeued": requeued})
     return {"lost": lost, "requeued": requeued}
+
+
+def jobs_expire_artifacts(*, kind: str, ttl_seconds: float, now=None) -> int:
+    """Remove the artifacts of `kind` jobs finished more than `ttl_seconds` ago (through the
+    kind's own cleanup) and mark their results expired, so their downloads answer 410."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=ttl_seconds)
+    cleanup, expired = registry.get(kind).cleanup, 0
+    for job in Job.objects.filter(kind=kind, finished_at__lt=cutoff).exclude(result__artifact=None):
+        if (job.result or {}).get("artifact"):
+            cleanup(job)
+            Job.objects.filter(pk=job.pk).update(result={**job.result, "artifact": None, "expired": True})
+            expired += 1
+    return expired

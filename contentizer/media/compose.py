@@ -167,35 +167,49 @@ def _video(comp: Composition):
     return ffmpeg_python.concat(*pieces, v=1, a=0)
 
 
-def _loops(comp: Composition) -> int:
+def _loops(duration: float, music: Media) -> int:
     """Repeats of the music needed to cover the video: an endless loop (-1) keeps FFmpeg
     decoding and resampling the track well past the end, which costs a third of a render."""
-    length = comp.music.duration if comp.music else None
-    return max(0, math.ceil(comp.duration / length) - 1) if length else -1
+    return max(0, math.ceil(duration / music.duration) - 1) if music.duration else -1
+
+
+def _stereo(stream):
+    return stream.filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo")
+
+
+def _bed(duration: float):
+    return ffmpeg_python.input(f"anullsrc=r={SAMPLE_RATE}:cl=stereo", f="lavfi", t=f"{duration:.6f}").audio
+
+
+def _voices(voices: list[tuple[Media, float]]) -> list:
+    """Each voice delayed to its start; a file used twice is one input split in two."""
+    sources = _Sources([("audio", str(media.path)) for media, _ in voices])
+    placed = []
+    for media, start in voices:
+        def make(media=media):
+            return _stereo(ffmpeg_python.input(str(media.path), f=media.demuxer).audio)
+
+        voice = sources.take(("audio", str(media.path)), make, "asplit")
+        placed.append(voice.filter("adelay", delays=round(start * 1000), all=1))
+    return placed
+
+
+def _music(music: Media, volume: float, duration: float):
+    track = ffmpeg_python.input(str(music.path), f=music.demuxer, stream_loop=_loops(duration, music)).audio
+    return _stereo(track).filter("volume", volume).filter("atrim", duration=f"{duration:.6f}")
+
+
+def _amix(tracks: list):
+    return ffmpeg_python.filter(tracks, "amix", inputs=len(tracks), duration="first", normalize=0)
 
 
 def _audio(comp: Composition):
-    total = f"{comp.duration:.6f}"
-    bed = ffmpeg_python.input(f"anullsrc=r={SAMPLE_RATE}:cl=stereo", f="lavfi", t=total).audio
-    tracks = [bed]
-    narrated = [(start, clip) for start, clip in zip(comp.starts(), comp.clips, strict=True) if clip.narration]
-    sources = _Sources([("audio", str(clip.narration.path)) for _, clip in narrated])
-    for start, clip in narrated:
-        def make(media=clip.narration):
-            return (ffmpeg_python.input(str(media.path), f=media.demuxer).audio
-                    .filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo"))
-
-        voice = sources.take(("audio", str(clip.narration.path)), make, "asplit")
-        tracks.append(voice.filter("adelay", delays=round(start * 1000), all=1))
+    narrated = [(clip.narration, start) for start, clip in zip(comp.starts(), comp.clips, strict=True)
+                if clip.narration]
+    tracks = [_bed(comp.duration), *_voices(narrated)]
     if comp.music is not None:
-        tracks.append(
-            ffmpeg_python.input(str(comp.music.path), f=comp.music.demuxer, stream_loop=_loops(comp)).audio
-            .filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo")
-            .filter("volume", comp.music_volume).filter("atrim", duration=total)
-        )
-    if len(tracks) == 1:
-        return bed
-    return ffmpeg_python.filter(tracks, "amix", inputs=len(tracks), duration="first", normalize=0)
+        tracks.append(_music(comp.music, comp.music_volume, comp.duration))
+    return tracks[0] if len(tracks) == 1 else _amix(tracks)
 
 
 def compose_args(comp: Composition, out_path: Path) -> list[str]:
@@ -259,24 +273,13 @@ def mix_args(
     loudness: float, out_path: Path,
 ) -> list[str]:
     """Narration placed at its start times, music ducked under it, loudness normalised."""
-    comp = Composition(width=2, height=2, fps=1, clips=(Clip(Media(Path("."), ""), duration, True),),
-                       music=music, music_volume=music_volume)
-    bed = ffmpeg_python.input(f"anullsrc=r={SAMPLE_RATE}:cl=stereo", f="lavfi", t=f"{duration:.6f}").audio
-    tracks = [bed]
-    for media, start in voices:
-        tracks.append(ffmpeg_python.input(str(media.path), f=media.demuxer).audio
-                      .filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo")
-                      .filter("adelay", delays=round(start * 1000), all=1))
-    voice = ffmpeg_python.filter(tracks, "amix", inputs=len(tracks), duration="first", normalize=0)
+    voice = _amix([_bed(duration), *_voices(voices)])
     if music is not None:
         split = voice.filter_multi_output("asplit", 2)
         voice, side = split[0], split[1]
-        track = (ffmpeg_python.input(str(music.path), f=music.demuxer, stream_loop=_loops(comp)).audio
-                 .filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo")
-                 .filter("volume", music_volume).filter("atrim", duration=f"{duration:.6f}"))
-        ducked = ffmpeg_python.filter([track, side], "sidechaincompress", threshold=0.02, ratio=8,
-                                      attack=20, release=400)
-        voice = ffmpeg_python.filter([voice, ducked], "amix", inputs=2, duration="first", normalize=0)
+        ducked = ffmpeg_python.filter([_music(music, music_volume, duration), side], "sidechaincompress",
+                                      threshold=0.02, ratio=8, attack=20, release=400)
+        voice = _amix([voice, ducked])
     # loudnorm turns pure silence into NaN, which the AAC encoder refuses: a silent track stays silent
     mixed = voice.filter("loudnorm", I=loudness, TP=-1.5, LRA=11) if voices or music is not None else voice
     mixed = mixed.filter("aresample", SAMPLE_RATE)

@@ -99,30 +99,31 @@ class VideoDetailApi(APIView):
         return Response(video_summary(_video_get(request, video_id)))
 
 
+def _serve_ready(request: Request, video_id, *, key: str, content_type: str, attachment: bool = False):
+    video = _video_get(request, video_id)
+    _ready(video)
+    filename = f"{video.chapter.title or 'video'}.mp4" if attachment else None
+    return serve_stored(request, storage=default_storage, key=getattr(video, key), content_type=content_type,
+                        filename=filename, attachment=attachment)
+
+
 class VideoDownloadApi(APIView):
     @extend_schema(summary="Download the MP4 (attachment)", tags=["videos"], responses={200: _BINARY, 206: _BINARY})
     def get(self, request: Request, video_id) -> HttpResponse:
-        video = _video_get(request, video_id)
-        _ready(video)
-        return serve_stored(request, storage=default_storage, key=video.mp4_key, content_type="video/mp4",
-                            filename=f"{video.chapter.title or 'video'}.mp4", attachment=True)
+        return _serve_ready(request, video_id, key="mp4_key", content_type="video/mp4", attachment=True)
 
 
 class VideoStreamApi(APIView):
     @extend_schema(summary="Stream the MP4 (HTTP Range)", tags=["videos"], responses={200: _BINARY, 206: _BINARY,
                    416: OpenApiResponse(description="Range not satisfiable")})
     def get(self, request: Request, video_id) -> HttpResponse:
-        video = _video_get(request, video_id)
-        _ready(video)
-        return serve_stored(request, storage=default_storage, key=video.mp4_key, content_type="video/mp4")
+        return _serve_ready(request, video_id, key="mp4_key", content_type="video/mp4")
 
 
 class VideoPosterApi(APIView):
     @extend_schema(summary="The poster image (JPEG)", tags=["videos"], responses={200: _BINARY})
     def get(self, request: Request, video_id) -> HttpResponse:
-        video = _video_get(request, video_id)
-        _ready(video)
-        return serve_stored(request, storage=default_storage, key=video.poster_key, content_type="image/jpeg")
+        return _serve_ready(request, video_id, key="poster_key", content_type="image/jpeg")
 
 
 class VideoHlsApi(APIView):
