@@ -5,7 +5,7 @@ from previews.tts.catalogue import candidates as voice_candidates
 from previews.tts.catalogue import default_voice, language_supported, problems, voice_get, voices
 from previews.tts.catalogue import matches as voice_matches
 from previews.tts.engines import UnsupportedLanguage, Voice, write_wav
-from previews.tts.normalize import normalize
+from previews.tts.normalizer import normalize
 from previews.tts.synthesis import narration_state, narrator_for, speech_clip, spoken_text, voice_sample
 
 __all__ = [

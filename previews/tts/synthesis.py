@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from contentizer.media import probe
 from contentizer.models import Project
 from contentizer.storage import fetch, publish_file
-from previews.tts import catalogue, lexicon, normalize, selectors
+from previews.tts import catalogue, lexicon, normalizer, selectors
 from previews.tts.engines import UnsupportedLanguage, Voice
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def narration_state(*, project: Project, languages: list[str]) -> dict[str, dict
         state[language] = {"voice": narrator.voice.id, "modelSha256": narrator.voice.model_sha256,
                            "engine": _engine_version(narrator.voice), "rate": narrator.rate,
                            "lexicon": selectors.lexicon_for(project=project, language=language),
-                           "normalizer": normalize.VERSION}
+                           "normalizer": normalizer.VERSION}
     return state
 
 
@@ -73,7 +73,7 @@ def _engine_version(voice: Voice) -> str:
 def spoken_text(*, text: str, language: str, entries: list[tuple[str, str]]) -> tuple[str, list]:
     """The lexicon first (it may produce words the normaliser then reads), then the normaliser."""
     replaced, used = lexicon.apply(text, entries)
-    return normalize.normalize(replaced, language), used
+    return normalizer.normalize(replaced, language), used
 
 
 def speech_clip(*, project: Project, language: str, text: str, work_dir: Path) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def speech_clip(*, project: Project, language: str, text: str, work_dir: Path) -
                                entries=selectors.lexicon_for(project=project, language=language))
     made_of = {"engine": voice.engine, "engineVersion": _engine_version(voice), "voice": voice.id,
                "modelSha256": voice.model_sha256, "rate": narrator.rate, "language": language, "text": text,
-               "lexicon": [list(pair) for pair in used], "normalizer": normalize.VERSION, "spoken": spoken}
+               "lexicon": [list(pair) for pair in used], "normalizer": normalizer.VERSION, "spoken": spoken}
     digest = hashlib.sha256(json.dumps(made_of, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     key = f"{CACHE_PREFIX}/{digest}.wav"
     local = work_dir / f"tts-{digest}.wav"
@@ -95,7 +95,11 @@ def speech_clip(*, project: Project, language: str, text: str, work_dir: Path) -
         return {"key": key, "seconds": round(seconds, 3), "cached": True, "fallbackFrom": narrator.fallback and
                 narrator.chosen or None, **made_of}
     seconds = _synthesize(voice, spoken, narrator.rate, local)
-    publish_file(key=key, path=local)
+    if default_storage.exists(key):  # another worker made it meanwhile: Piper's audio varies, so keep one
+        fetch(key, local)
+        seconds = probe.probe(str(local), demuxer="wav", max_streams=1).duration
+    else:
+        publish_file(key=key, path=local)
     logger.info("speech synthesised", extra={"event": "tts.synthesised", "voice": voice.id, "language": language,
                                              "duration": round(seconds, 3)})
     return {"key": key, "seconds": round(seconds, 3), "cached": False,
