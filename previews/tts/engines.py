@@ -62,27 +62,28 @@ def write_wav(samples: np.ndarray, rate: int, out_path: Path) -> float:
 
 
 def file_sha256(path: Path) -> str:
-    return _sha256_cached(str(path), *_stamp(path))
+    return _sha256_cached(str(path), _stamp(path))
 
 
-def _stamp(path: Path) -> tuple[int, int]:
+def _stamp(path: Path) -> tuple[int, int, int, int]:
+    """Which file, and which version of it: a rewrite changes the size or the mtime, a copy the inode."""
     stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 _hashes: dict[tuple, str] = {}
 _hash_lock = threading.Lock()
 
 
-def _sha256_cached(path: str, size: int, mtime: int) -> str:
+def _sha256_cached(path: str, stamp: tuple) -> str:
     with _hash_lock:
-        if (path, size, mtime) not in _hashes:
+        if stamp not in _hashes:
             digest = hashlib.sha256()
             with open(path, "rb") as handle:
                 for chunk in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(chunk)
-            _hashes[(path, size, mtime)] = digest.hexdigest()
-        return _hashes[(path, size, mtime)]
+            _hashes[stamp] = digest.hexdigest()
+        return _hashes[stamp]
 
 
 _sessions: dict[tuple, object] = {}
@@ -94,7 +95,7 @@ def onnx_session(path: Path):
     shared with FFmpeg, and one thread already runs these small models many times faster than real time."""
     import onnxruntime
 
-    key = (str(path), *_stamp(path))
+    key = _stamp(path)
     with _session_lock:
         if key not in _sessions:
             options = onnxruntime.SessionOptions()
