@@ -247,7 +247,7 @@ class ESpeakEngine:
             tag = languages[0][0]
             voices.append(Voice(id=f"espeak:{tag}", engine=self.name, name=f"eSpeak NG {name}", language=bcp47(tag),
                                 sample_rate=library.rate, neural=False, quality=10, licence=self.LICENCE,
-                                aliases=tuple((t.lower(), p) for t, p in languages), source=tag))
+                                aliases=tuple((t.lower(), p) for t, p in languages), source=identifier))
         return voices
 
     def synthesize(self, voice: Voice, text: str, rate: float, out_path: Path) -> float:

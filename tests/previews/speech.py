@@ -13,6 +13,21 @@ import numpy as np
 
 PIPER_VOICE = "en_US-joe-medium"
 
+# Ten tutorial sentences with numbers, units, versions, dates, product names and keyboard shortcuts:
+# the intelligibility test and bench/voices.py both use them.
+TUTORIAL_SENTENCES = [
+    "Press Ctrl+S to save the project before you close the editor.",
+    "The free plan keeps up to 15 MB per video, and the team plan keeps 2 GB.",
+    "Open GitHub in Firefox and sign in with your work account.",
+    "Install version 2.1 of the desktop app, then restart your computer.",
+    "Rendering takes about 3.5 s per slide on a laptop.",
+    "Set the background music to 50% in the mixer.",
+    "Use Ctrl+Shift+P to open the command palette in Visual Studio Code.",
+    "Export the chapter as a video with subtitles in English and German.",
+    "Drag the screenshot into the timeline and trim it to 10 seconds.",
+    "Your changes were published on 2024-03-05 and 120 people have seen them.",
+]
+
 
 def copy_piper_voice(directory: Path, name: str = PIPER_VOICE) -> Path:
     """What an operator does to add a voice: copy its two files into TTS_VOICES_DIR."""
@@ -55,5 +70,6 @@ def comparable(text: str) -> str:
     case without punctuation. "Ctrl-S", "Ctrl+S" and "control S" all become "control s"."""
     from previews.tts import normalize
 
-    said = normalize(text, "en").lower()
-    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", said.replace("-", " ")).split())
+    said = normalize(text, "en").lower().replace("-", " ")
+    words = re.sub(r"[^a-z0-9' ]+", " ", said).split()
+    return " ".join({"ctrl": "control", "cmd": "command"}.get(word, word) for word in words)
