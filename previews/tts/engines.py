@@ -10,6 +10,7 @@ and Piper voices are only the files an operator put on disk.
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import json
 import logging
@@ -268,7 +269,7 @@ class HibariEngine:
         self._lock = threading.Lock()
         self._tts = None
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
         from importlib.metadata import version
 
@@ -324,7 +325,7 @@ class PiperEngine:
     def __init__(self, directory: str) -> None:
         self.directory = Path(directory) if directory else None
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
         from importlib.metadata import version
 
