@@ -171,10 +171,11 @@ def test_samples_are_throttled(alice_api, settings):
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "voice_samples": "2/minute"}
     ScopedRateThrottle.THROTTLE_RATES = rates
     try:
-        codes = [_sample(alice_api, "espeak:en-us").status_code for _ in range(3)]
+        responses = [_sample(alice_api, "espeak:en-us") for _ in range(3)]
     finally:
         ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    assert codes == [200, 200, 429]
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    assert int(responses[2]["Retry-After"]) > 0 and responses[2].json()["error"]["code"] == "throttled"
 
 
 def test_voices_need_authentication(client):
