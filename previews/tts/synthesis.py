@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.core.files.storage import default_storage
 
 from contentizer.media import probe
 from contentizer.models import Project
 from contentizer.storage import fetch, publish_file
 from previews.tts import catalogue, lexicon, normalizer, selectors
-from previews.tts.engines import UnsupportedLanguage, Voice
+from previews.tts.engines import UnsupportedLanguage, Voice, write_wav
 
 logger = logging.getLogger(__name__)
 
@@ -106,11 +107,15 @@ def speech_clip(*, project: Project, language: str, text: str, work_dir: Path) -
             "fallbackFrom": narrator.fallback and narrator.chosen or None, **made_of}
 
 
+SILENT_SECONDS = 0.25  # what a narration with nothing to say ("…", "—") becomes
+
+
 def _synthesize(voice: Voice, spoken: str, rate: float, out: Path) -> float:
     seconds = catalogue.engines()[voice.engine].synthesize(voice, spoken, rate, out)
-    if seconds <= 0:
-        out.unlink(missing_ok=True)
-        raise UnsupportedLanguage(f"The voice {voice.id} produced no sound for this text.")
+    if seconds <= 0:  # only punctuation or symbols: a short silence rather than a failed video
+        logger.warning("nothing to say", extra={"event": "tts.empty", "voice": voice.id})
+        seconds = write_wav(np.zeros(round(SILENT_SECONDS * max(voice.sample_rate, 8000)), dtype="<i2"),
+                            max(voice.sample_rate, 8000), out)
     return seconds
 
 

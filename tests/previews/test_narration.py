@@ -50,6 +50,7 @@ def _seconds(stamp: str) -> float:
 
 
 def _stored_wav(key: str, tmp_path: Path) -> tuple[int, int, object]:
+    tmp_path.mkdir(exist_ok=True)
     local = tmp_path / Path(key).name
     with default_storage.open(key, "rb") as src:
         local.write_bytes(src.read())
@@ -158,6 +159,12 @@ def test_the_same_text_and_settings_are_said_once(project, tmp_path):
     assert first["key"] == again["key"] and first["seconds"] == again["seconds"]
     local = tmp_path / f"tts-{Path(first['key']).stem}.wav"
     assert probe.probe(str(local), demuxer="wav", max_streams=1).duration == pytest.approx(first["seconds"], abs=0.002)
+
+
+def test_a_narration_the_voice_makes_no_sound_for_becomes_a_short_silence(project, tmp_path):
+    clip = tts.speech_clip(project=project, language="en", text="*", work_dir=tmp_path)  # hibari: no phonemes
+    assert clip["voice"] == "hibari:heart" and clip["seconds"] == 0.25
+    assert not _stored_wav(clip["key"], tmp_path / "x")[2].any()
 
 
 def test_the_cache_key_changes_with_voice_rate_and_used_lexicon_only(project, tmp_path):

@@ -88,6 +88,16 @@ def test_missing_and_corrupt_voice_files_are_reported_not_crashed_on(alice_api, 
     assert len(logged) == 3 and any("thorsten" in line for line in logged)
 
 
+def test_start_up_logs_each_unusable_voice(voices_dir, caplog):
+    from previews.tts import catalogue
+
+    (voices_dir / "de_DE-half.onnx.json").write_text("{}")
+    with caplog.at_level(logging.WARNING, logger="previews.tts.catalogue"):
+        catalogue.log_problems_at_start()  # what PreviewsConfig.ready() runs in every process
+    assert [r.voice for r in caplog.records if getattr(r, "event", "") == "tts.voice_unavailable"] == [
+        "piper:de_DE-half"]
+
+
 def test_manage_py_check_warns_about_each_unusable_voice(voices_dir):
     (voices_dir / "de_DE-broken.onnx").write_bytes(b"garbage")
     (voices_dir / "de_DE-broken.onnx.json").write_text('{"audio": {}}')
