@@ -22,6 +22,9 @@ VERSION = "1"  # part of every speech cache key: a change to these rules re-synt
 _SEPARATORS = {"en": (".", ","), "de": (",", "."), "fr": (",", "\u202f"), "es": (",", "."), "pt": (",", "."),
                "it": (",", "."), "nl": (",", ".")}
 
+_DECIMAL_WORD = {"en": "point", "de": "Komma", "fr": "virgule", "es": "coma", "pt": "vírgula", "it": "virgola",
+                 "nl": "komma"}
+
 _WORDS = {
     "en": {"percent": "percent", "version": "version", "point": "point", "and": "and"},
     "de": {"percent": "Prozent", "version": "Version", "point": "Punkt", "and": "und"},
@@ -150,8 +153,8 @@ class _Reader:
         return num2words(value, lang=self.lang).replace(",", "")  # "one thousand, five hundred": no pause
 
     def _point(self) -> str:
-        return {"en": "point", "de": "Komma", "fr": "virgule", "es": "coma", "pt": "vírgula", "it": "virgola",
-                "nl": "komma"}.get(self.lang, "point") if self.decimal == "," or self.lang == "en" else "point"
+        """The word for the decimal separator: "point" in English, "Komma" in German, …"""
+        return _DECIMAL_WORD.get(self.lang, "point")
 
     # --- rules ------------------------------------------------------------------------------------
 
