@@ -203,6 +203,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_RATE_LIMIT", default="2000/minute"),
         "exports": env.str("EXPORT_RATE_LIMIT", default="30/hour"),
+        "voice_samples": env.str("TTS_SAMPLE_RATE_LIMIT", default="20/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -262,7 +263,11 @@ PREVIEW_TTL_SECONDS = env.int("PREVIEW_TTL_SECONDS", default=24 * 3600)
 PREVIEW_TIMEOUT_SECONDS = env.float("PREVIEW_TIMEOUT_SECONDS", default=600.0)
 PREVIEW_HEIGHT = env.int("PREVIEW_HEIGHT", default=480)
 PREVIEW_FPS = env.int("PREVIEW_FPS", default=30)
-TTS_ENGINE = env.str("TTS_ENGINE", default="espeak")
+# Speech: the engines in use (eSpeak NG is always on, as every language's fallback), the folder of
+# operator-provided Piper voices (*.onnx + *.onnx.json), and the limits of voice samples.
+TTS_ENGINES = env.list("TTS_ENGINES", default=["hibari", "piper", "espeak"])
+TTS_VOICES_DIR = env.str("TTS_VOICES_DIR", default="")
+TTS_SAMPLE_MAX_CHARS = env.int("TTS_SAMPLE_MAX_CHARS", default=300)
 VIDEO_TIMEOUT_SECONDS = env.float("VIDEO_TIMEOUT_SECONDS", default=1800.0)
 VIDEO_PRESET = env.str("VIDEO_PRESET", default="veryfast")
 VIDEO_CRF = env.int("VIDEO_CRF", default=23)

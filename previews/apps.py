@@ -22,3 +22,7 @@ class PreviewsConfig(AppConfig):
             name=pipeline.KIND, run=pipeline.video_run, cleanup=pipeline.video_cleanup,
             max_concurrency=lambda: settings.VIDEO_MAX_CONCURRENCY, stages=pipeline.STAGES,
         ))
+        from previews import checks  # noqa: F401 - registers the voice checks
+        from previews.tts import catalogue
+
+        catalogue.log_problems_at_start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -82,3 +83,43 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.key[:12]
+
+
+class ProjectVoice(models.Model):
+    """A project's narration choice for one language: the voice (blank = the best available one) and
+    the speaking rate (1.0 = the voice's own pace)."""
+
+    project = models.ForeignKey("contentizer.Project", on_delete=models.CASCADE, related_name="voices")
+    language = models.CharField(max_length=35)
+    voice = models.CharField(max_length=120, blank=True, default="")
+    rate = models.FloatField(default=1.0, validators=[MinValueValidator(0.5), MaxValueValidator(2.0)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "language"], name="projectvoice_unique_language"),
+            models.CheckConstraint(condition=models.Q(rate__gte=0.5, rate__lte=2.0), name="projectvoice_rate_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.voice or 'default'} × {self.rate}"
+
+
+class LexiconEntry(models.Model):
+    """How a written form (a product name, an abbreviation) is said in one language of a project."""
+
+    project = models.ForeignKey("contentizer.Project", on_delete=models.CASCADE, related_name="lexicon")
+    language = models.CharField(max_length=35)
+    written = models.CharField(max_length=100)
+    spoken = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "language", "written"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "language", "written"], name="lexicon_unique_written"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.written} → {self.spoken}"

@@ -78,10 +78,9 @@ def _check_languages(chapter: Chapter, languages: list[str] | None) -> list[str]
     if len({lang.lower() for lang in languages}) != len(languages):
         raise UnprocessableEntity("Each language may be asked for once.", code="invalid_languages",
                                   details={"languages": languages})
-    engine = tts.engine()
-    unsupported = [lang for lang in languages if not engine.supports(lang)]
+    unsupported = [lang for lang in languages if not tts.language_supported(lang)]
     if unsupported:
-        raise UnprocessableEntity(f"The speech engine {engine.name} cannot speak: {', '.join(unsupported)}.",
+        raise UnprocessableEntity(f"No voice can speak: {', '.join(unsupported)}.",
                                   code="unsupported_language", details={"languages": unsupported})
     narrated = {lang for step in chapter.steps.all() for lang, text in step.narration.items() if text.strip()}
     if narrated and (silent := [lang for lang in languages if lang not in narrated]):
@@ -225,7 +224,8 @@ class Pipeline:
 
     def inputs(self, stage: str) -> dict:
         """What a stage depends on: its hash decides whether an earlier run can stand in."""
-        versions = {"ffmpeg": ffmpeg.binary(), "tts": tts.engine().version if stage == "narrate" else None}
+        versions = {"ffmpeg": ffmpeg.binary(), "tts": tts.narration_state(
+            project=self.video.project, languages=self.job.payload["languages"]) if stage == "narrate" else None}
         earlier = {name: _hash(self.outputs[name]) for name in STAGES[: STAGES.index(stage)]}
         if stage == "mix":  # the audio does not depend on how the picture was assembled
             earlier["render"] = self.outputs["render"]["duration"]
@@ -270,7 +270,7 @@ class Pipeline:
                 "music": payload.get("music"), "chapterState": _hash(inputs["chapter"])}
 
     def stage_narrate(self, inputs: dict) -> dict:
-        plan, engine = self.outputs["plan"], tts.engine()
+        plan = self.outputs["plan"]
         voices: dict[str, list] = {}
         texts = [(lang, i, step["narration"].get(lang, "").strip())
                  for lang in plan["languages"] for i, step in enumerate(plan["steps"])]
@@ -278,21 +278,15 @@ class Pipeline:
             self.ctx.check_cancelled()
             voices.setdefault(lang, [None] * len(plan["steps"]))
             if text:
-                voices[lang][i] = self._speech(engine, lang, text, plan["steps"][i]["label"])
+                voices[lang][i] = self._speech(lang, text, plan["steps"][i]["label"])
             self.progress("narrate", (n + 1) / len(texts))
         return {"voices": voices}
 
-    def _speech(self, engine: tts.SpeechEngine, lang: str, text: str, label: str) -> dict:
-        key = f"videos/cache/tts/{_hash([engine.version, lang, text])}.wav"
-        if default_storage.exists(key):
-            local = self.local(key, f"tts-{Path(key).stem}.wav")
-            return {"key": key, "seconds": probe.probe(str(local), demuxer="wav", max_streams=1).duration}
-        out = self.ctx.work_dir / f"tts-{Path(key).stem}.wav"
+    def _speech(self, lang: str, text: str, label: str) -> dict:
         try:
-            seconds = engine.synthesize(text, lang, out)
+            return tts.speech_clip(project=self.video.project, language=lang, text=text, work_dir=self.ctx.work_dir)
         except tts.UnsupportedLanguage as exc:
             raise PermanentJobError(f"{label}: {exc}") from exc
-        return {"key": self.publish(key, out), "seconds": round(seconds, 3)}
 
     def timing(self) -> tuple[list[float], list[float]]:
         """Scene durations (long enough for every language's narration) and their start times."""

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from contentizer.api.routing import route
-from previews.api import video_views, views
+from previews.api import video_views, views, voice_views
 
 urlpatterns = [
     *route("preview", views.PreviewCreateApi.as_view(), "preview-create"),
@@ -21,4 +21,15 @@ urlpatterns += [
     *route("videos/<uuid:video_id>/poster", video_views.VideoPosterApi.as_view(), "video-poster"),
     path("videos/<uuid:video_id>/hls/<path:name>", video_views.VideoHlsApi.as_view(), name="video-hls"),
     *route("media/assets/<int:asset_id>", video_views.MediaAssetApi.as_view(), "media-asset"),
+]
+
+urlpatterns += [
+    *route("v1/voices", voice_views.VoiceListApi.as_view(), "voice-list"),
+    *route("v1/voices/<str:voice_id>/sample", voice_views.VoiceSampleApi.as_view(), "voice-sample"),
+    *route("projects/<int:project_id>/voices", voice_views.ProjectVoiceListApi.as_view(), "project-voice-list"),
+    *route("projects/<int:project_id>/voices/<str:language>", voice_views.ProjectVoiceDetailApi.as_view(),
+           "project-voice-detail"),
+    *route("projects/<int:project_id>/lexicon", voice_views.LexiconListApi.as_view(), "lexicon-list"),
+    *route("projects/<int:project_id>/lexicon/<int:entry_id>", voice_views.LexiconDetailApi.as_view(),
+           "lexicon-detail"),
 ]

@@ -1,0 +1,23 @@
+"""`manage.py check`: speech settings that cannot work, and voices that cannot be used."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+logger = logging.getLogger(__name__)
+
+
+@register("previews")
+def voices_check(app_configs, **kwargs) -> list:
+    from previews.tts import catalogue
+
+    unknown = sorted(set(settings.TTS_ENGINES) - set(catalogue.ENGINES))
+    if unknown:
+        return [Error(f"TTS_ENGINES names unknown engines: {', '.join(unknown)}",
+                      hint=f"Use some of: {', '.join(catalogue.ENGINES)}.", id="previews.E001")]
+    return [Warning(f"Voice {voice.id} ({voice.language}) cannot be used: {voice.problem}",
+                    hint="Its language is narrated by the next best voice (eSpeak NG at worst) until it is fixed.",
+                    id="previews.W001") for voice in catalogue.problems()]
