@@ -281,6 +281,12 @@ EXPORT_MAX_CONCURRENCY = env.int("EXPORT_MAX_CONCURRENCY", default=2)
 IMPORT_MAX_ENTRIES = env.int("IMPORT_MAX_ENTRIES", default=20000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024**3)
 IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=200)
+# The uploaded zip itself (stored until its import job ends); a zip of stored media is about as
+# large as what it holds.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=IMPORT_MAX_BYTES)
+IMPORT_MAX_CONCURRENT = env.int("IMPORT_MAX_CONCURRENT", default=2)  # per user, waiting or running
+IMPORT_MAX_CONCURRENCY = env.int("IMPORT_MAX_CONCURRENCY", default=1)  # running at once, across all workers
+IMPORT_UPLOAD_TTL_SECONDS = env.int("IMPORT_UPLOAD_TTL_SECONDS", default=24 * 3600)
 
 # --- Auth, sessions, security -----------------------------------------------------------------
 LOGIN_URL = "/accounts/login/"
