@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_q",
     "django_prometheus",
     "contentizer",
+    "contentizer.webhooks",
     "assets",
     "previews",
     "exports",
@@ -216,6 +217,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["contentizer.api.schema.drop_slash_aliases"],
+    "ENUM_NAME_OVERRIDES": {"WebhookEventTypeEnum": "contentizer.webhooks.models.EventType.choices"},
 }
 
 # --- Jobs (django-q2) -----------------------------------------------------------------------
@@ -287,6 +289,19 @@ IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=IMPORT_MAX_
 IMPORT_MAX_CONCURRENT = env.int("IMPORT_MAX_CONCURRENT", default=2)  # per user, waiting or running
 IMPORT_MAX_CONCURRENCY = env.int("IMPORT_MAX_CONCURRENCY", default=1)  # running at once, across all workers
 IMPORT_UPLOAD_TTL_SECONDS = env.int("IMPORT_UPLOAD_TTL_SECONDS", default=24 * 3600)
+
+# --- Webhooks ----------------------------------------------------------------------------------
+# Receivers on loopback, private, link-local... addresses are refused unless this is on (an
+# operator's choice, e.g. a receiver on the same machine or network).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=3.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)  # the whole request
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_BASE_SECONDS = env.float("WEBHOOK_BACKOFF_BASE_SECONDS", default=30.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
+WEBHOOK_MAX_CONCURRENCY = env.int("WEBHOOK_MAX_CONCURRENCY", default=2)  # deliveries sending at once, all workers
+WEBHOOK_MAX_ENDPOINTS = env.int("WEBHOOK_MAX_ENDPOINTS", default=20)  # per user
+WEBHOOK_LOG_TTL_SECONDS = env.int("WEBHOOK_LOG_TTL_SECONDS", default=30 * 24 * 3600)
 
 # --- Auth, sessions, security -----------------------------------------------------------------
 LOGIN_URL = "/accounts/login/"

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from contentizer.jobs import selectors, services
 from contentizer.jobs.api.serializers import (
+    GenericJobSerializer,
     JobListQuerySerializer,
     JobRetryInputSerializer,
     job_representation,
@@ -38,6 +39,8 @@ class EventStreamRenderer(BaseRenderer):
 
 
 class JobListApi(GenericAPIView):
+    serializer_class = GenericJobSerializer  # what OPTIONS describes; the schema types each kind
+
     @extend_schema(summary="List your jobs of every kind", tags=["jobs"], parameters=[JobListQuerySerializer],
                    responses={200: job_resource_schema(many=True)})
     def get(self, request: Request) -> Response:
