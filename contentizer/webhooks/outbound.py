@@ -10,8 +10,10 @@ most a small excerpt of the answer is read.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -104,8 +106,8 @@ def post(url: str, *, body: bytes, headers: dict[str, str], allow_private: bool,
         conn.request("POST", target.path, body=body, preload_content=False, decode_content=False,
                      headers={**headers, "Host": target.host_header, "Content-Length": str(len(body))})
         response = conn.getresponse()
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise DeliveryFailed(_why(exc, fired, timeout)) from exc
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
+        raise DeliveryFailed(_why(exc, fired, connect_timeout, timeout)) from exc
     else:
         excerpt = _excerpt(response, excerpt_bytes)
         return Answer(status=response.status, excerpt=excerpt, duration=round(time.monotonic() - started, 3),
@@ -120,7 +122,7 @@ def _excerpt(response, limit: int) -> str:
     is only noted."""
     try:
         data = response.read(limit)
-    except (urllib3.exceptions.HTTPError, OSError):
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError):
         return "(the body could not be read in time)"
     return data.decode("utf-8", "replace")
 
@@ -135,12 +137,17 @@ def _abort(conn: HTTPConnection, fired: threading.Event) -> None:
             pass
 
 
-def _why(exc: Exception, fired: threading.Event, timeout: float) -> str:
-    if fired.is_set() or isinstance(exc, (TimeoutError, urllib3.exceptions.TimeoutError)):
+def _why(exc: Exception, fired: threading.Event, connect_timeout: float, timeout: float) -> str:
+    if fired.is_set():
         return f"The receiver did not answer within {timeout:g} s."
+    # NewConnectionError is a ConnectTimeoutError to urllib3: ask about it first
     if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
         return "The connection to the receiver was refused or could not be made."
-    if isinstance(exc, urllib3.exceptions.SSLError) or "SSL" in type(exc).__name__ or "CERTIFICATE" in str(exc):
+    if isinstance(exc, urllib3.exceptions.ConnectTimeoutError):
+        return f"The receiver could not be reached within {connect_timeout:g} s."
+    if isinstance(exc, TimeoutError | urllib3.exceptions.TimeoutError):
+        return f"The receiver did not answer within {timeout:g} s."
+    if isinstance(exc, ssl.SSLError | urllib3.exceptions.SSLError):
         return f"TLS failed: {_short(exc)}"
     return f"The request failed: {_short(exc)}"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import threading
 from datetime import timedelta
 
 import pytest
@@ -186,6 +187,32 @@ def test_the_request_goes_to_the_address_checked_without_a_second_lookup(receive
     assert answer.status == 200 and asked == ["rebind.test"]
     assert receiver.received[0].headers["host"] == f"rebind.test:{receiver.port}"
     assert receiver.received[0].path == "/hooks/contentizer?source=test"
+
+
+def test_a_receiver_that_refuses_the_connection_is_a_failure_worth_retrying():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once closed
+    with pytest.raises(outbound.DeliveryFailed, match="refused or could not be made"):
+        outbound.post(f"http://127.0.0.1:{port}/", body=b"{}", headers={}, allow_private=True,
+                      connect_timeout=2, timeout=5)
+
+
+def test_an_answer_that_is_not_http_is_a_failure_worth_retrying():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+
+        def answer() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+
+        threading.Thread(target=answer, daemon=True).start()
+        with pytest.raises(outbound.DeliveryFailed, match="The request failed"):
+            outbound.post(f"http://127.0.0.1:{server.getsockname()[1]}/", body=b"{}", headers={},
+                          allow_private=True, connect_timeout=2, timeout=5)
 
 
 # --- signing ---------------------------------------------------------------------------------------
