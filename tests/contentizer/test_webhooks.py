@@ -189,6 +189,22 @@ def test_the_request_goes_to_the_address_checked_without_a_second_lookup(receive
     assert receiver.received[0].path == "/hooks/contentizer?source=test"
 
 
+def test_a_name_that_resolves_to_a_private_address_is_refused_before_connecting(monkeypatch):
+    real, connected = socket.getaddrinfo, []
+
+    def dns(host, *args, **kwargs):
+        if host == "intranet.test" and not kwargs.get("flags", 0) & socket.AI_NUMERICHOST:
+            host = "10.0.0.5"
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    monkeypatch.setattr(outbound, "_connection", lambda *args: connected.append(args))
+    with pytest.raises(addresses.AddressRefused, match="intranet.test resolves to 10.0.0.5 is a private address"):
+        outbound.post("https://intranet.test/hook", body=b"{}", headers={}, allow_private=False,
+                      connect_timeout=2, timeout=5)
+    assert connected == []
+
+
 def test_a_receiver_that_refuses_the_connection_is_a_failure_worth_retrying():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
