@@ -16,7 +16,7 @@ from contentizer.jobs import services as jobs
 from contentizer.jobs.models import Job, JobStatus
 from tests.conftest import wait_for
 from tests.contentizer.receivers import Receiver, Reply, signature_valid
-from tests.previews.helpers import post_preview, three_colour_chapter
+from tests.previews.helpers import post_preview
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,8 +51,10 @@ def register(alice_api, settings):
 
 
 def _dry_run(api, project) -> str:
-    chapter = three_colour_chapter(api, project.id)
-    return post_preview(api, project.id, {"chapterId": chapter["id"]}, dryRun=True).json()["jobId"]
+    """A job that succeeds at once: a preview's dry run (title cards only, no upload needed)."""
+    response = post_preview(api, project.id, {"steps": [{"caption": "Hello", "duration": 1.0}]}, dryRun=True)
+    assert response.status_code == 202, response.json()
+    return response.json()["jobId"]
 
 
 def _log(api, endpoint: dict, count: int = 1, timeout: float = 30) -> list[dict]:
@@ -69,8 +71,8 @@ def test_a_receiver_gets_every_job_event_signed_with_the_job_as_the_api_shows_it
     receiver = receivers()
     endpoint = register(receiver.url())
     succeeded = _dry_run(alice_api, alice_project)
-    chapter = three_colour_chapter(alice_api, alice_project.id)
-    cancelled = post_preview(alice_api, alice_project.id, {"chapterId": chapter["id"]}).json()["jobId"]
+    steps = {"steps": [{"caption": "Bye", "duration": 1.0}]}
+    cancelled = post_preview(alice_api, alice_project.id, steps).json()["jobId"]
     assert alice_api.delete(f"/api/v1/jobs/{cancelled}").json()["status"] == "cancelled"
     dead = alice_api.post("/api/export", {"projectId": alice_project.id}, format="json").json()["exportId"]
     Job.objects.filter(pk=dead).update(status=JobStatus.RUNNING, attempts=3, max_attempts=3, worker="gone:1",

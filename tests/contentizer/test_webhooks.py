@@ -20,7 +20,7 @@ from contentizer.jobs.models import Job, JobStatus
 from contentizer.webhooks import addresses, outbound, services
 from contentizer.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tests.contentizer.receivers import Receiver, Reply, signature_valid
-from tests.previews.helpers import post_preview, three_colour_chapter
+from tests.previews.helpers import post_preview
 
 ALL_EVENTS = ["job.succeeded", "job.failed", "job.cancelled", "job.dead"]
 
@@ -272,8 +272,10 @@ def _endpoint(owner, url: str, events=ALL_EVENTS) -> WebhookEndpoint:
 
 
 def _dry_run(api, project) -> str:
-    chapter = three_colour_chapter(api, project.id)
-    return post_preview(api, project.id, {"chapterId": chapter["id"]}, dryRun=True).json()["jobId"]
+    """A job that succeeds at once: a preview's dry run (title cards only, no upload needed)."""
+    response = post_preview(api, project.id, {"steps": [{"caption": "Hello", "duration": 1.0}]}, dryRun=True)
+    assert response.status_code == 202, response.json()
+    return response.json()["jobId"]
 
 
 def test_a_job_ending_writes_one_event_and_one_delivery_per_endpoint_that_wants_it(alice_api, alice, bob, alice_project,
