@@ -33,10 +33,9 @@ def max_upload_bytes() -> int:
     return max(settings.ASSET_MAX_BYTES.values())
 
 
-def _too_large(received: int | None = None) -> PayloadTooLarge:
-    limit = max_upload_bytes()
+def _too_large(limit: int, received: int | None = None, what: str = "the largest allowed asset") -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"The upload is larger than the largest allowed asset ({limit} bytes).",
+        f"The upload is larger than {what} ({limit} bytes).",
         details={"max_bytes": limit, **({"received": received} if received else {})},
     )
 
@@ -44,9 +43,15 @@ def _too_large(received: int | None = None) -> PayloadTooLarge:
 class HashingUploadHandler(TemporaryFileUploadHandler):
     """TemporaryFileUploadHandler that also computes sha256 and enforces the size limit."""
 
+    limit_name = "the largest allowed asset"
+
+    def max_bytes(self) -> int:
+        """The largest file this handler takes; a route with other limits subclasses it."""
+        return max_upload_bytes()
+
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        if content_length and content_length > max_upload_bytes() + MULTIPART_OVERHEAD:
-            raise _too_large()
+        if content_length and content_length > self.max_bytes() + MULTIPART_OVERHEAD:
+            raise _too_large(self.max_bytes(), what=self.limit_name)
         return None
 
     def new_file(self, *args, **kwargs) -> None:
@@ -56,9 +61,9 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self.received += len(raw_data)
-        if self.received > max_upload_bytes():
+        if self.received > self.max_bytes():
             self.file.close()  # a NamedTemporaryFile: closing it deletes it
-            raise _too_large(self.received)
+            raise _too_large(self.max_bytes(), self.received, self.limit_name)
         self.sha256.update(raw_data)
         self.file.write(raw_data)
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_q",
     "django_prometheus",
     "contentizer",
+    "contentizer.webhooks",
     "assets",
     "previews",
     "exports",
@@ -217,6 +218,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["contentizer.api.schema.drop_slash_aliases"],
+    "ENUM_NAME_OVERRIDES": {"WebhookEventTypeEnum": "contentizer.webhooks.models.EventType.choices"},
 }
 
 # --- Jobs (django-q2) -----------------------------------------------------------------------
@@ -286,6 +288,25 @@ EXPORT_MAX_CONCURRENCY = env.int("EXPORT_MAX_CONCURRENCY", default=2)
 IMPORT_MAX_ENTRIES = env.int("IMPORT_MAX_ENTRIES", default=20000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024**3)
 IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=200)
+# The uploaded zip itself (stored until its import job ends); a zip of stored media is about as
+# large as what it holds.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=IMPORT_MAX_BYTES)
+IMPORT_MAX_CONCURRENT = env.int("IMPORT_MAX_CONCURRENT", default=2)  # per user, waiting or running
+IMPORT_MAX_CONCURRENCY = env.int("IMPORT_MAX_CONCURRENCY", default=1)  # running at once, across all workers
+IMPORT_UPLOAD_TTL_SECONDS = env.int("IMPORT_UPLOAD_TTL_SECONDS", default=24 * 3600)
+
+# --- Webhooks ----------------------------------------------------------------------------------
+# Receivers on loopback, private, link-local... addresses are refused unless this is on (an
+# operator's choice, e.g. a receiver on the same machine or network).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=3.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)  # the whole request
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_BASE_SECONDS = env.float("WEBHOOK_BACKOFF_BASE_SECONDS", default=30.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
+WEBHOOK_MAX_CONCURRENCY = env.int("WEBHOOK_MAX_CONCURRENCY", default=2)  # deliveries sending at once, all workers
+WEBHOOK_MAX_ENDPOINTS = env.int("WEBHOOK_MAX_ENDPOINTS", default=20)  # per user
+WEBHOOK_LOG_TTL_SECONDS = env.int("WEBHOOK_LOG_TTL_SECONDS", default=30 * 24 * 3600)
 
 # --- Auth, sessions, security -----------------------------------------------------------------
 LOGIN_URL = "/accounts/login/"

@@ -5,10 +5,14 @@ compression ratios from the central directory; container.json against its schema
 rules of the API; then every entry's real bytes, streamed in 1 MiB chunks and hashed on the way,
 never more than its header's size + 1, against its header and against container.json.
 
-`import_project` then recreates the project, its chapters and steps for the caller in one
-transaction; assets go through the normal ingest (type detection, probing, deduplication).
-Subtitles and renders in the zip are verified but not imported: the importing Contentizer
-makes its own when it renders the chapters.
+`import_project` then copies the assets out of the zip into temporary files (outside any
+transaction, so the progress it reports is seen and the database is not held), and recreates the
+project, its chapters and steps for the caller in one transaction; assets go through the normal
+ingest (type detection, probing, deduplication). Subtitles and renders in the zip are verified but
+not imported: the importing Contentizer makes its own when it renders the chapters.
+
+The zip is a path or an open binary file (a stored upload, opened through the storage API), and a
+`progress(stage, fraction)` callback hears how far each stage is: `validate`, `extract`, `import`.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 import jsonschema
 from django.conf import settings
@@ -52,6 +56,22 @@ _ASSET_PATH = re.compile(r"assets/([0-9a-f]{64})\.[a-z0-9]{1,10}")
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
 _CONTAINER_NAMES = {"transition_duration": "transitionDuration"}
 
+Source = Path | str | IO[bytes]
+Progress = Callable[[str, float], None]
+
+
+class _Meter:
+    """Counts the bytes one stage has read and tells `progress` the fraction done."""
+
+    def __init__(self, progress: Progress | None, stage: str, total: int) -> None:
+        self.progress, self.stage, self.total, self.done = progress, stage, max(total, 1), 0
+        self(0)
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        if self.progress is not None:
+            self.progress(self.stage, min(1.0, self.done / self.total))
+
 
 def _invalid_zip(reason: str, **details: Any) -> ApiError:
     return ApiError(f"The file is not a readable zip archive: {reason}", code="invalid_zip",
@@ -66,9 +86,9 @@ def _too_large(message: str, **details: Any) -> PayloadTooLarge:
     return PayloadTooLarge(message, code="import_too_large", details=details)
 
 
-def _open(zip_path: Path | str) -> zipfile.ZipFile:
+def _open(source: Source) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(zip_path)
+        return zipfile.ZipFile(source)  # a file object stays open for the next reader
     except _ZIP_ERRORS as exc:
         raise _invalid_zip(str(exc) or type(exc).__name__)
 
@@ -80,7 +100,8 @@ def _read(fh: zipfile.ZipExtFile, name: str) -> bytes:
         raise _invalid_zip(f"{name}: {exc}", entry=name)
 
 
-def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Callable[[bytes], object]) -> str:
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Callable[[bytes], object],
+                meter: Callable[[int], None] | None = None) -> str:
     """Stream an entry's real bytes to `sink`, checking them against its header; returns their sha256."""
     name = info.filename
     probe = copy.copy(info)
@@ -98,6 +119,8 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Callable[[byte
             crc = zlib.crc32(chunk, crc)
             if size <= info.file_size:
                 sink(chunk)
+            if meter is not None:
+                meter(len(chunk))
     if size != info.file_size:
         more = "more" if size > info.file_size else "fewer"
         raise UnprocessableEntity(f"{name} holds {more} bytes than its zip header says ({info.file_size}).",
@@ -206,7 +229,7 @@ def _load_container(zf: zipfile.ZipFile) -> dict[str, Any]:
     return container
 
 
-def _check_files(zf: zipfile.ZipFile, container: dict[str, Any]) -> None:
+def _check_files(zf: zipfile.ZipFile, container: dict[str, Any], progress: Progress | None) -> None:
     records: dict[str, dict[str, Any]] = {}
     for index, record in enumerate(container["files"]):
         path, field = record["path"], f"files[{index}].path"
@@ -230,36 +253,37 @@ def _check_files(zf: zipfile.ZipFile, container: dict[str, Any]) -> None:
     if unlisted := sorted(names - set(records)):
         raise UnprocessableEntity(f"The zip holds {unlisted[0]}, which container.json does not list.",
                                   code="missing_entry", details={"unlisted": unlisted[:20]})
+    meter = _Meter(progress, "validate", sum(record["size"] for record in records.values()))
     for path, record in records.items():
         info = zf.getinfo(path)
         if info.file_size != record["size"]:
             raise UnprocessableEntity(f"{path} is {info.file_size} bytes; container.json says {record['size']}.",
                                       code="size_mismatch", details={"entry": path, "expected": record["size"]})
-        if _read_entry(zf, info, lambda chunk: None) != record["sha256"]:
+        if _read_entry(zf, info, lambda chunk: None, meter) != record["sha256"]:
             raise UnprocessableEntity(f"{path} does not match the sha256 in container.json.",
                                       code="checksum_mismatch", details={"entry": path})
 
 
-def import_validate(zip_path: Path | str) -> dict[str, Any]:
+def import_validate(source: Source, *, progress: Progress | None = None) -> dict[str, Any]:
     """Every check of docs/export.md, reading the zip only; returns the parsed container.json."""
     try:
-        with _open(zip_path) as zf:
+        with _open(source) as zf:
             _check_entries(zf.infolist())
             container = _load_container(zf)
-            _check_files(zf, container)
+            _check_files(zf, container, progress)
     except ApiError as exc:
         logger.info("import refused", extra={"event": "import.refused", "code": exc.error_code})
         raise
     return container
 
 
-def _ingest(*, zf: zipfile.ZipFile, project: Project, record: dict[str, Any], created: list[Blob]) -> Asset:
+def _stage(zf: zipfile.ZipFile, record: dict[str, Any], meter: _Meter) -> TemporaryUploadedFile:
+    """An asset's bytes copied out of the zip into a temporary file, as an upload would be."""
     path = record["path"]
-    existed = Blob.objects.filter(sha256=record["sha256"]).exists()
     upload = TemporaryUploadedFile(PurePosixPath(path).name, record.get("mime") or "application/octet-stream",
                                    record["size"], None)
     try:
-        upload.sha256 = _read_entry(zf, zf.getinfo(path), upload.write)
+        upload.sha256 = _read_entry(zf, zf.getinfo(path), upload.write, meter)
         upload.flush()
         if upload.sha256 != record["sha256"]:
             raise UnprocessableEntity(f"{path} changed while it was imported.", code="checksum_mismatch",
@@ -268,6 +292,11 @@ def _ingest(*, zf: zipfile.ZipFile, project: Project, record: dict[str, Any], cr
     except BaseException:
         upload.close()  # a NamedTemporaryFile: closing it deletes it
         raise
+    return upload
+
+
+def _ingest(*, project: Project, record: dict[str, Any], upload: TemporaryUploadedFile, created: list[Blob]) -> Asset:
+    existed = Blob.objects.filter(sha256=record["sha256"]).exists()
     asset = asset_ingest(project=project, upload=upload).asset
     if not existed:
         created.append(asset.blob)
@@ -281,16 +310,24 @@ def _discard(created: list[Blob]) -> None:
             default_storage.delete(key)
 
 
-def import_project(*, owner: AbstractBaseUser, zip_path: Path | str) -> Project:
+def import_project(*, owner: AbstractBaseUser, source: Source, progress: Progress | None = None) -> Project:
     """Recreate an exported project for `owner`; a refused or failed import writes nothing."""
-    container = import_validate(zip_path)
+    container = import_validate(source, progress=progress)
+    records = [record for record in container["files"] if record["path"].startswith("assets/")]
+    staged: dict[str, TemporaryUploadedFile] = {}
     created: list[Blob] = []
     try:
-        with _open(zip_path) as zf, transaction.atomic():
+        with _open(source) as zf:
+            meter = _Meter(progress, "extract", sum(record["size"] for record in records))
+            for record in records:
+                staged[record["path"]] = _stage(zf, record, meter)
+        if progress is not None:
+            progress("import", 0.0)
+        with transaction.atomic():
             meta = container["project"]
             project = services.project_create(owner=owner, title=meta["title"], description=meta["description"])
-            assets = {record["path"]: _ingest(zf=zf, project=project, record=record, created=created)
-                      for record in container["files"] if record["path"].startswith("assets/")}
+            assets = {record["path"]: _ingest(project=project, record=record, upload=staged[record["path"]],
+                                              created=created) for record in records}
             for chapter_data in container["chapters"]:
                 chapter = services.chapter_create(project=project, title=chapter_data["title"])
                 for step in chapter_data["steps"]:
@@ -298,6 +335,9 @@ def import_project(*, owner: AbstractBaseUser, zip_path: Path | str) -> Project:
     except BaseException:
         _discard(created)
         raise
+    finally:
+        for upload in staged.values():
+            upload.close()  # those the ingest took are gone already; the rest are deleted here
     logger.info("project imported", extra={"event": "import.done", "project": project.pk,
                                            "assets": len(assets), "new_blobs": len(created)})
     return project

@@ -6,25 +6,29 @@ import hashlib
 import json
 import logging
 import re
+import uuid
 import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.utils import timezone
 
 from assets.models import Blob
 from contentizer import logs
-from contentizer.api.errors import UnprocessableEntity
+from contentizer.api.errors import ApiError, UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import PermanentJobError
 from contentizer.jobs.models import Job, JobStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.models import Chapter, Project
-from contentizer.storage import delete_tree, publish_file
+from contentizer.storage import delete_tree, publish_file, walk
+from exports import importing
 from previews.models import Video
 from previews.pipeline import current_video
 
@@ -219,3 +223,106 @@ def export_cleanup(job: Job) -> None:
 
 def exports_expire(*, now=None) -> int:
     return jobs.jobs_expire_artifacts(kind=KIND, ttl_seconds=settings.EXPORT_TTL_SECONDS, now=now)
+
+
+# --- imports, as jobs ----------------------------------------------------------------------------
+
+IMPORT_KIND = "import"
+IMPORT_ORPHAN_GRACE_SECONDS = 3600  # an upload is stored a moment before its job row exists
+_IMPORT_WEIGHTS = {"validate": (2.0, 48.0), "extract": (50.0, 40.0), "import": (90.0, 9.0)}  # start, span
+
+
+def import_upload_prefix(job_id) -> str:
+    return f"imports/{job_id}"
+
+
+def import_request(*, owner, upload: TemporaryUploadedFile) -> Job:
+    """Keep the uploaded zip in storage (any worker reads it from there) and queue its import.
+
+    Nothing is checked here: every check of the zip runs in the job, which fails with the error
+    (code, message, details) a refused zip gets.
+    """
+    active = Job.objects.filter(owner=owner, kind=IMPORT_KIND, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count()
+    if active >= settings.IMPORT_MAX_CONCURRENT:
+        raise jobs.QueueFull(f"You already have {active} imports waiting or running; wait for one to finish.",
+                             retry_after=10, details={"active": active, "limit": settings.IMPORT_MAX_CONCURRENT})
+    job_id = uuid.uuid4()
+    key = f"{import_upload_prefix(job_id)}/upload.zip"
+    publish_file(key=key, path=Path(upload.temporary_file_path()))
+    payload = {"traceId": logs.log_context().get("requestId"), "upload": key, "uploadSize": upload.size,
+               "sha256": getattr(upload, "sha256", None)}
+    try:
+        return jobs.job_submit(kind=IMPORT_KIND, owner=owner, payload=payload, job_id=job_id).job
+    except BaseException:
+        delete_tree(import_upload_prefix(job_id))
+        raise
+
+
+def _import_progress(ctx: JobContext) -> importing.Progress:
+    last = {"percent": -1.0}
+
+    def report(stage: str, fraction: float) -> None:
+        ctx.check_cancelled()
+        start, span = _IMPORT_WEIGHTS[stage]
+        percent = round(start + span * fraction, 1)
+        if percent - last["percent"] >= 0.5 or fraction in (0.0, 1.0):
+            last["percent"] = percent
+            ctx.progress(percent, stage)
+
+    return report
+
+
+def import_run(ctx: JobContext) -> dict[str, Any]:
+    """The worker side of an import: every check of the zip, then the project, from the stored upload."""
+    ctx.progress(1, "open")
+    try:
+        source = default_storage.open(ctx.job.payload["upload"], "rb")
+    except FileNotFoundError:
+        raise PermanentJobError("The uploaded zip is no longer stored (it expired); upload it again.",
+                                code="upload_missing") from None
+    with source:
+        try:
+            project = importing.import_project(owner=ctx.job.owner, source=source, progress=_import_progress(ctx))
+        except ApiError as exc:  # the same code, message and details a refused zip answers
+            raise PermanentJobError(str(exc.detail), code=exc.error_code, details=exc.details) from exc
+    return {"projectId": project.pk, "title": project.title, "chapters": project.chapters.count(),
+            "assets": project.assets.count()}
+
+
+def import_cleanup(job: Job) -> None:
+    """A failed attempt wrote nothing (the import is one transaction); its upload stays for a retry."""
+
+
+def import_ended(job: Job) -> None:
+    """Succeeded, failed, cancelled or dead: the uploaded zip has served."""
+    delete_tree(import_upload_prefix(job.pk))
+
+
+def imports_expire(*, now=None) -> int:
+    """Uploaded zips nobody needs: their job ended (and the end hook missed them), never existed
+    (the web process died before queuing it) or waited past IMPORT_UPLOAD_TTL_SECONDS."""
+    now = now or timezone.now()
+    try:
+        folders = default_storage.listdir("imports")[0]
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    jobs_by_id = {str(job.pk): job for job in Job.objects.filter(kind=IMPORT_KIND, pk__in=_uuids(folders))}
+    removed = 0
+    for folder in folders:
+        job, keys = jobs_by_id.get(folder), list(walk(f"imports/{folder}"))
+        newest = max((default_storage.get_modified_time(key) for key in keys), default=now - timedelta(days=365))
+        age = (now - newest).total_seconds()
+        if (job is not None and job.finished) or (job is None and age > IMPORT_ORPHAN_GRACE_SECONDS) \
+                or age > settings.IMPORT_UPLOAD_TTL_SECONDS:
+            removed += delete_tree(f"imports/{folder}")
+    return removed
+
+
+def _uuids(names: list[str]) -> list[uuid.UUID]:
+    out = []
+    for name in names:
+        try:
+            out.append(uuid.UUID(name))
+        except ValueError:
+            continue
+    return out

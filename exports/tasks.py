@@ -8,3 +8,8 @@ from exports import services
 def expire_exports() -> int:
     """Scheduled hourly (migration 0001): exports older than EXPORT_TTL_SECONDS go."""
     return services.exports_expire()
+
+
+def expire_imports() -> int:
+    """Scheduled hourly (migration 0002): uploaded zips whose import ended or waited too long go."""
+    return services.imports_expire()

@@ -1,4 +1,4 @@
-"""Reads of preview jobs, scoped to their owner."""
+"""Reads of preview and video jobs, scoped to their owner, and their part of the job resource."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 
 from contentizer.jobs.models import Job, JobStatus
 from contentizer.jobs.selectors import seconds_between
+from previews.models import StageRun, Video
 from previews.services import KIND
 
 
@@ -15,16 +16,63 @@ def preview_get(*, user, job_id) -> Job:
     return get_object_or_404(Job, pk=job_id, owner=user, kind=KIND)
 
 
-def preview_status(job: Job) -> dict[str, Any]:
-    ready = job.status == JobStatus.SUCCEEDED and (job.result or {}).get("artifact")
+def preview_job_fields(job: Job) -> dict[str, Any]:
+    """A preview's part of /api/v1/jobs/{id}: its result, links, and the fields
+    /api/preview/{id}/status had before it became an alias (clients read them)."""
+    result = job.result or {}
+    ready = job.status == JobStatus.SUCCEEDED and bool(result.get("artifact"))
+    artifact_url = f"/api/preview/{job.id}/artifact" if ready else None
+    dry_run = bool(job.payload.get("dryRun"))
     return {
-        "jobId": job.id, "status": job.status, "progress": job.progress, "stage": job.stage,
-        "attempts": job.attempts, "maxAttempts": job.max_attempts,
-        "dryRun": bool(job.payload.get("dryRun")), "error": job.error, "requestId": job.request_id,
+        "links": {"status": f"/api/preview/{job.id}/status", "artifact": artifact_url},
+        "result": {"dryRun": dry_run, "artifactUrl": artifact_url, "mime": result.get("mime") if ready else None,
+                   "size": result.get("size") if ready else None,
+                   "duration": result.get("duration") if ready else None, "expired": bool(result.get("expired"))},
+        "jobId": job.id, "dryRun": dry_run, "artifactUrl": artifact_url,
         "timings": {
             "createdAt": job.created_at, "startedAt": job.started_at, "finishedAt": job.finished_at,
             "queuedSeconds": seconds_between(job.started_at, job.created_at),
             "runSeconds": seconds_between(job.finished_at, job.started_at),
         },
-        "artifactUrl": f"/api/preview/{job.id}/artifact" if ready else None,
+    }
+
+
+def video_stages(job: Job, stages: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Each stage's latest run (or `pending`), with its timings, error and counts."""
+    runs = {run.stage: run for run in StageRun.objects.filter(job=job).order_by("id")}  # latest per stage
+    out = []
+    for stage in stages:
+        run = runs.get(stage)
+        out.append({
+            "stage": stage, "status": run.status if run else "pending", "attempt": run.attempt if run else None,
+            "startedAt": run.started_at if run else None, "finishedAt": run.finished_at if run else None,
+            "duration": run.duration if run else None, "error": run.error if run else "",
+            "outputs": {k: v for k, v in run.outputs.items() if k in ("rendered", "reused", "pieces", "mixed")}
+            if run else {},
+        })
+    return out
+
+
+def video_urls(video: Video) -> dict[str, str] | None:
+    if not (video.job.status == JobStatus.SUCCEEDED and video.mp4_key):
+        return None
+    base = f"/api/videos/{video.id}"
+    return {"download": f"{base}/download", "stream": f"{base}/stream", "hls": f"{base}/hls/master.m3u8",
+            "poster": f"{base}/poster"}
+
+
+def video_job_fields(job: Job, stages: tuple[str, ...]) -> dict[str, Any]:
+    """A video job's part of /api/v1/jobs/{id}, with what /api/videos/jobs/{id}/status had."""
+    video = Video.objects.filter(job=job).select_related("job").first()
+    urls = video_urls(video) if video else None
+    stage_list = video_stages(job, stages)
+    return {
+        "links": {"status": f"/api/videos/jobs/{job.id}/status", "artifact": urls and urls["download"]},
+        "result": {
+            "videoId": video and video.id, "chapterId": video and video.chapter_id,
+            "resolution": f"{video.height}p" if video else None, "languages": video.languages if video else [],
+            "duration": video and video.duration, "size": video and video.size, "urls": urls,
+            "stages": stage_list,
+        },
+        "percent": job.progress, "currentStage": job.stage, "stages": stage_list,
     }

@@ -20,6 +20,7 @@ from assets.models import Blob
 from assets.sniffing import demuxer_for
 from contentizer import logs
 from contentizer.api.errors import UnprocessableEntity
+from contentizer.jobs import events
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
 from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
@@ -88,6 +89,7 @@ def _dry_run(*, owner, project: Project, payload: dict, request_id: str, job_id)
         default_storage.save(key, ContentFile(body))
         job.result = {"artifact": key, "mime": "application/json", "size": len(body)}
         job.save(update_fields=["result"])
+        events.job_ended(job_id=job.pk)  # made finished: its end is told like any other job's
     return jobs.Submitted(job=job, created=True)
 
 

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from contentizer import selectors as core
 from contentizer.api.errors import ApiError
+from contentizer.jobs import selectors as job_selectors
 from contentizer.jobs import services as jobs
-from contentizer.jobs.models import Job, JobStatus
+from contentizer.jobs.models import JobStatus
 from previews import compile as compiler
 from previews import pipeline, services
 from previews.models import StageRun, Video
@@ -23,7 +24,7 @@ ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    qs = Job.objects.filter(owner=request.user).select_related("project")
+    qs = job_selectors.job_list(user=request.user).select_related("project")
     status, kind = request.GET.get("status", ""), request.GET.get("kind", "")
     if status in JobStatus.values:
         qs = qs.filter(status=status)
@@ -32,14 +33,14 @@ def job_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "dashboard/jobs.html", {
         "page": page, "status": status, "kind": kind, "statuses": JobStatus.choices,
-        "kinds": Job.objects.filter(owner=request.user).values_list("kind", flat=True).distinct(),
+        "kinds": job_selectors.job_list(user=request.user).values_list("kind", flat=True).distinct(),
         "live": any(job.status in ACTIVE for job in page),
     })
 
 
 @login_required
 def job_detail(request: HttpRequest, job_id) -> HttpResponse:
-    job = get_object_or_404(Job.objects.select_related("project"), pk=job_id, owner=request.user)
+    job = job_selectors.job_get(user=request.user, job_id=job_id)
     timeline = Timeline.parse(job.payload["timeline"]) if job.payload.get("timeline") else None
     labels = job.payload.get("steps", [])
     scenes = list(zip(timeline.scenes, timeline.starts(), labels, strict=False)) if timeline else []
@@ -59,7 +60,7 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
 @login_required
 @require_POST
 def job_action(request: HttpRequest, job_id, action: str) -> HttpResponse:
-    job = get_object_or_404(Job, pk=job_id, owner=request.user)
+    job = job_selectors.job_get(user=request.user, job_id=job_id)
     try:
         if action == "cancel":
             jobs.job_cancel(job=job)

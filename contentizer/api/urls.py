@@ -19,4 +19,5 @@ urlpatterns = [
     *route("docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
     *route("redoc", SpectacularRedocView.as_view(url_name="schema"), "redoc"),
     path("", include("contentizer.jobs.api.urls")),
+    path("", include("contentizer.webhooks.api.urls")),
 ]

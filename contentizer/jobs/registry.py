@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rest_framework.serializers import Serializer
+
     from contentizer.jobs.models import Job
     from contentizer.jobs.runner import JobContext
 
@@ -18,6 +20,14 @@ class JobKind:
     cleanup: Callable[[Job], None]  # removes partial output of a failed or cancelled attempt
     max_concurrency: Callable[[], int]
     stages: tuple[str, ...] = ()  # for staged kinds: what `resumeFrom` may name
+    # How /api/v1/jobs shows the kind: its output serializer (a JobResourceSerializer subclass,
+    # contentizer/jobs/api/serializers.py) and the kind's own values (`result`, links, and the
+    # fields its older status route had), from `describe`.
+    serializer: type[Serializer] | None = None
+    describe: Callable[[Job], dict[str, Any]] | None = None
+    listed: bool = True  # False for internal jobs (webhook deliveries): not in users' job lists
+    ended: Callable[[Job], None] | None = None  # once the job reached a final status (after commit)
+    backoff: Callable[[int], float] | None = None  # seconds before the retry after attempt N
 
 
 _kinds: dict[str, JobKind] = {}
@@ -32,3 +42,13 @@ def get(name: str) -> JobKind:
         return _kinds[name]
     except KeyError:
         raise LookupError(f"no job kind {name!r} is registered") from None
+
+
+def unlisted() -> list[str]:
+    """Kinds whose jobs users never see in the jobs API (they have their own views)."""
+    return [name for name, kind in _kinds.items() if not kind.listed]
+
+
+def described() -> dict[str, JobKind]:
+    """Kinds the jobs API types: one schema per kind."""
+    return {name: kind for name, kind in _kinds.items() if kind.listed and kind.serializer is not None}

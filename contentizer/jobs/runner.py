@@ -116,7 +116,7 @@ def _attempt(ctx: JobContext) -> str:
     except (JobCancelled, FFmpegCancelled):
         return _settle(ctx, kind, cancelled=True)
     except PermanentJobError as exc:
-        return _settle(ctx, kind, error=str(exc), transient=False)
+        return _settle(ctx, kind, error=str(exc), transient=False, failure=exc.failure)
     except (TransientJobError, FFmpegError, OSError) as exc:
         logger.exception("job attempt failed", extra={"event": "job.error"})
         return _settle(ctx, kind, error=str(exc), transient=True)
@@ -131,7 +131,7 @@ def _attempt(ctx: JobContext) -> str:
 
 
 def _settle(ctx: JobContext, kind: registry.JobKind, *, cancelled: bool = False, error: str = "",
-            transient: bool = True) -> str:
+            transient: bool = True, failure: dict | None = None) -> str:
     """Remove this attempt's partial output, then record the outcome, but only while this
     attempt still owns the job: a newer attempt may have finished and published meanwhile."""
     if not services.job_owned(job=ctx.job):
@@ -140,4 +140,5 @@ def _settle(ctx: JobContext, kind: registry.JobKind, *, cancelled: bool = False,
     if cancelled:
         services.job_mark_cancelled(job=ctx.job, log_tail=ctx.log_tail())
         return "cancelled"
-    return services.job_fail(job=ctx.job, error=error, transient=transient, log_tail=ctx.log_tail())
+    return services.job_fail(job=ctx.job, error=error, transient=transient, log_tail=ctx.log_tail(),
+                             failure=failure)

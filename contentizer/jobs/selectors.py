@@ -1,4 +1,4 @@
-"""Reads of jobs, always scoped to their owner."""
+"""Reads of jobs, always scoped to their owner; internal kinds (webhook deliveries) stay out."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from contentizer.jobs.models import Job
+from contentizer.jobs import registry
+from contentizer.jobs.models import Job, JobStatus
+
+
+def _visible(user) -> QuerySet[Job]:
+    return Job.objects.filter(owner=user).exclude(kind__in=registry.unlisted())
 
 
 def job_list(*, user, kind: str | None = None, status: str | None = None, project: int | None = None) -> QuerySet[Job]:
-    qs = Job.objects.filter(owner=user)
+    qs = _visible(user)
     if kind:
         qs = qs.filter(kind=kind)
     if status:
@@ -21,22 +26,21 @@ def job_list(*, user, kind: str | None = None, status: str | None = None, projec
     return qs
 
 
-def job_get(*, user, job_id) -> Job:
-    return get_object_or_404(Job, pk=job_id, owner=user)
+def job_get(*, user, job_id, kind: str | None = None) -> Job:
+    """The user's job (of that kind, for the kinds' own routes); anything else is a 404."""
+    return get_object_or_404(_visible(user).filter(**({"kind": kind} if kind else {})), pk=job_id)
 
 
 def seconds_between(later, earlier) -> float | None:
     return round((later - earlier).total_seconds(), 3) if later and earlier else None
 
 
-def job_summary(job: Job) -> dict[str, Any]:
-    """The state of a job as the API and the event stream report it."""
-    return {
-        "id": str(job.id), "kind": job.kind, "status": job.status, "progress": job.progress,
-        "stage": job.stage, "attempts": job.attempts, "maxAttempts": job.max_attempts, "error": job.error,
-        "projectId": job.project_id, "requestId": job.request_id,
-        "createdAt": job.created_at.isoformat(), "startedAt": job.started_at and job.started_at.isoformat(),
-        "finishedAt": job.finished_at and job.finished_at.isoformat(),
-        "queuedSeconds": seconds_between(job.started_at, job.created_at),
-        "runSeconds": seconds_between(job.finished_at, job.started_at),
-    }
+def job_failure(job: Job) -> dict[str, Any] | None:
+    """Why a failed or dead job ended: what its handler said (code, message, details), or a
+    generic code around the last error."""
+    if job.status not in (JobStatus.FAILED, JobStatus.DEAD):
+        return None
+    if stored := (job.result or {}).get("failure"):
+        return stored
+    code = "job_dead" if job.status == JobStatus.DEAD else "job_failed"
+    return {"code": code, "message": job.error or "The job failed.", "details": {}}

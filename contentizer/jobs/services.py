@@ -28,7 +28,7 @@ from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
 from contentizer.api.errors import ApiError, Conflict
-from contentizer.jobs import registry
+from contentizer.jobs import events, registry
 from contentizer.jobs.models import FINISHED, AttemptOutcome, Job, JobAttempt, JobSlot, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class Submitted:
 
 def job_submit(
     *, kind: str, owner, project=None, payload: dict, request_id: str = "", job_id=None,
-    queue_max: int | None = None,
+    queue_max: int | None = None, max_attempts: int | None = None,
 ) -> Submitted:
     """Create a job, or return the one this jobId/requestId already made (never a second)."""
     if existing := job_find_existing(owner=owner, kind=kind, request_id=request_id, job_id=job_id):
@@ -80,7 +80,7 @@ def job_submit(
     with transaction.atomic():
         job = Job.objects.create(
             **({"id": job_id} if job_id else {}), kind=kind, owner=owner, project=project,
-            payload=payload, request_id=request_id, max_attempts=settings.JOB_MAX_ATTEMPTS,
+            payload=payload, request_id=request_id, max_attempts=max_attempts or settings.JOB_MAX_ATTEMPTS,
         )
         transaction.on_commit(lambda: job_enqueue(job_id=job.id))
     _log(job, "job.submitted")
@@ -196,6 +196,7 @@ def job_succeed(*, job: Job, result: dict[str, Any], log_tail: str = "") -> bool
         )
         if done:
             _close_attempt(job, AttemptOutcome.SUCCESS)
+            events.job_ended(job_id=job.pk)
     if done:
         _log(job, "job.succeeded", attempt=job.attempts)
     return bool(done)
@@ -206,10 +207,12 @@ def backoff_seconds(attempt: int) -> float:
     return min(settings.JOB_BACKOFF_MAX_SECONDS, settings.JOB_BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
 
 
-def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backoff: bool = True) -> str:
+def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backoff: bool = True,
+             failure: dict[str, Any] | None = None) -> str:
     """Record a failed attempt; returns the job's new status.
 
     `backoff=False` retries at once: for a lost worker, which says nothing about the job.
+    `failure` ({code, message, details}) is kept in the result for the job resource to show.
     """
     cancelled = Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
     retry = transient and job.attempts < job.max_attempts and not cancelled
@@ -217,8 +220,10 @@ def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backo
               JobStatus.QUEUED if retry else (JobStatus.DEAD if transient else JobStatus.FAILED))
     now = timezone.now()
     fields: dict[str, Any] = {"status": status, "error": error[:8000], "log_tail": log_tail}
+    if failure is not None:
+        fields["result"] = {**(job.result or {}), "failure": failure}
     if retry:
-        delay = backoff_seconds(job.attempts) if backoff else 0.0
+        delay = (registry.get(job.kind).backoff or backoff_seconds)(job.attempts) if backoff else 0.0
         fields.update(not_before=now + timedelta(seconds=delay), stage="waiting to retry", enqueued_at=None)
     else:
         fields.update(finished_at=now)
@@ -226,6 +231,8 @@ def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backo
         updated = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(**fields)
         if updated:
             _close_attempt(job, AttemptOutcome.RETRY if retry else AttemptOutcome.FAILURE, error)
+            if not retry:
+                events.job_ended(job_id=job.pk)
     if not updated:
         return Job.objects.get(pk=job.pk).status
     _log(job, "job.failed", attempt=job.attempts, next_status=status, transient=transient)
@@ -236,10 +243,12 @@ def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backo
 
 def job_mark_cancelled(*, job: Job, log_tail: str = "") -> None:
     with transaction.atomic():
-        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
+        updated = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
             status=JobStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled", log_tail=log_tail,
         )
         _close_attempt(job, AttemptOutcome.CANCELLED)
+        if updated:
+            events.job_ended(job_id=job.pk)
     _log(job, "job.cancelled")
 
 
@@ -249,9 +258,12 @@ def job_cancel(*, job: Job) -> Job:
     """Cancel a queued job at once; ask a running one to stop (its worker kills FFmpeg)."""
     if job.status in FINISHED:
         raise Conflict(f"The job has already {job.status}.", code="job_finished")
-    if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled"
-    ):
+    with transaction.atomic():
+        cancelled = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled")
+        if cancelled:
+            events.job_ended(job_id=job.pk)
+    if cancelled:
         registry.get(job.kind).cleanup(job)
     else:
         Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)

@@ -2,51 +2,35 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from assets.uploads import AssetUploadParser
+from assets.uploads import AssetUploadParser, HashingUploadHandler
 from contentizer import selectors as core
 from contentizer.api.errors import ApiError, Conflict
-from contentizer.api.serializers_base import StrictInputMixin
 from contentizer.http.ranges import serve_stored
+from contentizer.jobs import selectors as job_selectors
+from contentizer.jobs.api.serializers import job_representation
 from contentizer.jobs.models import Job, JobStatus
-from exports import importing, services
+from exports import services
+from exports.api.serializers import (
+    ExportCreateInputSerializer,
+    ExportJobSerializer,
+    ImportInputSerializer,
+    ImportJobSerializer,
+)
 
 _BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="the zip; 206 for a Range request")
-
-
-class ExportIncludeInputSerializer(StrictInputMixin, serializers.Serializer):
-    assets = serializers.BooleanField(required=False, default=True)
-    subtitles = serializers.BooleanField(required=False, default=True)
-    renders = serializers.BooleanField(required=False, default=False)
-
-
-class ExportCreateInputSerializer(StrictInputMixin, serializers.Serializer):
-    projectId = serializers.IntegerField()
-    chapterIds = serializers.ListField(child=serializers.IntegerField(), required=False, allow_empty=False)
-    include = ExportIncludeInputSerializer(required=False)
-
-
-def export_status(job: Job) -> dict:
-    result = job.result or {}
-    ready = job.status == JobStatus.SUCCEEDED and bool(result.get("artifact"))
-    return {
-        "exportId": str(job.pk), "status": job.status, "progress": job.progress, "stage": job.stage,
-        "bytesWritten": result.get("bytesWritten", 0), "size": result.get("size"), "errors":
-        [job.error] if job.error else [], "expired": bool(result.get("expired")),
-        "downloadUrl": f"/api/export/{job.pk}/download" if ready else None,
-        "signedUrl": services.signed_download_url(job) if ready else None,
-    }
 
 
 class ExportCreateApi(APIView):
@@ -68,11 +52,11 @@ class ExportCreateApi(APIView):
 
 
 class ExportStatusApi(APIView):
-    @extend_schema(summary="An export's status, progress, bytes written and a signed download URL",
-                   tags=["exports"], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(summary="An export's status, bytes written and a signed download URL: an alias of "
+                   "/api/v1/jobs/{id} (the same body)", tags=["exports"], responses={200: ExportJobSerializer})
     def get(self, request: Request, export_id) -> Response:
-        job = get_object_or_404(Job, pk=export_id, owner=request.user, kind=services.KIND)
-        return Response(export_status(job))
+        return Response(job_representation(job_selectors.job_get(user=request.user, job_id=export_id,
+                                                                 kind=services.KIND)))
 
 
 class ExportDownloadApi(APIView):
@@ -103,25 +87,33 @@ class ExportDownloadApi(APIView):
                             filename=result["artifact"].rsplit("/", 1)[-1], attachment=True)
 
 
-class ImportInputSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="A zip made by an export")
+class ImportUploadHandler(HashingUploadHandler):
+    """The import's upload: streamed to a temporary file like an asset's, up to IMPORT_MAX_UPLOAD_BYTES."""
+
+    limit_name = "the largest import allowed"
+
+    def max_bytes(self) -> int:
+        return settings.IMPORT_MAX_UPLOAD_BYTES
 
 
 class ImportApi(APIView):
     parser_classes = [AssetUploadParser]
 
-    @extend_schema(summary="Import an exported zip as a new project of yours", tags=["exports"],
+    @extend_schema(summary="Import an exported zip as a new project of yours, in a job", tags=["exports"],
                    request={"multipart/form-data": ImportInputSerializer},
-                   responses={201: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="Unsafe or broken zip"),
-                              413: OpenApiResponse(description="Beyond the import limits"),
-                              422: OpenApiResponse(description="Invalid container or checksums")})
+                   responses={202: ImportJobSerializer, 400: OpenApiResponse(description="No file sent"),
+                              413: OpenApiResponse(description="Larger than IMPORT_MAX_UPLOAD_BYTES"),
+                              429: OpenApiResponse(description="Too many imports waiting; see Retry-After")})
     def post(self, request: Request) -> Response:
+        try:  # before the body is read, so it streams under the import's own limit
+            request._request.upload_handlers = [ImportUploadHandler(request._request)]
+        except AttributeError:  # a session's CSRF check read the body already, under the asset limit
+            pass
         upload = request.FILES.get("file")
         if upload is None:
             raise ApiError("Send the zip in a multipart form field named 'file'.", code="missing_file")
         try:
-            project = importing.import_project(owner=request.user, zip_path=upload.temporary_file_path())
+            job = services.import_request(owner=request.user, upload=upload)
         finally:
             upload.close()
-        return Response({"projectId": project.pk, "title": project.title,
-                         "chapters": project.chapters.count()}, status=status.HTTP_201_CREATED)
+        return Response(job_representation(job), status=status.HTTP_202_ACCEPTED)

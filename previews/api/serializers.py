@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from contentizer.api.serializers_base import StrictInputMixin
+from contentizer.jobs.api.serializers import JobResourceSerializer, kind_field
 from contentizer.models import Transition
 
 AssetRef = serializers.CharField  # an asset id ("12") or the sha256 of one of the project's assets
@@ -63,15 +64,62 @@ class JobTimingsSerializer(serializers.Serializer):
     runSeconds = serializers.FloatField(allow_null=True)
 
 
-class PreviewStatusSerializer(serializers.Serializer):
-    jobId = serializers.UUIDField()
-    status = serializers.CharField()
-    progress = serializers.FloatField()
-    stage = serializers.CharField()
-    attempts = serializers.IntegerField()
-    maxAttempts = serializers.IntegerField()
+class PreviewJobResultSerializer(serializers.Serializer):
     dryRun = serializers.BooleanField()
-    error = serializers.CharField(allow_blank=True)
+    artifactUrl = serializers.CharField(allow_null=True, help_text="preview.mp4, or preview.json for a dry run")
+    mime = serializers.CharField(allow_null=True)
+    size = serializers.IntegerField(allow_null=True)
+    duration = serializers.FloatField(allow_null=True)
+    expired = serializers.BooleanField()
+
+
+class PreviewJobSerializer(JobResourceSerializer):
+    """A preview job; `jobId`, `dryRun`, `timings` and `artifactUrl` are what
+    /api/preview/{id}/status answered before it became an alias of /api/v1/jobs/{id}."""
+
+    kind = kind_field("preview")
+    result = PreviewJobResultSerializer()
+    jobId = serializers.UUIDField(help_text="Same as id.")
+    dryRun = serializers.BooleanField(help_text="Same as result.dryRun.")
     timings = JobTimingsSerializer()
-    artifactUrl = serializers.CharField(allow_null=True)
-    requestId = serializers.CharField(allow_blank=True)
+    artifactUrl = serializers.CharField(allow_null=True, help_text="Same as result.artifactUrl.")
+
+
+class VideoStageSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    status = serializers.CharField(help_text="pending, running, succeeded, reused, failed or cancelled")
+    attempt = serializers.IntegerField(allow_null=True)
+    startedAt = serializers.DateTimeField(allow_null=True)
+    finishedAt = serializers.DateTimeField(allow_null=True)
+    duration = serializers.FloatField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+    outputs = serializers.DictField(child=serializers.IntegerField(), help_text="rendered, reused, pieces, mixed")
+
+
+class VideoUrlsSerializer(serializers.Serializer):
+    download = serializers.CharField()
+    stream = serializers.CharField()
+    hls = serializers.CharField()
+    poster = serializers.CharField()
+
+
+class VideoJobResultSerializer(serializers.Serializer):
+    videoId = serializers.UUIDField(allow_null=True)
+    chapterId = serializers.IntegerField(allow_null=True)
+    resolution = serializers.CharField(allow_null=True)
+    languages = serializers.ListField(child=serializers.CharField())
+    duration = serializers.FloatField(allow_null=True)
+    size = serializers.IntegerField(allow_null=True)
+    urls = VideoUrlsSerializer(allow_null=True)
+    stages = VideoStageSerializer(many=True)
+
+
+class VideoJobSerializer(JobResourceSerializer):
+    """A video job; `percent`, `currentStage` and `stages` are what /api/videos/jobs/{id}/status
+    answered before it became an alias of /api/v1/jobs/{id}."""
+
+    kind = kind_field("video")
+    result = VideoJobResultSerializer()
+    percent = serializers.FloatField(help_text="Same as progress.")
+    currentStage = serializers.CharField(allow_blank=True, help_text="Same as stage.")
+    stages = VideoStageSerializer(many=True, help_text="Same as result.stages.")

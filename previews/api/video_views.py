@@ -21,9 +21,11 @@ from contentizer.api.serializers_base import StrictInputMixin
 from contentizer.http.ranges import serve_stored
 from contentizer.jobs import selectors as job_selectors
 from contentizer.jobs import services as jobs
-from contentizer.jobs.models import Job, JobStatus
-from previews import pipeline
-from previews.models import StageRun, Video
+from contentizer.jobs.api.serializers import job_representation
+from contentizer.jobs.models import JobStatus
+from previews import pipeline, selectors
+from previews.api.serializers import VideoJobSerializer
+from previews.models import Video
 
 _BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="bytes; 206 for a Range request")
 _HLS_NAME = re.compile(r"^(master\.m3u8|[A-Za-z0-9_-]+/[A-Za-z0-9_-]+\.(m3u8|ts|vtt))\Z")
@@ -60,16 +62,13 @@ def _ready(video: Video) -> None:
 
 
 def video_summary(video: Video) -> dict:
-    base = f"/api/videos/{video.id}"
-    ready = video.job.status == JobStatus.SUCCEEDED and bool(video.mp4_key)
     return {
         "videoId": str(video.id), "jobId": str(video.job_id), "projectId": video.project_id,
         "chapterId": video.chapter_id, "status": video.job.status, "progress": video.job.progress,
         "resolution": f"{video.height}p", "languages": video.languages, "subtitleLanguages": video.languages,
         "duration": video.duration, "size": video.size, "renditions": video.renditions,
         "superseded": video.superseded_at is not None, "createdAt": video.created_at.isoformat(),
-        "urls": {"download": f"{base}/download", "stream": f"{base}/stream", "hls": f"{base}/hls/master.m3u8",
-                 "poster": f"{base}/poster"} if ready else None,
+        "urls": selectors.video_urls(video),
     }
 
 
@@ -140,36 +139,19 @@ class VideoHlsApi(APIView):
         return serve_stored(request, storage=default_storage, key=key, content_type=types[name.rsplit(".", 1)[1]])
 
 
-def _stages(job: Job) -> list[dict]:
-    runs = {run.stage: run for run in StageRun.objects.filter(job=job).order_by("id")}  # latest per stage
-    return [
-        {"stage": stage, "status": runs[stage].status if stage in runs else "pending",
-         "attempt": runs[stage].attempt if stage in runs else None,
-         "startedAt": runs[stage].started_at.isoformat() if stage in runs else None,
-         "finishedAt": runs[stage].finished_at.isoformat() if stage in runs and runs[stage].finished_at else None,
-         "duration": runs[stage].duration if stage in runs else None,
-         "error": runs[stage].error if stage in runs else "",
-         "outputs": {k: v for k, v in runs[stage].outputs.items() if k in ("rendered", "reused", "pieces", "mixed")}
-         if stage in runs else {}}
-        for stage in pipeline.STAGES
-    ]
-
-
 class VideoJobStatusApi(APIView):
-    @extend_schema(summary="Overall progress, current stage and each stage's status and timings", tags=["videos"],
-                   responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(summary="A video job's status, stages and timings: an alias of /api/v1/jobs/{id} (the same body)",
+                   tags=["videos"], responses={200: VideoJobSerializer})
     def get(self, request: Request, job_id) -> Response:
-        job = get_object_or_404(Job, pk=job_id, owner=request.user, kind=pipeline.KIND)
-        return Response({**job_selectors.job_summary(job), "percent": job.progress, "currentStage": job.stage,
-                         "stages": _stages(job)})
+        return Response(job_representation(job_selectors.job_get(user=request.user, job_id=job_id, kind=pipeline.KIND)))
 
 
 class VideoJobCancelApi(APIView):
     @extend_schema(summary="Cancel a video job (the running FFmpeg stops within a heartbeat)", tags=["videos"],
-                   request=None, responses={200: OpenApiTypes.OBJECT})
+                   request=None, responses={200: VideoJobSerializer})
     def post(self, request: Request, job_id) -> Response:
-        job = get_object_or_404(Job, pk=job_id, owner=request.user, kind=pipeline.KIND)
-        return Response(job_selectors.job_summary(jobs.job_cancel(job=job)))
+        job = job_selectors.job_get(user=request.user, job_id=job_id, kind=pipeline.KIND)
+        return Response(job_representation(jobs.job_cancel(job=job)))
 
 
 class MediaAssetApi(APIView):

@@ -15,10 +15,11 @@ from contentizer import selectors as core
 from contentizer.api.errors import ApiError, Conflict
 from contentizer.http.ranges import serve_stored
 from contentizer.jobs import services as jobs
+from contentizer.jobs.api.serializers import job_representation
 from contentizer.jobs.models import JobStatus
 from previews import compile as compiler
 from previews import selectors, services
-from previews.api.serializers import PreviewAcceptedSerializer, PreviewCreateInputSerializer, PreviewStatusSerializer
+from previews.api.serializers import PreviewAcceptedSerializer, PreviewCreateInputSerializer, PreviewJobSerializer
 
 _BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="preview.mp4 or preview.json (206 for a Range)")
 
@@ -59,11 +60,10 @@ class PreviewCreateApi(APIView):
 
 
 class PreviewStatusApi(APIView):
-    @extend_schema(summary="A preview job's status, progress and timings", tags=["previews"],
-                   responses={200: PreviewStatusSerializer})
+    @extend_schema(summary="A preview job's status: an alias of /api/v1/jobs/{id} (the same body)", tags=["previews"],
+                   responses={200: PreviewJobSerializer})
     def get(self, request: Request, job_id) -> Response:
-        return Response(PreviewStatusSerializer(selectors.preview_status(selectors.preview_get(
-            user=request.user, job_id=job_id))).data)
+        return Response(job_representation(selectors.preview_get(user=request.user, job_id=job_id)))
 
 
 class PreviewArtifactApi(APIView):
@@ -86,15 +86,15 @@ class PreviewArtifactApi(APIView):
 
 class PreviewCancelApi(APIView):
     @extend_schema(summary="Cancel a queued or running preview", tags=["previews"], request=None,
-                   responses={200: PreviewStatusSerializer})
+                   responses={200: PreviewJobSerializer})
     def post(self, request: Request, job_id) -> Response:
         job = jobs.job_cancel(job=selectors.preview_get(user=request.user, job_id=job_id))
-        return Response(PreviewStatusSerializer(selectors.preview_status(job)).data)
+        return Response(job_representation(job))
 
 
 class PreviewRequeueApi(APIView):
     @extend_schema(summary="Run a failed, dead or cancelled preview again", tags=["previews"], request=None,
-                   responses={202: PreviewStatusSerializer})
+                   responses={202: PreviewJobSerializer})
     def post(self, request: Request, job_id) -> Response:
         job = jobs.job_requeue(job=selectors.preview_get(user=request.user, job_id=job_id))
-        return Response(PreviewStatusSerializer(selectors.preview_status(job)).data, status=status.HTTP_202_ACCEPTED)
+        return Response(job_representation(job), status=status.HTTP_202_ACCEPTED)

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
-
-import pytest
-from django.db import connections
+from collections.abc import Iterator
 
 from contentizer.jobs import services
 from contentizer.jobs.models import Job, JobStatus
@@ -53,42 +49,37 @@ def test_retry_refuses_resume_from_for_a_kind_without_stages(alice_api, alice):
     assert response.status_code == 400 and response.json()["error"]["code"] == "no_stages"
 
 
-def _read_events(response, until: str = "end") -> list[tuple[str, dict]]:
-    events, buffer = [], b""
+def _events(response) -> Iterator[tuple[str, dict]]:
+    buffer = b""
     for chunk in response.streaming_content:
         buffer += chunk
         while b"\n\n" in buffer:
             block, buffer = buffer.split(b"\n\n", 1)
             lines = dict(line.split(": ", 1) for line in block.decode().splitlines() if not line.startswith(":"))
             if lines:
-                events.append((lines["event"], json.loads(lines["data"])))
-                if lines["event"] == until:
-                    return events
-    return events
+                yield lines["event"], json.loads(lines["data"])
 
 
-@pytest.mark.django_db(transaction=True)
 def test_events_stream_progress_until_the_job_ends(alice_api, alice, settings):
-    settings.JOB_EVENTS_POLL_SECONDS = 0.05
+    settings.JOB_EVENTS_POLL_SECONDS = 0.01
     job = _job(alice)
-
-    def work() -> None:
-        try:
-            time.sleep(0.3)
-            Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, progress=40, stage="render")
-            time.sleep(0.3)
-            Job.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100, stage="done")
-        finally:
-            connections.close_all()  # a thread's connection would keep the test database in use
-
-    threading.Thread(target=work).start()
+    # each change is made once the stream has told the previous state: no race with the clock
+    changes = [{"status": JobStatus.RUNNING, "progress": 40, "stage": "render"},
+               {"status": JobStatus.SUCCEEDED, "progress": 100, "stage": "done"}]
     response = alice_api.get(f"/api/v1/jobs/{job.pk}/events", HTTP_ACCEPT="text/event-stream")
     assert response.status_code == 200 and response["Content-Type"] == "text/event-stream"
-    events = _read_events(response)
+    events = []
+    for name, data in _events(response):
+        events.append((name, data))
+        if changes:
+            Job.objects.filter(pk=job.pk).update(**changes.pop(0))
+        if name == "end":
+            break
     assert [(name, data["status"]) for name, data in events] == [
         ("progress", "queued"), ("progress", "running"), ("progress", "succeeded"), ("end", "succeeded"),
     ]
     assert events[1][1]["progress"] == 40 and events[1][1]["stage"] == "render"
+    assert events[3][1] == alice_api.get(f"/api/v1/jobs/{job.pk}").json()  # the job resource itself
 
 
 def test_events_of_another_users_job_are_404(bob_api, alice):

@@ -81,8 +81,11 @@ def test_a_tutorial_makes_the_round_trip_intact(alice_api, bob_api, alice_projec
     zip_path.write_bytes(data)
     with open(zip_path, "rb") as fh:
         imported = bob_api.post("/api/import", {"file": fh}, format="multipart")
-    assert imported.status_code == 201, imported.json()
-    project_id = imported.json()["projectId"]
+    assert imported.status_code == 202, imported.json()
+    job = wait_for(lambda: (b := bob_api.get(f"/api/v1/jobs/{imported.json()['id']}").json())["status"]
+                   not in ("queued", "running") and b, timeout=60, interval=0.3)
+    assert job["status"] == "succeeded", job
+    project_id = job["result"]["projectId"]
     theirs = bob_api.get(f"/api/projects/{project_id}/chapters").json()["results"]
     mine = alice_api.get(f"/api/projects/{alice_project.id}/chapters").json()["results"]
     assert [c["title"] for c in theirs] == [c["title"] for c in mine]

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import stat
 import struct
-import warnings
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
@@ -21,110 +17,32 @@ from assets.services import asset_ingest
 from contentizer.api.errors import ApiError
 from contentizer.models import Chapter, Project, Step
 from exports.importing import import_project, import_validate
-from tests import media
 from tests.conftest import left_behind
+from tests.exports.builders import RENDER, Export, asset_record, sample_images, sha, step
 
 NOTHING = {"media": [], "tmp": []}
-SUBTITLES = {"subtitles/01-intro/en.srt": media.SRT.encode(), "subtitles/01-intro/en.vtt": media.VTT.encode()}
-RENDER = "renders/01-intro.mp4"
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _asset(data: bytes, ext: str, kind: str, mime: str, name: str) -> dict[str, Any]:
-    return {"path": f"assets/{_sha(data)}.{ext}", "size": len(data), "sha256": _sha(data), "kind": kind,
-            "mime": mime, "originalName": name, "usedBy": []}
-
-
-def _plain(path: str, data: bytes, kind: str) -> dict[str, Any]:
-    return {"path": path, "size": len(data), "sha256": _sha(data), "kind": kind}
-
-
-def _step(caption: str, asset: str | None, **fields: Any) -> dict[str, Any]:
-    return {"caption": caption, "narration": {"en": f"{caption}."}, "duration": 4.0, "transition": "cut",
-            "transitionDuration": 0.5, "asset": asset, **fields}
-
-
-class Export:
-    """A container.json and the bytes of every file it lists, written as a zip on demand."""
-
-    def __init__(self, assets: list[tuple[bytes, str, str, str, str]], chapters: list[dict[str, Any]]) -> None:
-        self.files: dict[str, bytes] = {}
-        records = []
-        for data, *meta in assets:
-            records.append(_asset(data, *meta))
-            self.files[records[-1]["path"]] = data
-        for path, data in {**SUBTITLES, RENDER: b"\x00\x00\x00\x18ftypmp42 not really a video"}.items():
-            records.append(_plain(path, data, "render" if path == RENDER else "subtitle"))
-            self.files[path] = data
-        self.container: dict[str, Any] = {
-            "format": "contentizer-export", "version": 1, "createdAt": "2026-11-22T01:40:00+00:00",
-            "project": {"title": "Getting started", "description": "A tour."}, "chapters": chapters,
-            "files": records,
-        }
-
-    def path(self, index: int) -> str:
-        return self.container["files"][index]["path"]
-
-    def write(self, target: Path, *, container: bytes | None = None, omit_container: bool = False,
-              extra: list[tuple[Any, bytes]] = ()) -> Path:
-        with warnings.catch_warnings(), zipfile.ZipFile(target, "w") as zf:
-            warnings.simplefilter("ignore", UserWarning)  # duplicate names, on purpose
-            if not omit_container:
-                zf.writestr("container.json", container if container is not None else json.dumps(self.container),
-                            compress_type=zipfile.ZIP_DEFLATED)
-            for path, data in self.files.items():
-                deflate = path.startswith("subtitles/")
-                zf.writestr(path, data, compress_type=zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED)
-            for name, data in extra:
-                zf.writestr(name, data)
-        return target
-
-
-def _images() -> list[tuple[bytes, str, str, str, str]]:
-    return [(media.image_bytes("PNG", (320, 180), (20, 120, 200)), "png", "image", "image/png", "save.png"),
-            (media.image_bytes("JPEG", (320, 180), (200, 40, 40)), "jpg", "image", "image/jpeg", "menu.jpg")]
-
-
-@pytest.fixture
-def export() -> Export:
-    images = _images()
-    paths = [_asset(data, *meta)["path"] for data, *meta in images]
-    chapter = {"title": "Intro", "slug": "01-intro", "steps": [_step("Click Save", paths[0]), _step("Open", paths[1])],
-               "subtitles": {"en": {"srt": "subtitles/01-intro/en.srt", "vtt": "subtitles/01-intro/en.vtt"}},
-               "render": RENDER}
-    return Export(images, [chapter])
-
-
-@pytest.fixture
-def zips(tmp_path: Path) -> Path:
-    directory = tmp_path / "zips"  # beside, not inside, the media root and upload temp dir
-    directory.mkdir()
-    return directory
 
 
 def _stored_sha(blob: Blob) -> str:
     with default_storage.open(blob.storage_key) as fh:
-        return _sha(fh.read())
+        return sha(fh.read())
 
 
 def test_a_valid_export_becomes_the_same_project_step_for_step_and_byte_for_byte(alice, zips, av_dir):
     wav = (av_dir / "tone.wav").read_bytes()
-    assets = [*_images(), (wav, "wav", "audio", "audio/wav", "tone.wav")]
-    paths = [_asset(data, *meta)["path"] for data, *meta in assets]
+    assets = [*sample_images(), (wav, "wav", "audio", "audio/wav", "tone.wav")]
+    paths = [asset_record(data, *meta)["path"] for data, *meta in assets]
     chapters = [
         {"title": "Intro", "slug": "01-intro", "render": RENDER,
          "subtitles": {"en": {"srt": "subtitles/01-intro/en.srt", "vtt": "subtitles/01-intro/en.vtt"}},
-         "steps": [_step("Click Save", paths[0], transition="dissolve", narration={"en": "Save.", "de": "Sichern."}),
-                   _step("Open the menu", paths[1], duration=2.5, transitionDuration=0.0),
-                   _step("Just words", None, transition="wipeleft")]},
+         "steps": [step("Click Save", paths[0], transition="dissolve", narration={"en": "Save.", "de": "Sichern."}),
+                   step("Open the menu", paths[1], duration=2.5, transitionDuration=0.0),
+                   step("Just words", None, transition="wipeleft")]},
         {"title": "Again / more", "slug": "02-again-more", "subtitles": {}, "render": None,
-         "steps": [_step("Same picture", paths[0]), _step("Listen", paths[2], duration=1.5)]},
+         "steps": [step("Same picture", paths[0]), step("Listen", paths[2], duration=1.5)]},
     ]
     export = Export(assets, chapters)
-    project = import_project(owner=alice, zip_path=export.write(zips / "ok.zip"))
+    project = import_project(owner=alice, source=export.write(zips / "ok.zip"))
 
     assert (project.owner, project.title, project.description) == (alice, "Getting started", "A tour.")
     got = [(c.title, [(s.caption, s.narration, s.duration, s.transition, s.transition_duration,
@@ -136,14 +54,14 @@ def test_a_valid_export_becomes_the_same_project_step_for_step_and_byte_for_byte
     assert sorted(a.original_name for a in project.assets.all()) == ["menu.jpg", "save.png", "tone.wav"]
     for path in paths:
         blob = Blob.objects.get(sha256=path[7:71])
-        assert _stored_sha(blob) == _sha(export.files[path]) == blob.sha256
+        assert _stored_sha(blob) == sha(export.files[path]) == blob.sha256
     assert Blob.objects.count() == 3  # subtitles and the render are verified, not imported
     assert left_behind()["tmp"] == []
 
 
 def test_importing_twice_makes_two_projects_sharing_the_blobs(alice, bob, zips, export):
     path = export.write(zips / "ok.zip")
-    first, second = import_project(owner=alice, zip_path=path), import_project(owner=bob, zip_path=path)
+    first, second = import_project(owner=alice, source=path), import_project(owner=bob, source=path)
     assert first.pk != second.pk and second.owner == bob
     assert Blob.objects.count() == 2 and Asset.objects.count() == 4
     assert Step.objects.filter(chapter__project=second).count() == 2
@@ -162,7 +80,7 @@ def _refused(call, status: int, code: str) -> ApiError:
 
 
 def _import_refused(alice, path: Path, status: int, code: str) -> ApiError:
-    return _refused(lambda: import_project(owner=alice, zip_path=path), status, code)
+    return _refused(lambda: import_project(owner=alice, source=path), status, code)
 
 
 def _symlink(name: str) -> zipfile.ZipInfo:
@@ -338,10 +256,10 @@ def test_validation_alone_returns_the_container_and_writes_nothing(zips, export,
 
 def test_an_asset_the_ingest_refuses_undoes_the_whole_import(alice, zips, export):
     html = b"<!DOCTYPE html><html><body>not a picture</body></html>"
-    bad = _asset(html, "png", "image", "image/png", "page.png")
+    bad = asset_record(html, "png", "image", "image/png", "page.png")
     export.container["files"].insert(2, bad)  # after both good images, which are stored first
     export.files[bad["path"]] = html
-    export.container["chapters"][0]["steps"].append(_step("Oops", bad["path"]))
+    export.container["chapters"][0]["steps"].append(step("Oops", bad["path"]))
     _import_refused(alice, export.write(zips / "html.zip"), 415, "unsupported_media_type")
 
 
@@ -352,10 +270,10 @@ def test_a_failed_import_keeps_blobs_it_did_not_create(alice, alice_project, zip
     upload.flush()
     existing = asset_ingest(project=alice_project, upload=upload).asset.blob
     html = b"<!DOCTYPE html><html></html>"
-    export.container["files"].insert(2, _asset(html, "png", "image", "image/png", "page.png"))
+    export.container["files"].insert(2, asset_record(html, "png", "image", "image/png", "page.png"))
     export.files[export.container["files"][2]["path"]] = html
     with pytest.raises(ApiError):
-        import_project(owner=alice, zip_path=export.write(zips / "html.zip"))
+        import_project(owner=alice, source=export.write(zips / "html.zip"))
     assert list(Blob.objects.all()) == [existing] and _stored_sha(existing) == existing.sha256
     assert Project.objects.count() == 1 and Asset.objects.count() == 1
     assert sorted(left_behind()["media"]) == sorted(filter(None, (existing.storage_key, existing.thumbnail_key)))

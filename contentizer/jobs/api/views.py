@@ -18,7 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contentizer.jobs import selectors, services
-from contentizer.jobs.api.serializers import JobListQuerySerializer, JobRetryInputSerializer, JobSerializer
+from contentizer.jobs.api.serializers import (
+    GenericJobSerializer,
+    JobListQuerySerializer,
+    JobRetryInputSerializer,
+    job_representation,
+    job_resource_schema,
+)
 from contentizer.jobs.models import Job
 
 
@@ -33,52 +39,60 @@ class EventStreamRenderer(BaseRenderer):
 
 
 class JobListApi(GenericAPIView):
-    serializer_class = JobSerializer
+    serializer_class = GenericJobSerializer  # what OPTIONS describes; the schema types each kind
 
     @extend_schema(summary="List your jobs of every kind", tags=["jobs"], parameters=[JobListQuerySerializer],
-                   responses={200: JobSerializer(many=True)})
+                   responses={200: job_resource_schema(many=True)})
     def get(self, request: Request) -> Response:
         query = JobListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.job_list(user=request.user, **query.validated_data))
-        return self.get_paginated_response([selectors.job_summary(job) for job in page])
+        return self.get_paginated_response([job_representation(job) for job in page])
 
 
 class JobDetailApi(APIView):
-    @extend_schema(summary="Read a job", tags=["jobs"], responses={200: JobSerializer})
+    @extend_schema(summary="Read a job: the canonical status of every kind", tags=["jobs"],
+                   responses={200: job_resource_schema()})
     def get(self, request: Request, job_id) -> Response:
-        return Response(selectors.job_summary(selectors.job_get(user=request.user, job_id=job_id)))
+        return Response(job_representation(selectors.job_get(user=request.user, job_id=job_id)))
 
-    @extend_schema(summary="Cancel a job", tags=["jobs"], responses={200: JobSerializer, 409: OpenApiResponse(
+    @extend_schema(summary="Cancel a job", tags=["jobs"], responses={200: job_resource_schema(), 409: OpenApiResponse(
         description="Already finished")})
     def delete(self, request: Request, job_id) -> Response:
         job = services.job_cancel(job=selectors.job_get(user=request.user, job_id=job_id))
-        return Response(selectors.job_summary(job))
+        return Response(job_representation(job))
 
 
 class JobRetryApi(APIView):
     @extend_schema(summary="Run a failed, dead or cancelled job again", tags=["jobs"],
-                   request=JobRetryInputSerializer, responses={202: JobSerializer})
+                   request=JobRetryInputSerializer, responses={202: job_resource_schema()})
     def post(self, request: Request, job_id) -> Response:
         data = JobRetryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = services.job_requeue(job=selectors.job_get(user=request.user, job_id=job_id),
                                    resume_from=data.validated_data.get("resumeFrom"))
-        return Response(selectors.job_summary(job), status=status.HTTP_202_ACCEPTED)
+        return Response(job_representation(job), status=status.HTTP_202_ACCEPTED)
+
+
+def _fingerprint(job: Job) -> tuple:
+    """What changes when a job does (not, say, a freshly signed download URL)."""
+    return (job.status, job.progress, job.stage, job.attempts, job.error, job.finished_at,
+            json.dumps(job.result, sort_keys=True, default=str))
 
 
 def _events(job_id, *, poll: float, limit: float) -> Iterator[bytes]:
-    """`progress` events whenever the job changes, then one `end` event; a comment line every
-    15 s keeps proxies from closing an idle stream; the stream ends after `limit` seconds."""
+    """`progress` events (the job resource) whenever the job changes, then one `end` event; a
+    comment line every 15 s keeps proxies from closing an idle stream; the stream ends after
+    `limit` seconds."""
     last, started, quiet_since = None, time.monotonic(), time.monotonic()
     while time.monotonic() - started < limit:
         job = Job.objects.get(pk=job_id)
-        state = selectors.job_summary(job)
-        if state != last:
-            yield f"event: progress\ndata: {json.dumps(state)}\n\n".encode()
-            last, quiet_since = state, time.monotonic()
+        if (seen := _fingerprint(job)) != last:
+            state = json.dumps(job_representation(job))
+            yield f"event: progress\ndata: {state}\n\n".encode()
+            last, quiet_since = seen, time.monotonic()
         if job.finished:
-            yield f"event: end\ndata: {json.dumps(state)}\n\n".encode()
+            yield f"event: end\ndata: {json.dumps(job_representation(job))}\n\n".encode()
             return
         if time.monotonic() - quiet_since > 15:
             yield b": keep-alive\n\n"
