@@ -8,9 +8,9 @@ class ExportsConfig(AppConfig):
 
     def ready(self) -> None:
         from contentizer.jobs import registry
-        from exports import services
+        from exports import services, views
 
         registry.register(registry.JobKind(
             name=services.KIND, run=services.export_run, cleanup=services.export_cleanup,
-            max_concurrency=lambda: settings.EXPORT_MAX_CONCURRENCY,
+            max_concurrency=lambda: settings.EXPORT_MAX_CONCURRENCY, section=views.export_section,
         ))

@@ -9,11 +9,11 @@ class PreviewsConfig(AppConfig):
     def ready(self) -> None:
         from contentizer.jobs import registry
         from contentizer.metrics import register_job_metrics
-        from previews import services
+        from previews import services, views
 
         registry.register(registry.JobKind(
             name=services.KIND, run=services.preview_render, cleanup=services.preview_cleanup,
-            max_concurrency=lambda: settings.PREVIEW_MAX_CONCURRENCY,
+            max_concurrency=lambda: settings.PREVIEW_MAX_CONCURRENCY, section=views.preview_section,
         ))
         register_job_metrics(services.KIND)
         from previews import pipeline
@@ -21,4 +21,5 @@ class PreviewsConfig(AppConfig):
         registry.register(registry.JobKind(
             name=pipeline.KIND, run=pipeline.video_run, cleanup=pipeline.video_cleanup,
             max_concurrency=lambda: settings.VIDEO_MAX_CONCURRENCY, stages=pipeline.STAGES,
+            section=views.video_section,
         ))

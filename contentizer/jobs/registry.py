@@ -18,6 +18,14 @@ class JobKind:
     cleanup: Callable[[Job], None]  # removes partial output of a failed or cancelled attempt
     max_concurrency: Callable[[], int]
     stages: tuple[str, ...] = ()  # for staged kinds: what `resumeFrom` may name
+    # The kind's own part of the job page (a player, stages, a download): given the job, the
+    # template to include and its context. The job pages stay generic and never import a kind.
+    section: Callable[[Job], tuple[str, dict[str, Any]]] | None = None
+    label: str = ""  # how pages name the kind ("Video"); the name capitalised when empty
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.capitalize()
 
 
 _kinds: dict[str, JobKind] = {}
@@ -25,6 +33,10 @@ _kinds: dict[str, JobKind] = {}
 
 def register(kind: JobKind) -> None:
     _kinds[kind.name] = kind
+
+
+def names() -> list[str]:
+    return sorted(_kinds)
 
 
 def get(name: str) -> JobKind:

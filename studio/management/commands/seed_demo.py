@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,13 +15,17 @@ from assets.services import asset_ingest
 from contentizer import services
 from contentizer.models import Project
 
+logger = logging.getLogger(__name__)
+
 DEMO_TITLE = "Getting started with Contentizer"
 SLIDES = [
     ("Welcome", (31, 45, 61), "Welcome to Contentizer.",
      {"en": "Welcome to Contentizer.", "de": "Willkommen bei Contentizer."}),
-    ("Upload assets", (0, 110, 120), "Upload images, audio and video.", {"en": "Upload your images, audio and video."}),
+    ("Upload assets", (0, 110, 120), "Upload images, audio and video.",
+     {"en": "Upload your images, audio and video.", "de": "Laden Sie Bilder, Ton und Videos hoch."}),
     ("Write steps", (140, 60, 30), "Write steps with captions.",
-     {"en": "Write each step with a caption and narration."}),
+     {"en": "Write each step with a caption and narration.",
+      "de": "Schreiben Sie jeden Schritt mit Untertitel und Sprechtext."}),
 ]
 
 
@@ -49,7 +54,8 @@ class Command(BaseCommand):
         if Project.objects.filter(owner=user, title=DEMO_TITLE).exists():
             self.stdout.write("Demo project already present.")
             return
-        project = services.project_create(owner=user, title=DEMO_TITLE, description="A tour of the basics.")
+        project = services.project_create(owner=user, title=DEMO_TITLE, description="A tour of the basics.",
+                                          languages=["en", "de"])
         intro = services.chapter_create(project=project, title="Introduction")
         services.chapter_create(project=project, title="Next steps")
         for title, colour, caption, narration in SLIDES:
