@@ -98,6 +98,7 @@ def test_an_author_makes_watches_and_shares_a_two_language_tutorial(page, open_c
     page.get_by_role("link", name="Watch the video").click()
 
     _watch_switching_audio_and_subtitles(page)
+    _watch_where_hls_cannot_play(open_context, page.context, page.url)
 
     # share for an hour; the link plays in a fresh, logged-out browser
     page.get_by_label("Link works for").select_option(label="1 hour")
@@ -203,6 +204,28 @@ def _watch_switching_audio_and_subtitles(page) -> None:
     assert "Pump the tyre" not in page.locator("[data-captions]").inner_text()
     page.wait_for_function("() => document.querySelector('video').currentTime > 2.5")
     assert any("/audio_de/" in url and url.endswith(".ts") for url in audio_requests), audio_requests
+
+
+def _watch_where_hls_cannot_play(open_context, author, url: str) -> None:
+    """A browser with neither Media Source Extensions nor native HLS gets the MP4 with its WebVTT
+    tracks; the subtitle menu still works."""
+    context = open_context()
+    context.add_cookies(author.cookies())
+    context.add_init_script("""delete window.MediaSource; delete window.ManagedMediaSource;
+        const canPlay = HTMLMediaElement.prototype.canPlayType;
+        HTMLMediaElement.prototype.canPlayType = function (type) {
+          return /mpegurl/i.test(type) ? "" : canPlay.call(this, type);
+        };""")
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("figure[data-mode=mp4]")
+    assert page.locator("video").evaluate("v => v.currentSrc").endswith("/stream")
+    assert page.get_by_label("Audio language").is_disabled()
+    page.locator("video").evaluate("v => { v.muted = true; }")
+    page.get_by_label("Subtitles").select_option(label="German")
+    page.get_by_role("button", name=re.compile(r"Patch it")).click()
+    page.wait_for_function("() => document.querySelector('[data-captions]').textContent.includes('Kleben Sie')")
+    context.close()
 
 
 def _stranger_plays(open_context, link: str) -> None:
