@@ -152,7 +152,13 @@ def _write(upload: Upload, offset: int, body: BinaryIO, remaining: int) -> int:
     midway keeps what arrived: that is the point of a resumable upload."""
     received, renewed = 0, time.monotonic()
     path = upload_path(upload)
-    with open(path, "r+b" if path.exists() else "w+b") as fh:
+    if (path.stat().st_size if path.exists() else -1) < offset:
+        # The confirmed bytes are gone (a swept or lost disk, another web machine without a shared
+        # upload directory): never pad with zeros. The client must start again.
+        upload_terminate(upload=upload)
+        raise Conflict("The part of this upload received so far is no longer on the server; start the upload "
+                       "again.", code="upload_lost", details={"offset": offset})
+    with open(path, "r+b") as fh:
         fh.truncate(offset)  # bytes past the recorded offset were never confirmed
         fh.seek(offset)
         while received < remaining:

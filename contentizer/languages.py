@@ -35,13 +35,12 @@ def duplicates(codes: Iterable[str]) -> list[str]:
 
 
 def language_name(tag: str) -> str:
-    """"German" for "de", "Portuguese (BR)" for "pt-BR"; the tag itself when unknown."""
-    base, _, region = tag.partition("-")
+    """"German" for "de", "Portuguese" for "pt-BR", "Klingon" for "tlh"; the tag when unknown."""
+    base = tag.split("-")[0].lower()
     try:
-        name = iso639.Language.from_part1(base.lower()).name
+        return iso639.Language.from_part1(base).name
     except iso639.LanguageNotFoundError:
         try:
-            name = iso639.Language.from_part3(base.lower()).name
+            return iso639.Language.from_part3(base).name
         except iso639.LanguageNotFoundError:
             return tag
-    return f"{name} ({region})" if region else name

@@ -25,9 +25,11 @@ logger = logging.getLogger(__name__)
 @require_POST
 def project_export(request: HttpRequest, project_id: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, project_id=project_id)
-    include = {name: request.POST.get(name) == "1" for name in ExportIncludeInputSerializer().fields}
-    form = ApiForm(ExportIncludeInputSerializer, data=include)
-    form.is_valid()
+    form = ApiForm(ExportIncludeInputSerializer,
+                   data={name: request.POST.get(name) == "1" for name in ExportIncludeInputSerializer().fields})
+    if not form.is_valid():  # checkboxes are always booleans; kept so the rule stays the API's
+        return projects.project_page_response(request, project, status=form.status, export_errors={
+            "message": "The export options could not be read.", "items": [m for _, m in form.error_list()]})
     try:
         job = services.export_request(owner=request.user, project=project, chapter_ids=None,
                                       include=services.Include(**form.validated_data))

@@ -121,6 +121,17 @@ def test_a_chunk_at_the_wrong_offset_is_409_and_changes_nothing(alice_api, alice
     assert (tus.upload_dir() / url.rsplit("/", 1)[1]).read_bytes() == content[:1000]
 
 
+def test_an_upload_whose_received_bytes_are_gone_is_never_padded_and_must_start_again(alice_api, alice_project):
+    content = media.noise_png((100, 100), seed=8)
+    url = _path(_create(alice_api, alice_project.id, len(content)))
+    _patch(alice_api, url, 0, content[:10_000])
+    (tus.upload_dir() / url.rsplit("/", 1)[1]).unlink()  # e.g. another web machine, or a wiped disk
+    response = _patch(alice_api, url, 10_000, content[10_000:])
+    assert response.status_code == 409 and response.json()["error"]["code"] == "upload_lost"
+    assert alice_api.head(url, **TUS).status_code == 404  # a tus client then creates a new upload
+    assert Blob.objects.count() == 0 and left_behind() == NOTHING
+
+
 def test_a_chunk_longer_than_what_remains_is_413(alice_api, alice_project):
     url = _path(_create(alice_api, alice_project.id, 10))
     response = _patch(alice_api, url, 0, b"x" * 11)

@@ -18,9 +18,6 @@ from django.test import Client
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
-# Playwright's sync API runs an asyncio loop in the test's thread; the ORM calls the tests make
-# there (fixtures, checks) are plain synchronous calls all the same.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -28,6 +25,13 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if Path(item.fspath).is_relative_to(here):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch) -> None:
+    # Playwright's sync API runs an asyncio loop in the test's thread; the ORM calls these tests
+    # make there (fixtures, checks) are plain synchronous calls all the same.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,15 @@ their fields, and an export job followed live to its download."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from playwright.sync_api import expect
 
+from assets.models import Asset, Upload
 from contentizer import services
 from contentizer.models import Project, Step
+from tests import media
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,3 +85,51 @@ def test_an_export_job_page_updates_by_itself_until_its_download_appears(page, l
     with page.expect_download() as download:
         page.get_by_role("link", name="Download bikes.zip").click()
     assert download.value.suggested_filename == "bikes.zip"
+
+
+def test_a_file_uploaded_inside_a_step_card_becomes_its_picture(page, live_server, alice, chapter, tmp_path):
+    picture = tmp_path / "brake-lever.png"
+    picture.write_bytes(media.noise_png((120, 90), seed=11))
+    log_in(page.context, alice, live_server.url)
+    page.goto(f"/chapters/{chapter.pk}/")
+    card = page.get_by_role("form", name="Step 1")
+    card.get_by_label("Or upload a new file").set_input_files(str(picture))
+    expect(card.get_by_role("status")).to_have_text("brake-lever.png uploaded and chosen. Save the step to keep it.")
+    expect(card.get_by_role("radio", name="brake-lever.png")).to_be_checked()
+    card.get_by_role("button", name="Save step 1").click()
+    expect(page.get_by_role("status").filter(has_text="Step 1 saved.")).to_be_visible()
+    step = Step.objects.get(caption="One")
+    assert step.asset.original_name == "brake-lever.png" and step.asset.project_id == chapter.project_id
+    assert Upload.objects.get().asset_id == step.asset_id
+
+
+def test_files_dropped_on_the_library_upload_with_a_progress_bar_each(page, live_server, alice, chapter):
+    log_in(page.context, alice, live_server.url)
+    page.goto(f"/projects/{chapter.project_id}/assets/")
+    expect(page.get_by_role("button", name="Upload")).to_be_hidden()  # scripts upload as files are chosen
+    files = {name: base64.b64encode(media.noise_png((80, 60), seed=i)).decode()
+             for i, name in enumerate(("front.png", "back.png"))}
+    dropped = page.evaluate_handle("""(files) => {
+        const transfer = new DataTransfer();
+        for (const [name, data] of Object.entries(files)) {
+          const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+          transfer.items.add(new File([bytes], name, {type: "image/png"}));
+        }
+        return transfer;
+    }""", files)
+    page.dispatch_event("[data-upload-zone]", "drop", {"dataTransfer": dropped})
+    page.wait_for_load_state()
+    expect(page.locator(".asset-grid li")).to_have_count(2, timeout=20_000)  # the page reloads once all are in
+    assert sorted(Asset.objects.values_list("original_name", flat=True)) == ["back.png", "front.png"]
+
+
+def test_an_import_shows_its_upload_progress_and_the_apis_errors(page, live_server, alice, chapter, tmp_path):
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    log_in(page.context, alice, live_server.url)
+    page.goto("/")
+    page.get_by_label("Export zip").set_input_files(str(broken))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("alert")).to_contain_text("The file is not a readable zip archive")
+    expect(page.get_by_role("progressbar", name="Import upload")).to_have_attribute("value", "100")
+    assert Project.objects.count() == 1
