@@ -34,8 +34,11 @@ def _orm_beside_playwright(monkeypatch) -> None:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    # One Chromium per test (a second or so): Playwright's sync API keeps an asyncio loop running
+    # in this thread while it is started, and Django refuses ORM calls beside a running loop, so
+    # it must stop before the database is flushed and before any other test runs here.
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)")
     from playwright.sync_api import sync_playwright

@@ -75,7 +75,7 @@ def test_every_error_of_a_step_appears_beside_its_field_at_once(page, live_serve
 def test_an_export_job_page_updates_by_itself_until_its_download_appears(page, live_server, alice, chapter, worker):
     log_in(page.context, alice, live_server.url)
     page.goto(f"/projects/{chapter.project_id}/")
-    page.get_by_role("button", name="Export").click()
+    page.get_by_role("button", name="Export", exact=True).click()
     status = page.locator("[data-job-field=status]")
     expect(status).to_have_text("Queued")  # what the server drew; the script takes it from here
     url = page.url
