@@ -133,3 +133,32 @@ def test_an_import_shows_its_upload_progress_and_the_apis_errors(page, live_serv
     expect(page.get_by_role("alert")).to_contain_text("The file is not a readable zip archive")
     expect(page.get_by_role("progressbar", name="Import upload")).to_have_attribute("value", "100")
     assert Project.objects.count() == 1
+
+
+def test_a_dropped_connection_resumes_from_the_servers_offset_by_itself(page, live_server, alice, chapter,
+                                                                        settings, tmp_path):
+    settings.TUS_CHUNK_BYTES = 32 * 1024
+    picture = tmp_path / "spokes.png"
+    picture.write_bytes(media.noise_png((120, 120), seed=12))  # ~43 kB: two chunks
+    sent, dropped = [], []
+
+    def drop_the_second_chunk_once(route) -> None:
+        request = route.request
+        if request.method == "PATCH" and request.headers.get("upload-offset") != "0" and not dropped:
+            dropped.append(request.headers["upload-offset"])
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.on("request", lambda r: sent.append((r.method, r.headers.get("upload-offset")))
+            if "/api/uploads" in r.url else None)
+    log_in(page.context, alice, live_server.url)
+    page.goto(f"/projects/{chapter.project_id}/assets/")
+    page.route("**/api/uploads/*", drop_the_second_chunk_once)
+    page.get_by_label("Choose files").set_input_files(str(picture))
+    expect(page.locator(".asset-grid li")).to_have_count(1, timeout=20_000)
+    assert dropped == ["32768"]
+    assert [m for m, _ in sent].count("POST") == 1  # the same upload went on: no second creation
+    after = sent[sent.index(("PATCH", "32768")) + 1:]
+    assert after[0] == ("HEAD", None) and ("PATCH", "32768") in after, sent
+    assert Asset.objects.get().blob.size == picture.stat().st_size
