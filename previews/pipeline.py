@@ -511,7 +511,7 @@ class Pipeline:
                                      out_dir=root / f"audio_{lang}"), "package", (0.6, 0.8))
         for lang, files in subs.items():
             (root / f"subs_{lang}").mkdir()
-            self.local(files["vttKey"], f"hls/subs_{lang}/subtitles.vtt")
+            _map_to_segments(self.local(files["vttKey"], f"hls/subs_{lang}/subtitles.vtt"))
             (root / f"subs_{lang}" / "index.m3u8").write_text(_subtitle_playlist(render["duration"]))
         (root / "master.m3u8").write_text(_master_playlist(render, [lang for _, lang in audios], list(subs)))
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -555,6 +555,17 @@ def _master_playlist(render: dict, audio_languages: list[str], subtitle_language
                  f'CODECS="avc1.640028,mp4a.40.2",AUDIO="aud",SUBTITLES="subs"')
     lines.append("video/index.m3u8")
     return "\n".join(lines) + "\n"
+
+
+# FFmpeg's MPEG-TS muxer starts timestamps at 1.4 s (twice its 0.7 s default muxdelay): the
+# video's time 0 is PTS 126000 in the HLS segments. A WebVTT file in HLS must say so, or players
+# (hls.js, Safari) show every cue 1.4 s early.
+HLS_TS_START = 126000
+
+
+def _map_to_segments(vtt: Path) -> None:
+    head, _, rest = vtt.read_text(encoding="utf-8").partition("\n")
+    vtt.write_text(f"{head}\nX-TIMESTAMP-MAP=MPEGTS:{HLS_TS_START},LOCAL:00:00:00.000\n{rest}", encoding="utf-8")
 
 
 def _subtitle_playlist(duration: float) -> str:

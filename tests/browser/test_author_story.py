@@ -199,6 +199,13 @@ def _watch_switching_audio_and_subtitles(page) -> None:
     assert page.evaluate("() => { const h = window.contentizerPlayer.hls; return h.audioTracks[h.audioTrack].lang; }") \
         == "de"
     assert page.get_by_role("status").filter(has_text="Playing German audio, German subtitles.").is_visible()
+    # cues sit where the steps are (HLS subtitles mapped to the segments' timestamps)
+    page.wait_for_function("() => [...document.querySelector('video').textTracks]"
+                           ".some((t) => t.language === 'de' && t.cues && t.cues.length === 3)")
+    starts = page.evaluate("() => [...[...document.querySelector('video').textTracks]"
+                           ".find((t) => t.language === 'de' && t.cues).cues].map((c) => c.startTime)")
+    steps = [float(s) for s in page.locator("[data-seek]").evaluate_all("bs => bs.map((b) => b.dataset.seek)")]
+    assert all(abs(cue - step) < 0.1 for cue, step in zip(starts, steps, strict=True)), (starts, steps)
     page.get_by_role("button", name=re.compile(r"Find the hole")).click()  # step 2, in German
     page.wait_for_function("() => document.querySelector('[data-captions]').textContent.includes('Pumpen Sie')")
     assert "Pump the tyre" not in page.locator("[data-captions]").inner_text()

@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
+import av
 import m3u8
 import pytest
 from django.core import signing
@@ -14,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from contentizer.models import Step
-from previews import shares
+from previews import pipeline, shares
 from previews.models import Share, Video
 from tests.previews.test_videos import _bilingual_chapter, _generate, _wait
 from tests.studio.test_projects import _text
@@ -36,7 +37,7 @@ def _body(response) -> bytes:
 
 
 def test_the_watch_page_plays_hls_with_both_languages_seekable_steps_and_downloads(client, alice, alice_api,
-                                                                                  alice_project, worker):
+                                                                                  alice_project, worker, tmp_path):
     video = _video(alice_api, alice_project)
     client.force_login(alice)
     response = client.get(f"/videos/{video['videoId']}/")
@@ -58,6 +59,13 @@ def test_the_watch_page_plays_hls_with_both_languages_seekable_steps_and_downloa
         vtt = client.get(f"{base}subtitles/{lang}.vtt")
         assert vtt["Content-Type"] == "text/vtt" and _body(vtt).decode().startswith("WEBVTT")
     assert client.get(f"{base}subtitles/fr.vtt").status_code == 404
+    hls_vtt = _body(client.get(f"{base}hls/subs_de/subtitles.vtt")).decode()
+    assert hls_vtt.splitlines()[:2] == ["WEBVTT", f"X-TIMESTAMP-MAP=MPEGTS:{pipeline.HLS_TS_START},LOCAL:00:00:00.000"]
+    segment = tmp_path / "seg.ts"
+    segment.write_bytes(_body(client.get(f"{base}hls/audio_de/seg000.ts")))
+    with av.open(str(segment)) as ts:  # the segments really start where the map says
+        audio = ts.streams.audio[0]
+        assert round(audio.start_time * audio.time_base * 90000) == pipeline.HLS_TS_START
     assert client.get(f"{base}download")["Content-Disposition"].startswith("attachment")
     project_text = _text(client.get(f"/projects/{alice_project.id}/"))
     assert "Video up to date · Watch Chapter · 0:0" in project_text and "English, German" in project_text
