@@ -1,6 +1,7 @@
 // Live job progress on any page that shows a job (.job-live, from templates/jobs/_live.html).
-// Reads the one jobs API, /api/v1/jobs/{id}, every second while a job is queued or running, and
-// reloads the page once it ends, so the result (player, download, error) is drawn by the server.
+// Reads the one jobs API, /api/v1/jobs/{id}, every second while a job is queued or running (less
+// often when a page shows many), and reloads the page once it ends, so the result (player,
+// download, error) is drawn by the server.
 (function () {
   "use strict";
   const labelsNode = document.getElementById("job-status-labels");
@@ -18,6 +19,10 @@
     if (field("progress")) field("progress").value = job.progress;
     if (field("percent")) field("percent").textContent = Math.round(job.progress);
   }
+
+  const live = document.querySelectorAll('.job-live[data-job-live="1"]');
+  // about four requests a second for the whole page, however many jobs it shows
+  const every = Math.max(1000, 250 * live.length);
 
   function follow(node) {
     const url = "/api/v1/jobs/" + encodeURIComponent(node.dataset.jobId);
@@ -39,10 +44,10 @@
       } catch (error) {
         failures += 1; // the network blinked: keep trying, a little slower
       }
-      window.setTimeout(poll, Math.min(1000 * (1 + failures), 10000));
+      window.setTimeout(poll, Math.min(every * (1 + failures), 10000 + every));
     }
-    window.setTimeout(poll, 1000);
+    window.setTimeout(poll, every);
   }
 
-  document.querySelectorAll('.job-live[data-job-live="1"]').forEach(follow);
+  live.forEach(follow);
 })();
