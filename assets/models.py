@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 
 
@@ -56,3 +59,37 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Upload(models.Model):
+    """A resumable upload (tus 1.0) in progress, or finished and remembered until it expires.
+
+    Its bytes wait in `FILE_UPLOAD_TEMP_DIR/tus/<id>`: the server names the file, never the
+    client. `offset` counts the bytes durably written; a file longer than that (a request that
+    died between writing and recording) is cut back to it before the next chunk.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads")
+    project = models.ForeignKey("contentizer.Project", on_delete=models.CASCADE, related_name="uploads")
+    length = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)
+    filename = models.CharField(max_length=255, help_text="display name only, cleaned")
+    metadata = models.CharField(max_length=4096, blank=True, default="", help_text="Upload-Metadata as sent")
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    deduplicated = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    # a PATCH holds this lease while it writes; a second writer at once is refused
+    busy_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="upload_owner_created")]
+
+    def __str__(self) -> str:
+        return f"upload {self.id} ({self.offset}/{self.length})"
+
+    @property
+    def finished(self) -> bool:
+        return self.offset >= self.length

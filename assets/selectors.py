@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from assets.models import Asset
+from assets.models import Asset, Upload
 from contentizer.models import Project
 
 
@@ -20,3 +20,8 @@ def asset_get(*, user: AbstractBaseUser, asset_id: int) -> Asset:
     return get_object_or_404(
         Asset.objects.select_related("blob", "project"), pk=asset_id, project__owner=user
     )
+
+
+def upload_get(*, user: AbstractBaseUser, upload_id) -> Upload:
+    """A resumable upload of the user's; another user's is a 404 like a missing one."""
+    return get_object_or_404(Upload.objects.select_related("project", "asset"), pk=upload_id, owner=user)

@@ -12,3 +12,10 @@ logger = logging.getLogger(__name__)
 def cleanup_orphans() -> int:
     """Scheduled hourly (see the 0002 migration); returns how many objects went."""
     return len(services.orphans_cleanup(dry_run=False))
+
+
+def expire_uploads() -> int:
+    """Scheduled every 15 minutes (migration 0005): unfinished resumable uploads past their expiry go."""
+    from assets import tus
+
+    return tus.uploads_expire()

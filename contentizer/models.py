@@ -7,12 +7,18 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
+def default_languages() -> list[str]:
+    return ["en"]
+
+
 class Project(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects"
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
+    # Ordered BCP 47 codes; the first is the default audio and subtitle language of its videos.
+    languages = models.JSONField(default=default_languages)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -15,8 +15,18 @@ from contentizer.models import Chapter, Project, Step
 logger = logging.getLogger(__name__)
 
 
-def project_create(*, owner: AbstractBaseUser, title: str, description: str = "") -> Project:
-    return Project.objects.create(owner=owner, title=title, description=description)
+def project_create(
+    *, owner: AbstractBaseUser, title: str, description: str = "", languages: list[str] | None = None
+) -> Project:
+    return Project.objects.create(
+        owner=owner, title=title, description=description, languages=languages or ["en"]
+    )
+
+
+def project_delete(*, project: Project) -> None:
+    """The project with its chapters, steps, asset links, videos and their share links."""
+    logger.info("project deleted", extra={"event": "project.deleted", "projectId": project.pk})
+    project.delete()
 
 
 def _next_position(siblings: QuerySet) -> int:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "assets",
     "previews",
     "exports",
+    "studio",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,10 @@ ASSET_MAX_STREAMS = env.int("ASSET_MAX_STREAMS", default=16)
 ASSET_MAX_DURATION_SECONDS = env.float("ASSET_MAX_DURATION_SECONDS", default=4 * 3600)
 ASSET_ORPHAN_GRACE_SECONDS = env.int("ASSET_ORPHAN_GRACE_SECONDS", default=24 * 3600)
 ASSET_THUMBNAIL_SIZE = 320
+# Resumable uploads (tus 1.0 at /api/uploads/)
+TUS_EXPIRY_SECONDS = env.int("TUS_EXPIRY_SECONDS", default=24 * 3600)  # since the last chunk
+TUS_MAX_ACTIVE_UPLOADS = env.int("TUS_MAX_ACTIVE_UPLOADS", default=20)  # unfinished, per user
+TUS_CHUNK_BYTES = env.int("TUS_CHUNK_BYTES", default=8 * MB)  # what the studio sends per PATCH
 
 # --- FFmpeg ---------------------------------------------------------------------------------
 FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="")
@@ -219,6 +224,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["contentizer.api.schema.drop_slash_aliases"],
     "ENUM_NAME_OVERRIDES": {"WebhookEventTypeEnum": "contentizer.webhooks.models.EventType.choices"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "assets.api.schema.add_tus_operations",
+    ],
 }
 
 # --- Jobs (django-q2) -----------------------------------------------------------------------

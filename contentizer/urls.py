@@ -4,17 +4,9 @@ from django.urls import include, path
 
 from contentizer import views
 from contentizer.api.errors import json_error_view
-from previews import views as preview_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("projects/<int:project_id>/", views.project_detail, name="project-detail-page"),
-    path("jobs/", preview_views.job_list, name="job-list-page"),
-    path("jobs/<uuid:job_id>/", preview_views.job_detail, name="job-detail-page"),
-    path("jobs/<uuid:job_id>/<str:action>/", preview_views.job_action, name="job-action"),
-    path("chapters/<int:chapter_id>/preview/", preview_views.chapter_preview, name="chapter-preview"),
-    path("chapters/<int:chapter_id>/video/", preview_views.chapter_video, name="chapter-video"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -22,11 +14,28 @@ urlpatterns = [
     path("api/", include("assets.api.urls")),
     path("api/", include("previews.api.urls")),
     path("api/", include("exports.api.urls")),
+    path("", include("contentizer.jobs.urls")),
+    path("s/", include("previews.share_urls")),
+    path("", include("studio.urls")),
     path("", include("django_prometheus.urls")),
 ]
 
+_api_400 = json_error_view(400, "bad_request", "The request was refused.")
+_api_403 = json_error_view(403, "permission_denied", "You do not have permission to do this.")
 _api_404 = json_error_view(404, "not_found", "Not found.")
 _api_500 = json_error_view(500, "server_error", "Something went wrong on our side; it was logged.")
+
+
+def handler400(request, exception=None):
+    if request.path.startswith("/api/"):
+        return _api_400(request, exception)
+    return views.bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    if request.path.startswith("/api/"):
+        return _api_403(request, exception)
+    return views.permission_denied(request, exception)
 
 
 def handler404(request, exception=None):

@@ -1,35 +1,15 @@
-"""The dashboard shell: server-rendered pages for authors."""
+"""Pages of the core that are not the studio's: health and the error pages."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+import logging
+
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from assets import selectors as asset_selectors
-from contentizer import selectors
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    projects = selectors.project_list(user=request.user)
-    return render(request, "dashboard/home.html", {"projects": projects})
-
-
-@login_required
-def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, project_id=project_id)
-    chapters = [
-        (chapter, selectors.step_list(chapter=chapter))
-        for chapter in selectors.chapter_list(project=project)
-    ]
-    assets = asset_selectors.asset_list(project=project)[:200]
-    return render(
-        request, "dashboard/project.html",
-        {"project": project, "chapters": chapters, "assets": assets},
-    )
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -37,6 +17,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

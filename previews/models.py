@@ -27,6 +27,8 @@ class Video(models.Model):
     renditions = models.JSONField(default=dict, blank=True)
     # hash of the chapter's steps the video was made from: an export leaves out a stale render
     chapter_state = models.CharField(max_length=64, blank=True, default="")
+    # [{"start": seconds, "caption": "..."}] per step, as rendered: the watch page's step list
+    steps = models.JSONField(default=list, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     superseded_at = models.DateTimeField(null=True, blank=True, help_text="a newer render of the chapter exists")
@@ -36,6 +38,27 @@ class Video(models.Model):
 
     def __str__(self) -> str:
         return f"video {self.id} of {self.chapter_id}"
+
+
+class Share(models.Model):
+    """A link that lets anyone who has it watch one video, until it expires or is revoked.
+
+    The link carries a signature of this row's id (previews/shares.py); every request through
+    it, page or media, looks the row up again, so revoking or expiring takes effect at once.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="shares")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["video", "-created_at"], name="share_video_created")]
+
+    def __str__(self) -> str:
+        return f"share {self.id} of {self.video_id}"
 
 
 class StageStatus(models.TextChoices):

@@ -35,6 +35,7 @@ from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
 from contentizer.jobs.models import Job
 from contentizer.jobs.runner import JobContext
+from contentizer.languages import language_name
 from contentizer.media import compose, ffmpeg, probe
 from contentizer.media.compose import Clip, Composition, Media
 from contentizer.models import Chapter, Project
@@ -68,8 +69,11 @@ def storage_usage(owner) -> int:
 
 
 def _chapter_languages(chapter: Chapter) -> list[str]:
-    found = sorted({lang for step in chapter.steps.all() for lang, text in step.narration.items() if text.strip()})
-    return found or ["en"]
+    """The narrated languages in the project's order (the first is the default track), then any
+    narrated language the project does not list; the project's first language when none is."""
+    found = {lang for step in chapter.steps.all() for lang, text in step.narration.items() if text.strip()}
+    order = chapter.project.languages or ["en"]
+    return [lang for lang in order if lang in found] + sorted(found - set(order)) or order[:1]
 
 
 def _check_languages(chapter: Chapter, languages: list[str] | None) -> list[str]:
@@ -135,11 +139,16 @@ def chapter_state(chapter: Chapter) -> list[dict]:
     ]
 
 
+def chapter_state_hash(chapter: Chapter) -> str:
+    """What a video's `chapter_state` is compared with: equal means it shows the current steps."""
+    return _hash(chapter_state(chapter))
+
+
 def current_video(chapter: Chapter) -> Video | None:
     """The chapter's newest finished video, if it still matches the chapter's steps."""
     video = (Video.objects.filter(chapter=chapter, job__status="succeeded", superseded_at__isnull=True)
              .exclude(mp4_key="").order_by("-finished_at").first())
-    if video is None or video.chapter_state != _hash(chapter_state(chapter)):
+    if video is None or video.chapter_state != chapter_state_hash(chapter):
         return None
     return video
 
@@ -496,7 +505,7 @@ class Pipeline:
                                      out_dir=root / f"audio_{lang}"), "package", (0.6, 0.8))
         for lang, files in subs.items():
             (root / f"subs_{lang}").mkdir()
-            self.local(files["vttKey"], f"hls/subs_{lang}/subtitles.vtt")
+            _map_to_segments(self.local(files["vttKey"], f"hls/subs_{lang}/subtitles.vtt"))
             (root / f"subs_{lang}" / "index.m3u8").write_text(_subtitle_playlist(render["duration"]))
         (root / "master.m3u8").write_text(_master_playlist(render, [lang for _, lang in audios], list(subs)))
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -510,6 +519,9 @@ class Pipeline:
         video.renditions = {"video": [{"width": render["width"], "height": render["height"]}],
                             "audio": languages, "subtitles": languages}
         video.chapter_state = self.outputs["plan"]["chapterState"]
+        video.steps = [{"start": start, "caption": step["caption"], "narration": step["narration"]}
+                       for start, step in zip(self.outputs["captions"]["starts"], self.outputs["plan"]["steps"],
+                                              strict=True)]
         video.finished_at = timezone.now()
         video.save()
         Video.objects.filter(chapter=video.chapter, superseded_at__isnull=True, job__status="succeeded").exclude(
@@ -525,13 +537,6 @@ def iso639_2(tag: str) -> str:
         return tag.split("-")[0].lower() if len(tag.split("-")[0]) == 3 else "und"
 
 
-def language_name(tag: str) -> str:
-    try:
-        return iso639.Language.from_part1(tag.split("-")[0].lower()).name
-    except iso639.LanguageNotFoundError:
-        return tag
-
-
 def _master_playlist(render: dict, audio_languages: list[str], subtitle_languages: list[str]) -> str:
     lines = ["#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-INDEPENDENT-SEGMENTS"]
     for i, lang in enumerate(audio_languages):
@@ -544,6 +549,17 @@ def _master_playlist(render: dict, audio_languages: list[str], subtitle_language
                  f'CODECS="avc1.640028,mp4a.40.2",AUDIO="aud",SUBTITLES="subs"')
     lines.append("video/index.m3u8")
     return "\n".join(lines) + "\n"
+
+
+# FFmpeg's MPEG-TS muxer starts timestamps at 1.4 s (twice its 0.7 s default muxdelay): the
+# video's time 0 is PTS 126000 in the HLS segments. A WebVTT file in HLS must say so, or players
+# (hls.js, Safari) show every cue 1.4 s early.
+HLS_TS_START = 126000
+
+
+def _map_to_segments(vtt: Path) -> None:
+    head, _, rest = vtt.read_text(encoding="utf-8").partition("\n")
+    vtt.write_text(f"{head}\nX-TIMESTAMP-MAP=MPEGTS:{HLS_TS_START},LOCAL:00:00:00.000\n{rest}", encoding="utf-8")
 
 
 def _subtitle_playlist(duration: float) -> str:

@@ -8,7 +8,9 @@ from django.shortcuts import get_object_or_404
 
 from contentizer.jobs.models import Job, JobStatus
 from contentizer.jobs.selectors import seconds_between
+from contentizer.models import Chapter
 from previews.models import StageRun, Video
+from previews.pipeline import chapter_state_hash
 from previews.services import KIND
 
 
@@ -58,7 +60,9 @@ def video_urls(video: Video) -> dict[str, str] | None:
         return None
     base = f"/api/videos/{video.id}"
     return {"download": f"{base}/download", "stream": f"{base}/stream", "hls": f"{base}/hls/master.m3u8",
-            "poster": f"{base}/poster"}
+            "poster": f"{base}/poster",
+            "subtitles": {lang: {fmt: f"{base}/subtitles/{lang}.{fmt}" for fmt in ("vtt", "srt")}
+                          for lang in video.languages}}
 
 
 def video_job_fields(job: Job, stages: tuple[str, ...]) -> dict[str, Any]:
@@ -76,3 +80,31 @@ def video_job_fields(job: Job, stages: tuple[str, ...]) -> dict[str, Any]:
         },
         "percent": job.progress, "currentStage": job.stage, "stages": stage_list,
     }
+
+
+# --- videos -------------------------------------------------------------------------------------
+
+def video_get(*, user, video_id) -> Video:
+    return get_object_or_404(Video.objects.select_related("job", "chapter", "project"), pk=video_id, owner=user)
+
+
+def video_ready(video: Video) -> bool:
+    return video.job.status == JobStatus.SUCCEEDED and bool(video.mp4_key)
+
+
+def chapter_latest_video(chapter: Chapter) -> Video | None:
+    """The chapter's newest finished, still stored video, whether or not it matches the steps."""
+    return (Video.objects.filter(chapter=chapter, job__status=JobStatus.SUCCEEDED, superseded_at__isnull=True)
+            .exclude(mp4_key="").select_related("job").order_by("-finished_at").first())
+
+
+def video_up_to_date(video: Video) -> bool:
+    return video.chapter_state == chapter_state_hash(video.chapter)
+
+
+def chapter_latest_job(chapter: Chapter, *, kind: str, dry_run: bool | None = None) -> Job | None:
+    """The newest job of `kind` made for this chapter (previews and videos name it in their payload)."""
+    jobs = Job.objects.filter(owner=chapter.project.owner, kind=kind, payload__chapterId=chapter.pk)
+    if dry_run is not None:
+        jobs = jobs.filter(payload__dryRun=dry_run)
+    return jobs.order_by("-created_at").first()

@@ -49,3 +49,13 @@ def make_av(directory: Path, name: str, extra: list[str] | None = None) -> Path:
     args = AV_RECIPES[name.split("/")[-1]] if extra is None else extra
     ffmpeg.run([*args, str(out)], timeout=120)
     return out
+
+
+def noise_png(size: tuple[int, int] = (300, 200), seed: int = 1) -> bytes:
+    """A PNG that does not compress: about 3 bytes a pixel, for tests that need several chunks."""
+    import random
+
+    pixels = random.Random(seed).randbytes(size[0] * size[1] * 3)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, pixels).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -9,6 +9,13 @@ from schemathesis.checks import not_a_server_error
 
 from contentizer.wsgi import application
 
+
+@schemathesis.serializer("application/offset+octet-stream")
+def _tus_chunk(ctx, value) -> bytes:
+    """A tus chunk is raw bytes (PATCH /api/uploads/{id})."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application).exclude(
     path_regex=r"/events$"  # a Server-Sent Events stream only ends when its job does
 )

@@ -1,4 +1,4 @@
-from assets.api import views
+from assets.api import tus_views, views
 from contentizer.api.routing import route
 
 urlpatterns = [
@@ -10,4 +10,9 @@ urlpatterns = [
     *route("assets/<int:asset_id>", views.AssetDetailApi.as_view(), "asset-detail"),
     *route("assets/<int:asset_id>/content", views.AssetContentApi.as_view(), "asset-content"),
     *route("assets/<int:asset_id>/thumbnail", views.AssetThumbnailApi.as_view(), "asset-thumbnail"),
+]
+
+urlpatterns += [
+    *route("uploads", tus_views.UploadCreateApi.as_view(), "upload-create"),
+    *route("uploads/<uuid:upload_id>", tus_views.UploadDetailApi.as_view(), "upload-detail"),
 ]

@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rest_framework import serializers
 
 from assets.models import Asset
 from contentizer.api.serializers_base import StrictInputMixin
+from contentizer.languages import MAX_LANGUAGES, duplicates, invalid_codes, invalid_codes_message
 from contentizer.models import Chapter, Project, Step
 
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 MAX_NARRATION_CHARS = 5000
-MAX_LANGUAGES = 20
 
 
 class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
     chapter_count = serializers.IntegerField(source="chapters.count", read_only=True)
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=35), min_length=1, max_length=MAX_LANGUAGES, required=False,
+        help_text='Ordered BCP 47 codes, e.g. ["en", "de"]; the first is the default audio and subtitle '
+                  "language of the project's videos.",
+    )
 
     class Meta:
         model = Project
-        fields = ["id", "title", "description", "chapter_count", "created_at", "updated_at"]
+        fields = ["id", "title", "description", "languages", "chapter_count", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_languages(self, value: list[str]) -> list[str]:
+        if bad := invalid_codes(value):
+            raise serializers.ValidationError(invalid_codes_message(bad))
+        if repeated := duplicates(value):
+            raise serializers.ValidationError(f"Each language may be listed once: {', '.join(repeated)}")
+        return value
 
 
 class ChapterSerializer(StrictInputMixin, serializers.ModelSerializer):
@@ -66,11 +76,8 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
     def validate_narration(self, value: dict[str, str]) -> dict[str, str]:
         if len(value) > MAX_LANGUAGES:
             raise serializers.ValidationError(f"At most {MAX_LANGUAGES} languages.")
-        bad = [lang for lang in value if not _LANGUAGE.fullmatch(lang)]
-        if bad:
-            raise serializers.ValidationError(
-                f"Not language codes (use BCP 47, like 'en' or 'pt-BR'): {', '.join(bad)}"
-            )
+        if bad := invalid_codes(value):
+            raise serializers.ValidationError(invalid_codes_message(bad))
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

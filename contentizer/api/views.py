@@ -42,13 +42,17 @@ class _DetailApi(generics.RetrieveUpdateDestroyAPIView):
     get=extend_schema(summary="Read a project", tags=["projects"]),
     put=extend_schema(summary="Replace a project's fields", tags=["projects"]),
     patch=extend_schema(summary="Update a project", tags=["projects"]),
-    delete=extend_schema(summary="Delete a project with its chapters, steps and asset links", tags=["projects"]),
+    delete=extend_schema(summary="Delete a project with its chapters, steps, asset links and videos",
+                         tags=["projects"]),
 )
 class ProjectDetailApi(_DetailApi):
     serializer_class = ProjectSerializer
 
     def get_object(self):
         return selectors.project_get(user=self.request.user, project_id=self.kwargs["project_id"])
+
+    def perform_destroy(self, instance) -> None:
+        services.project_delete(project=instance)
 
 
 @extend_schema_view(

@@ -28,6 +28,14 @@ class JobKind:
     listed: bool = True  # False for internal jobs (webhook deliveries): not in users' job lists
     ended: Callable[[Job], None] | None = None  # once the job reached a final status (after commit)
     backoff: Callable[[int], float] | None = None  # seconds before the retry after attempt N
+    # The kind's own part of the job page (a player, stages, a download): given the job, the
+    # template to include and its context. The job pages stay generic and never import a kind.
+    section: Callable[[Job], tuple[str, dict[str, Any]]] | None = None
+    label: str = ""  # how pages name the kind ("Video"); the name capitalised when empty
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.capitalize()
 
 
 _kinds: dict[str, JobKind] = {}
@@ -35,6 +43,10 @@ _kinds: dict[str, JobKind] = {}
 
 def register(kind: JobKind) -> None:
     _kinds[kind.name] = kind
+
+
+def names() -> list[str]:
+    return sorted(_kinds)
 
 
 def get(name: str) -> JobKind:

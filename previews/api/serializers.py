@@ -101,6 +101,10 @@ class VideoUrlsSerializer(serializers.Serializer):
     stream = serializers.CharField()
     hls = serializers.CharField()
     poster = serializers.CharField()
+    subtitles = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text='Per language, the URL of each subtitle format: {"de": {"vtt": "...", "srt": "..."}}',
+    )
 
 
 class VideoJobResultSerializer(serializers.Serializer):

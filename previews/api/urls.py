@@ -1,7 +1,7 @@
 from django.urls import path
 
 from contentizer.api.routing import route
-from previews.api import video_views, views, voice_views
+from previews.api import share_views, video_views, views, voice_views
 
 urlpatterns = [
     *route("preview", views.PreviewCreateApi.as_view(), "preview-create"),
@@ -20,6 +20,11 @@ urlpatterns += [
     *route("videos/<uuid:video_id>/stream", video_views.VideoStreamApi.as_view(), "video-stream"),
     *route("videos/<uuid:video_id>/poster", video_views.VideoPosterApi.as_view(), "video-poster"),
     path("videos/<uuid:video_id>/hls/<path:name>", video_views.VideoHlsApi.as_view(), name="video-hls"),
+    path("videos/<uuid:video_id>/subtitles/<str:filename>", video_views.VideoSubtitlesApi.as_view(),
+         name="video-subtitles"),
+    *route("videos/<uuid:video_id>/shares", share_views.VideoSharesApi.as_view(), "video-shares"),
+    *route("videos/<uuid:video_id>/shares/<uuid:share_id>", share_views.VideoShareDetailApi.as_view(),
+           "video-share-detail"),
     *route("media/assets/<int:asset_id>", video_views.MediaAssetApi.as_view(), "media-asset"),
 ]
 

@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from contentizer.jobs import selectors as job_selectors
 from contentizer.jobs import services as jobs
 from contentizer.jobs.api.serializers import job_representation
 from contentizer.jobs.models import JobStatus
+from contentizer.languages import LANGUAGE_CODE
 from previews import pipeline, selectors
 from previews.api.serializers import VideoJobSerializer
 from previews.models import Video
@@ -40,7 +41,7 @@ class VideoGenerateInputSerializer(StrictInputMixin, serializers.Serializer):
     projectId = serializers.IntegerField()
     chapterId = serializers.IntegerField()
     resolution = serializers.ChoiceField(choices=["720p", "1080p"], required=False, default="720p")
-    languages = serializers.ListField(child=serializers.RegexField(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z"),
+    languages = serializers.ListField(child=serializers.RegexField(rf"^{LANGUAGE_CODE.pattern}\Z"),
                                       required=False, allow_empty=False, max_length=20)
     music = VideoMusicInputSerializer(required=False, allow_null=True)
     requestId = serializers.RegexField(r"^[A-Za-z0-9._:-]{1,64}\Z", required=False, default="")
@@ -125,18 +126,46 @@ class VideoPosterApi(APIView):
         return _serve_ready(request, video_id, key="poster_key", content_type="image/jpeg")
 
 
+HLS_TYPES = {"m3u8": "application/vnd.apple.mpegurl", "ts": "video/mp2t", "vtt": "text/vtt"}
+
+
+def hls_key(video: Video, name: str) -> str | None:
+    """The storage key of one file of a video's HLS tree, or None for any other name."""
+    if not video.hls_prefix or not _HLS_NAME.match(name) or ".." in name:
+        return None
+    key = f"{video.hls_prefix}/{name}"
+    return key if default_storage.exists(key) else None
+
+
 class VideoHlsApi(APIView):
     @extend_schema(summary="HLS playlists, segments and WebVTT files", tags=["videos"], responses={200: _BINARY})
     def get(self, request: Request, video_id, name: str) -> HttpResponse:
         video = _video_get(request, video_id)
         _ready(video)
-        if not _HLS_NAME.match(name) or ".." in name:
+        if (key := hls_key(video, name)) is None:
             raise ApiError("Not found.", code="not_found", status_code=404)
-        key = f"{video.hls_prefix}/{name}"
-        if not default_storage.exists(key):
-            raise ApiError("Not found.", code="not_found", status_code=404)
-        types = {"m3u8": "application/vnd.apple.mpegurl", "ts": "video/mp2t", "vtt": "text/vtt"}
-        return serve_stored(request, storage=default_storage, key=key, content_type=types[name.rsplit(".", 1)[1]])
+        return serve_stored(request, storage=default_storage, key=key, content_type=HLS_TYPES[name.rsplit(".", 1)[1]])
+
+
+SUBTITLE_TYPES = {"vtt": "text/vtt", "srt": "application/x-subrip"}
+
+
+class VideoSubtitlesApi(APIView):
+    @extend_schema(summary="A subtitle file of the video, named <language>.vtt or <language>.srt; "
+                           "?download=1 as an attachment",
+                   tags=["videos"], parameters=[OpenApiParameter("download", bool, required=False)],
+                   responses={200: _BINARY, 404: OpenApiResponse(description="No subtitles in that language")})
+    def get(self, request: Request, video_id, filename: str) -> HttpResponse:
+        video = _video_get(request, video_id)
+        _ready(video)
+        language, _, fmt = filename.rpartition(".")
+        if fmt not in SUBTITLE_TYPES or language not in video.languages:
+            raise ApiError(f"The video has no subtitles in {language!r}.", code="not_found", status_code=404,
+                           details={"languages": video.languages})
+        title = video.chapter.title or "video"
+        return serve_stored(request, storage=default_storage, key=f"videos/{video.id}/subtitles/{language}.{fmt}",
+                            content_type=SUBTITLE_TYPES[fmt], filename=f"{title}.{language}.{fmt}",
+                            attachment=request.query_params.get("download") == "1")
 
 
 class VideoJobStatusApi(APIView):

@@ -1,0 +1,28 @@
+"""What an author is told about a job that went wrong.
+
+A job's `error` is written for operators: it may end with the tail of FFmpeg's stderr or name a
+file on the worker. Pages show authors one sentence without either; the full text stays in the
+admin and in the operators' log section of the job page.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+logger = logging.getLogger(__name__)
+
+MAX_CHARS = 300
+# Absolute paths (two or more components), e.g. /srv/data/work/12/in.png
+_PATH = re.compile(r"(?<![\w.])/(?:[^\s/'\"():,]+/)+[^\s/'\"():,]*")
+INTERNAL = "Something went wrong on our side; it was logged for the operators. Try again, or ask them."
+
+
+def public_error(error: str) -> str:
+    first = next((line.strip() for line in (error or "").splitlines() if line.strip()), "")
+    if not first:
+        return ""
+    if first.startswith("Internal error"):
+        return INTERNAL
+    first = _PATH.sub("(a file on the server)", first)
+    return first if len(first) <= MAX_CHARS else first[: MAX_CHARS - 1].rstrip() + "…"

@@ -1,0 +1,106 @@
+"""Reads the studio pages need beyond the apps' own selectors: what goes with a delete, which
+steps use an asset, each chapter's video and jobs. Always from objects already owner-scoped."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from assets.models import Asset
+from contentizer.jobs.models import FINISHED, Job
+from contentizer.models import Chapter, Project, Step
+from previews import pipeline
+from previews import selectors as previews
+from previews import services as preview_services
+from previews.models import Share, Video
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What goes when a project or chapter is deleted, as the confirmation page says it."""
+
+    chapters: int
+    steps: int
+    assets: int
+    videos: int
+    shares: int
+
+
+def project_footprint(project: Project) -> Footprint:
+    now = timezone.now()
+    return Footprint(
+        chapters=project.chapters.count(), steps=Step.objects.filter(chapter__project=project).count(),
+        assets=project.assets.count(), videos=Video.objects.filter(project=project).count(),
+        shares=Share.objects.filter(video__project=project, revoked_at__isnull=True, expires_at__gt=now).count(),
+    )
+
+
+def chapter_footprint(chapter: Chapter) -> Footprint:
+    now = timezone.now()
+    return Footprint(
+        chapters=1, steps=chapter.steps.count(), assets=0, videos=Video.objects.filter(chapter=chapter).count(),
+        shares=Share.objects.filter(video__chapter=chapter, revoked_at__isnull=True, expires_at__gt=now).count(),
+    )
+
+
+@dataclass(frozen=True)
+class ChapterRow:
+    chapter: Chapter
+    steps: int
+    video: Video | None
+    up_to_date: bool
+    job: Job | None  # the newest video job, shown live while it runs
+
+
+def project_chapters(project: Project) -> list[ChapterRow]:
+    rows = []
+    for chapter in project.chapters.annotate(step_total=Count("steps")).order_by("position"):
+        video = previews.chapter_latest_video(chapter)
+        job = previews.chapter_latest_job(chapter, kind=pipeline.KIND)
+        rows.append(ChapterRow(
+            chapter=chapter, steps=chapter.step_total, video=video,
+            up_to_date=bool(video and previews.video_up_to_date(video)),
+            job=job if job and job.status not in FINISHED or (job and video is None) else None,
+        ))
+    return rows
+
+
+def latest_preview(chapter: Chapter) -> Job | None:
+    return previews.chapter_latest_job(chapter, kind=preview_services.KIND, dry_run=False)
+
+
+def asset_usage(project: Project) -> dict[int, list[Step]]:
+    """For each asset of the project, the steps that use it (with their chapter), in order."""
+    usage: dict[int, list[Step]] = defaultdict(list)
+    steps = Step.objects.filter(chapter__project=project, asset__isnull=False).select_related("chapter")
+    for step in steps.order_by("chapter__position", "position"):
+        usage[step.asset_id].append(step)
+    return usage
+
+
+def project_assets(project: Project, *, kind: str | None = None):
+    assets = Asset.objects.filter(project=project).select_related("blob").order_by("-created_at", "-id")
+    return assets.filter(blob__kind=kind) if kind else assets
+
+
+def active_jobs(project: Project) -> list[Job]:
+    return list(Job.objects.filter(project=project).filter(~Q(status__in=FINISHED)).order_by("-created_at")[:20])
+
+
+def chapter_video_state(chapter: Chapter) -> dict:
+    """The chapter's current video (and whether it matches the steps) and its newest video job."""
+    video = previews.chapter_latest_video(chapter)
+    return {"video": video, "video_up_to_date": bool(video and previews.video_up_to_date(video)),
+            "video_job": previews.chapter_latest_job(chapter, kind=pipeline.KIND)}
+
+
+def tus_config(project: Project) -> dict:
+    """What static/js/uploads.js needs to upload into this project with tus."""
+    return {"endpoint": "/api/uploads/", "projectId": project.pk, "chunkSize": settings.TUS_CHUNK_BYTES}

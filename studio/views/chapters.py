@@ -1,0 +1,208 @@
+"""The chapter editor: rename and delete a chapter; add, save, delete and reorder its steps.
+
+Every step form is validated by the API's StepSerializer and saved by the same services as the
+API; a file chosen in a step's card goes through the same ingest as an API upload.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assets.services import asset_ingest
+from contentizer import selectors, services
+from contentizer.api.errors import ApiError
+from contentizer.api.serializers import ChapterSerializer, StepSerializer
+from contentizer.languages import language_name
+from contentizer.models import Chapter, Step, Transition
+from studio import selectors as studio
+from studio.forms import ApiForm
+from studio.uploads import accepts_file
+
+logger = logging.getLogger(__name__)
+
+NEW = "new"
+PICTURE_KINDS = ("image", "video", "audio")  # what a step can show or play; subtitles cannot
+
+
+def editor_languages(chapter: Chapter, steps: list[Step]) -> list[str]:
+    """The project's languages in order, then any other language a step is narrated in (kept,
+    never dropped by a save)."""
+    order = list(chapter.project.languages)
+    extra = sorted({lang for step in steps for lang in step.narration} - set(order))
+    return order + extra
+
+
+def step_input(post, languages: list[str], narration: dict[str, str]) -> dict[str, Any]:
+    """The API's step input from a card's fields; narration in languages the card does not show
+    is kept as it was."""
+    texts = {lang: text for lang, text in narration.items() if lang not in languages}
+    texts.update({lang: post[f"narration-{lang}"] for lang in languages
+                  if post.get(f"narration-{lang}", "").strip()})
+    return {
+        "caption": post.get("caption", ""), "narration": texts, "duration": post.get("duration", ""),
+        "transition": post.get("transition", ""), "transition_duration": post.get("transition_duration", ""),
+        "asset": post.get("asset") or None,
+    }
+
+
+def _values(source: Step | Any, languages: list[str]) -> dict[str, Any]:
+    if isinstance(source, Step):
+        return {"caption": source.caption, "narration": {lang: source.narration.get(lang, "") for lang in languages},
+                "duration": source.duration, "transition": source.transition,
+                "transition_duration": source.transition_duration, "asset": source.asset_id or ""}
+    return {"caption": source.get("caption", ""),
+            "narration": {lang: source.get(f"narration-{lang}", "") for lang in languages},
+            "duration": source.get("duration", ""), "transition": source.get("transition", ""),
+            "transition_duration": source.get("transition_duration", ""), "asset": _int(source.get("asset"))}
+
+
+def _int(value: Any) -> int | str:
+    return int(value) if str(value or "").isdigit() else ""
+
+
+def chapter_page_response(request: HttpRequest, chapter: Chapter, *, forms: dict | None = None,
+                          rename: ApiForm | None = None, status: int = 200) -> HttpResponse:
+    forms = forms or {}
+    steps = list(selectors.step_list(chapter=chapter))
+    languages = editor_languages(chapter, steps)
+    new_step = Step(duration=5.0, transition=Transition.CUT, transition_duration=0.5)
+    cards = [_card(step, i, languages, forms.get(step.pk), last=i == len(steps) - 1) for i, step in enumerate(steps)]
+    return render(request, "studio/chapter.html", {
+        "chapter": chapter, "project": chapter.project, "cards": cards,
+        "new_card": _card(new_step, len(steps), languages, forms.get(NEW), new=True, chapter=chapter),
+        "languages": [(code, language_name(code)) for code in languages],
+        "assets": studio.project_assets(chapter.project).filter(blob__kind__in=PICTURE_KINDS),
+        "transitions": Transition.choices, "rename": rename,
+        "title_value": rename.values.get("title", "") if rename else chapter.title,
+        "preview": studio.latest_preview(chapter), "order": ",".join(str(s.pk) for s in steps),
+        "tus": studio.tus_config(chapter.project),
+        **studio.chapter_video_state(chapter),
+    }, status=status)
+
+
+def _card(step: Step, index: int, languages: list[str], form: ApiForm | None, *, new: bool = False,
+          chapter: Chapter | None = None, last: bool = False) -> dict[str, Any]:
+    action = reverse("step-create", args=[chapter.pk]) if new else reverse("step-save", args=[step.pk])
+    return {"step": step, "number": index + 1, "new": new, "action": action, "last": last,
+            "prefix": "new-" if new else f"s{step.pk}-",
+            "values": form.values if form else _values(step, languages),
+            "errors": form.errors if form else {}, "form": form}
+
+
+@login_required
+def chapter_page(request: HttpRequest, chapter_id: int) -> HttpResponse:
+    return chapter_page_response(request, selectors.chapter_get(user=request.user, chapter_id=chapter_id))
+
+
+@login_required
+@require_POST
+def chapter_edit(request: HttpRequest, chapter_id: int) -> HttpResponse:
+    chapter = selectors.chapter_get(user=request.user, chapter_id=chapter_id)
+    form = ApiForm(ChapterSerializer, instance=chapter, data={"title": request.POST.get("title", "")},
+                   partial=True, values=request.POST)
+    if not form.is_valid():
+        return chapter_page_response(request, chapter, rename=form, status=form.status)
+    services.object_update(obj=chapter, **form.validated_data)
+    messages.success(request, "Chapter renamed.")
+    return redirect("chapter-page", chapter_id=chapter.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def chapter_delete(request: HttpRequest, chapter_id: int) -> HttpResponse:
+    chapter = selectors.chapter_get(user=request.user, chapter_id=chapter_id)
+    if request.method == "POST":
+        services.chapter_delete(chapter=chapter)
+        messages.success(request, f"Chapter “{chapter.title}” deleted.")
+        return redirect("project-page", project_id=chapter.project_id)
+    return render(request, "studio/chapter_delete.html", {
+        "chapter": chapter, "footprint": studio.chapter_footprint(chapter)})
+
+
+def _save_step(request: HttpRequest, chapter: Chapter, step: Step | None) -> HttpResponse:
+    steps = list(selectors.step_list(chapter=chapter))
+    languages = editor_languages(chapter, steps)
+    data = step_input(request.POST, languages, step.narration if step else {})
+    values = _values(request.POST, languages)
+    upload_error = None
+    if upload := request.FILES.get("upload"):
+        try:
+            data["asset"] = values["asset"] = asset_ingest(project=chapter.project, upload=upload).asset.pk
+        except ApiError as exc:
+            upload_error = exc
+    form = ApiForm(StepSerializer, instance=step, data=data, partial=step is not None,
+                   context={"project": chapter.project}, values=values)
+    valid = form.is_valid()
+    if upload_error is not None:
+        form.add_api_error(upload_error, field="upload")
+    if not valid or upload_error is not None:
+        return chapter_page_response(request, chapter, forms={step.pk if step else NEW: form}, status=form.status)
+    if step is None:
+        step = services.step_create(chapter=chapter, **form.validated_data)
+        messages.success(request, f"Step {step.position + 1} added.")
+    else:
+        services.object_update(obj=step, **form.validated_data)
+        messages.success(request, f"Step {step.position + 1} saved.")
+    return redirect(reverse("chapter-page", args=[chapter.pk]) + f"#step-{step.pk}")
+
+
+@login_required
+@accepts_file
+@require_POST
+def step_create(request: HttpRequest, chapter_id: int) -> HttpResponse:
+    return _save_step(request, selectors.chapter_get(user=request.user, chapter_id=chapter_id), None)
+
+
+@login_required
+@accepts_file
+@require_POST
+def step_save(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = selectors.step_get(user=request.user, step_id=step_id)
+    return _save_step(request, step.chapter, step)
+
+
+@login_required
+@require_POST
+def step_delete(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = selectors.step_get(user=request.user, step_id=step_id)
+    services.step_delete(step=step)
+    messages.success(request, f"Step {step.position + 1} deleted.")
+    return redirect("chapter-page", chapter_id=step.chapter_id)
+
+
+@login_required
+@require_POST
+def step_move(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = selectors.step_get(user=request.user, step_id=step_id)
+    order = list(selectors.step_list(chapter=step.chapter).values_list("id", flat=True))
+    index = order.index(step.pk)
+    target = index - 1 if request.POST.get("direction") == "up" else index + 1
+    if 0 <= target < len(order):
+        order[index], order[target] = order[target], order[index]
+        services.reorder(siblings=selectors.step_list(chapter=step.chapter), order=order)
+        messages.success(request, f"Step moved to position {target + 1}.")
+    return redirect(reverse("chapter-page", args=[step.chapter_id]) + f"#step-{step.pk}")
+
+
+@login_required
+@require_POST
+def steps_reorder(request: HttpRequest, chapter_id: int) -> HttpResponse:
+    """The order a drag and drop left, as the API's reorder takes it."""
+    chapter = selectors.chapter_get(user=request.user, chapter_id=chapter_id)
+    try:
+        order = [int(pk) for pk in request.POST.get("order", "").split(",") if pk.strip()]
+        services.reorder(siblings=selectors.step_list(chapter=chapter), order=order)
+        messages.success(request, "Steps reordered.")
+    except ValueError:
+        messages.error(request, "The new order could not be read; nothing was changed.")
+    except ApiError as exc:
+        messages.error(request, f"{exc.detail} Nothing was changed; reload the page and try again.")
+    return redirect("chapter-page", chapter_id=chapter.pk)

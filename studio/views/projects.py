@@ -1,0 +1,113 @@
+"""Projects: the list (with create and import), a project's page, edit, delete, add a chapter."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from contentizer import selectors, services
+from contentizer.api.serializers import ChapterSerializer, ProjectSerializer
+from contentizer.languages import language_name
+from contentizer.models import Project
+from studio import selectors as studio
+from studio.forms import ApiForm
+
+logger = logging.getLogger(__name__)
+
+
+def _languages(text: str) -> list[str]:
+    """"en, de" or "en de" → ["en", "de"]: the order the author wrote."""
+    return [code for code in re.split(r"[\s,;]+", text.strip()) if code]
+
+
+def project_input(post) -> dict:
+    data = {"title": post.get("title", ""), "description": post.get("description", "")}
+    if "languages" in post:
+        data["languages"] = _languages(post.get("languages", ""))
+    return data
+
+
+def home_response(request: HttpRequest, *, form: ApiForm | None = None, import_error: str = "",
+                  status: int = 200) -> HttpResponse:
+    return render(request, "studio/home.html", {
+        "projects": selectors.project_list(user=request.user).prefetch_related("chapters"),
+        "form": form, "values": form.values if form else {"languages": "en"}, "import_error": import_error,
+    }, status=form.status if form and form.errors else status)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return home_response(request)
+
+
+@login_required
+@require_POST
+def project_create(request: HttpRequest) -> HttpResponse:
+    form = ApiForm(ProjectSerializer, data=project_input(request.POST), values=request.POST)
+    if not form.is_valid():
+        return home_response(request, form=form)
+    project = services.project_create(owner=request.user, **form.validated_data)
+    messages.success(request, f"Project “{project.title}” created. Add its first chapter below.")
+    return redirect("project-page", project_id=project.pk)
+
+
+def project_page_response(request: HttpRequest, project: Project, *, edit: ApiForm | None = None,
+                          chapter: ApiForm | None = None, export_errors: dict | None = None,
+                          status: int = 200) -> HttpResponse:
+    return render(request, "studio/project.html", {
+        "project": project, "rows": studio.project_chapters(project),
+        "languages": [(code, language_name(code)) for code in project.languages],
+        "edit": edit, "edit_values": edit.values if edit else {
+            "title": project.title, "description": project.description, "languages": ", ".join(project.languages)},
+        "chapter_form": chapter, "chapter_values": chapter.values if chapter else {},
+        "asset_count": project.assets.count(), "jobs": studio.active_jobs(project), "export_errors": export_errors,
+    }, status=status)
+
+
+@login_required
+def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
+    return project_page_response(request, selectors.project_get(user=request.user, project_id=project_id))
+
+
+@login_required
+@require_POST
+def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, project_id=project_id)
+    form = ApiForm(ProjectSerializer, instance=project, data=project_input(request.POST), partial=True,
+                   values=request.POST)
+    if not form.is_valid():
+        return project_page_response(request, project, edit=form, status=form.status)
+    services.object_update(obj=project, **form.validated_data)
+    messages.success(request, "Project saved.")
+    return redirect("project-page", project_id=project.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_delete(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, project_id=project_id)
+    if request.method == "POST":
+        title = project.title
+        services.project_delete(project=project)
+        messages.success(request, f"Project “{title}” deleted.")
+        return redirect("home")
+    return render(request, "studio/project_delete.html", {
+        "project": project, "footprint": studio.project_footprint(project)})
+
+
+@login_required
+@require_POST
+def chapter_create(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, project_id=project_id)
+    form = ApiForm(ChapterSerializer, data={"title": request.POST.get("title", "")}, values=request.POST)
+    if not form.is_valid():
+        return project_page_response(request, project, chapter=form, status=form.status)
+    chapter = services.chapter_create(project=project, **form.validated_data)
+    messages.success(request, f"Chapter “{chapter.title}” added. Write its steps here.")
+    return redirect("chapter-page", chapter_id=chapter.pk)

@@ -1,0 +1,97 @@
+"""Watching a video (its owner's page and the public page of a share link) and sharing it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from contentizer.api.errors import ApiError
+from contentizer.languages import language_name
+from previews import selectors, shares
+from previews.models import Share, Video
+
+logger = logging.getLogger(__name__)
+
+
+def _steps(video: Video) -> list[dict[str, Any]]:
+    first = video.languages[0] if video.languages else ""
+    return [{"start": step["start"], "number": i + 1,
+             "label": step.get("caption") or (step.get("narration") or {}).get(first, "") or f"Step {i + 1}"}
+            for i, step in enumerate(video.steps or [])]
+
+
+def player(video: Video, base: str, *, hls: str, mp4: str, poster: str, subtitles: str) -> dict[str, Any]:
+    """What templates/studio/_player.html draws: URLs under `base`, languages in the video's order."""
+    return {
+        "hls": base + hls, "mp4": base + mp4, "poster": base + poster, "steps": _steps(video),
+        "tracks": [{"lang": lang, "name": language_name(lang), "vtt": base + subtitles.format(lang=lang)}
+                   for lang in video.languages],
+        "title": video.chapter.title,
+    }
+
+
+@login_required
+def video_page(request: HttpRequest, video_id) -> HttpResponse:
+    video = selectors.video_get(user=request.user, video_id=video_id)
+    ready = selectors.video_ready(video)
+    links = [(share, shares.share_path(share), shares.share_active(share))
+             for share in Share.objects.filter(video=video).order_by("-created_at")[:50]]
+    return render(request, "studio/video.html", {
+        "video": video, "ready": ready, "up_to_date": ready and selectors.video_up_to_date(video),
+        "player": player(video, f"/api/videos/{video.id}/", hls="hls/master.m3u8", mp4="stream", poster="poster",
+                         subtitles="subtitles/{lang}.vtt") if ready else None,
+        "links": links, "lifetimes": [(name, label) for name, (label, _) in shares.LIFETIMES.items()],
+        "default_lifetime": shares.DEFAULT_LIFETIME,
+    })
+
+
+@login_required
+@require_POST
+def share_create(request: HttpRequest, video_id) -> HttpResponse:
+    video = selectors.video_get(user=request.user, video_id=video_id)
+    lifetime = request.POST.get("expires_in", "")
+    if lifetime not in shares.LIFETIMES:
+        messages.error(request, f"Choose how long the link works: {', '.join(shares.LIFETIMES)}.")
+        return redirect("video-page", video_id=video.id)
+    try:
+        shares.share_create(video=video, lifetime=lifetime)
+    except ApiError as exc:
+        messages.error(request, str(exc.detail))
+        return redirect("video-page", video_id=video.id)
+    messages.success(request, f"Share link created; it works for {shares.LIFETIMES[lifetime][0]}.")
+    return redirect("video-page", video_id=video.id)
+
+
+@login_required
+@require_POST
+def share_revoke(request: HttpRequest, video_id, share_id) -> HttpResponse:
+    video = selectors.video_get(user=request.user, video_id=video_id)
+    shares.share_revoke(share=get_object_or_404(Share, pk=share_id, video=video))
+    messages.success(request, "The link was revoked; it no longer works.")
+    return redirect("video-page", video_id=video.id)
+
+
+@require_GET
+def shared_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The public watch page of a share link: works logged out, grants this one video only."""
+    try:
+        share = shares.share_resolve(token)
+    except shares.ShareNotFound:
+        response = render(request, "studio/share_gone.html", status=404)
+    else:
+        video = share.video
+        response = render(request, "studio/shared.html", {
+            "video": video, "share": share,
+            "player": player(video, f"/s/{token}/", hls="hls/master.m3u8", mp4="video.mp4", poster="poster.jpg",
+                             subtitles="subtitles/{lang}.vtt"),
+        })
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"  # the link is the key: never hand it to another site
+    return response
