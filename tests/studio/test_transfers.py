@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from contentizer.jobs.models import Job
 from contentizer.models import Project
 from tests.conftest import left_behind, wait_for
-from tests.exports.test_import import Export, _asset, _images, _step
+from tests.exports.builders import Export, asset_record, sample_images, step
 from tests.previews.helpers import chapter_with_steps
 from tests.studio.test_projects import _text
 
@@ -34,9 +34,9 @@ def test_export_lists_what_is_missing_like_the_api(client, alice, alice_api, ali
 
 
 def _zip(tmp_path) -> bytes:
-    images = _images()
-    paths = [_asset(data, *meta)["path"] for data, *meta in images]
-    chapter = {"title": "Intro", "slug": "01-intro", "steps": [_step("Click Save", paths[0]), _step("Open", paths[1])],
+    images = sample_images()
+    paths = [asset_record(data, *meta)["path"] for data, *meta in images]
+    chapter = {"title": "Intro", "slug": "01-intro", "steps": [step("Click Save", paths[0]), step("Open", paths[1])],
                "subtitles": {}, "render": None}
     export = Export(images, [chapter])
     export.container["files"] = [f for f in export.container["files"] if f["path"].startswith("assets/")]
