@@ -81,10 +81,10 @@ def check_mp4(path: Path, expected: float, audio_streams: int, label: str) -> li
 
 def generate(user, project, chapter, label: str, problems: list[str]) -> dict:
     from django.core.files.storage import default_storage
+    from previews.pipeline import STAGES, video_request
 
     from contentizer.jobs.runner import run_job
     from previews.models import StageRun
-    from previews.pipeline import STAGES, video_request
 
     video = video_request(owner=user, project=project, chapter=chapter, height=HEIGHT, languages=LANGUAGES, music=None)
     started, cpu = time.perf_counter(), cpu_seconds()
@@ -177,12 +177,12 @@ def main() -> int:
 
         django.setup()
         from django.core.management import call_command
+        from previews.pipeline import STAGES
 
         from contentizer.media import ffmpeg
         from contentizer.models import Step
         from contentizer.storage import delete_tree
         from previews.models import Segment
-        from previews.pipeline import STAGES
 
         logging.disable(logging.INFO)  # the pipeline's JSON log lines
         call_command("migrate", verbosity=0)

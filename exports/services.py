@@ -26,7 +26,7 @@ from contentizer.jobs.runner import JobContext
 from contentizer.models import Chapter, Project
 from contentizer.storage import delete_tree, publish_file
 from previews.models import Video
-from previews.pipeline import current_video
+from previews.videos.services import current_video
 
 logger = logging.getLogger(__name__)
 

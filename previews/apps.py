@@ -16,9 +16,9 @@ class PreviewsConfig(AppConfig):
             max_concurrency=lambda: settings.PREVIEW_MAX_CONCURRENCY,
         ))
         register_job_metrics(services.KIND)
-        from previews import pipeline
+        from previews.videos import services as videos
 
         registry.register(registry.JobKind(
-            name=pipeline.KIND, run=pipeline.video_run, cleanup=pipeline.video_cleanup,
-            max_concurrency=lambda: settings.VIDEO_MAX_CONCURRENCY, stages=pipeline.STAGES,
+            name=videos.KIND, run=videos.video_run, cleanup=videos.video_cleanup,
+            max_concurrency=lambda: settings.VIDEO_MAX_CONCURRENCY, stages=videos.STAGES,
         ))

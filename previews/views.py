@@ -12,11 +12,13 @@ from django.views.decorators.http import require_POST
 from contentizer import selectors as core
 from contentizer.api.errors import ApiError
 from contentizer.jobs import services as jobs
-from contentizer.jobs.models import Job, JobStatus
+from contentizer.jobs.models import Job, JobStatus, StageRun
 from previews import compile as compiler
-from previews import pipeline, services
-from previews.models import StageRun, Video
+from previews import services
+from previews.compile import Format
+from previews.models import Video
 from previews.timeline import Timeline
+from previews.videos import services as videos
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
@@ -51,7 +53,7 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         "download_url": f"/api/export/{job.pk}/download" if job.kind == "export" else f"/api/preview/{job.pk}/artifact",
         "artifact_name": ((job.result or {}).get("artifact") or "").rsplit("/", 1)[-1],
         "stage_runs": StageRun.objects.filter(job=job).order_by("attempt", "id") if video else [],
-        "stages": pipeline.STAGES if video else (),
+        "stages": videos.STAGES if video else (),
         "can_retry": job.status in (JobStatus.FAILED, JobStatus.DEAD, JobStatus.CANCELLED),
     })
 
@@ -90,8 +92,8 @@ def chapter_preview(request: HttpRequest, chapter_id: int) -> HttpResponse:
 def chapter_video(request: HttpRequest, chapter_id: int) -> HttpResponse:
     chapter = core.chapter_get(user=request.user, chapter_id=chapter_id)
     try:
-        video = pipeline.video_request(owner=request.user, project=chapter.project, chapter=chapter, height=720,
-                                       languages=None, music=None)
+        video = videos.video_request(owner=request.user, project=chapter.project, chapter=chapter,
+                                     fmt=Format(resolution=720), languages=None, music=None)
     except ApiError as exc:
         messages.error(request, str(exc.detail))
         return redirect("project-detail-page", project_id=chapter.project_id)

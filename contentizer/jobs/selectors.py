@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from contentizer.jobs.models import Job
+from contentizer.jobs.models import Job, StageRun
 
 
 def job_list(*, user, kind: str | None = None, status: str | None = None, project: int | None = None) -> QuerySet[Job]:
@@ -40,3 +40,22 @@ def job_summary(job: Job) -> dict[str, Any]:
         "queuedSeconds": seconds_between(job.started_at, job.created_at),
         "runSeconds": seconds_between(job.finished_at, job.started_at),
     }
+
+
+STAGE_COUNTERS = ("rendered", "reused", "pieces", "measured", "synthesized")
+
+
+def stage_summary(job: Job, stages: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Each stage of a staged job as its latest run left it ("pending" before it ran)."""
+    runs = {run.stage: run for run in StageRun.objects.filter(job=job).order_by("id")}  # latest per stage
+    out = []
+    for stage in stages:
+        run = runs.get(stage)
+        out.append({
+            "stage": stage, "status": run.status if run else "pending", "attempt": run.attempt if run else None,
+            "startedAt": run.started_at.isoformat() if run else None,
+            "finishedAt": run.finished_at.isoformat() if run and run.finished_at else None,
+            "duration": run.duration if run else None, "error": run.error if run else "",
+            "outputs": {k: v for k, v in run.outputs.items() if k in STAGE_COUNTERS} if run else {},
+        })
+    return out

@@ -146,3 +146,12 @@ def poster_frame(path: str, *, demuxer: str, at_seconds: float) -> Image.Image:
         if last is None:
             raise ProbeError("has no decodable video frame")
         return last.to_image()
+
+
+def audio_format(path: str, *, demuxer: str) -> tuple[int, int]:
+    """(sample rate, channels) of the first audio stream: a track is encoded as its sources are."""
+    with _open(path, demuxer) as container:
+        if not container.streams.audio:
+            raise ProbeError("has no audio stream")
+        ctx = container.streams.audio[0].codec_context
+        return ctx.sample_rate, ctx.channels

@@ -22,8 +22,9 @@ from contentizer.http.ranges import serve_stored
 from contentizer.jobs import selectors as job_selectors
 from contentizer.jobs import services as jobs
 from contentizer.jobs.models import Job, JobStatus
-from previews import pipeline
-from previews.models import StageRun, Video
+from previews.compile import ASPECTS, RESOLUTIONS, Format
+from previews.models import Video
+from previews.videos import services as videos
 
 _BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="bytes; 206 for a Range request")
 _HLS_NAME = re.compile(r"^(master\.m3u8|[A-Za-z0-9_-]+/[A-Za-z0-9_-]+\.(m3u8|ts|vtt))\Z")
@@ -37,7 +38,10 @@ class VideoMusicInputSerializer(StrictInputMixin, serializers.Serializer):
 class VideoGenerateInputSerializer(StrictInputMixin, serializers.Serializer):
     projectId = serializers.IntegerField()
     chapterId = serializers.IntegerField()
-    resolution = serializers.ChoiceField(choices=["720p", "1080p"], required=False, default="720p")
+    resolution = serializers.ChoiceField(choices=list(RESOLUTIONS), required=False, default="720p",
+                                         help_text="the short edge of the picture")
+    aspect = serializers.ChoiceField(choices=list(ASPECTS), required=False, default="16:9",
+                                     help_text="16:9 (landscape), 9:16 (portrait) or 1:1 (square)")
     languages = serializers.ListField(child=serializers.RegexField(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z"),
                                       required=False, allow_empty=False, max_length=20)
     music = VideoMusicInputSerializer(required=False, allow_null=True)
@@ -65,7 +69,8 @@ def video_summary(video: Video) -> dict:
     return {
         "videoId": str(video.id), "jobId": str(video.job_id), "projectId": video.project_id,
         "chapterId": video.chapter_id, "status": video.job.status, "progress": video.job.progress,
-        "resolution": f"{video.height}p", "languages": video.languages, "subtitleLanguages": video.languages,
+        "resolution": f"{video.height}p", "aspect": video.aspect, "languages": video.languages,
+        "subtitleLanguages": video.languages,
         "duration": video.duration, "size": video.size, "renditions": video.renditions,
         "superseded": video.superseded_at is not None, "createdAt": video.created_at.isoformat(),
         "urls": {"download": f"{base}/download", "stream": f"{base}/stream", "hls": f"{base}/hls/master.m3u8",
@@ -85,8 +90,9 @@ class VideoGenerateApi(APIView):
         chapter = core.chapter_get(user=request.user, chapter_id=body["chapterId"])
         if chapter.project_id != project.pk:
             raise ApiError("That chapter belongs to another project.", code="not_found", status_code=404)
-        video = pipeline.video_request(
-            owner=request.user, project=project, chapter=chapter, height=int(body["resolution"][:-1]),
+        video = videos.video_request(
+            owner=request.user, project=project, chapter=chapter,
+            fmt=Format(aspect=body["aspect"], resolution=RESOLUTIONS[body["resolution"]]),
             languages=body.get("languages"), music=body.get("music"), request_id=body["requestId"],
         )
         return Response({"videoId": video.id, "jobId": video.job_id}, status=status.HTTP_202_ACCEPTED)
@@ -140,35 +146,20 @@ class VideoHlsApi(APIView):
         return serve_stored(request, storage=default_storage, key=key, content_type=types[name.rsplit(".", 1)[1]])
 
 
-def _stages(job: Job) -> list[dict]:
-    runs = {run.stage: run for run in StageRun.objects.filter(job=job).order_by("id")}  # latest per stage
-    return [
-        {"stage": stage, "status": runs[stage].status if stage in runs else "pending",
-         "attempt": runs[stage].attempt if stage in runs else None,
-         "startedAt": runs[stage].started_at.isoformat() if stage in runs else None,
-         "finishedAt": runs[stage].finished_at.isoformat() if stage in runs and runs[stage].finished_at else None,
-         "duration": runs[stage].duration if stage in runs else None,
-         "error": runs[stage].error if stage in runs else "",
-         "outputs": {k: v for k, v in runs[stage].outputs.items() if k in ("rendered", "reused", "pieces", "mixed")}
-         if stage in runs else {}}
-        for stage in pipeline.STAGES
-    ]
-
-
 class VideoJobStatusApi(APIView):
     @extend_schema(summary="Overall progress, current stage and each stage's status and timings", tags=["videos"],
                    responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, job_id) -> Response:
-        job = get_object_or_404(Job, pk=job_id, owner=request.user, kind=pipeline.KIND)
+        job = get_object_or_404(Job, pk=job_id, owner=request.user, kind=videos.KIND)
         return Response({**job_selectors.job_summary(job), "percent": job.progress, "currentStage": job.stage,
-                         "stages": _stages(job)})
+                         "stages": job_selectors.stage_summary(job, videos.STAGES)})
 
 
 class VideoJobCancelApi(APIView):
     @extend_schema(summary="Cancel a video job (the running FFmpeg stops within a heartbeat)", tags=["videos"],
                    request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, job_id) -> Response:
-        job = get_object_or_404(Job, pk=job_id, owner=request.user, kind=pipeline.KIND)
+        job = get_object_or_404(Job, pk=job_id, owner=request.user, kind=videos.KIND)
         return Response(job_selectors.job_summary(jobs.job_cancel(job=job)))
 
 

@@ -1,0 +1,150 @@
+"""Spoken clips and their loudness, cached by content in storage.
+
+A speech clip is made once per (engine version, language, text), normalised to the target
+loudness once when it is made (every new clip of a stage in two FFmpeg runs: measure, then a
+fixed gain through a peak limiter, measured again), and stored with a small JSON beside it (its
+length and the small residual gain); no render ever runs a dynamic loudness filter.
+Narration assets (uploaded audio) are measured once instead, cached by their blob's hash, and
+played with that fixed gain through a peak limiter. The JSON is written after the clip, and a
+clip counts as cached only once its JSON exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from contentizer.media import compose, ffmpeg
+from contentizer.storage import publish_file
+
+logger = logging.getLogger(__name__)
+
+SPEECH_PREFIX = "videos/cache/tts"
+LOUDNESS_PREFIX = "videos/cache/loudness"
+TARGET_LUFS = -16.0
+MAX_GAIN_DB = 30.0
+SILENCE_LUFS = -69.0
+
+
+@dataclass(frozen=True)
+class Loudness:
+    lufs: float  # integrated loudness; -70 or less for silence
+    peak: float  # sample peak, dBFS
+
+    def gain(self) -> float:
+        """dB that bring the clip to TARGET_LUFS (a raised clip goes through a peak limiter in
+        the render graph, so speech with sharp peaks still reaches the target)."""
+        if self.lufs <= SILENCE_LUFS or not math.isfinite(self.lufs):
+            return 0.0
+        return round(min(TARGET_LUFS - self.lufs, MAX_GAIN_DB), 2)
+
+
+def speech_id(*, engine_version: str, language: str, text: str) -> str:
+    return hashlib.sha256(json.dumps([engine_version, language, text]).encode()).hexdigest()
+
+
+def clip_key(clip: str) -> str:
+    return f"{SPEECH_PREFIX}/{clip}.wav"
+
+
+def _meta_key(prefix: str, name: str) -> str:
+    return f"{prefix}/{name}.json"
+
+
+def _read_json(key: str) -> dict | None:
+    if not default_storage.exists(key):
+        return None
+    with default_storage.open(key, "rb") as fh:
+        return json.loads(fh.read())
+
+
+def _write_json(key: str, data: dict) -> None:
+    if default_storage.exists(key):
+        default_storage.delete(key)
+    default_storage.save(key, ContentFile(json.dumps(data).encode()))
+
+
+def cached_speech(clip: str) -> dict | None:
+    """{"seconds", "gain", ...} of a finished clip, or None when it must be made."""
+    meta = _read_json(_meta_key(SPEECH_PREFIX, clip))
+    return meta if meta is not None and default_storage.exists(clip_key(clip)) else None
+
+
+def store_speech(clip: str, wav: Path, *, seconds: float, gain: float) -> dict:
+    """Publish a normalised clip with the residual gain that completes its normalisation."""
+    meta = {"seconds": round(seconds, 3), "gain": gain}
+    publish_file(key=clip_key(clip), path=wav)
+    _write_json(_meta_key(SPEECH_PREFIX, clip), meta)
+    return meta
+
+
+def cached_gain(sha256: str) -> float | None:
+    meta = _read_json(_meta_key(LOUDNESS_PREFIX, sha256))
+    return None if meta is None else meta["gain"]
+
+
+def store_gain(sha256: str, loudness: Loudness) -> float:
+    _write_json(_meta_key(LOUDNESS_PREFIX, sha256), {"gain": loudness.gain(), "lufs": loudness.lufs,
+                                                     "peak": loudness.peak})
+    return loudness.gain()
+
+
+_SUMMARY = re.compile(r"Parsed_ebur128_(\d+) @ \S+\] Summary:")
+_VALUE = re.compile(r"^\s*(I|Peak):\s+(-?(?:[\d.]+|inf))\s+(LUFS|dBFS)")
+
+
+def parse_loudness(log: str, count: int) -> list[Loudness]:
+    """The ebur128 summaries of `count` filter instances, in the order they appear in the graph."""
+    found: dict[int, dict[str, float]] = {}
+    current = None
+    for line in log.splitlines():
+        if match := _SUMMARY.search(line):
+            current = found.setdefault(int(match.group(1)), {})
+        elif current is not None and (match := _VALUE.match(line)):
+            current[match.group(1)] = float(match.group(2))
+    if len(found) != count or any({"I", "Peak"} - set(v) for v in found.values()):
+        raise ffmpeg.FFmpegError(f"the loudness of {count} clips could not be read from FFmpeg's summary")
+    return [Loudness(lufs=found[i]["I"], peak=found[i]["Peak"]) for i in sorted(found)]
+
+
+def normalize(clips: list[tuple[Path, Path]], *, work_dir: Path, timeout: float,
+              should_cancel=None) -> list[tuple[float, float]]:
+    """Write each (raw, normalised) pair's normalised clip: measured (one FFmpeg run for all),
+    raised or lowered by a fixed gain through the peak limiter and measured again (one more
+    run). Returns (seconds, residual gain) per clip: the limiter takes a little off peaky speech,
+    and the residual, applied at render time, gives that back."""
+    if not clips:
+        return []
+    raw = measure([compose.Media(path, "wav") for path, _ in clips], work_dir=work_dir, timeout=timeout,
+                  should_cancel=should_cancel)
+    jobs = [(compose.Media(path, "wav"), out, loudness.gain()) for (path, out), loudness in zip(clips, raw,
+                                                                                               strict=True)]
+    log = work_dir / "loudness.log"
+    log.unlink(missing_ok=True)
+    ffmpeg.run(compose.gain_args(jobs), timeout=timeout, log_path=str(log), should_cancel=should_cancel)
+    after = parse_loudness(log.read_text(encoding="utf-8", errors="replace"), len(clips))
+    return [(_seconds(out), loudness.gain()) for (_, out), loudness in zip(clips, after, strict=True)]
+
+
+def _seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+def measure(media: list[compose.Media], *, work_dir: Path, timeout: float, should_cancel=None) -> list[Loudness]:
+    """Loudness of every file, in one FFmpeg run."""
+    if not media:
+        return []
+    log = work_dir / "loudness.log"
+    log.unlink(missing_ok=True)
+    ffmpeg.run(compose.loudness_args(media), timeout=timeout, log_path=str(log), should_cancel=should_cancel)
+    return parse_loudness(log.read_text(encoding="utf-8", errors="replace"), len(media))
