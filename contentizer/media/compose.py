@@ -238,11 +238,15 @@ def _segment_streams(graph: _Graph, pic: Picture, wanted: list[Segment]) -> dict
     return out
 
 
-def _joined(graph: _Graph, streams: list[str]) -> str:
+def _joined(graph: _Graph, streams: list[str], fps: int) -> str:
     if len(streams) == 1:
         return streams[0]
     out = graph.label("v")
-    graph.chains.append(f"{''.join(f'[{s}]' for s in streams)}concat=n={len(streams)}:v=1:a=0[{out}]")
+    # concat starts a segment where the previous one's last frame *starts* when that frame has no
+    # duration (a one-frame transition): two frames would share a timestamp and the encoder's
+    # constant frame rate would drop one. Every frame is numbered again instead.
+    graph.chains.append(f"{''.join(f'[{s}]' for s in streams)}concat=n={len(streams)}:v=1:a=0,"
+                        f"setpts=N/{fps}/TB[{out}]")
     return out
 
 
@@ -258,7 +262,7 @@ def pieces_args(pic: Picture, pieces: Sequence[tuple[Sequence[Segment], Path]]) 
     streams = _segment_streams(graph, pic, [seg for segs, _ in pieces for seg in segs])
     outputs: list[str] = []
     for segs, path in pieces:
-        label = _joined(graph, [streams[s] for s in segs])
+        label = _joined(graph, [streams[s] for s in segs], pic.fps)
         outputs += ["-map", f"[{label}]", *_video_codec(pic), "-an", "-f", "mp4", str(path)]
     return [*graph.inputs, *graph.filter_args(), *outputs]
 
@@ -377,7 +381,7 @@ def single_args(pic: Picture, tracks: Sequence[Track], out_path: Path) -> list[s
     hand-written command, for outputs too small to gain from cached pieces."""
     graph = _Graph()
     streams = _segment_streams(graph, pic, pic.segments())
-    video = _joined(graph, [streams[s] for s in pic.segments()])
+    video = _joined(graph, [streams[s] for s in pic.segments()], pic.fps)
     audio = _audio_outputs(graph, tracks)
     duration = pic.total_frames / pic.fps
     return [*graph.inputs, *graph.filter_args(), "-map", f"[{video}]", *_video_codec(pic), *audio,

@@ -175,6 +175,6 @@ def test_frame_spans_add_up_to_the_timeline_without_drift(durations, transition)
     assert sum(frames - head for frames, head, _ in spans) == timeline.frames()
     assert all(head == previous[2] for (_, head, _), previous in zip(spans[1:], spans, strict=False))
     shown = 0
-    for (frames, head, tail), start in zip(spans, timeline.starts(), strict=True):  # each starts on its own frame
+    for (frames, head, _), start in zip(spans, timeline.starts(), strict=True):  # each starts on its own frame
         assert shown - head == round(start * 30)
         shown += frames - head
