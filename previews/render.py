@@ -34,7 +34,7 @@ from assets.models import Blob
 from assets.sniffing import demuxer_for
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
 from contentizer.jobs.runner import JobContext
-from contentizer.media import compose, ffmpeg, probe
+from contentizer.media import compose, ffmpeg, pcm, probe
 from contentizer.media.compose import Clip, Media, Picture, Segment, Track
 from contentizer.storage import fetch, publish_file
 from contentizer.transitions import xfade
@@ -52,7 +52,9 @@ SILENT_RATE = 22050
 
 def encoder(quality: str) -> dict:
     if quality == "final":
-        return {"preset": settings.VIDEO_PRESET, "crf": settings.VIDEO_CRF, "gop": settings.PREVIEW_FPS * 4}
+        # no forced keyframe interval: every piece starts with one, so HLS still cuts at every scene,
+        # and a still held for seconds costs no periodic full picture
+        return {"preset": settings.VIDEO_PRESET, "crf": settings.VIDEO_CRF, "gop": 0}
     return {"preset": settings.PREVIEW_PRESET, "crf": settings.PREVIEW_CRF, "gop": 0}
 
 
@@ -262,10 +264,28 @@ class Render:
                 if language and (spoken := scene.speech_in(language)):
                     clips.append(Clip(self._speech(spoken.clip, spoken.seconds), start, spoken.gain))
             rate, channels = self._format([c.media for c in clips] + ([music] if music else []))
-            tracks.append(Track(duration=duration, rate=rate, channels=channels, clips=tuple(clips), music=music,
-                                music_volume=timeline.music.volume if timeline.music else 0.3,
-                                language=iso639_2(language) if language else ""))
+            track = Track(duration=duration, rate=rate, channels=channels, clips=tuple(clips), music=music,
+                          music_volume=timeline.music.volume if timeline.music else 0.3,
+                          language=iso639_2(language) if language else "")
+            tracks.append(self._laid_out(track, language))
         return tracks
+
+    def _laid_out(self, track: Track, language: str) -> Track:
+        """A track of WAV clips at the track's own format, played as they are and not
+        overlapping, needs no mixing: its clips are placed in-process into one WAV (FFmpeg would
+        hold every clip's input open, waiting, until its turn comes)."""
+        if track.music or not track.clips or any(c.gain_db or c.media.demuxer != "wav" for c in track.clips):
+            return track
+        formats = [pcm.wav_format(c.media.path) for c in track.clips]
+        starts = [round(c.start * track.rate) for c in track.clips]
+        order = sorted(range(len(starts)), key=starts.__getitem__)
+        if any(f[:2] != (track.rate, track.channels) for f in formats) or any(
+                starts[a] + formats[a][2] > starts[b] for a, b in zip(order, order[1:], strict=False)):
+            return track
+        out = self.dir / f"track-{language or 'all'}.wav"
+        pcm.lay_out([(c.media.path, s) for c, s in zip(track.clips, starts, strict=True)], rate=track.rate,
+                    channels=track.channels, frames=track.samples, out=out)
+        return replace(track, premixed=Media(out, "wav", track.duration))
 
     def _format(self, sources: list[Media]) -> tuple[int, int]:
         """The highest rate and channel count among the sources: nothing is resampled down, a

@@ -1,9 +1,9 @@
 """Spoken clips and their loudness, cached by content in storage.
 
 A speech clip is made once per (engine version, language, text), normalised to the target
-loudness once when it is made (every new clip of a stage in two FFmpeg runs: measure, then a
-fixed gain through a peak limiter, measured again), and stored with a small JSON beside it (its
-length and the small residual gain); no render ever runs a dynamic loudness filter.
+loudness once when it is made (every new clip of a stage measured in one FFmpeg run, then a
+fixed gain through a peak limiter applied in-process), and stored with a small JSON beside it
+(its length); no render ever runs a loudness filter on speech again.
 Narration assets (uploaded audio) are measured once instead, cached by their blob's hash, and
 played with that fixed gain through a peak limiter. The JSON is written after the clip, and a
 clip counts as cached only once its JSON exists.
@@ -20,10 +20,11 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from contentizer.media import compose, ffmpeg
+from contentizer.media import compose, ffmpeg, pcm
 from contentizer.storage import publish_file
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ SPEECH_PREFIX = "videos/cache/tts"
 LOUDNESS_PREFIX = "videos/cache/loudness"
 TARGET_LUFS = -16.0
 MAX_GAIN_DB = 30.0
+PEAK_CEILING = 10 ** (-1.5 / 20)  # -1.5 dBFS
+LIMITER_MS = 5
 SILENCE_LUFS = -69.0
 
 
@@ -79,9 +82,9 @@ def cached_speech(clip: str) -> dict | None:
     return meta if meta is not None and default_storage.exists(clip_key(clip)) else None
 
 
-def store_speech(clip: str, wav: Path, *, seconds: float, gain: float) -> dict:
-    """Publish a normalised clip with the residual gain that completes its normalisation."""
-    meta = {"seconds": round(seconds, 3), "gain": gain}
+def store_speech(clip: str, wav: Path, *, seconds: float) -> dict:
+    """Publish a normalised clip: its gain is in its samples, so it plays at 0 dB."""
+    meta = {"seconds": round(seconds, 3), "gain": 0.0}
     publish_file(key=clip_key(clip), path=wav)
     _write_json(_meta_key(SPEECH_PREFIX, clip), meta)
     return meta
@@ -116,28 +119,34 @@ def parse_loudness(log: str, count: int) -> list[Loudness]:
     return [Loudness(lufs=found[i]["I"], peak=found[i]["Peak"]) for i in sorted(found)]
 
 
-def normalize(clips: list[tuple[Path, Path]], *, work_dir: Path, timeout: float,
-              should_cancel=None) -> list[tuple[float, float]]:
-    """Write each (raw, normalised) pair's normalised clip: measured (one FFmpeg run for all),
-    raised or lowered by a fixed gain through the peak limiter and measured again (one more
-    run). Returns (seconds, residual gain) per clip: the limiter takes a little off peaky speech,
-    and the residual, applied at render time, gives that back."""
+def normalize(clips: list[tuple[Path, Path]], *, work_dir: Path, timeout: float, should_cancel=None) -> list[float]:
+    """Write each (raw, normalised) pair's normalised clip: every raw clip measured in one FFmpeg
+    run, then raised or lowered in-process by the fixed gain that reaches TARGET_LUFS through a
+    peak limiter (speech is peaky: eSpeak's peaks sit ~19 dB over its loudness, so a plain gain
+    to -16 LUFS would clip). Returns the clips' lengths in seconds."""
     if not clips:
         return []
-    raw = measure([compose.Media(path, "wav") for path, _ in clips], work_dir=work_dir, timeout=timeout,
-                  should_cancel=should_cancel)
-    jobs = [(compose.Media(path, "wav"), out, loudness.gain()) for (path, out), loudness in zip(clips, raw,
-                                                                                               strict=True)]
-    log = work_dir / "loudness.log"
-    log.unlink(missing_ok=True)
-    ffmpeg.run(compose.gain_args(jobs), timeout=timeout, log_path=str(log), should_cancel=should_cancel)
-    after = parse_loudness(log.read_text(encoding="utf-8", errors="replace"), len(clips))
-    return [(_seconds(out), loudness.gain()) for (_, out), loudness in zip(clips, after, strict=True)]
+    measured = measure([compose.Media(path, "wav") for path, _ in clips], work_dir=work_dir, timeout=timeout,
+                       should_cancel=should_cancel)
+    return [_apply(raw, out, loudness) for (raw, out), loudness in zip(clips, measured, strict=True)]
 
 
-def _seconds(path: Path) -> float:
-    with wave.open(str(path), "rb") as wav:
-        return wav.getnframes() / wav.getframerate()
+def _apply(raw: Path, out: Path, loudness: Loudness) -> float:
+    with wave.open(str(raw), "rb") as src:
+        rate, channels = src.getframerate(), src.getnchannels()
+        samples = np.frombuffer(src.readframes(src.getnframes()), dtype="<i2").astype(np.float64) / 32768
+    gain, limited = loudness.gain(), samples
+    for _ in range(3):  # the limiter takes some energy off the peaks: give it back, twice over
+        raised = samples * 10 ** (gain / 20)
+        limited = pcm.limit(raised, ceiling=PEAK_CEILING, window=max(1, rate * LIMITER_MS // 1000))
+        kept = float(np.sum(limited ** 2)) / max(float(np.sum(raised ** 2)), 1e-12)
+        gain = min(MAX_GAIN_DB, loudness.gain() - 10 * math.log10(max(kept, 1e-6)))
+    with wave.open(str(out), "wb") as dst:
+        dst.setnchannels(channels)
+        dst.setsampwidth(2)
+        dst.setframerate(rate)
+        dst.writeframes((np.clip(limited, -1, 32767 / 32768) * 32768).astype("<i2").tobytes())
+    return len(samples) / channels / rate
 
 
 def measure(media: list[compose.Media], *, work_dir: Path, timeout: float, should_cancel=None) -> list[Loudness]:

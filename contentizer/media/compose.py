@@ -115,6 +115,7 @@ class Track:
     music: Media | None = None
     music_volume: float = 0.3
     language: str = ""  # ISO 639-2 tag written on the stream
+    premixed: Media | None = None  # the track already laid out (clips placed in-process): encode it as is
 
     @property
     def samples(self) -> int:
@@ -284,7 +285,7 @@ def _audio_sources(graph: _Graph, tracks: Sequence[Track]) -> dict[tuple[int, in
     uses: dict[Path, list[tuple[int, int]]] = {}
     media: dict[Path, Media] = {}
     for t, track in enumerate(tracks):
-        for c, clip in enumerate(track.clips):
+        for c, clip in enumerate(() if track.premixed else track.clips):
             uses.setdefault(clip.media.path, []).append((t, c))
             media[clip.media.path] = clip.media
     out = {}
@@ -359,8 +360,11 @@ def _audio_outputs(graph: _Graph, tracks: Sequence[Track]) -> list[str]:
     sources = _audio_sources(graph, tracks)
     args: list[str] = []
     for t, track in enumerate(tracks):
-        label = _track(graph, track, sources, t)
-        args += ["-map", f"[{label}]", f"-c:a:{t}", "aac", f"-b:a:{t}", AAC_BITRATE[track.channels],
+        if track.premixed is not None:
+            stream = f"{graph.add_input(['-f', track.premixed.demuxer, '-i', str(track.premixed.path)])}:a:0"
+        else:
+            stream = f"[{_track(graph, track, sources, t)}]"
+        args += ["-map", stream, f"-c:a:{t}", "aac", f"-b:a:{t}", AAC_BITRATE[track.channels],
                  f"-ar:a:{t}", str(track.rate), f"-ac:a:{t}", str(track.channels)]
         if track.language:
             args += [f"-metadata:s:a:{t}", f"language={track.language}"]
@@ -424,19 +428,6 @@ def hls_args(*, source: Path, audio_names: Sequence[str], segment_seconds: int, 
             "-hls_time", str(segment_seconds),
             "-hls_playlist_type", "vod", "-var_stream_map", " ".join(streams),
             "-hls_segment_filename", str(out_dir / "%v" / "seg%03d.ts"), str(out_dir / "%v" / "index.m3u8")]
-
-
-def gain_args(jobs: Sequence[tuple[Media, Path, float]]) -> list[str]:
-    """Apply a fixed gain (and the peak limiter) to several mono clips in one process, each
-    written as 16-bit WAV at its own rate, and measure each result like `loudness_args` does."""
-    graph, outputs, measures = _Graph(), [], []
-    for media, out, gain_db in jobs:
-        n = graph.add_input(["-f", media.demuxer, "-i", str(media.path)])
-        graph.chains.append(f"[{n}:a]volume={gain_db:.2f}dB,{LIMITER},asplit=2[o{n}][l{n}]")
-        graph.chains.append(f"[l{n}]ebur128=peak=sample[m{n}]")
-        outputs += ["-map", f"[o{n}]", "-c:a", "pcm_s16le", "-ac", "1", "-f", "wav", str(out)]
-        measures += ["-map", f"[m{n}]"]
-    return [*graph.inputs, *graph.filter_args(), *outputs, *measures, "-f", "null", "-"]
 
 
 def loudness_args(paths: Sequence[Media]) -> list[str]:

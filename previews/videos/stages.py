@@ -137,10 +137,10 @@ class VideoPipeline(StagedJob):
     def _measure(self, new: list[tuple[str, Path, float]], assets: list[str], timeline: Timeline) -> dict:
         """New speech clips normalised (one FFmpeg run) and narration assets measured (one more)."""
         pairs = [(wav, wav.with_name(f"normalised-{wav.name}")) for _, wav, _ in new]
-        made = speech.normalize(pairs, work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
-                                should_cancel=self.ctx.cancelled)
-        clips = {clip: speech.store_speech(clip, out, seconds=seconds, gain=gain)
-                 for (clip, _, _), (_, out), (seconds, gain) in zip(new, pairs, made, strict=True)}
+        lengths = speech.normalize(pairs, work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
+                                   should_cancel=self.ctx.cancelled)
+        clips = {clip: speech.store_speech(clip, out, seconds=seconds)
+                 for (clip, _, _), (_, out), seconds in zip(new, pairs, lengths, strict=True)}
         media = []
         for sha in assets:
             blob = Blob.objects.get(sha256=sha)
