@@ -76,6 +76,20 @@ def photo(i: int, path: Path, size: tuple[int, int] = (1920, 1080)) -> Path:
     return path
 
 
+def still(i: int, work: Path) -> Path:
+    """The i-th distinct still: one of six photographs, marked with its number (a new file)."""
+    base = work / f"photo-{i % SCENES}.jpg"
+    if not base.exists():
+        photo(i % SCENES, base)
+    if i < SCENES:
+        return base
+    image = Image.open(base)
+    ImageDraw.Draw(image).text((60, 60), f"Step {i + 1}", fill="white", font_size=64)
+    path = work / f"still-{i}.jpg"
+    image.save(path, format="JPEG", quality=90)
+    return path
+
+
 def ingest(project, path: Path, mime: str):
     from django.core.files.uploadedfile import TemporaryUploadedFile
 
@@ -103,7 +117,7 @@ def setup_django(data_dir: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
-def make_preview_job(work: Path, height: int):
+def make_preview_job(work: Path, height: int, scenes: int = SCENES, scene: float = SCENE):
     """A project with the stills and narration as assets, and a queued preview job of them."""
     from django.contrib.auth import get_user_model
 
@@ -112,17 +126,17 @@ def make_preview_job(work: Path, height: int):
     from previews.compile import Format, StepSpec
     from previews.services import preview_request
 
-    user = get_user_model().objects.create_user(f"bench{height}", password="bench-only")  # noqa: S106
+    user = get_user_model().objects.create_user(f"bench{height}-{scenes}", password="bench-only")  # noqa: S106
     project = services.project_create(owner=user, title="Render bench")
-    stills = [ingest(project, photo(i, work / f"still-{i}.jpg"), "image/jpeg") for i in range(SCENES)]
+    stills = [ingest(project, still(i, work), "image/jpeg") for i in range(scenes)]
     voices = {}
     for scene, text in NARRATED.items():
         tts.engine().synthesize(text, "en", work / f"voice-{scene}.wav")
         voices[scene] = ingest(project, work / f"voice-{scene}.wav", "audio/wav")
-    steps = [StepSpec(label=f"step {i + 1}", caption=CAPTIONS[i], duration=round(SCENE, 6),
-                      transition="crossfade" if i < SCENES - 1 else "cut", transition_duration=TRANSITION,
+    steps = [StepSpec(label=f"step {i + 1}", caption=CAPTIONS[i % len(CAPTIONS)], duration=round(scene, 6),
+                      transition="crossfade" if i < scenes - 1 else "cut", transition_duration=TRANSITION,
                       asset=stills[i].pk, narration_asset=voices[i].pk if i in voices else None)
-             for i in range(SCENES)]
+             for i in range(scenes)]
     submitted = preview_request(owner=user, project=project, steps=steps, dry_run=False,
                                 fmt=Format(resolution=height))
     return submitted.job, stills, voices
@@ -143,15 +157,17 @@ def draw_captions(work: Path, width: int, height: int) -> list[tuple[Path, tuple
 
 
 def baseline_argv(binary: str, stills: list[str], captions: list, voices: dict[int, tuple[str, float]],
-                  width: int, height: int, preset: str, crf: int, out: Path) -> list[str]:
-    """The best single command a person writes for this chapter, by hand."""
-    starts = [i * (SCENE - TRANSITION) for i in range(SCENES)]
-    bounds = [(round(s * FPS), round((s + SCENE) * FPS)) for s in starts]
+                  width: int, height: int, preset: str, crf: int, out: Path, scene: float = SCENE) -> list[str]:
+    """The best single command a person writes for this chapter, by hand (one input per still)."""
+    scenes = len(stills)
+    total = scenes * scene - (scenes - 1) * TRANSITION
+    starts = [i * (scene - TRANSITION) for i in range(scenes)]
+    bounds = [(round(s * FPS), round((s + scene) * FPS)) for s in starts]
     ins, graph, pieces = [], [], []
-    for i in range(SCENES):
+    for i in range(scenes):
         ins += ["-f", "image2", "-framerate", str(FPS), "-i", stills[i], "-f", "image2", "-i", str(captions[i][0])]
         head = bounds[i - 1][1] - bounds[i][0] if i else 0
-        tail = bounds[i][1] - bounds[i + 1][0] if i < SCENES - 1 else 0
+        tail = bounds[i][1] - bounds[i + 1][0] if i < scenes - 1 else 0
         body = bounds[i][1] - bounds[i][0] - head - tail
         segs = [(n, f) for n, f in (("h", head), ("b", body), ("t", tail)) if f]
         x, y = captions[i][1]
@@ -165,19 +181,19 @@ def baseline_argv(binary: str, stills: list[str], captions: list, voices: dict[i
             pieces.append(f"[x{i}]")
         pieces.append(f"[b{i}]")
     graph.append(f"{''.join(pieces)}concat=n={len(pieces)}:v=1:a=0[v]")
-    n, tracks = 2 * SCENES, []
-    for scene, (path, _) in voices.items():
+    n, tracks = 2 * scenes, []
+    for index, (path, _) in voices.items():
         ins += ["-f", "wav", "-i", path]
-        graph.append(f"[{n}:a]adelay=delays={round(starts[scene] * 1000)}:all=1[n{scene}]")
-        tracks.append(f"[n{scene}]")
+        graph.append(f"[{n}:a]adelay=delays={round(starts[index] * 1000)}:all=1[n{index}]")
+        tracks.append(f"[n{index}]")
         n += 1
     graph.append(f"{''.join(tracks)}amix=inputs={len(tracks)}:duration=longest:normalize=0,"
-                 f"apad=whole_dur={TOTAL}[a]")
+                 f"apad=whole_dur={total}[a]")
     return [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *ins,
             "-filter_complex", ";".join(graph), "-map", "[v]", "-map", "[a]",
             "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-r", str(FPS),
-            "-c:a", "aac", "-ac", "1", "-ar", "22050", "-b:a", "64k", "-movflags", "+faststart",
-            "-t", f"{TOTAL}", "-f", "mp4", str(out)]
+            "-c:a", "aac", "-aac_coder", "fast", "-ac", "1", "-ar", "22050", "-b:a", "64k", "-movflags", "+faststart",
+            "-t", f"{total}", "-f", "mp4", str(out)]
 
 
 def check(path: Path, label: str) -> list[str]:

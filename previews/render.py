@@ -46,6 +46,8 @@ from previews.timeline import Timeline
 logger = logging.getLogger(__name__)
 
 PIECE_PREFIX = "videos/cache/segments"
+TRACK_PREFIX = "videos/cache/tracks"
+TRACK_VERSION = 1
 GRAPH_VERSION = 2  # part of every piece's key: a change of graph shape renders anew
 SILENT_RATE = 22050
 
@@ -307,13 +309,40 @@ class Render:
         return out
 
     def assemble(self, pieces: list[Piece], local: dict[str, Path], out: Path,
-                 subtitles: list[tuple[Path, str]] = ()) -> Path:
+                 subtitles: list[tuple[Path, str]] = (), encoded: list[tuple[Path, str]] | None = None) -> Path:
+        """The finished MP4: pieces joined, the sound (encoded here, or `encoded` tracks copied)."""
         listing = self.dir / "pieces.txt"
         listing.write_text(compose.concat_list([local[p.key] for p in pieces]))
         duration = self.picture.total_frames / self.picture.fps
-        self._run(compose.assemble_args(pieces_list=listing, duration=duration, tracks=self.tracks(),
-                                        subtitles=subtitles, out_path=out), scenes=set())
+        sound = {"encoded": encoded} if encoded is not None else {"tracks": self.tracks()}
+        self._run(compose.assemble_args(pieces_list=listing, duration=duration, subtitles=subtitles, out_path=out,
+                                        **sound), scenes=set())
         return out
+
+    def encoded_tracks(self) -> list[tuple[Path, str]]:
+        """Every track as an M4A, cached by exactly what it is made of (its clips and their
+        places and gains, the music, the length and format): after an edit that changes no
+        sound, nothing is encoded again. Missing ones are encoded in one process."""
+        timeline, starts = self.timeline, self.timeline.starts()
+        wanted = []
+        for language in timeline.languages or ("",):
+            clips = [[s.narration, s.narration_gain, start, (said.clip, said.gain) if (
+                said := s.speech_in(language)) else None] for s, start in zip(timeline.scenes, starts, strict=True)]
+            music = [timeline.music.asset, timeline.music.volume] if timeline.music else None
+            key = _hash([TRACK_VERSION, compose.AAC, clips, music, self.picture.total_frames, self.picture.fps,
+                         language, ffmpeg.binary()])
+            wanted.append((language, f"{TRACK_PREFIX}/{key}.m4a", self.dir / f"track-{key[:16]}.m4a"))
+        missing = [i for i, (_, key, _) in enumerate(wanted) if not default_storage.exists(key)]
+        if missing:
+            tracks = self.tracks()
+            self._run(compose.tracks_args([tracks[i] for i in missing], [wanted[i][2] for i in missing]), scenes=set())
+            for i in missing:
+                published = wanted[i][2].with_name(f"publish-{wanted[i][2].name}")
+                shutil.copyfile(wanted[i][2], published)
+                publish_file(key=wanted[i][1], path=published)
+        self.tracks_encoded = len(missing)
+        return [(path if path.exists() else fetch(key, path), iso639_2(language) if language else "")
+                for language, key, path in wanted]
 
     def _run(self, args: list[str], *, scenes: set[int], seconds: float | None = None,
              cancel: threading.Event | None = None) -> None:

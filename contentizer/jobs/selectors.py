@@ -42,7 +42,7 @@ def job_summary(job: Job) -> dict[str, Any]:
     }
 
 
-STAGE_COUNTERS = ("rendered", "reused", "pieces", "measured", "synthesized")
+STAGE_COUNTERS = ("rendered", "reused", "pieces", "encoded", "measured", "synthesized")
 
 
 def stage_summary(job: Job, stages: tuple[str, ...]) -> list[dict[str, Any]]:

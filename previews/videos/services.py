@@ -24,6 +24,7 @@ from contentizer.storage import delete_tree, walk
 from previews import tts
 from previews.compile import Format
 from previews.models import Segment, Video
+from previews.render import TRACK_PREFIX
 from previews.speech import LOUDNESS_PREFIX, SPEECH_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def videos_expire(*, now=None) -> int:
     for folder in folders:  # videos whose chapter or project was deleted
         if folder != "cache" and folder not in known:
             removed += delete_tree(f"videos/{folder}")
-    for prefix in (SPEECH_PREFIX, LOUDNESS_PREFIX, "videos/cache/mix"):
+    for prefix in (SPEECH_PREFIX, LOUDNESS_PREFIX, TRACK_PREFIX, "videos/cache/mix"):
         for key in list(walk(prefix)):
             if default_storage.get_modified_time(key) < cutoff:
                 default_storage.delete(key)

@@ -27,7 +27,7 @@ from assets.sniffing import demuxer_for
 from contentizer.jobs.errors import PermanentJobError
 from contentizer.jobs.runner import JobContext
 from contentizer.jobs.stages import StagedJob, stable_hash
-from contentizer.media import ffmpeg
+from contentizer.media import ffmpeg, probe
 from contentizer.media.compose import Media
 from contentizer.storage import delete_tree, fetch, publish_file
 from previews import compile as compiler
@@ -43,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 WEIGHTS = {"plan": 2, "narrate": 15, "captions": 3, "render": 65, "package": 15}
 PAUSE = 0.6  # after the narration, before the next scene
+
+
+def _channels(path: Path) -> int:
+    return probe.audio_format(str(path), demuxer="mp4")[1]
 
 
 class VideoPipeline(StagedJob):
@@ -179,14 +183,15 @@ class VideoPipeline(StagedJob):
         subs = self.outputs["captions"]["subtitles"]
         srts = [(fetch(subs[lang]["srtKey"], self.ctx.work_dir / f"render-{lang}.srt"), iso639_2(lang))
                 for lang in timeline.languages]
-        video = render.assemble(pieces, local, self.ctx.work_dir / "video.mp4", subtitles=srts)
+        encoded = render.encoded_tracks()
+        video = render.assemble(pieces, local, self.ctx.work_dir / "video.mp4", subtitles=srts, encoded=encoded)
         duration = render.picture.total_frames / timeline.output.fps
         packaging.verify_mp4(video, duration=duration, frames=render.picture.total_frames,
                              languages=len(timeline.languages))
         return {"videoKey": self.publish(f"{self.prefix}/work/render/video.mp4", video), "duration": duration,
                 "width": timeline.output.width, "height": timeline.output.height,
-                "channels": [t.channels for t in render.tracks()], "rendered": render.rendered,
-                "reused": render.reused, "pieces": len({p.key for p in pieces})}
+                "channels": [_channels(path) for path, _ in encoded], "rendered": render.rendered,
+                "reused": render.reused, "pieces": len({p.key for p in pieces}), "encoded": render.tracks_encoded}
 
     def stage_package(self, inputs: dict) -> dict:
         render, subs = self.outputs["render"], self.outputs["captions"]["subtitles"]

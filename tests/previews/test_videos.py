@@ -129,7 +129,7 @@ def test_a_one_step_edit_re_renders_exactly_one_segment(alice_api, alice_project
     second = _generate(alice_api, alice_project.id, chapter["id"], languages=["en"])
     status = _wait(alice_api, second["jobId"])
     render = next(s for s in status["stages"] if s["stage"] == "render")
-    assert render["outputs"] == {"rendered": 1, "reused": 2, "pieces": 3}
+    assert render["outputs"] == {"rendered": 1, "reused": 2, "pieces": 3, "encoded": 0}, "no sound encoded again"
     narrate = next(s for s in status["stages"] if s["stage"] == "narrate")
     assert narrate["outputs"] == {"synthesized": 0, "measured": 0}, "a caption edit speaks and measures nothing"
     assert Segment.objects.count() == 4
