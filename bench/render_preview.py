@@ -130,9 +130,9 @@ def make_preview_job(work: Path, height: int, scenes: int = SCENES, scene: float
     project = services.project_create(owner=user, title="Render bench")
     stills = [ingest(project, still(i, work), "image/jpeg") for i in range(scenes)]
     voices = {}
-    for scene, text in NARRATED.items():
-        tts.engine().synthesize(text, "en", work / f"voice-{scene}.wav")
-        voices[scene] = ingest(project, work / f"voice-{scene}.wav", "audio/wav")
+    for index, text in NARRATED.items():
+        tts.engine().synthesize(text, "en", work / f"voice-{index}.wav")
+        voices[index] = ingest(project, work / f"voice-{index}.wav", "audio/wav")
     steps = [StepSpec(label=f"step {i + 1}", caption=CAPTIONS[i % len(CAPTIONS)], duration=round(scene, 6),
                       transition="crossfade" if i < scenes - 1 else "cut", transition_duration=TRANSITION,
                       asset=stills[i].pk, narration_asset=voices[i].pk if i in voices else None)

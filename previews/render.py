@@ -21,6 +21,7 @@ import json
 import logging
 import shutil
 import threading
+import wave
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -278,7 +279,10 @@ class Render:
         hold every clip's input open, waiting, until its turn comes)."""
         if track.music or not track.clips or any(c.gain_db or c.media.demuxer != "wav" for c in track.clips):
             return track
-        formats = [pcm.wav_format(c.media.path) for c in track.clips]
+        try:
+            formats = [pcm.wav_format(c.media.path) for c in track.clips]
+        except (ValueError, EOFError, wave.Error):  # 24-bit, float or extensible WAV: FFmpeg mixes it
+            return track
         starts = [round(c.start * track.rate) for c in track.clips]
         order = sorted(range(len(starts)), key=starts.__getitem__)
         if any(f[:2] != (track.rate, track.channels) for f in formats) or any(
@@ -356,7 +360,9 @@ class Render:
             if exc.deterministic:
                 raise PermanentJobError(f"{self._culprits(exc, scenes)}: FFmpeg cannot render "
                                         f"{'them' if len(scenes) > 1 else 'it'}: {exc.reason()}.") from exc
-            raise
+            # worth another attempt; FFmpeg's own words (with work paths) stay in the job's log
+            raise TransientJobError(f"{self._culprits(exc, scenes)}: FFmpeg stopped ({exc.args[0]}); "
+                                    "its output is in the job's log.") from exc
 
     def _culprits(self, exc: ffmpeg.FFmpegError, scenes: set[int]) -> str:
         """The steps to name: those whose files FFmpeg complains about, else all it was given."""

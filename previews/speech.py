@@ -15,13 +15,15 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
+import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from django.core.files.base import ContentFile
+from django.conf import settings
 from django.core.files.storage import default_storage
 
 from contentizer.media import compose, ffmpeg, pcm
@@ -71,9 +73,13 @@ def _read_json(key: str) -> dict | None:
 
 
 def _write_json(key: str, data: dict) -> None:
-    if default_storage.exists(key):
-        default_storage.delete(key)
-    default_storage.save(key, ContentFile(json.dumps(data).encode()))
+    handle, name = tempfile.mkstemp(suffix=".json", dir=settings.JOB_WORK_DIR)
+    with os.fdopen(handle, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
+    try:
+        publish_file(key=key, path=Path(name))
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def cached_speech(clip: str) -> dict | None:

@@ -135,6 +135,21 @@ def test_portrait_and_square_previews_keep_the_caption_inside_the_frame(alice_ap
     assert abs(outside[2] - BLUE[2]) < 30, "the margins show the picture"
 
 
+def test_a_portrait_video_probes_to_its_size_in_mp4_and_hls(alice_api, alice_project, worker):
+    image = upload(alice_api, alice_project.id, "tall.png", media.image_bytes("PNG", (360, 640), GREEN))
+    chapter = chapter_with_steps(alice_api, alice_project.id, [
+        {"caption": "A caption long enough to wrap over several lines in portrait", "asset": image["id"],
+         "duration": 1.0, "transition": "cut"}])
+    accepted = _generate(alice_api, alice_project.id, chapter["id"], resolution="480p", aspect="9:16")
+    with av.open(io.BytesIO(_video_mp4(alice_api, accepted))) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (480, 854)
+    video = alice_api.get(f"/api/videos/{accepted['videoId']}").json()
+    assert video["aspect"] == "9:16" and video["resolution"] == "480p"
+    master = download(alice_api, video["urls"]["hls"]).decode()
+    assert "RESOLUTION=480x854" in master
+
+
 def _first_pts(data: bytes) -> float:
     with av.open(io.BytesIO(data), format="mpegts") as container:
         stream = container.streams[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -145,3 +146,40 @@ def test_a_damaged_input_is_a_deterministic_failure(tmp_path):
 def test_a_timeout_or_a_kill_is_not_deterministic():
     assert not ffmpeg.FFmpegError("ffmpeg timed out after 1s").deterministic
     assert not ffmpeg.FFmpegError("killed", returncode=-9, stderr_tail="Invalid data found").deterministic
+
+
+def _wav(path: Path, samples: np.ndarray, rate: int = 8000) -> Path:
+    import wave
+
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(samples.astype("<i2").tobytes())
+    return path
+
+
+def test_a_narration_track_is_laid_out_sample_exact_with_silence_between(tmp_path):
+    import wave
+
+    from contentizer.media import pcm
+
+    first = _wav(tmp_path / "a.wav", np.full(100, 1000))
+    second = _wav(tmp_path / "b.wav", np.full(300, -2000))
+    out = pcm.lay_out([(second, 250), (first, 10)], rate=8000, channels=1, frames=400, out=tmp_path / "t.wav")
+    with wave.open(str(out)) as wav:
+        data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    assert len(data) == 400
+    assert (data[:10] == 0).all() and (data[10:110] == 1000).all() and (data[110:250] == 0).all()
+    assert (data[250:] == -2000).all(), "the last clip is cut at the end of the track"
+
+
+def test_the_limiter_keeps_peaks_under_the_ceiling_and_the_rest_untouched():
+    from contentizer.media import pcm
+
+    quiet = np.sin(np.linspace(0, 200, 8000)) * 0.3
+    loud = quiet.copy()
+    loud[4000:4010] = 1.8
+    limited = pcm.limit(loud, ceiling=0.84, window=40)
+    assert np.abs(limited).max() <= 0.84 + 1e-9
+    assert np.allclose(limited[:3900], loud[:3900]) and np.allclose(limited[4100:], loud[4100:])
