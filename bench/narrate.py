@@ -61,14 +61,17 @@ def make_chapter():
 
 def narrate(user, project, chapter, work: Path) -> tuple[float, float, dict]:
     """One real narrate stage of a new video job: (wall seconds as the StageRun records them, CPU, outputs)."""
+    from contentizer.jobs.models import StageRun
     from contentizer.jobs.runner import JobContext
-    from previews.models import StageRun
-    from previews.pipeline import Pipeline, _hash, video_request
+    from contentizer.jobs.stages import stable_hash as _hash
+    from previews.compile import Format
+    from previews.videos.services import video_request
+    from previews.videos.stages import VideoPipeline
 
-    video = video_request(owner=user, project=project, chapter=chapter, height=720, languages=["en", "de"],
-                          music=None)
+    video = video_request(owner=user, project=project, chapter=chapter, fmt=Format(resolution=720),
+                          languages=["en", "de"], music=None)
     work.mkdir(parents=True)
-    pipeline = Pipeline(JobContext(job=video.job, work_dir=work))
+    pipeline = VideoPipeline(JobContext(job=video.job, work_dir=work))
     pipeline.outputs["plan"] = pipeline.stage_plan(pipeline.inputs("plan"))
     inputs = pipeline.inputs("narrate")
     cpu = cpu_seconds()
@@ -112,7 +115,7 @@ def main() -> int:
                 wall, cpu, outputs = narrate(user, project, chapter, tmp / "work" / f"{name}-{run}")
                 results[name].append((wall, cpu))
                 speech[name] = {lang: sum(c["seconds"] for c in clips if c)
-                                for lang, clips in outputs["voices"].items()}
+                                for lang, clips in outputs["speech"].items()}
         print(f"chapter: {len(NARRATION)} steps in en + de; cold speech cache; best of {RUNS}, interleaved\n")
         print(f"{'English voice':26} {'German voice':12} {'speech en/de s':>15} {'narrate s':>9} {'cpu s':>6} "
               f"{'x realtime':>10} {'warm s':>7}")

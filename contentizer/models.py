@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from contentizer import transitions
+
 
 def default_languages() -> list[str]:
     return ["en"]
@@ -47,16 +49,6 @@ class Chapter(models.Model):
         return self.title
 
 
-class Transition(models.TextChoices):
-    CUT = "cut", "Cut"
-    FADE = "fade", "Fade through black"
-    DISSOLVE = "dissolve", "Dissolve"
-    WIPE_LEFT = "wipeleft", "Wipe left"
-    WIPE_RIGHT = "wiperight", "Wipe right"
-    SLIDE_LEFT = "slideleft", "Slide left"
-    SLIDE_RIGHT = "slideright", "Slide right"
-
-
 class Step(models.Model):
     chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="steps")
     position = models.IntegerField()
@@ -71,7 +63,8 @@ class Step(models.Model):
         default=5.0, validators=[MinValueValidator(0.1), MaxValueValidator(3600)]
     )
     transition = models.CharField(
-        max_length=16, choices=Transition.choices, default=Transition.CUT
+        max_length=16, choices=transitions.choices(), default=transitions.DEFAULT,
+        help_text="into the next step; `fade` is accepted as the old name of `fadeblack`",
     )
     transition_duration = models.FloatField(
         default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(5.0)]
@@ -90,4 +83,12 @@ class Step(models.Model):
         return f"Step {self.position + 1} of {self.chapter}"
 
 
-from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobSlot, JobStatus  # noqa: E402, F401
+from contentizer.jobs.models import (  # noqa: E402, F401
+    AttemptOutcome,
+    Job,
+    JobAttempt,
+    JobSlot,
+    JobStatus,
+    StageRun,
+    StageStatus,
+)

@@ -279,11 +279,17 @@ PREVIEW_FPS = env.int("PREVIEW_FPS", default=30)
 TTS_ENGINES = env.list("TTS_ENGINES", default=["hibari", "piper", "espeak"])
 TTS_VOICES_DIR = env.str("TTS_VOICES_DIR", default="")
 TTS_SAMPLE_MAX_CHARS = env.int("TTS_SAMPLE_MAX_CHARS", default=300)
+# Preview quality: x264's fastest preset; the CRF is chosen by file size (docs/jobs.md).
+PREVIEW_PRESET = env.str("PREVIEW_PRESET", default="ultrafast")
+PREVIEW_CRF = env.int("PREVIEW_CRF", default=26)
+# At most this many scenes in one FFmpeg render process: memory stays flat as chapters grow.
+RENDER_CHUNK_SCENES = env.int("RENDER_CHUNK_SCENES", default=12)
 VIDEO_TIMEOUT_SECONDS = env.float("VIDEO_TIMEOUT_SECONDS", default=1800.0)
 VIDEO_PRESET = env.str("VIDEO_PRESET", default="veryfast")
 VIDEO_CRF = env.int("VIDEO_CRF", default=23)
 VIDEO_MAX_CONCURRENCY = env.int("VIDEO_MAX_CONCURRENCY", default=1)
-VIDEO_RENDER_THREADS = env.int("VIDEO_RENDER_THREADS", default=2)  # pieces encoded at once by one video job
+# render processes one job runs at once (pieces of a video, chunks of a long preview)
+VIDEO_RENDER_THREADS = env.int("VIDEO_RENDER_THREADS", default=2)
 VIDEO_QUOTA_BYTES = env.int("VIDEO_QUOTA_BYTES", default=10 * 1024**3)
 VIDEO_SUPERSEDED_TTL_SECONDS = env.int("VIDEO_SUPERSEDED_TTL_SECONDS", default=7 * 24 * 3600)
 PREVIEW_MAX_SCENES = env.int("PREVIEW_MAX_SCENES", default=200)

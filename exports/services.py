@@ -30,7 +30,7 @@ from contentizer.models import Chapter, Project
 from contentizer.storage import delete_tree, publish_file, walk
 from exports import importing
 from previews.models import Video
-from previews.pipeline import current_video
+from previews.videos.services import current_video
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,9 @@ class PreviewsConfig(AppConfig):
     def ready(self) -> None:
         from contentizer.jobs import registry
         from contentizer.metrics import register_job_metrics
-        from previews import pipeline, selectors, services, views
+        from previews import selectors, services, views
         from previews.api.serializers import PreviewJobSerializer, VideoJobSerializer
+        from previews.videos import services as videos
 
         registry.register(registry.JobKind(
             name=services.KIND, run=services.preview_render, cleanup=services.preview_cleanup,
@@ -20,9 +21,9 @@ class PreviewsConfig(AppConfig):
         ))
         register_job_metrics(services.KIND)
         registry.register(registry.JobKind(
-            name=pipeline.KIND, run=pipeline.video_run, cleanup=pipeline.video_cleanup,
-            max_concurrency=lambda: settings.VIDEO_MAX_CONCURRENCY, stages=pipeline.STAGES,
-            serializer=VideoJobSerializer, describe=lambda job: selectors.video_job_fields(job, pipeline.STAGES),
+            name=videos.KIND, run=videos.video_run, cleanup=videos.video_cleanup,
+            max_concurrency=lambda: settings.VIDEO_MAX_CONCURRENCY, stages=videos.STAGES,
+            serializer=VideoJobSerializer, describe=lambda job: selectors.video_job_fields(job, videos.STAGES),
             section=views.video_section,
         ))
         from previews import checks  # noqa: F401 - registers the voice checks

@@ -1,51 +1,105 @@
 """Still pictures the renderer needs that no asset provides: caption overlays and title cards.
 
 Drawn with Pillow's built-in scalable font, so rendering needs no font files on the machine.
+Sizes follow the frame's short edge, so a caption reads the same in 16:9, 9:16 and 1:1; text is
+wrapped by its measured width and kept inside safe margins (in portrait, well above the bottom,
+where players and apps draw their controls).
 """
 
 from __future__ import annotations
 
-import textwrap
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from previews.timeline import Output
 
+logger = logging.getLogger(__name__)
+
+CAPTION_MAX_LINES = 4
+PORTRAIT_MAX_LINES = 6
+LAYOUT_VERSION = 2  # part of every rendered piece's cache key: a new layout renders anew
+
+
+@dataclass(frozen=True)
+class SafeArea:
+    """Where text may go: margins from each edge, in pixels."""
+
+    side: int
+    bottom: int
+
+    @classmethod
+    def of(cls, output: Output) -> SafeArea:
+        short = min(output.width, output.height)
+        portrait = output.height > output.width
+        # 5 % of the width at the sides (title-safe); in portrait, the lowest 12 % is left to the
+        # player's controls and the apps' overlays
+        return cls(side=max(8, round(output.width * 0.05)),
+                   bottom=round(output.height * 0.12) if portrait else max(8, short // 18))
+
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def _wrap(text: str, font, max_width: int, draw: ImageDraw.ImageDraw) -> list[str]:
-    average = max(1.0, draw.textlength("abcdefghijklmnopqrstuvwxyz", font=font) / 26)
-    width = max(8, int(max_width / average))
-    lines = []
+def _break_word(word: str, font, max_width: int, draw: ImageDraw.ImageDraw) -> list[str]:
+    pieces, current = [], ""
+    for char in word:
+        if current and draw.textlength(current + char, font=font) > max_width:
+            pieces.append(current)
+            current = ""
+        current += char
+    return [*pieces, current] if current else pieces
+
+
+def wrap(text: str, font, max_width: int, draw: ImageDraw.ImageDraw, max_lines: int) -> list[str]:
+    """Lines no wider than `max_width` pixels as drawn (a word too long for a line is broken);
+    text beyond `max_lines` ends the last line with an ellipsis."""
+    lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
-        lines += textwrap.wrap(paragraph, width=width) or [""]
-    return lines[:4]
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}" if line else word
+            if draw.textlength(candidate, font=font) <= max_width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            *full, line = _break_word(word, font, max_width, draw) if draw.textlength(
+                word, font=font) > max_width else [word]
+            lines += full
+        lines.append(line)
+    lines = [line for line in lines if line] or [""]
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        while last and draw.textlength(last + "…", font=font) > max_width:
+            last = last[:-1]
+        lines = [*lines[: max_lines - 1], last.rstrip() + "…"]
+    return lines
 
 
-def caption_overlay(text: str, output: Output, path: Path) -> Path:
-    """A transparent frame with the caption in a dark box near the bottom."""
-    image = Image.new("RGBA", (output.width, output.height), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    size = max(12, output.height // 20)
-    font = _font(size)
-    margin = output.width // 16
-    lines = _wrap(text, font, output.width - 2 * margin - size, draw)
+def caption_overlay(text: str, output: Output, path: Path) -> tuple[Path, tuple[int, int]]:
+    """A transparent PNG holding the caption in a dark box, and where it goes in the frame
+    (centred, above the bottom safe margin)."""
+    safe, short = SafeArea.of(output), min(output.width, output.height)
+    size = max(12, short // 20)
+    font, pad = _font(size), max(4, size // 2)
+    box_width = output.width - 2 * safe.side
+    probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
+    max_lines = PORTRAIT_MAX_LINES if output.height > output.width else CAPTION_MAX_LINES
+    lines = wrap(text, font, box_width - 2 * pad, probe, max_lines)
     line_height = int(size * 1.3)
-    box_height = line_height * len(lines) + size
-    top = output.height - box_height - output.height // 18
-    draw.rounded_rectangle(
-        (margin, top, output.width - margin, top + box_height), radius=size // 3, fill=(0, 0, 0, 170)
-    )
+    box_height = line_height * len(lines) + 2 * pad - (line_height - size)
+    image = Image.new("RGBA", (box_width, box_height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, box_width - 1, box_height - 1), radius=size // 3, fill=(0, 0, 0, 170))
     for i, line in enumerate(lines):
         width = draw.textlength(line, font=font)
-        draw.text(((output.width - width) / 2, top + size / 2 + i * line_height), line, font=font,
-                  fill=(255, 255, 255, 255))
+        draw.text(((box_width - width) / 2, pad + i * line_height), line, font=font, fill=(255, 255, 255, 255))
     image.save(path, format="PNG", compress_level=1)
-    return path
+    return path, (safe.side, output.height - safe.bottom - box_height)
 
 
 def title_card(title: str, color: str, output: Output, path: Path) -> Path:
@@ -53,9 +107,10 @@ def title_card(title: str, color: str, output: Output, path: Path) -> Path:
     image = Image.new("RGB", (output.width, output.height), ImageColor.getrgb(color))
     if title:
         draw = ImageDraw.Draw(image)
-        size = max(16, output.height // 10)
+        safe = SafeArea.of(output)
+        size = max(16, min(output.width, output.height) // 10)
         font = _font(size)
-        lines = _wrap(title, font, int(output.width * 0.85), draw)
+        lines = wrap(title, font, output.width - 2 * safe.side, draw, 6)
         line_height = int(size * 1.25)
         top = (output.height - line_height * len(lines)) / 2
         for i, line in enumerate(lines):

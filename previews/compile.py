@@ -15,10 +15,13 @@ from django.conf import settings
 
 from assets.hashing import is_sha256
 from assets.models import Asset
+from contentizer import transitions
 from contentizer.models import Chapter, Project
 from previews.timeline import VERSION, Timeline, TimelineError
 
 DEFAULT_CARD = "#1f2d3d"
+ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
+RESOLUTIONS = {"480p": 480, "720p": 720, "1080p": 1080}  # the short edge
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,22 @@ class StepSpec:
     narration_asset: str | int | None = None
 
 
-def output_for(height: int) -> dict[str, int]:
-    width = round(height * 16 / 9 / 2) * 2
-    return {"width": width, "height": height, "fps": settings.PREVIEW_FPS}
+@dataclass(frozen=True)
+class Format:
+    """What a preview or video is asked to look like: an aspect ratio and the short edge."""
+
+    aspect: str = "16:9"
+    resolution: int = 480
+
+    def size(self) -> tuple[int, int]:
+        across, down = ASPECTS[self.aspect]
+        long_edge = round(self.resolution * max(across, down) / min(across, down) / 2) * 2
+        return (long_edge, self.resolution) if across >= down else (self.resolution, long_edge)
+
+
+def output_for(fmt: Format, *, quality: str = "preview") -> dict[str, Any]:
+    width, height = fmt.size()
+    return {"width": width, "height": height, "fps": settings.PREVIEW_FPS, "quality": quality}
 
 
 class AssetResolver:
@@ -76,7 +92,7 @@ def request_steps(steps: list[dict[str, Any]]) -> list[StepSpec]:
     return [
         StepSpec(
             label=f"step {i + 1}", caption=s.get("caption", ""), duration=s["duration"],
-            transition=s.get("transition", "cut"), transition_duration=s.get("transitionDuration", 0.5),
+            transition=s.get("transition", transitions.DEFAULT), transition_duration=s.get("transitionDuration", 0.5),
             asset=s.get("asset"), narration_asset=s.get("narration"),
         )
         for i, s in enumerate(steps)
@@ -103,14 +119,15 @@ def _scene(spec: StepSpec, resolver: AssetResolver, last: bool) -> dict[str, Any
             resolver.missing[f"{spec.label}.narration"] = f"asset {narration.pk} is not audio"
         else:
             scene["narration"] = narration.blob.sha256
-    if not last and spec.transition != "cut":
-        scene["transition"] = {"type": spec.transition, "duration": spec.transition_duration}
+    if not last and transitions.canonical(spec.transition) != "cut" and spec.transition_duration:
+        scene["transition"] = {"type": transitions.canonical(spec.transition), "duration": spec.transition_duration}
     return scene
 
 
 def compile_timeline(
-    *, project: Project, steps: list[StepSpec], height: int, music: dict[str, Any] | None = None,
-    declared_assets: list[str | int] | None = None,
+    *, project: Project, steps: list[StepSpec], fmt: Format, quality: str = "preview",
+    music: dict[str, Any] | None = None, declared_assets: list[str | int] | None = None,
+    languages: list[str] | None = None,
 ) -> tuple[Timeline, list[str]]:
     """The validated timeline and the step labels of its scenes (for error messages)."""
     if not steps:
@@ -121,11 +138,16 @@ def compile_timeline(
     for i, ref in enumerate(declared_assets or []):
         resolver.resolve(ref, f"assets[{i}]")
     scenes = [_scene(spec, resolver, last=i == len(steps) - 1) for i, spec in enumerate(steps)]
-    data: dict[str, Any] = {"version": VERSION, "output": output_for(height), "scenes": scenes}
+    data: dict[str, Any] = {"version": VERSION, "output": output_for(fmt, quality=quality), "scenes": scenes}
+    audio: dict[str, Any] = {"languages": languages} if languages else {}
     if music:
         track = resolver.resolve(music.get("asset"), "audio.music.asset")
-        if track is not None:
-            data["audio"] = {"music": {"asset": track.blob.sha256, "volume": music.get("volume", 0.3)}}
+        if track is not None and track.blob.kind != "audio":
+            resolver.missing["audio.music.asset"] = f"asset {track.pk} is not audio"
+        elif track is not None:
+            audio["music"] = {"asset": track.blob.sha256, "volume": music.get("volume", 0.3)}
+    if audio:
+        data["audio"] = audio
     if resolver.missing:
         raise TimelineError(resolver.missing)
     timeline = Timeline.parse(data)

@@ -1,4 +1,4 @@
-"""Full videos: the finished render of a chapter, its stage runs and its cached segments."""
+"""Full videos (the finished render of a chapter) and the rendered pieces cached by content."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ class Video(models.Model):
     project = models.ForeignKey("contentizer.Project", on_delete=models.CASCADE, related_name="videos")
     chapter = models.ForeignKey("contentizer.Chapter", on_delete=models.CASCADE, related_name="videos")
     job = models.OneToOneField("contentizer.Job", on_delete=models.PROTECT, related_name="video")
-    height = models.PositiveIntegerField(default=720)
+    height = models.PositiveIntegerField(default=720, help_text="the resolution: the short edge in pixels")
+    aspect = models.CharField(max_length=8, default="16:9")
     languages = models.JSONField(default=list)
     music = models.JSONField(default=dict, blank=True)
     # filled by the package stage
@@ -61,42 +62,10 @@ class Share(models.Model):
         return f"share {self.id} of {self.video_id}"
 
 
-class StageStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    REUSED = "reused", "Reused (same inputs as an earlier run)"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-class StageRun(models.Model):
-    """One stage of one attempt: its input hash, outputs, timings and log."""
-
-    job = models.ForeignKey("contentizer.Job", on_delete=models.CASCADE, related_name="stage_runs")
-    attempt = models.PositiveIntegerField()
-    stage = models.CharField(max_length=16)
-    input_hash = models.CharField(max_length=64)
-    status = models.CharField(max_length=16, choices=StageStatus.choices, default=StageStatus.RUNNING)
-    outputs = models.JSONField(default=dict, blank=True)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    duration = models.FloatField(null=True, blank=True)
-    error = models.TextField(blank=True, default="")
-    log = models.TextField(blank=True, default="")
-
-    class Meta:
-        ordering = ["job", "attempt", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["job", "attempt", "stage"], name="stagerun_unique_per_attempt")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.stage} of {self.job_id} (attempt {self.attempt}, {self.status})"
-
-
 class Segment(models.Model):
-    """A rendered piece of video (a scene's body or a transition), keyed by everything that
-    shapes it: a re-render after a one-step edit re-encodes only the pieces whose key changed."""
+    """A rendered piece of picture (a scene's body, a transition, or a chunk of a long preview),
+    keyed by everything that shapes it: a re-render after a one-step edit re-encodes only the
+    pieces whose key changed."""
 
     key = models.CharField(max_length=64, unique=True)
     storage_key = models.CharField(max_length=255)

@@ -7,11 +7,11 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 
 from contentizer.jobs.models import Job, JobStatus
-from contentizer.jobs.selectors import seconds_between
+from contentizer.jobs.selectors import seconds_between, stage_summary
 from contentizer.models import Chapter
-from previews.models import StageRun, Video
-from previews.pipeline import chapter_state_hash
+from previews.models import Video
 from previews.services import KIND
+from previews.videos.services import chapter_state_hash
 
 
 def preview_get(*, user, job_id) -> Job:
@@ -39,22 +39,6 @@ def preview_job_fields(job: Job) -> dict[str, Any]:
     }
 
 
-def video_stages(job: Job, stages: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Each stage's latest run (or `pending`), with its timings, error and counts."""
-    runs = {run.stage: run for run in StageRun.objects.filter(job=job).order_by("id")}  # latest per stage
-    out = []
-    for stage in stages:
-        run = runs.get(stage)
-        out.append({
-            "stage": stage, "status": run.status if run else "pending", "attempt": run.attempt if run else None,
-            "startedAt": run.started_at if run else None, "finishedAt": run.finished_at if run else None,
-            "duration": run.duration if run else None, "error": run.error if run else "",
-            "outputs": {k: v for k, v in run.outputs.items() if k in ("rendered", "reused", "pieces", "mixed")}
-            if run else {},
-        })
-    return out
-
-
 def video_urls(video: Video) -> dict[str, str] | None:
     if not (video.job.status == JobStatus.SUCCEEDED and video.mp4_key):
         return None
@@ -69,7 +53,7 @@ def video_job_fields(job: Job, stages: tuple[str, ...]) -> dict[str, Any]:
     """A video job's part of /api/v1/jobs/{id}, with what /api/videos/jobs/{id}/status had."""
     video = Video.objects.filter(job=job).select_related("job").first()
     urls = video_urls(video) if video else None
-    stage_list = video_stages(job, stages)
+    stage_list = stage_summary(job, stages)
     return {
         "links": {"status": f"/api/videos/jobs/{job.id}/status", "artifact": urls and urls["download"]},
         "result": {

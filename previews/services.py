@@ -16,21 +16,18 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from assets.models import Blob
-from assets.sniffing import demuxer_for
 from contentizer import logs
 from contentizer.api.errors import UnprocessableEntity
 from contentizer.jobs import events
 from contentizer.jobs import services as jobs
-from contentizer.jobs.errors import PermanentJobError, TransientJobError
+from contentizer.jobs.errors import TransientJobError
 from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
 from contentizer.jobs.runner import JobContext
-from contentizer.media import ffmpeg, probe
-from contentizer.media.compose import Clip, Composition, Media, compose_args
+from contentizer.media import probe
 from contentizer.models import Project
-from contentizer.storage import delete_tree, fetch, publish_file
-from previews import cards
-from previews.compile import StepSpec, compile_timeline
+from contentizer.storage import delete_tree, publish_file
+from previews.compile import Format, StepSpec, compile_timeline
+from previews.render import Render
 from previews.timeline import Timeline, TimelineError
 
 logger = logging.getLogger(__name__)
@@ -46,11 +43,12 @@ def artifact_prefix(job: Job) -> str:
 def preview_request(
     *, owner, project: Project, steps: list[StepSpec], dry_run: bool, request_id: str = "",
     job_id=None, music: dict | None = None, declared_assets: list | None = None, chapter_id: int | None = None,
+    fmt: Format | None = None,
 ) -> jobs.Submitted:
     """Validate and compile now (bad input is the client's 4xx, not a failed job), then queue."""
     try:
         timeline, labels = compile_timeline(
-            project=project, steps=steps, height=settings.PREVIEW_HEIGHT, music=music,
+            project=project, steps=steps, fmt=fmt or Format(resolution=settings.PREVIEW_HEIGHT), music=music,
             declared_assets=declared_assets,
         )
     except TimelineError as exc:
@@ -129,53 +127,6 @@ def preview_manifest(timeline: Timeline, *, labels: list[str]) -> dict[str, Any]
 
 # --- rendering in the worker ----------------------------------------------------------------
 
-def _fetch(ctx: JobContext, sha256: str, where: str) -> Media:
-    """Copy a blob from storage to the work dir (FFmpeg reads local files; storage may be S3)."""
-    blob = Blob.objects.filter(sha256=sha256).first()
-    if blob is None:
-        raise PermanentJobError(f"{where}: asset {sha256[:12]}… is no longer in the asset store.")
-    target = ctx.work_dir / "in" / f"{sha256}.{blob.ext}"
-    media = Media(path=target, demuxer=demuxer_for(blob.ext), duration=blob.duration)
-    if target.exists():
-        return media
-    try:
-        fetch(blob.storage_key, target)
-    except FileNotFoundError:
-        raise PermanentJobError(
-            f"{where}: the file of asset {sha256[:12]}… ({blob.storage_key}) is missing from storage."
-        ) from None
-    except OSError as exc:
-        raise TransientJobError(f"{where}: reading asset {sha256[:12]}… failed: {exc}") from exc
-    return media
-
-
-def _composition(ctx: JobContext, timeline: Timeline, labels: list[str]) -> Composition:
-    clips = []
-    for i, scene in enumerate(timeline.scenes):
-        where = labels[i] if i < len(labels) else f"scenes[{i}]"
-        ctx.check_cancelled()
-        if scene.asset:
-            source = _fetch(ctx, scene.asset, where)
-        else:
-            card = cards.title_card(scene.title, scene.color, timeline.output, ctx.work_dir / f"card-{i}.png")
-            source = Media(path=card, demuxer="image2")
-        caption = (
-            cards.caption_overlay(scene.caption, timeline.output, ctx.work_dir / f"caption-{i}.png")
-            if scene.caption else None
-        )
-        clips.append(Clip(
-            source=source, duration=scene.duration, still=scene.type != "video", caption=caption,
-            transition=scene.transition.type, transition_duration=scene.transition.duration,
-            narration=_fetch(ctx, scene.narration, where) if scene.narration else None,
-        ))
-    music = _fetch(ctx, timeline.music.asset, "audio.music") if timeline.music else None
-    out = timeline.output
-    return Composition(
-        width=out.width, height=out.height, fps=out.fps, clips=tuple(clips), music=music,
-        music_volume=timeline.music.volume if timeline.music else 0.3,
-    )
-
-
 def verify_mp4(path: Path, timeline: Timeline) -> float:
     """The render must hold H.264 and AAC and last the timeline's duration to within a frame."""
     try:
@@ -198,20 +149,22 @@ def verify_mp4(path: Path, timeline: Timeline) -> float:
 
 
 def preview_render(ctx: JobContext) -> dict[str, Any]:
-    """The worker side of a preview: fetch, draw cards, render, verify, publish."""
+    """The worker side of a preview: fetch, draw cards, render, verify, publish. A preview of at
+    most RENDER_CHUNK_SCENES scenes is one FFmpeg process; a longer one is rendered in chunks of
+    that many scenes (cached by content like a video's pieces) and joined with its sound."""
     job = ctx.job
     timeline = Timeline.parse(job.payload["timeline"])
-    labels = job.payload.get("steps", [])
     ctx.progress(1, "fetch")
-    composition = _composition(ctx, timeline, labels)
+    render = Render(ctx, timeline, job.payload.get("steps", []), timeout=settings.PREVIEW_TIMEOUT_SECONDS,
+                    on_progress=lambda fraction: ctx.progress(5 + fraction * 90, "render"))
     ctx.progress(5, "render")
     out = ctx.work_dir / "preview.mp4"
     started = time.monotonic()
-    ffmpeg.run(
-        compose_args(composition, out), timeout=settings.PREVIEW_TIMEOUT_SECONDS,
-        total_seconds=timeline.duration, log_path=str(ctx.log_path), should_cancel=ctx.cancelled,
-        on_progress=lambda percent: ctx.progress(5 + percent * 0.9, "render"),
-    )
+    if len(timeline.scenes) <= settings.RENDER_CHUNK_SCENES:
+        render.single(out)
+    else:
+        pieces = render.pieces(chunk_scenes=settings.RENDER_CHUNK_SCENES)
+        render.assemble(pieces, render.render_pieces(pieces), out)
     render_seconds = time.monotonic() - started
     ctx.progress(96, "verify")
     duration = verify_mp4(out, timeline)
@@ -221,6 +174,7 @@ def preview_render(ctx: JobContext) -> dict[str, Any]:
     return {
         "artifact": key, "mime": "video/mp4", "size": size, "duration": duration,
         "renderSeconds": round(render_seconds, 3), "cacheKey": timeline.cache_key(),
+        "pieces": {"rendered": render.rendered, "reused": render.reused},
     }
 
 

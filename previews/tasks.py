@@ -12,6 +12,6 @@ def expire_previews() -> int:
 
 def expire_videos() -> int:
     """Scheduled daily (migration 0003): superseded renders and unused cached pieces go."""
-    from previews import pipeline
+    from previews.videos import services as videos
 
-    return pipeline.videos_expire()
+    return videos.videos_expire()

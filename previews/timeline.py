@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+from contentizer import transitions
+
 VERSION = 1
+QUALITIES = ("preview", "final")
 SCHEMA_PATH = Path(__file__).with_name("timeline.schema.json")
 
 
@@ -38,12 +41,24 @@ class Output:
     width: int
     height: int
     fps: int
+    quality: str = "preview"  # "preview": fast and small; "final": the quality of a finished video
 
 
 @dataclass(frozen=True)
 class Transition:
     type: str = "cut"
     duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class Speech:
+    """A spoken clip of a scene in one language: a cached clip of the speech engine, its length
+    and the gain (dB) that brings it to the target loudness, measured once when it was made."""
+
+    language: str
+    clip: str  # sha256 naming the clip in the speech cache
+    seconds: float
+    gain: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -55,7 +70,17 @@ class Scene:
     title: str = ""
     caption: str = ""
     transition: Transition = field(default_factory=Transition)
-    narration: str | None = None  # sha256 of an audio blob, played from the scene's start
+    narration: str | None = None  # sha256 of an audio blob, played from the scene's start in every track
+    narration_gain: float = 0.0  # dB
+    speech: tuple[Speech, ...] = ()  # per language (videos)
+
+    def speech_in(self, language: str) -> Speech | None:
+        return next((s for s in self.speech if s.language == language), None)
+
+    @property
+    def sounds(self) -> bool:
+        """Whether anything is heard during this scene (music aside)."""
+        return bool(self.narration or self.speech)
 
 
 @dataclass(frozen=True)
@@ -77,6 +102,7 @@ class Timeline:
     scenes: tuple[Scene, ...]
     music: Music | None = None
     subtitles: tuple[Cue, ...] = ()
+    languages: tuple[str, ...] = ()  # one audio track per language; none: one unlabelled track
     version: int = VERSION
 
     # --- timing: a transition overlaps the end of its scene with the start of the next ---
@@ -96,16 +122,44 @@ class Timeline:
     def frames(self) -> int:
         return round(self.duration * self.output.fps)
 
+    def spans(self) -> list[tuple[int, int, int]]:
+        """(frames, head, tail) of each scene, from rounded *cumulative* boundaries: rounding
+        each scene on its own would drift by up to half a frame per scene, and the picture would
+        fall behind sound placed at the exact start times. head is shared with the previous
+        scene's transition, tail with the next one's."""
+        fps, last = self.output.fps, len(self.scenes) - 1
+        bounds = [(round(start * fps), round((start + scene.duration) * fps))
+                  for start, scene in zip(self.starts(), self.scenes, strict=True)]
+        return [(end - first, bounds[i - 1][1] - first if i else 0, end - bounds[i + 1][0] if i < last else 0)
+                for i, (first, end) in enumerate(bounds)]
+
+    def narrated(self, speech: list[tuple[Speech, ...]], *, pause: float, gains: dict[str, float]) -> Timeline:
+        """This timeline with its speech: each scene lasts at least its longest speech plus
+        `pause` (and stays longer than its transitions); narration assets get their gains."""
+        scenes, last = [], len(self.scenes) - 1
+        for i, (scene, spoken) in enumerate(zip(self.scenes, speech, strict=True)):
+            longest = max((s.seconds for s in spoken), default=0.0)
+            head = self.scenes[i - 1].transition.duration if i else 0.0
+            tail = scene.transition.duration if i < last else 0.0
+            duration = round(max(scene.duration, longest + pause if longest else 0.0, head + tail + 0.2), 3)
+            scenes.append(replace(scene, duration=duration, speech=tuple(spoken),
+                                  narration_gain=gains.get(scene.narration or "", scene.narration_gain)))
+        return replace(self, scenes=tuple(scenes))
+
     # --- value semantics ---
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, which parse() accepts back (round trip)."""
         data: dict[str, Any] = {
-            "version": self.version, "output": asdict(self.output),
-            "scenes": [{k: v for k, v in asdict(s).items() if v is not None} for s in self.scenes],
+            "version": self.version, "output": asdict(self.output), "scenes": [_scene_dict(s) for s in self.scenes],
         }
+        audio: dict[str, Any] = {}
         if self.music:
-            data["audio"] = {"music": asdict(self.music)}
+            audio["music"] = asdict(self.music)
+        if self.languages:
+            audio["languages"] = list(self.languages)
+        if audio:
+            data["audio"] = audio
         if self.subtitles:
             data["subtitles"] = [asdict(c) for c in self.subtitles]
         return data
@@ -123,18 +177,21 @@ class Timeline:
         problems = {_path(e.absolute_path): e.message for e in _validator().iter_errors(data)}
         if problems:
             raise TimelineError(problems)
+        audio = data.get("audio", {})
         timeline = cls(
             output=Output(**data["output"]),
             scenes=tuple(_scene(s) for s in data["scenes"]),
-            music=Music(**data["audio"]["music"]) if data.get("audio", {}).get("music") else None,
+            music=Music(**audio["music"]) if audio.get("music") else None,
             subtitles=tuple(Cue(**c) for c in data.get("subtitles", [])),
+            languages=tuple(audio.get("languages", ())),
             version=data["version"],
         )
         timeline.check()
         return timeline
 
     def check(self) -> None:
-        """What the schema cannot say: transitions must fit inside the scenes they join."""
+        """What the schema cannot say: transitions must fit inside the scenes they join, and
+        speech only in the timeline's languages."""
         problems = {}
         last = len(self.scenes) - 1
         for i, scene in enumerate(self.scenes):
@@ -146,6 +203,9 @@ class Timeline:
                 problems[f"scenes[{i}].duration"] = (
                     f"{scene.duration:g}s is too short for its transitions ({head:g}s in, {tail:g}s out)"
                 )
+            for speech in scene.speech:
+                if speech.language not in self.languages:
+                    problems[f"scenes[{i}].speech"] = f"{speech.language!r} is not one of audio.languages"
         if problems:
             raise TimelineError(problems)
 
@@ -164,6 +224,20 @@ def _path(parts) -> str:
 
 def _scene(data: dict[str, Any]) -> Scene:
     transition = Transition(**data.get("transition", {}))
-    if transition.type == "cut":
+    transition = Transition(transitions.canonical(transition.type), transition.duration)
+    if transition.type == "cut" or not transition.duration:
         transition = Transition("cut", 0.0)
-    return Scene(**{**data, "transition": transition})
+    fields = {k: v for k, v in data.items() if k not in ("transition", "speech", "narrationGain")}
+    return Scene(**fields, transition=transition, narration_gain=data.get("narrationGain", 0.0),
+                 speech=tuple(Speech(**s) for s in data.get("speech", ())))
+
+
+def _scene_dict(scene: Scene) -> dict[str, Any]:
+    data = {k: v for k, v in asdict(scene).items()
+            if v is not None and k not in ("speech", "narration_gain", "transition")}
+    data["transition"] = asdict(scene.transition)
+    if scene.narration_gain:
+        data["narrationGain"] = scene.narration_gain
+    if scene.speech:
+        data["speech"] = [asdict(s) for s in scene.speech]
+    return data

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from contentizer.jobs.models import Job, JobStatus
+from contentizer.jobs.models import Job, JobStatus, StageRun
 from contentizer.jobs.views import RETRYABLE
-from previews.models import StageRun, Video
+from previews.models import Video
 from previews.timeline import Timeline, TimelineError
 
 logger = logging.getLogger(__name__)

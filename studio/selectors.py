@@ -14,10 +14,10 @@ from django.utils import timezone
 from assets.models import Asset
 from contentizer.jobs.models import FINISHED, Job
 from contentizer.models import Chapter, Project, Step
-from previews import pipeline
 from previews import selectors as previews
 from previews import services as preview_services
 from previews.models import Share, Video
+from previews.videos import services as videos
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def project_chapters(project: Project) -> list[ChapterRow]:
     rows = []
     for chapter in project.chapters.annotate(step_total=Count("steps")).order_by("position"):
         video = previews.chapter_latest_video(chapter)
-        job = previews.chapter_latest_job(chapter, kind=pipeline.KIND)
+        job = previews.chapter_latest_job(chapter, kind=videos.KIND)
         rows.append(ChapterRow(
             chapter=chapter, steps=chapter.step_total, video=video,
             up_to_date=bool(video and previews.video_up_to_date(video)),
@@ -98,7 +98,7 @@ def chapter_video_state(chapter: Chapter) -> dict:
     """The chapter's current video (and whether it matches the steps) and its newest video job."""
     video = previews.chapter_latest_video(chapter)
     return {"video": video, "video_up_to_date": bool(video and previews.video_up_to_date(video)),
-            "video_job": previews.chapter_latest_job(chapter, kind=pipeline.KIND)}
+            "video_job": previews.chapter_latest_job(chapter, kind=videos.KIND)}
 
 
 def tus_config(project: Project) -> dict:

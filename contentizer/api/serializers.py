@@ -6,8 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from assets.models import Asset
-from contentizer.api.serializers_base import StrictInputMixin
+from contentizer import transitions
+from contentizer.api.serializers_base import StrictInputMixin, TransitionField
 from contentizer.languages import MAX_LANGUAGES, duplicates, invalid_codes, invalid_codes_message
 from contentizer.models import Chapter, Project, Step
 
@@ -45,12 +45,19 @@ class ChapterSerializer(StrictInputMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "position", "created_at", "updated_at"]
 
 
+def _asset_model():
+    """The model a step's asset points to, found through the relation (this layer names the
+    assets app only by string, as the model does)."""
+    return Step._meta.get_field("asset").related_model
+
+
 class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
     chapter = serializers.PrimaryKeyRelatedField(read_only=True)
     asset = serializers.PrimaryKeyRelatedField(
-        queryset=Asset.objects.none(), allow_null=True, required=False,
+        queryset=_asset_model().objects.none(), allow_null=True, required=False,
         help_text="Id of an asset of the same project.",
     )
+    transition = TransitionField(required=False, default=transitions.DEFAULT)
     narration = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=MAX_NARRATION_CHARS),
         required=False,
@@ -71,7 +78,7 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         project = self.context.get("project")
         if project is not None:
             # Only the project's own assets resolve; any other id reads as "does not exist".
-            self.fields["asset"].queryset = Asset.objects.filter(project=project)
+            self.fields["asset"].queryset = _asset_model().objects.filter(project=project)
 
     def validate_narration(self, value: dict[str, str]) -> dict[str, str]:
         if len(value) > MAX_LANGUAGES:

@@ -105,3 +105,36 @@ class JobSlot(models.Model):
 
     def __str__(self) -> str:
         return self.kind
+
+
+class StageStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    REUSED = "reused", "Reused (same inputs as an earlier run)"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class StageRun(models.Model):
+    """One stage of one attempt of a staged job: its input hash, outputs, timings and log."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="stage_runs")
+    attempt = models.PositiveIntegerField()
+    stage = models.CharField(max_length=16)
+    input_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=StageStatus.choices, default=StageStatus.RUNNING)
+    outputs = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    log = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["job", "attempt", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "attempt", "stage"], name="stagerun_unique_per_attempt")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} of {self.job_id} (attempt {self.attempt}, {self.status})"

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from contentizer.jobs import registry
-from contentizer.jobs.models import Job, JobStatus
+from contentizer.jobs.models import Job, JobStatus, StageRun
 
 
 def _visible(user) -> QuerySet[Job]:
@@ -44,3 +44,22 @@ def job_failure(job: Job) -> dict[str, Any] | None:
         return stored
     code = "job_dead" if job.status == JobStatus.DEAD else "job_failed"
     return {"code": code, "message": job.error or "The job failed.", "details": {}}
+
+
+STAGE_COUNTERS = ("rendered", "reused", "pieces", "encoded", "measured", "synthesized")
+
+
+def stage_summary(job: Job, stages: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Each stage of a staged job as its latest run left it ("pending" before it ran)."""
+    runs = {run.stage: run for run in StageRun.objects.filter(job=job).order_by("id")}  # latest per stage
+    out = []
+    for stage in stages:
+        run = runs.get(stage)
+        out.append({
+            "stage": stage, "status": run.status if run else "pending", "attempt": run.attempt if run else None,
+            "startedAt": run.started_at if run else None,
+            "finishedAt": run.finished_at if run else None,
+            "duration": run.duration if run else None, "error": run.error if run else "",
+            "outputs": {k: v for k, v in run.outputs.items() if k in STAGE_COUNTERS} if run else {},
+        })
+    return out

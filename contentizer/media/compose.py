@@ -1,26 +1,34 @@
-"""FFmpeg argv for composing clips into one video: the filter graph, built with ffmpeg-python.
+"""FFmpeg argv for composing scenes and sounds into video, written as filtergraph text.
 
-The graph is shaped for speed:
+Every graph has the shape of the best one a person writes by hand:
 - a still is decoded, scaled, padded and captioned once, then its one frame is repeated
-  (`loop`) instead of being decoded again for every output frame;
-- `xfade` only sees the frames of each transition: every clip is cut into head (the frames
-  of the incoming transition), body and tail (the outgoing transition), tails and heads are
-  crossfaded pairwise, and everything is concatenated in order.
-Audio: narration clips are delayed to their clip's start and mixed over a silent bed of the
-exact length, with optional looped background music at a volume.
+  (`loop`) instead of being decoded again for every output frame; a file used by several scenes
+  is one input feeding a `split` (so consecutive scenes may share an asset);
+- `xfade` only sees the frames of a transition: a scene is cut into head (the frames of its
+  incoming transition), body and tail (its outgoing transition); the output is the sequence
+  body 0, transition 0, body 1, ..., each of them a *segment*;
+- segments are encoded as separate outputs of one process (pieces, cached by content and joined
+  by the concat demuxer without re-encoding) or joined in the graph into one encoder;
+- sound: clips placed on a track at their own sample rate and channel count, each with the gain
+  measured when the clip was made; no silent bed under them and no dynamic loudness filter.
+
+Timing is not computed here: frame counts and sample positions come from the caller's timeline.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import ffmpeg as ffmpeg_python
-
-XFADE = {"fade": "fadeblack", "dissolve": "dissolve", "wipeleft": "wipeleft", "wiperight": "wiperight",
-         "slideleft": "slideleft", "slideright": "slideright"}
-SAMPLE_RATE = 48000
+AAC_BITRATE = {1: "64k", 2: "128k"}
+# FFmpeg's AAC encoder with its fast coder: a quarter of the default coder's time, and speech at
+# 64 kbit/s mono sounds the same.
+AAC = ["aac", "-aac_coder", "fast"]
+# A clip raised by its gain goes through this limiter: -1.5 dBFS ceiling, 5 ms look-ahead with its
+# latency compensated (the clip stays in place), no automatic level (the gain is ours).
+LIMITER = "alimiter=limit=0.841:attack=5:release=50:level=0:latency=1"
 
 
 @dataclass(frozen=True)
@@ -30,291 +38,429 @@ class Media:
 
     path: Path
     demuxer: str  # "image2" for stills; "mp4", "webm", "wav"... for audio and video
-    duration: float | None = None  # seconds, when known (a looped track then loops a counted number of times)
+    duration: float | None = None  # seconds, when known
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One scene's picture and the frames it spans, its transitions included."""
+
+    source: Media
+    still: bool  # True: one picture held; False: a video trimmed or held to the scene
+    frames: int
+    head: int = 0  # first frames, blended with the previous scene's tail
+    tail: int = 0  # last frames, blended with the next scene's head
+    xfade: str = ""  # FFmpeg xfade transition into the next scene ("" for a cut)
+    caption: Path | None = None  # a transparent PNG drawn at `caption_at`
+    caption_at: tuple[int, int] = (0, 0)
+
+    @property
+    def body(self) -> int:
+        return self.frames - self.head - self.tail
+
+
+@dataclass(frozen=True)
+class Picture:
+    width: int
+    height: int
+    fps: int
+    scenes: tuple[Scene, ...]
+    preset: str = "veryfast"
+    crf: int = 23
+    gop: int = 0  # frames between keyframes; 0 leaves x264's default
+
+    def segments(self) -> list[Segment]:
+        """Every non-empty segment, in output order."""
+        out = []
+        for i, scene in enumerate(self.scenes):
+            if scene.body > 0:
+                out.append(Segment("body", i))
+            if scene.tail > 0:
+                out.append(Segment("transition", i))
+        return out
+
+    def frames(self, segment: Segment) -> int:
+        scene = self.scenes[segment.index]
+        return scene.body if segment.kind == "body" else scene.tail
+
+    @property
+    def total_frames(self) -> int:
+        return sum(self.frames(s) for s in self.segments())
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # "body" of scene `index`, or the "transition" from scene `index` into the next
+    index: int
+
+    def scenes(self) -> tuple[int, ...]:
+        return (self.index,) if self.kind == "body" else (self.index, self.index + 1)
 
 
 @dataclass(frozen=True)
 class Clip:
-    source: Media
-    duration: float
-    still: bool  # True: one picture held for `duration`; False: a video trimmed or held to it
-    caption: Path | None = None  # a transparent PNG overlay the size of the output
-    transition: str = "cut"  # into the next clip
-    transition_duration: float = 0.0
-    narration: Media | None = None
+    """A sound placed on a track from `start` (seconds), with a fixed gain in dB."""
+
+    media: Media
+    start: float
+    gain_db: float = 0.0
 
 
 @dataclass(frozen=True)
-class Composition:
-    width: int
-    height: int
-    fps: int
-    clips: tuple[Clip, ...]
+class Track:
+    """One audio track: clips at their places, optional music under them, `duration` long,
+    encoded at `rate` Hz with `channels` channels."""
+
+    duration: float
+    rate: int
+    channels: int
+    clips: tuple[Clip, ...] = ()
     music: Media | None = None
     music_volume: float = 0.3
-    preset: str = "veryfast"
-    crf: int = 28
-    audio_bitrate: str = "128k"
-
-    def starts(self) -> list[float]:
-        starts, t = [], 0.0
-        for clip in self.clips:
-            starts.append(t)
-            t += clip.duration - clip.transition_duration
-        return starts
+    language: str = ""  # ISO 639-2 tag written on the stream
+    premixed: Media | None = None  # the track already laid out (clips placed in-process): encode it as is
 
     @property
-    def duration(self) -> float:
-        return self.starts()[-1] + self.clips[-1].duration
+    def samples(self) -> int:
+        return round(self.duration * self.rate)
 
 
-class _Sources:
-    """One FFmpeg input per distinct file, split when several clips use it.
+# --- building graphs ------------------------------------------------------------------------
 
-    ffmpeg-python merges identical nodes, so a file used twice must be one input feeding a
-    split; it is also cheaper (a still used twice is decoded once).
-    """
+@dataclass
+class _Graph:
+    inputs: list[str] = field(default_factory=list)
+    chains: list[str] = field(default_factory=list)
+    count: int = 0
+    labels: int = 0
 
-    def __init__(self, keys: list[tuple]) -> None:
-        self.uses = {key: keys.count(key) for key in keys}
-        self.outputs: dict[tuple, list] = {}
+    def add_input(self, args: list[str]) -> int:
+        self.inputs += args
+        self.count += 1
+        return self.count - 1
 
-    def take(self, key: tuple, make, split: str):
-        if key not in self.outputs:
-            stream, count = make(), self.uses[key]
-            self.outputs[key] = [stream] if count == 1 else [
-                stream.filter_multi_output(split, count)[i] for i in range(count)
-            ]
-        return self.outputs[key].pop(0)
+    def label(self, prefix: str) -> str:
+        self.labels += 1
+        return f"{prefix}{self.labels}"
 
+    def chain(self, source: str, filters: str, prefix: str) -> str:
+        out = self.label(prefix)
+        self.chains.append(f"[{source}]{filters}[{out}]")
+        return out
 
-def _video_key(clip: Clip) -> tuple:
-    return ("video", str(clip.source.path), clip.still or round(clip.duration, 6))
+    def split(self, source: str, count: int, audio: bool = False) -> list[str]:
+        if count == 1:
+            return [source]
+        outs = [self.label("s") for _ in range(count)]
+        self.chains.append(f"[{source}]{'asplit' if audio else 'split'}={count}{''.join(f'[{o}]' for o in outs)}")
+        return outs
 
-
-def _picture(comp: Composition, clip: Clip, sources: _Sources):
-    """The clip's video, at output size and rate, captioned, in yuv420p."""
-    def make():
-        source = clip.source
-        if clip.still:
-            # read at the output rate, so every segment has the same rate and timebase
-            # (xfade and concat refuse to mix them)
-            return ffmpeg_python.input(str(source.path), f=source.demuxer, framerate=comp.fps).video
-        return ffmpeg_python.input(str(source.path), f=source.demuxer, t=f"{clip.duration:.6f}").video
-
-    stream = sources.take(_video_key(clip), make, "split")
-    stream = (
-        stream.filter("scale", comp.width, comp.height, force_original_aspect_ratio="decrease")
-        .filter("pad", comp.width, comp.height, "(ow-iw)/2", "(oh-ih)/2")
-        .filter("setsar", 1)
-    )
-    if not clip.still:
-        # hold the last frame if the video is shorter than its scene
-        stream = stream.filter("fps", comp.fps).filter("tpad", stop_mode="clone", stop_duration=clip.duration)
-    if clip.caption is not None:
-        caption = ffmpeg_python.input(str(clip.caption), f="image2").video
-        stream = ffmpeg_python.overlay(stream, caption, x=0, y=0)
-    return stream.filter("format", "yuv420p")
+    def filter_args(self) -> list[str]:
+        return ["-filter_complex", ";".join(self.chains)] if self.chains else []
 
 
-def _segments(comp: Composition, clip: Clip, spans: list[tuple[str, int]], sources: _Sources):
-    """(head, body, tail) streams of a clip, each `frames` long; None where a span is empty."""
-    spans = [(name, frames) for name, frames in spans if frames > 0]
-    source = _picture(comp, clip, sources)
-    parts = source.filter_multi_output("split", len(spans)) if len(spans) > 1 else None
-    out, first = {}, 0
-    for index, (name, frames) in enumerate(spans):
-        stream = parts[index] if parts is not None else source
-        if clip.still:
-            stream = stream.filter("loop", loop=frames - 1, size=1, start=0)
+def _fit(pic: Picture) -> str:
+    w, h = pic.width, pic.height
+    return f"scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1"
+
+
+def _scene_sources(graph: _Graph, pic: Picture, indexes: list[int]) -> dict[int, str]:
+    """A fitted picture stream per scene. A still file used by several scenes is read once and
+    split; ffmpeg would refuse one input label consumed twice."""
+    by_file: dict[Path, list[int]] = {}
+    for i in indexes:
+        if pic.scenes[i].still:
+            by_file.setdefault(pic.scenes[i].source.path, []).append(i)
+    streams: dict[int, str] = {}
+    for path, users in by_file.items():
+        source = pic.scenes[users[0]].source
+        n = graph.add_input(["-f", source.demuxer, "-framerate", str(pic.fps), "-i", str(path)])
+        fitted = graph.chain(f"{n}:v", _fit(pic), "f")
+        streams.update(zip(users, graph.split(fitted, len(users)), strict=True))
+    for i in indexes:
+        scene = pic.scenes[i]
+        if not scene.still:
+            seconds = f"{scene.frames / pic.fps:.6f}"
+            n = graph.add_input(["-f", scene.source.demuxer, "-t", seconds, "-i", str(scene.source.path)])
+            # a video shorter than its scene holds its last frame
+            streams[i] = graph.chain(f"{n}:v", f"fps={pic.fps},{_fit(pic)},tpad=stop_mode=clone:stop_duration="
+                                     f"{seconds}", "f")
+    return streams
+
+
+def _captioned(graph: _Graph, pic: Picture, i: int, stream: str) -> str:
+    scene = pic.scenes[i]
+    if scene.caption is not None:
+        n = graph.add_input(["-f", "image2", "-i", str(scene.caption)])
+        x, y = scene.caption_at
+        out = graph.label("c")
+        graph.chains.append(f"[{stream}][{n}:v]overlay={x}:{y}:format=auto,format=yuv420p[{out}]")
+        return out
+    return graph.chain(stream, "format=yuv420p", "c")
+
+
+def _spans(pic: Picture, i: int, wanted: set[Segment]) -> list[tuple[str, int, int]]:
+    """(part, first frame, frames) of scene i that the wanted segments need."""
+    scene, parts = pic.scenes[i], []
+    if i and Segment("transition", i - 1) in wanted:
+        parts.append(("head", 0, scene.head))
+    if Segment("body", i) in wanted:
+        parts.append(("body", scene.head, scene.body))
+    if Segment("transition", i) in wanted:
+        parts.append(("tail", scene.head + scene.body, scene.tail))
+    return parts
+
+
+def _span_filter(pic: Picture, still: bool, first: int, frames: int) -> str:
+    take = (f"loop=loop={frames - 1}:size=1:start=0" if still
+            else f"trim=start_frame={first}:end_frame={first + frames}")
+    return f"{take},setpts=N/{pic.fps}/TB"
+
+
+def _segment_streams(graph: _Graph, pic: Picture, wanted: list[Segment]) -> dict[Segment, str]:
+    wanted_set = set(wanted)
+    indexes = sorted({i for seg in wanted for i in seg.scenes()})
+    sources = _scene_sources(graph, pic, indexes)
+    parts: dict[tuple[str, int], str] = {}
+    for i in indexes:
+        spans = _spans(pic, i, wanted_set)
+        streams = graph.split(_captioned(graph, pic, i, sources[i]), len(spans))
+        for (part, first, frames), stream in zip(spans, streams, strict=True):
+            parts[(part, i)] = graph.chain(stream, _span_filter(pic, pic.scenes[i].still, first, frames), "p")
+    out = {}
+    for seg in wanted:
+        if seg.kind == "body":
+            out[seg] = parts[("body", seg.index)]
         else:
-            stream = stream.filter("trim", start_frame=first, end_frame=first + frames)
-        out[name] = stream.filter("setpts", f"N/{comp.fps}/TB")
-        first += frames
-    return out.get("head"), out.get("body"), out.get("tail")
+            scene = pic.scenes[seg.index]
+            label = graph.label("x")
+            graph.chains.append(
+                f"[{parts[('tail', seg.index)]}][{parts[('head', seg.index + 1)]}]xfade=transition={scene.xfade}"
+                f":duration={scene.tail / pic.fps:.6f}:offset=0[{label}]"
+            )
+            out[seg] = label
+    return out
 
 
-def frame_spans(comp: Composition) -> list[tuple[int, int, int]]:
-    """(head, body, tail) frame counts per clip, from rounded *cumulative* boundaries: rounding
-    each segment on its own would drift by up to half a frame per segment, and the picture
-    would fall behind narration placed at the exact start times."""
-    fps, last = comp.fps, len(comp.clips) - 1
-    bounds = [(round(start * fps), round((start + clip.duration) * fps))
-              for start, clip in zip(comp.starts(), comp.clips, strict=True)]
-    spans = []
-    for i, (first, end) in enumerate(bounds):
-        head = bounds[i - 1][1] - first if i else 0
-        tail = end - bounds[i + 1][0] if i < last else 0
-        spans.append((head, end - first - head - tail, tail))
-    return spans
+def _joined(graph: _Graph, streams: list[str], fps: int) -> str:
+    if len(streams) == 1:
+        return streams[0]
+    out = graph.label("v")
+    # concat starts a segment where the previous one's last frame *starts* when that frame has no
+    # duration (a one-frame transition): two frames would share a timestamp and the encoder's
+    # constant frame rate would drop one. Every frame is numbered again instead.
+    graph.chains.append(f"{''.join(f'[{s}]' for s in streams)}concat=n={len(streams)}:v=1:a=0,"
+                        f"setpts=N/{fps}/TB[{out}]")
+    return out
 
 
-def _video(comp: Composition):
-    sources = _Sources([_video_key(clip) for clip in comp.clips])
-    pieces, pending_tail = [], None
-    for i, (clip, (head, body, tail)) in enumerate(zip(comp.clips, frame_spans(comp), strict=True)):
-        head_s, body_s, tail_s = _segments(comp, clip, [("head", head), ("body", body), ("tail", tail)], sources)
-        if head_s is not None:
-            pieces.append(ffmpeg_python.filter(
-                [pending_tail, head_s], "xfade", transition=XFADE[comp.clips[i - 1].transition],
-                duration=f"{head / comp.fps:.6f}", offset=0,
-            ))
-        if body_s is not None:
-            pieces.append(body_s)
-        pending_tail = tail_s
-    if len(pieces) == 1:
-        return pieces[0]
-    return ffmpeg_python.concat(*pieces, v=1, a=0)
+def _video_codec(pic: Picture) -> list[str]:
+    gop = ["-g", str(pic.gop)] if pic.gop else []
+    return ["-c:v", "libx264", "-preset", pic.preset, "-crf", str(pic.crf), *gop, "-pix_fmt", "yuv420p",
+            "-r", str(pic.fps)]
+
+
+def pieces_args(pic: Picture, pieces: Sequence[tuple[Sequence[Segment], Path]]) -> list[str]:
+    """One process, one video-only MP4 per piece; a piece is a run of consecutive segments."""
+    graph = _Graph()
+    streams = _segment_streams(graph, pic, [seg for segs, _ in pieces for seg in segs])
+    outputs: list[str] = []
+    for segs, path in pieces:
+        label = _joined(graph, [streams[s] for s in segs], pic.fps)
+        outputs += ["-map", f"[{label}]", *_video_codec(pic), "-an", "-f", "mp4", str(path)]
+    return [*graph.inputs, *graph.filter_args(), *outputs]
+
+
+# --- sound ----------------------------------------------------------------------------------
+
+def _layout(channels: int) -> str:
+    return "mono" if channels == 1 else "stereo"
 
 
 def _loops(duration: float, music: Media) -> int:
-    """Repeats of the music needed to cover the video: an endless loop (-1) keeps FFmpeg
-    decoding and resampling the track well past the end, which costs a third of a render."""
+    """Repeats of the music needed to cover the track: an endless loop (-1) keeps FFmpeg
+    decoding and resampling the track well past the end."""
     return max(0, math.ceil(duration / music.duration) - 1) if music.duration else -1
 
 
-def _stereo(stream):
-    return stream.filter("aresample", SAMPLE_RATE).filter("aformat", channel_layouts="stereo")
+def _audio_sources(graph: _Graph, tracks: Sequence[Track]) -> dict[tuple[int, int], str]:
+    """A stream per (track, clip); a file on several tracks is one input split."""
+    uses: dict[Path, list[tuple[int, int]]] = {}
+    media: dict[Path, Media] = {}
+    for t, track in enumerate(tracks):
+        for c, clip in enumerate(() if track.premixed else track.clips):
+            uses.setdefault(clip.media.path, []).append((t, c))
+            media[clip.media.path] = clip.media
+    out = {}
+    for path, users in uses.items():
+        n = graph.add_input(["-f", media[path].demuxer, "-i", str(path)])
+        out.update(zip(users, graph.split(f"{n}:a", len(users), audio=True), strict=True))
+    return out
 
 
-def _bed(duration: float):
-    return ffmpeg_python.input(f"anullsrc=r={SAMPLE_RATE}:cl=stereo", f="lavfi", t=f"{duration:.6f}").audio
-
-
-def _voices(voices: list[tuple[Media, float]]) -> list:
-    """Each voice delayed to its start; a file used twice is one input split in two."""
-    sources = _Sources([("audio", str(media.path)) for media, _ in voices])
+def _voice(graph: _Graph, track: Track, sources: dict[tuple[int, int], str], t: int) -> str | None:
+    """The clips of a track at their places, exactly `track.samples` long; None without clips."""
+    if not track.clips:
+        return None
+    rate, total = track.rate, track.samples
+    fmt = f"aformat=sample_rates={rate}:channel_layouts={_layout(track.channels)}"
+    order = sorted(range(len(track.clips)), key=lambda c: track.clips[c].start)
+    starts = [round(track.clips[c].start * rate) for c in order]
+    ends = [*starts[1:], total]
+    lengths = [round((track.clips[c].media.duration or 0) * rate) for c in order]
+    overlap = any(start + length > end for start, length, end in zip(starts, lengths, ends, strict=True))
     placed = []
-    for media, start in voices:
-        def make(media=media):
-            return _stereo(ffmpeg_python.input(str(media.path), f=media.demuxer).audio)
-
-        voice = sources.take(("audio", str(media.path)), make, "asplit")
-        placed.append(voice.filter("adelay", delays=round(start * 1000), all=1))
-    return placed
-
-
-def _music(music: Media, volume: float, duration: float):
-    track = ffmpeg_python.input(str(music.path), f=music.demuxer, stream_loop=_loops(duration, music)).audio
-    return _stereo(track).filter("volume", volume).filter("atrim", duration=f"{duration:.6f}")
-
-
-def _amix(tracks: list):
-    return ffmpeg_python.filter(tracks, "amix", inputs=len(tracks), duration="first", normalize=0)
-
-
-def _audio(comp: Composition):
-    narrated = [(clip.narration, start) for start, clip in zip(comp.starts(), comp.clips, strict=True)
-                if clip.narration]
-    tracks = [_bed(comp.duration), *_voices(narrated)]
-    if comp.music is not None:
-        tracks.append(_music(comp.music, comp.music_volume, comp.duration))
-    return tracks[0] if len(tracks) == 1 else _amix(tracks)
+    for k, c in enumerate(order):
+        gain_db = track.clips[c].gain_db
+        gain = f",volume={gain_db:.2f}dB" + (f",{LIMITER}" if gain_db > 0 else "") if gain_db else ""
+        if overlap:  # each clip delayed to its start and mixed
+            placed.append(graph.chain(sources[(t, c)], f"{fmt}{gain},adelay=delays={starts[k]}S:all=1", "n"))
+        else:  # each clip fills its slot up to the next one: the slots concatenate to the track
+            lead = f",adelay=delays={starts[k]}S:all=1" if k == 0 and starts[0] else ""
+            slot = ends[k] - (0 if k == 0 else starts[k])
+            placed.append(graph.chain(sources[(t, c)], f"{fmt}{gain}{lead},atrim=end_sample={slot},"
+                                      f"apad=whole_len={slot}", "n"))
+    if overlap:
+        mixed = graph.label("m")
+        graph.chains.append(f"{''.join(f'[{p}]' for p in placed)}amix=inputs={len(placed)}:duration=longest"
+                            f":normalize=0[{mixed}]")
+        return graph.chain(mixed, f"apad=whole_len={total},atrim=end_sample={total}", "n")
+    if len(placed) == 1:
+        return placed[0]
+    joined = graph.label("m")
+    graph.chains.append(f"{''.join(f'[{p}]' for p in placed)}concat=n={len(placed)}:v=0:a=1[{joined}]")
+    return joined
 
 
-def compose_args(comp: Composition, out_path: Path) -> list[str]:
-    """Arguments for contentizer.media.ffmpeg.run (binary and input guards are added there)."""
-    output = ffmpeg_python.output(
-        _video(comp), _audio(comp), str(out_path),
-        vcodec="libx264", preset=comp.preset, crf=comp.crf, pix_fmt="yuv420p", r=comp.fps,
-        acodec="aac", audio_bitrate=comp.audio_bitrate, ar=SAMPLE_RATE, movflags="+faststart",
-        t=f"{comp.duration:.6f}", f="mp4",
-    )
-    return output.compile(cmd="ffmpeg", overwrite_output=False)[1:]
+def _track(graph: _Graph, track: Track, sources: dict[tuple[int, int], str], t: int) -> str:
+    total, layout = track.samples, _layout(track.channels)
+    fmt = f"aformat=sample_rates={track.rate}:channel_layouts={layout}"
+    voice = _voice(graph, track, sources, t)
+    if track.music is None:
+        return voice if voice is not None else _silence(graph, track)  # nothing to hear: silence
+    n = graph.add_input(["-f", track.music.demuxer, "-stream_loop", str(_loops(track.duration, track.music)),
+                         "-i", str(track.music.path)])
+    music = graph.chain(f"{n}:a", f"{fmt},volume={track.music_volume},apad=whole_len={total},"
+                        f"atrim=end_sample={total}", "u")
+    if voice is None:
+        return music
+    voice, side = graph.split(voice, 2, audio=True)
+    ducked = graph.label("d")
+    graph.chains.append(f"[{music}][{side}]sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400[{ducked}]")
+    out = graph.label("a")
+    graph.chains.append(f"[{voice}][{ducked}]amix=inputs=2:duration=first:normalize=0[{out}]")
+    return out
 
 
-# --- pieces for incremental rendering -------------------------------------------------------
-# A full video is assembled from pieces cached by content: each clip's body, and each
-# transition (the crossfade of one clip's tail with the next one's head). Editing one clip then
-# re-encodes its body and the transitions touching it; everything else is reused.
-
-VIDEO_ONLY = {"vcodec": "libx264", "pix_fmt": "yuv420p", "an": None, "f": "mp4"}
-
-
-def _span(comp: Composition, clip: Clip, first: int, frames: int):
-    """`frames` frames of a clip starting at its frame `first`, at the output's size and rate."""
-    stream = _picture(comp, clip, _Sources([_video_key(clip)]))
-    if clip.still:
-        stream = stream.filter("loop", loop=frames - 1, size=1, start=0)
-    else:
-        stream = stream.filter("trim", start_frame=first, end_frame=first + frames)
-    return stream.filter("setpts", f"N/{comp.fps}/TB")
+def _silence(graph: _Graph, track: Track) -> str:
+    out = graph.label("a")
+    graph.chains.append(f"anullsrc=r={track.rate}:cl={_layout(track.channels)},"
+                        f"atrim=end_sample={track.samples}[{out}]")
+    return out
 
 
-def _encode_video(comp: Composition, stream, out_path: Path) -> list[str]:
-    output = ffmpeg_python.output(stream, str(out_path), preset=comp.preset, crf=comp.crf, r=comp.fps, **VIDEO_ONLY)
-    return output.compile(cmd="ffmpeg", overwrite_output=False)[1:]
+def _audio_outputs(graph: _Graph, tracks: Sequence[Track]) -> list[str]:
+    sources = _audio_sources(graph, tracks)
+    args: list[str] = []
+    for t, track in enumerate(tracks):
+        if track.premixed is not None:
+            stream = f"{graph.add_input(['-f', track.premixed.demuxer, '-i', str(track.premixed.path)])}:a:0"
+        else:
+            stream = f"[{_track(graph, track, sources, t)}]"
+        args += ["-map", stream, f"-c:a:{t}", *AAC, f"-b:a:{t}", AAC_BITRATE[track.channels],
+                 f"-ar:a:{t}", str(track.rate), f"-ac:a:{t}", str(track.channels), *_tagged(t, track.language)]
+    return args
 
 
-def body_args(comp: Composition, index: int, out_path: Path) -> list[str]:
-    head, body, _ = frame_spans(comp)[index]
-    return _encode_video(comp, _span(comp, comp.clips[index], head, body), out_path)
+def _tagged(t: int, language: str) -> list[str]:
+    tag = [f"-metadata:s:a:{t}", f"language={language}"] if language else []
+    return [*tag, f"-disposition:a:{t}", "default" if t == 0 else "0"]
 
 
-def transition_args(comp: Composition, index: int, out_path: Path) -> list[str]:
-    """The crossfade from clip `index` into the next one."""
-    head, body, tail = frame_spans(comp)[index]
-    outgoing = _span(comp, comp.clips[index], head + body, tail)
-    incoming = _span(comp, comp.clips[index + 1], 0, tail)
-    clip = comp.clips[index]
-    crossfade = ffmpeg_python.filter([outgoing, incoming], "xfade", transition=XFADE[clip.transition],
-                                     duration=f"{tail / comp.fps:.6f}", offset=0)
-    return _encode_video(comp, crossfade, out_path)
+def tracks_args(tracks: Sequence[Track], out_paths: Sequence[Path]) -> list[str]:
+    """Several audio tracks, each encoded into its own M4A, in one process (a video caches them
+    by content: a picture-only edit encodes no sound again)."""
+    graph = _Graph()
+    sources = _audio_sources(graph, tracks)
+    outputs: list[str] = []
+    for t, (track, path) in enumerate(zip(tracks, out_paths, strict=True)):
+        if track.premixed is not None:
+            stream = f"{graph.add_input(['-f', track.premixed.demuxer, '-i', str(track.premixed.path)])}:a:0"
+        else:
+            stream = f"[{_track(graph, track, sources, t)}]"
+        outputs += ["-map", stream, "-c:a", *AAC, "-b:a", AAC_BITRATE[track.channels], "-ar", str(track.rate),
+                    "-ac", str(track.channels), "-f", "mp4", str(path)]
+    return [*graph.inputs, *graph.filter_args(), *outputs]
 
 
-def concat_args(list_path: Path, out_path: Path) -> list[str]:
-    """Join pieces listed in our own concat script without re-encoding them."""
-    return ["-f", "concat", "-safe", "0", "-i", str(list_path), "-c", "copy", "-movflags", "+faststart",
-            "-f", "mp4", str(out_path)]
+def _subtitle_outputs(graph: _Graph, subtitles: Sequence[tuple[Path, str]]) -> list[str]:
+    args: list[str] = []
+    for s, (path, language) in enumerate(subtitles):
+        n = graph.add_input(["-f", "srt", "-i", str(path)])
+        args += ["-map", f"{n}:s:0", f"-c:s:{s}", "mov_text", f"-metadata:s:s:{s}", f"language={language}"]
+    return args
 
 
-def mix_args(
-    *, duration: float, voices: list[tuple[Media, float]], music: Media | None, music_volume: float,
-    loudness: float, out_path: Path,
+def single_args(pic: Picture, tracks: Sequence[Track], out_path: Path) -> list[str]:
+    """The whole picture and its sound in one process and one encoder: the shape of a
+    hand-written command, for outputs too small to gain from cached pieces."""
+    graph = _Graph()
+    streams = _segment_streams(graph, pic, pic.segments())
+    video = _joined(graph, [streams[s] for s in pic.segments()], pic.fps)
+    audio = _audio_outputs(graph, tracks)
+    duration = pic.total_frames / pic.fps
+    return [*graph.inputs, *graph.filter_args(), "-map", f"[{video}]", *_video_codec(pic), *audio,
+            "-movflags", "+faststart", "-t", f"{duration:.6f}", "-f", "mp4", str(out_path)]
+
+
+def assemble_args(
+    *, pieces_list: Path, duration: float, tracks: Sequence[Track] = (), subtitles: Sequence[tuple[Path, str]] = (),
+    encoded: Sequence[tuple[Path, str]] = (), out_path: Path,
 ) -> list[str]:
-    """Narration placed at its start times, music ducked under it, loudness normalised."""
-    voice = _amix([_bed(duration), *_voices(voices)])
-    if music is not None:
-        split = voice.filter_multi_output("asplit", 2)
-        voice, side = split[0], split[1]
-        ducked = ffmpeg_python.filter([_music(music, music_volume, duration), side], "sidechaincompress",
-                                      threshold=0.02, ratio=8, attack=20, release=400)
-        voice = _amix([voice, ducked])
-    # loudnorm turns pure silence into NaN, which the AAC encoder refuses: a silent track stays silent
-    mixed = voice.filter("loudnorm", I=loudness, TP=-1.5, LRA=11) if voices or music is not None else voice
-    mixed = mixed.filter("aresample", SAMPLE_RATE)
-    output = ffmpeg_python.output(mixed, str(out_path), acodec="aac", audio_bitrate="128k", ar=SAMPLE_RATE,
-                                  t=f"{duration:.6f}", f="mp4")
-    return output.compile(cmd="ffmpeg", overwrite_output=False)[1:]
+    """Pieces joined without re-encoding (our own concat script), every audio track made and
+    encoded (or, `encoded`, M4A tracks copied with their language), subtitle tracks added: the
+    finished MP4 in one process."""
+    graph = _Graph()
+    graph.add_input(["-f", "concat", "-safe", "0", "-i", str(pieces_list)])
+    audio = _audio_outputs(graph, tracks)
+    for t, (path, language) in enumerate(encoded):
+        n = graph.add_input(["-f", "mp4", "-i", str(path)])
+        audio += ["-map", f"{n}:a:0", f"-c:a:{t}", "copy", *_tagged(t, language)]
+    subs = _subtitle_outputs(graph, subtitles)
+    return [*graph.inputs, *graph.filter_args(), "-map", "0:v:0", "-c:v", "copy", *audio, *subs,
+            "-movflags", "+faststart", "-t", f"{duration:.6f}", "-f", "mp4", str(out_path)]
 
 
-def mux_mp4_args(
-    *, video: Path, audios: list[tuple[Path, str]], subtitles: list[tuple[Path, str]], out_path: Path,
-) -> list[str]:
-    """One MP4: the video, an audio track and a subtitle track per language, +faststart."""
-    args: list[str] = ["-i", str(video)]
-    for path, _ in audios:
-        args += ["-f", "mp4", "-i", str(path)]
-    for path, _ in subtitles:
-        args += ["-f", "srt", "-i", str(path)]
-    args += ["-map", "0:v:0"]
-    args += [arg for i in range(len(audios)) for arg in ("-map", f"{i + 1}:a:0")]
-    args += [arg for i in range(len(subtitles)) for arg in ("-map", f"{i + 1 + len(audios)}:s:0")]
-    for i, (_, language) in enumerate(audios):
-        args += [f"-metadata:s:a:{i}", f"language={language}", f"-disposition:a:{i}", "default" if i == 0 else "0"]
-    for i, (_, language) in enumerate(subtitles):
-        args += [f"-metadata:s:s:{i}", f"language={language}"]
-    return [*args, "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-movflags", "+faststart", "-f", "mp4",
-            str(out_path)]
+def concat_list(paths: Sequence[Path]) -> str:
+    """A concat script naming our own pieces (paths we made: no quote can appear in them)."""
+    return "".join(f"file '{path}'\n" for path in paths)
 
 
-def hls_args(*, source: Path, stream: str, segment_seconds: int, out_dir: Path) -> list[str]:
-    """One HLS media playlist (`stream` is "v" or "a") cut from `source` without re-encoding."""
-    return ["-i", str(source), "-map", f"0:{stream}:0", "-c", "copy", "-f", "hls",
-            "-hls_time", str(segment_seconds), "-hls_playlist_type", "vod",
-            "-hls_segment_filename", str(out_dir / "seg%03d.ts"), str(out_dir / "index.m3u8")]
+# --- packaging ------------------------------------------------------------------------------
+
+def hls_args(*, source: Path, audio_names: Sequence[str], segment_seconds: int, out_dir: Path) -> list[str]:
+    """Every HLS media playlist (the video and one per audio track) cut from `source` in one
+    process without re-encoding; one muxer clock keeps audio and video aligned."""
+    maps = ["-map", "0:v:0"]
+    streams = ["v:0,name:video"]
+    for i, name in enumerate(audio_names):
+        maps += ["-map", f"0:a:{i}"]
+        streams.append(f"a:{i},name:{name}")
+    # The AAC encoder's priming packet sits before time zero, hidden by the MP4's edit list;
+    # MPEG-TS has no edit list, so it would make every audio rendition start 1024 samples
+    # (46 ms at 22.05 kHz) before the video. It is dropped (its samples are never heard).
+    return ["-i", str(source), *maps, "-c", "copy", "-bsf:a", r"noise=drop=lt(pts\,0)", "-f", "hls",
+            "-hls_time", str(segment_seconds),
+            "-hls_playlist_type", "vod", "-var_stream_map", " ".join(streams),
+            "-hls_segment_filename", str(out_dir / "%v" / "seg%03d.ts"), str(out_dir / "%v" / "index.m3u8")]
 
 
-def poster_args(*, video: Path, at_seconds: float, out_path: Path) -> list[str]:
-    return ["-ss", f"{at_seconds:.3f}", "-i", str(video), "-frames:v", "1", "-q:v", "3", "-f", "image2",
-            str(out_path)]
+def loudness_args(paths: Sequence[Media]) -> list[str]:
+    """Measure the integrated loudness and sample peak of several files in one process; each
+    input's ebur128 summary appears in stderr in input order."""
+    graph, maps = _Graph(), []
+    for media in paths:
+        n = graph.add_input(["-f", media.demuxer, "-i", str(media.path)])
+        graph.chains.append(f"[{n}:a]ebur128=peak=sample[m{n}]")
+        maps += ["-map", f"[m{n}]"]
+    return [*graph.inputs, *graph.filter_args(), *maps, "-f", "null", "-"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -28,6 +29,19 @@ PROTOCOL_WHITELIST = "file,pipe"
 STDERR_TAIL_LINES = 40
 POLL_SECONDS = 0.2
 
+# What FFmpeg says when the same command would fail the same way again: the graph or an input
+# is wrong, not the machine. Matched against the stderr tail; anything else counts as transient.
+DETERMINISTIC = re.compile(
+    r"Invalid data found when processing input|Error (initializing|reinitializing|configuring) (complex )?filter"
+    r"|Error initializing filters|No such filter|matches no streams|Stream specifier .* matches no streams"
+    r"|Invalid argument.*filter|Filter .* has an unconnected output|split filter is probably required"
+    r"|Decoding requested, but no decoder found|Unsupported codec|Could not find codec parameters"
+    r"|Invalid frame dimensions|does not contain any stream|moov atom not found|Invalid NAL unit size"
+    r"|Cannot determine format of input|Failed to configure output pad|Error while opening decoder"
+    r"|Error opening input file|Invalid PNG signature|No JPEG data found|Error parsing filterchain",
+    re.IGNORECASE,
+)
+
 
 class FFmpegError(Exception):
     """FFmpeg failed; `stderr_tail` holds its last lines for the job's error message."""
@@ -40,6 +54,23 @@ class FFmpegError(Exception):
     def __str__(self) -> str:
         base = super().__str__()
         return f"{base}\n{self.stderr_tail}" if self.stderr_tail else base
+
+    @property
+    def deterministic(self) -> bool:
+        """Whether running the same command again would fail the same way (a bad graph, an
+        input FFmpeg cannot read): such a failure is permanent, not worth a retry."""
+        return self.returncode not in (None, 0) and self.returncode > 0 and bool(
+            DETERMINISTIC.search(self.stderr_tail))
+
+    def reason(self) -> str:
+        """A short cause a person can act on, without paths or raw output."""
+        tail = self.stderr_tail
+        if re.search(r"Invalid data found|moov atom|Invalid NAL|No JPEG data|Invalid PNG|Could not find codec"
+                     r"|Error while opening decoder|Unsupported codec|no decoder found", tail, re.IGNORECASE):
+            return "a file it uses is damaged or in a format that cannot be decoded"
+        if re.search(r"filter|matches no streams|unconnected", tail, re.IGNORECASE):
+            return "the render graph is invalid"
+        return "FFmpeg refused the input"
 
 
 @functools.cache

@@ -146,3 +146,21 @@ def poster_frame(path: str, *, demuxer: str, at_seconds: float) -> Image.Image:
         if last is None:
             raise ProbeError("has no decodable video frame")
         return last.to_image()
+
+
+def audio_format(path: str, *, demuxer: str) -> tuple[int, int]:
+    """(sample rate, channels) of the first audio stream: a track is encoded as its sources are."""
+    with _open(path, demuxer) as container:
+        if not container.streams.audio:
+            raise ProbeError("has no audio stream")
+        ctx = container.streams.audio[0].codec_context
+        return ctx.sample_rate, ctx.channels
+
+
+def first_pts(path: str, *, demuxer: str, stream_type: str = "video", clock: int = 90000) -> int:
+    """The presentation time of the first `stream_type` frame, in ticks of `clock` (MPEG-TS: 90 kHz)."""
+    with _open(path, demuxer) as container:
+        stream = next((s for s in container.streams if s.type == stream_type), None)
+        if stream is None or stream.start_time is None:
+            raise ProbeError(f"has no {stream_type} stream with a start time")
+        return round(stream.start_time * stream.time_base * clock)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from contentizer.api.serializers_base import StrictInputMixin
+from contentizer import transitions
+from contentizer.api.serializers_base import StrictInputMixin, TransitionField
 from contentizer.jobs.api.serializers import JobResourceSerializer, kind_field
-from contentizer.models import Transition
+from previews.compile import ASPECTS, RESOLUTIONS
 
 AssetRef = serializers.CharField  # an asset id ("12") or the sha256 of one of the project's assets
 
@@ -16,7 +17,7 @@ class PreviewStepInputSerializer(StrictInputMixin, serializers.Serializer):
     duration = serializers.FloatField(min_value=0.1, max_value=3600)
     asset = AssetRef(required=False, allow_null=True, max_length=64)
     narration = AssetRef(required=False, allow_null=True, max_length=64, help_text="an audio asset")
-    transition = serializers.ChoiceField(choices=Transition.choices, required=False, default="cut")
+    transition = TransitionField(required=False, default=transitions.DEFAULT)
     transitionDuration = serializers.FloatField(min_value=0, max_value=5, required=False, default=0.5)
 
 
@@ -34,6 +35,10 @@ class PreviewRequestBodySerializer(StrictInputMixin, serializers.Serializer):
     steps = PreviewStepInputSerializer(many=True, required=False, max_length=500)
     assets = serializers.ListField(child=AssetRef(max_length=64), required=False, max_length=500)
     audio = PreviewAudioInputSerializer(required=False)
+    aspect = serializers.ChoiceField(choices=list(ASPECTS), required=False, default="16:9",
+                                     help_text="16:9 (landscape), 9:16 (portrait) or 1:1 (square)")
+    resolution = serializers.ChoiceField(choices=list(RESOLUTIONS), required=False, allow_null=True, default=None,
+                                         help_text="the short edge; default PREVIEW_HEIGHT (480p)")
 
     def validate(self, attrs):
         if not attrs.get("chapterId") and not attrs.get("steps"):

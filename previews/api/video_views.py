@@ -24,9 +24,11 @@ from contentizer.jobs import services as jobs
 from contentizer.jobs.api.serializers import job_representation
 from contentizer.jobs.models import JobStatus
 from contentizer.languages import LANGUAGE_CODE
-from previews import pipeline, selectors
+from previews import selectors
 from previews.api.serializers import VideoJobSerializer
+from previews.compile import ASPECTS, RESOLUTIONS, Format
 from previews.models import Video
+from previews.videos import services as videos
 
 _BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="bytes; 206 for a Range request")
 _HLS_NAME = re.compile(r"^(master\.m3u8|[A-Za-z0-9_-]+/[A-Za-z0-9_-]+\.(m3u8|ts|vtt))\Z")
@@ -40,7 +42,10 @@ class VideoMusicInputSerializer(StrictInputMixin, serializers.Serializer):
 class VideoGenerateInputSerializer(StrictInputMixin, serializers.Serializer):
     projectId = serializers.IntegerField()
     chapterId = serializers.IntegerField()
-    resolution = serializers.ChoiceField(choices=["720p", "1080p"], required=False, default="720p")
+    resolution = serializers.ChoiceField(choices=list(RESOLUTIONS), required=False, default="720p",
+                                         help_text="the short edge of the picture")
+    aspect = serializers.ChoiceField(choices=list(ASPECTS), required=False, default="16:9",
+                                     help_text="16:9 (landscape), 9:16 (portrait) or 1:1 (square)")
     languages = serializers.ListField(child=serializers.RegexField(rf"^{LANGUAGE_CODE.pattern}\Z"),
                                       required=False, allow_empty=False, max_length=20)
     music = VideoMusicInputSerializer(required=False, allow_null=True)
@@ -66,7 +71,8 @@ def video_summary(video: Video) -> dict:
     return {
         "videoId": str(video.id), "jobId": str(video.job_id), "projectId": video.project_id,
         "chapterId": video.chapter_id, "status": video.job.status, "progress": video.job.progress,
-        "resolution": f"{video.height}p", "languages": video.languages, "subtitleLanguages": video.languages,
+        "resolution": f"{video.height}p", "aspect": video.aspect, "languages": video.languages,
+        "subtitleLanguages": video.languages,
         "duration": video.duration, "size": video.size, "renditions": video.renditions,
         "superseded": video.superseded_at is not None, "createdAt": video.created_at.isoformat(),
         "urls": selectors.video_urls(video),
@@ -85,8 +91,9 @@ class VideoGenerateApi(APIView):
         chapter = core.chapter_get(user=request.user, chapter_id=body["chapterId"])
         if chapter.project_id != project.pk:
             raise ApiError("That chapter belongs to another project.", code="not_found", status_code=404)
-        video = pipeline.video_request(
-            owner=request.user, project=project, chapter=chapter, height=int(body["resolution"][:-1]),
+        video = videos.video_request(
+            owner=request.user, project=project, chapter=chapter,
+            fmt=Format(aspect=body["aspect"], resolution=RESOLUTIONS[body["resolution"]]),
             languages=body.get("languages"), music=body.get("music"), request_id=body["requestId"],
         )
         return Response({"videoId": video.id, "jobId": video.job_id}, status=status.HTTP_202_ACCEPTED)
@@ -172,14 +179,14 @@ class VideoJobStatusApi(APIView):
     @extend_schema(summary="A video job's status, stages and timings: an alias of /api/v1/jobs/{id} (the same body)",
                    tags=["videos"], responses={200: VideoJobSerializer})
     def get(self, request: Request, job_id) -> Response:
-        return Response(job_representation(job_selectors.job_get(user=request.user, job_id=job_id, kind=pipeline.KIND)))
+        return Response(job_representation(job_selectors.job_get(user=request.user, job_id=job_id, kind=videos.KIND)))
 
 
 class VideoJobCancelApi(APIView):
     @extend_schema(summary="Cancel a video job (the running FFmpeg stops within a heartbeat)", tags=["videos"],
                    request=None, responses={200: VideoJobSerializer})
     def post(self, request: Request, job_id) -> Response:
-        job = job_selectors.job_get(user=request.user, job_id=job_id, kind=pipeline.KIND)
+        job = job_selectors.job_get(user=request.user, job_id=job_id, kind=videos.KIND)
         return Response(job_representation(jobs.job_cancel(job=job)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +21,7 @@ from contentizer.jobs.models import JobStatus
 from previews import compile as compiler
 from previews import selectors, services
 from previews.api.serializers import PreviewAcceptedSerializer, PreviewCreateInputSerializer, PreviewJobSerializer
+from previews.compile import RESOLUTIONS, Format
 
 _BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="preview.mp4 or preview.json (206 for a Range)")
 
@@ -50,8 +52,10 @@ class PreviewCreateApi(APIView):
             if chapter.project_id != project.pk:
                 raise ApiError("That chapter belongs to another project.", code="not_found", status_code=404)
         steps = compiler.request_steps(spec["steps"]) if spec.get("steps") else compiler.chapter_steps(chapter)
+        resolution = RESOLUTIONS[spec["resolution"]] if spec.get("resolution") else settings.PREVIEW_HEIGHT
         submitted = services.preview_request(
             owner=request.user, project=project, steps=steps, dry_run=body["dryRun"],
+            fmt=Format(aspect=spec["aspect"], resolution=resolution),
             request_id=body["requestId"], job_id=body.get("jobId"), music=spec.get("audio", {}).get("music"),
             declared_assets=spec.get("assets"), chapter_id=chapter.pk if chapter else None,
         )

@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assets.services import asset_ingest
-from contentizer import selectors, services
+from contentizer import selectors, services, transitions
 from contentizer.api.errors import ApiError
 from contentizer.api.serializers import ChapterSerializer, StepSerializer
 from contentizer.languages import language_name
-from contentizer.models import Chapter, Step, Transition
+from contentizer.models import Chapter, Step
 from studio import selectors as studio
 from studio.forms import ApiForm
 from studio.uploads import accepts_file
@@ -73,14 +73,14 @@ def chapter_page_response(request: HttpRequest, chapter: Chapter, *, forms: dict
     forms = forms or {}
     steps = list(selectors.step_list(chapter=chapter))
     languages = editor_languages(chapter, steps)
-    new_step = Step(duration=5.0, transition=Transition.CUT, transition_duration=0.5)
+    new_step = Step(duration=5.0, transition=transitions.DEFAULT, transition_duration=0.5)
     cards = [_card(step, i, languages, forms.get(step.pk), last=i == len(steps) - 1) for i, step in enumerate(steps)]
     return render(request, "studio/chapter.html", {
         "chapter": chapter, "project": chapter.project, "cards": cards,
         "new_card": _card(new_step, len(steps), languages, forms.get(NEW), new=True, chapter=chapter),
         "languages": [(code, language_name(code)) for code in languages],
         "assets": studio.project_assets(chapter.project).filter(blob__kind__in=PICTURE_KINDS),
-        "transitions": Transition.choices, "rename": rename,
+        "transitions": transitions.choices(), "rename": rename,
         "title_value": rename.values.get("title", "") if rename else chapter.title,
         "preview": studio.latest_preview(chapter), "order": ",".join(str(s.pk) for s in steps),
         "tus": studio.tus_config(chapter.project),

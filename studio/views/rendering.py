@@ -18,8 +18,10 @@ from contentizer.api.errors import ApiError
 from contentizer.languages import language_name
 from contentizer.models import Chapter
 from previews import compile as compiler
-from previews import pipeline, services
+from previews import services
 from previews.api.video_views import VideoGenerateInputSerializer, VideoMusicInputSerializer
+from previews.compile import RESOLUTIONS, Format
+from previews.videos import services as videos
 from studio import selectors as studio
 from studio.forms import ApiForm
 
@@ -50,8 +52,11 @@ def chapter_preview(request: HttpRequest, chapter_id: int) -> HttpResponse:
     return redirect(reverse("chapter-page", args=[chapter.pk]) + "#preview")
 
 
+ASPECT_NAMES = {"16:9": "16:9 landscape", "9:16": "9:16 portrait", "1:1": "1:1 square"}
+
+
 def generate_choices(chapter: Chapter) -> dict[str, Any]:
-    """Languages in the project's order (narrated ones ticked), resolutions and music from the
+    """Languages in the project's order (narrated ones ticked), resolutions, shapes and music from the
     API's own input definition, so the page offers exactly what the API accepts."""
     narrated = {lang for step in chapter.steps.all() for lang, text in step.narration.items() if text.strip()}
     order = list(chapter.project.languages)
@@ -60,6 +65,8 @@ def generate_choices(chapter: Chapter) -> dict[str, Any]:
     return {
         "languages": [(code, language_name(code), code in narrated) for code in codes],
         "resolutions": list(fields["resolution"].choices.items()), "default_resolution": fields["resolution"].default,
+        "aspects": [(value, ASPECT_NAMES.get(value, value)) for value in fields["aspect"].choices],
+        "default_aspect": fields["aspect"].default,
         "music_assets": studio.project_assets(chapter.project, kind="audio"),
         "default_volume": VideoMusicInputSerializer().fields["volume"].default,
     }
@@ -67,7 +74,8 @@ def generate_choices(chapter: Chapter) -> dict[str, Any]:
 
 def generate_input(post, chapter: Chapter) -> dict[str, Any]:
     data: dict[str, Any] = {"projectId": chapter.project_id, "chapterId": chapter.pk,
-                            "resolution": post.get("resolution", ""), "languages": post.getlist("languages")}
+                            "resolution": post.get("resolution", ""), "aspect": post.get("aspect", ""),
+                            "languages": post.getlist("languages")}
     if post.get("music"):
         data["music"] = {"asset": post.get("music"), "volume": post.get("volume", "")}
     return data
@@ -77,7 +85,8 @@ def _generate_page(request: HttpRequest, chapter: Chapter, form: ApiForm | None 
     choices = generate_choices(chapter)
     values = form.values if form else {
         "languages": [code for code, _, narrated in choices["languages"] if narrated],
-        "resolution": choices["default_resolution"], "music": "", "volume": choices["default_volume"]}
+        "resolution": choices["default_resolution"], "aspect": choices["default_aspect"], "music": "",
+        "volume": choices["default_volume"]}
     return render(request, "studio/generate.html", {
         "chapter": chapter, "project": chapter.project, "form": form, "values": values, **choices,
     }, status=form.status if form and form.errors else 200)
@@ -90,14 +99,16 @@ def chapter_generate(request: HttpRequest, chapter_id: int) -> HttpResponse:
     if request.method == "GET":
         return _generate_page(request, chapter)
     values = {"languages": request.POST.getlist("languages"), "resolution": request.POST.get("resolution", ""),
-              "music": request.POST.get("music", ""), "volume": request.POST.get("volume", "")}
+              "aspect": request.POST.get("aspect", ""), "music": request.POST.get("music", ""),
+              "volume": request.POST.get("volume", "")}
     form = ApiForm(VideoGenerateInputSerializer, data=generate_input(request.POST, chapter), values=values)
     if not form.is_valid():
         return _generate_page(request, chapter, form)
     body = form.validated_data
     try:
-        video = pipeline.video_request(
-            owner=request.user, project=chapter.project, chapter=chapter, height=int(body["resolution"][:-1]),
+        video = videos.video_request(
+            owner=request.user, project=chapter.project, chapter=chapter,
+            fmt=Format(aspect=body["aspect"], resolution=RESOLUTIONS[body["resolution"]]),
             languages=body.get("languages"), music=body.get("music"),
         )
     except ApiError as exc:

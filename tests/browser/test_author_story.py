@@ -72,7 +72,7 @@ def test_an_author_makes_watches_and_shares_a_two_language_tutorial(page, open_c
         card.get_by_label("Narration (English)").fill(english)
         card.get_by_label("Narration (German)").fill(german)
         card.get_by_label("Duration (seconds)", exact=True).fill("1.5")
-        card.get_by_label("Transition to the next step").select_option(label="Dissolve")
+        card.get_by_label("Transition to the next step").select_option(label="Cross-fade")
         card.get_by_label("Transition duration (seconds)").fill("0.3")
         card.get_by_role("radio", name=picture).check()
         card.get_by_role("button", name="Add step").click()

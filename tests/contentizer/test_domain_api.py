@@ -185,7 +185,7 @@ def test_it_creates_a_step_with_defaults(alice_api, alice_chapter):
     body = step(alice_api, alice_chapter["id"], narration={"en": "Click Save.", "pt-BR": "Clique."})
     expected = {
         "chapter": alice_chapter["id"], "position": 0, "caption": "A step", "asset": None, "duration": 5.0,
-        "transition": "cut", "transition_duration": 0.5, "narration": {"en": "Click Save.", "pt-BR": "Clique."},
+        "transition": "crossfade", "transition_duration": 0.5, "narration": {"en": "Click Save.", "pt-BR": "Clique."},
     }
     assert body | expected == body
 
@@ -203,11 +203,17 @@ def test_it_reads_a_step(alice_api, alice_step):
 
 
 def test_it_updates_a_step(alice_api, alice_step):
-    changes = {"duration": 8, "transition": "fade", "transition_duration": 1.5, "narration": {"de": "Hallo."}}
+    changes = {"duration": 8, "transition": "wipeleft", "transition_duration": 1.5, "narration": {"de": "Hallo."}}
     response = alice_api.patch(f"/api/steps/{alice_step['id']}", changes, **JSON)
     assert response.status_code == 200
     assert response.json() | changes == response.json()
     assert Step.objects.get(pk=alice_step["id"]).narration == {"de": "Hallo."}
+
+
+def test_it_accepts_fade_as_the_old_name_of_fadeblack(alice_api, alice_step):
+    response = alice_api.patch(f"/api/steps/{alice_step['id']}", {"transition": "fade"}, **JSON)
+    assert response.status_code == 200 and response.json()["transition"] == "fadeblack"
+    assert Step.objects.get(pk=alice_step["id"]).transition == "fadeblack"
 
 
 def test_it_deletes_a_step(alice_api, alice_step):

@@ -6,7 +6,7 @@ import m3u8
 import pytest
 
 from contentizer.models import Project
-from previews import pipeline
+from previews.videos import services as videos
 from tests.previews.helpers import chapter_with_steps
 
 
@@ -57,7 +57,7 @@ def test_default_video_languages_follow_the_project_order(alice, project_languag
     chapter = services.chapter_create(project=project, title="C")
     services.step_create(chapter=chapter, narration={lang: f"text {lang}" for lang in narrated})
     services.step_create(chapter=chapter, narration={})
-    assert pipeline._check_languages(chapter, None) == expected
+    assert videos._check_languages(chapter, None) == expected
 
 
 @pytest.mark.django_db(transaction=True)

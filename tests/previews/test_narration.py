@@ -11,10 +11,12 @@ import pytest
 import webvtt
 from django.core.files.storage import default_storage
 
+from contentizer.jobs.models import StageRun
 from contentizer.media import probe
 from contentizer.models import Project
-from previews import pipeline, tts
-from previews.models import StageRun
+from previews import tts
+from previews.timeline import Timeline
+from previews.videos.stages import PAUSE
 from tests.conftest import wait_for
 from tests.previews.helpers import chapter_with_steps, download
 from tests.previews.speech import PIPER_VOICE, copy_piper_voice, read_wav, rms
@@ -71,7 +73,7 @@ def test_a_new_english_tutorial_is_narrated_by_the_neural_voice_offline(alice_ap
     assert not guard_log.exists(), guard_log.read_text()
     assert Path(f"{guard_log}.armed").read_text().strip(), "the worker ran with the network guard"
 
-    clips = _stage(accepted["jobId"], "narrate")["voices"]["en"]
+    clips = _stage(accepted["jobId"], "narrate")["speech"]["en"]
     assert [c["voice"] for c in clips] == ["hibari:heart", "hibari:heart"]
     assert clips[0]["spoken"] == "Open content eyes er and upload the fifteen megabytes recording."
     assert clips[1]["spoken"] == "Press control S to save."
@@ -87,12 +89,12 @@ def test_a_new_english_tutorial_is_narrated_by_the_neural_voice_offline(alice_ap
     cues = webvtt.from_buffer(io.StringIO(download(alice_api, f"{base}/subs_en/subtitles.vtt").decode())).captions
     text = " ".join(c.text.replace("\n", " ") for c in cues)
     assert "Contentizer" in text and "15 MB" in text and "Ctrl+S" in text and "content eyes er" not in text
-    starts = _stage(accepted["jobId"], "captions")["starts"]
-    durations = _stage(accepted["jobId"], "captions")["durations"]
-    assert durations == [round(c["seconds"] + pipeline.PAUSE, 3) for c in clips], "speech sets the scene length"
+    timeline = Timeline.parse(_stage(accepted["jobId"], "captions")["timeline"])
+    starts, durations = timeline.starts(), [scene.duration for scene in timeline.scenes]
+    assert durations == [round(c["seconds"] + PAUSE, 3) for c in clips], "speech sets the scene length"
     assert abs(_seconds(cues[-1].end) - (starts[1] + clips[1]["seconds"])) < 0.002
     assert _seconds(cues[-1].start) == starts[1]
-    assert abs(video["duration"] - sum(durations)) < 0.05
+    assert abs(video["duration"] - timeline.duration) < 0.05
 
 
 @pytest.mark.django_db(transaction=True)
@@ -103,7 +105,7 @@ def test_changing_one_languages_voice_re_narrates_only_it_and_reuses_the_render(
         for i, (en, de) in enumerate(steps)])
     first = _generate(alice_api, alice_project.id, chapter["id"], languages=["en", "de"])
     _finished(alice_api, first)
-    before = _stage(first["jobId"], "narrate")["voices"]
+    before = _stage(first["jobId"], "narrate")["speech"]
     assert {c["voice"] for c in before["en"]} == {"hibari:heart"}
     assert {c["voice"] for c in before["de"]} == {"espeak:de"}
 
@@ -112,13 +114,14 @@ def test_changing_one_languages_voice_re_narrates_only_it_and_reuses_the_render(
     assert chosen.status_code == 200
     second = _generate(alice_api, alice_project.id, chapter["id"], languages=["en", "de"])
     status = _finished(alice_api, second)
-    after = _stage(second["jobId"], "narrate")["voices"]
+    after = _stage(second["jobId"], "narrate")["speech"]
     assert [(c["voice"], c["rate"], c["cached"]) for c in after["en"]] == [("espeak:en-us", 1.1, False)] * 2
     assert [c["key"] for c in after["de"]] == [c["key"] for c in before["de"]]
     assert all(c["cached"] for c in after["de"]), "German is not said again"
     stages = {s["stage"]: s["outputs"] for s in status["stages"]}
-    assert stages["render"] == {"rendered": 0, "reused": 2, "pieces": 2}, "the picture is reused"
-    assert stages["mix"] == {"mixed": 1}, "only the English track is mixed again"
+    render = stages["render"]
+    assert render["rendered"] == 0 and render["reused"] == render["pieces"] > 0, "the picture is reused"
+    assert render["encoded"] == 1, "only the English track is encoded again"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -132,7 +135,7 @@ def test_an_operator_voice_narrates_and_a_vanished_one_falls_back(alice_api, ali
     chapter = chapter_with_steps(alice_api, alice_project.id, [{"duration": 1.0, "narration": {"en": "Click Save."}}])
     first = _generate(alice_api, alice_project.id, chapter["id"])
     _finished(alice_api, first)
-    clip = _stage(first["jobId"], "narrate")["voices"]["en"][0]
+    clip = _stage(first["jobId"], "narrate")["speech"]["en"][0]
     assert (clip["voice"], clip["engine"], clip["fallbackFrom"]) == (JOE, "piper", None)
     assert clip["modelSha256"] == tts.voice_get(JOE).model_sha256
     assert _stored_wav(clip["key"], tmp_path)[0] == 22050
@@ -141,7 +144,7 @@ def test_an_operator_voice_narrates_and_a_vanished_one_falls_back(alice_api, ali
         os.unlink(path)  # the operator removes the voice
     second = _generate(alice_api, alice_project.id, chapter["id"])
     _finished(alice_api, second)
-    clip = _stage(second["jobId"], "narrate")["voices"]["en"][0]
+    clip = _stage(second["jobId"], "narrate")["speech"]["en"][0]
     assert (clip["voice"], clip["fallbackFrom"]) == ("hibari:heart", JOE)
 
 

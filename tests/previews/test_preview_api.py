@@ -29,7 +29,7 @@ def test_a_dry_run_returns_the_manifest_without_running_ffmpeg(alice_api, alice_
     assert manifest["output"] | {"width": 854, "height": 480, "fps": 30} == manifest["output"]
     assert manifest["duration"] == pytest.approx(5.0)  # 3 x 2 s minus two 0.5 s transitions
     assert [(s["start"], s["end"]) for s in manifest["scenes"]] == [(0.0, 2.0), (1.5, 3.5), (3.0, 5.0)]
-    assert [s["transition"]["type"] for s in manifest["scenes"]] == ["dissolve", "fade", "cut"]
+    assert [s["transition"]["type"] for s in manifest["scenes"]] == ["dissolve", "fadeblack", "cut"], "fade is an alias"
     assert all(len(s["asset"]) == 64 for s in manifest["scenes"])
     assert manifest["scenes"][0]["step"].startswith("step 1 (id ")
     assert manifest["estimatedRenderSeconds"] > 0
@@ -45,7 +45,9 @@ def test_ad_hoc_steps_override_the_chapter_and_name_assets_by_hash(alice_api, al
     }, dryRun=True)
     manifest = json.loads(download(alice_api, response.json()["artifactUrl"]))
     assert [s["type"] for s in manifest["scenes"]] == ["image", "title"]
-    assert manifest["scenes"][0]["asset"] == image["sha256"] and manifest["duration"] == 2.5
+    # new steps cross-fade by default (0.5 s)
+    assert manifest["scenes"][0]["asset"] == image["sha256"] and manifest["duration"] == 2.0
+    assert manifest["scenes"][0]["transition"] == {"type": "crossfade", "duration": 0.5}
 
 
 def test_resubmitting_a_request_id_or_job_id_returns_the_same_job(alice_api, alice_project, chapter):
@@ -164,24 +166,15 @@ def test_old_previews_expire_and_their_artifact_answers_410(alice_api, alice_pro
     ("durations", "transition"), [([2.35] * 40, 0.0), ([32.5 / 6] * 6, 0.5), ([1.01, 2.02, 0.99], 0.3)]
 )
 def test_frame_spans_add_up_to_the_timeline_without_drift(durations, transition):
-    from pathlib import Path
-
-    from contentizer.media.compose import Clip, Composition, Media, frame_spans
-
-    clips = tuple(
-        Clip(source=Media(Path("x.png"), "image2"), duration=d, still=True,
-             transition="dissolve" if transition and i < len(durations) - 1 else "cut",
-             transition_duration=transition if i < len(durations) - 1 else 0.0)
-        for i, d in enumerate(durations)
-    )
-    comp = Composition(width=64, height=64, fps=30, clips=clips)
-    spans = frame_spans(comp)
-    # output frames: every body, plus one crossfade per transition (head == previous tail)
-    total = sum(body for _, body, _ in spans) + sum(tail for _, _, tail in spans)
-    assert total == round(comp.duration * 30)
-    assert all(head == previous[2] for (head, _, _), previous in zip(spans[1:], spans, strict=False))
-    starts = comp.starts()
+    scenes = [{"type": "title", "duration": d, **({"transition": {"type": "crossfade", "duration": transition}}
+                                                  if transition and i < len(durations) - 1 else {})}
+              for i, d in enumerate(durations)]
+    timeline = Timeline.parse({"version": 1, "output": {"width": 64, "height": 64, "fps": 30}, "scenes": scenes})
+    spans = timeline.spans()
+    # output frames: every scene, less one overlap per transition (a head is the previous tail)
+    assert sum(frames - head for frames, head, _ in spans) == timeline.frames()
+    assert all(head == previous[2] for (_, head, _), previous in zip(spans[1:], spans, strict=False))
     shown = 0
-    for i, (head, body, tail) in enumerate(spans):  # each clip starts on its own rounded frame
-        assert shown - head == round(starts[i] * 30)
-        shown += body + tail
+    for (frames, head, _), start in zip(spans, timeline.starts(), strict=True):  # each starts on its own frame
+        assert shown - head == round(start * 30)
+        shown += frames - head

@@ -125,7 +125,7 @@ def _render_heavy_chapter(alice_api, alice_project) -> dict:
         buffer = io.BytesIO()
         noise.save(buffer, format="PNG")
         asset = upload(alice_api, alice_project.id, f"noise{i}.png", buffer.getvalue())
-        steps.append({"caption": f"Step {i}", "asset": str(asset["id"]), "duration": 15.0})
+        steps.append({"caption": f"Step {i}", "asset": str(asset["id"]), "duration": 15.0, "transition": "cut"})
     return {"steps": steps}
 
 

@@ -1,0 +1,380 @@
+"""The one render path: a Timeline (or a piece of it) becomes FFmpeg graphs and files, for
+previews and videos alike.
+
+- The picture is a sequence of segments (scene bodies and transitions) with frame counts from
+  `Timeline.spans()`, the one definition of scene timing. Segments are rendered as *pieces*
+  cached by content (`Segment` rows): a video piece is one segment, so an edit re-encodes only
+  what it touched; a preview too long for one process is cut into chunks of consecutive scenes.
+  Missing pieces are rendered several per FFmpeg process (each its own output), at most
+  RENDER_CHUNK_SCENES scenes per process, so memory stays flat however long the chapter is.
+- A short preview renders in one process and one encoder, with its sound: the shape of the best
+  hand-written command.
+- The finished file (pieces joined without re-encoding, every audio track, subtitles) is made by
+  one more process.
+Deterministic FFmpeg failures become permanent job errors naming the steps involved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import threading
+import wave
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from assets.models import Blob
+from assets.sniffing import demuxer_for
+from contentizer.jobs.errors import PermanentJobError, TransientJobError
+from contentizer.jobs.runner import JobContext
+from contentizer.media import compose, ffmpeg, pcm, probe
+from contentizer.media.compose import Clip, Media, Picture, Segment, Track
+from contentizer.storage import fetch, publish_file
+from contentizer.transitions import xfade
+from previews import cards, speech
+from previews.languages import iso639_2
+from previews.models import Segment as SegmentRow
+from previews.timeline import Timeline
+
+logger = logging.getLogger(__name__)
+
+PIECE_PREFIX = "videos/cache/segments"
+TRACK_PREFIX = "videos/cache/tracks"
+TRACK_VERSION = 1
+GRAPH_VERSION = 2  # part of every piece's key: a change of graph shape renders anew
+SILENT_RATE = 22050
+
+
+def encoder(quality: str) -> dict:
+    if quality == "final":
+        # no forced keyframe interval: every piece starts with one, so HLS still cuts at every scene,
+        # and a still held for seconds costs no periodic full picture
+        return {"preset": settings.VIDEO_PRESET, "crf": settings.VIDEO_CRF, "gop": 0}
+    return {"preset": settings.PREVIEW_PRESET, "crf": settings.PREVIEW_CRF, "gop": 0}
+
+
+def _hash(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Piece:
+    segments: tuple[Segment, ...]
+    key: str
+
+    def scenes(self) -> set[int]:
+        return {i for seg in self.segments for i in seg.scenes()}
+
+
+class Render:
+    """Renders one timeline inside one job attempt (its work dir, log, cancel switch)."""
+
+    def __init__(self, ctx: JobContext, timeline: Timeline, labels: list[str], *, timeout: float,
+                 on_progress: Callable[[float], None] = lambda fraction: None) -> None:
+        self.ctx, self.timeline, self.labels, self.timeout = ctx, timeline, labels, timeout
+        self.on_progress = on_progress
+        self.dir = ctx.work_dir / "render"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.picture = self._picture()
+        self._prepared: set[int] = set()
+
+    # --- the picture ------------------------------------------------------------------------
+
+    def _label(self, i: int) -> str:
+        return self.labels[i] if i < len(self.labels) else f"scenes[{i}]"
+
+    def _picture(self) -> Picture:
+        out, scenes = self.timeline.output, []
+        for i, (scene, (frames, head, tail)) in enumerate(zip(self.timeline.scenes, self.timeline.spans(),
+                                                              strict=True)):
+            if scene.asset:
+                blob = self._blob(scene.asset, i)
+                source = Media(self.dir / "in" / f"{scene.asset}.{blob.ext}", demuxer_for(blob.ext))
+            else:
+                source = Media(self.dir / f"card-{i}.png", "image2")
+            scenes.append(compose.Scene(
+                source=source, still=scene.type != "video", frames=frames, head=head, tail=tail,
+                xfade=xfade(scene.transition.type) if tail else "",
+                caption=self.dir / f"caption-{i}.png" if scene.caption else None,
+            ))
+        return Picture(width=out.width, height=out.height, fps=out.fps, scenes=tuple(scenes),
+                       **encoder(out.quality))
+
+    def _blob(self, sha256: str, i: int | None, where: str = "") -> Blob:
+        blob = Blob.objects.filter(sha256=sha256).first()
+        if blob is None:
+            raise PermanentJobError(f"{where or self._label(i)}: asset {sha256[:12]}… is no longer in the asset store.")
+        return blob
+
+    def _prepare(self, indexes: set[int]) -> None:
+        """Fetch the pictures and draw the cards and captions of these scenes (only those a
+        missing piece needs: a cached piece needs nothing)."""
+        for i in sorted(indexes - self._prepared):
+            self.ctx.check_cancelled()
+            scene, pic_scene = self.timeline.scenes[i], self.picture.scenes[i]
+            if scene.asset:
+                self._fetch(scene.asset, pic_scene.source.path, self._label(i))
+            else:
+                cards.title_card(scene.title, scene.color, self.timeline.output, pic_scene.source.path)
+            if scene.caption:
+                _, at = cards.caption_overlay(scene.caption, self.timeline.output, pic_scene.caption)
+                scenes = list(self.picture.scenes)
+                scenes[i] = replace(pic_scene, caption_at=at)
+                self.picture = replace(self.picture, scenes=tuple(scenes))
+            self._prepared.add(i)
+
+    def _fetch(self, sha256: str, target: Path, where: str) -> Path:
+        """Copy a blob from storage to the work dir (FFmpeg reads local files; storage may be S3)."""
+        if target.exists():
+            return target
+        blob = self._blob(sha256, None, where)
+        try:
+            return fetch(blob.storage_key, target)
+        except FileNotFoundError:
+            raise PermanentJobError(
+                f"{where}: the file of asset {sha256[:12]}… is missing from storage.") from None
+        except OSError as exc:
+            raise TransientJobError(f"{where}: reading asset {sha256[:12]}… failed: {exc}") from exc
+
+    # --- pieces -----------------------------------------------------------------------------
+
+    def _content(self, i: int) -> list:
+        scene = self.timeline.scenes[i]
+        return [scene.type, scene.asset, None if scene.asset else [scene.color, scene.title], scene.caption]
+
+    def _shape(self, seg: Segment) -> list:
+        """Everything that shapes a segment's frames, and nothing else (not its place in the
+        chapter): an edit re-renders exactly the segments it changes."""
+        scene = self.picture.scenes[seg.index]
+        if seg.kind == "body":
+            return ["body", self._content(seg.index), scene.head if not scene.still else 0, scene.body]
+        offset = 0 if scene.still else scene.head + scene.body
+        return ["transition", scene.xfade, scene.tail, self._content(seg.index), offset,
+                self._content(seg.index + 1)]
+
+    def _piece(self, segments: tuple[Segment, ...]) -> Piece:
+        out, pic = self.timeline.output, self.picture
+        key = _hash([GRAPH_VERSION, cards.LAYOUT_VERSION, ffmpeg.binary(), out.width, out.height, out.fps,
+                     pic.preset, pic.crf, pic.gop, [self._shape(seg) for seg in segments]])
+        return Piece(segments=segments, key=key)
+
+    def pieces(self, *, chunk_scenes: int | None = None) -> list[Piece]:
+        """One piece per segment, or (with `chunk_scenes`) runs of segments covering that many
+        scenes each."""
+        segments = self.picture.segments()
+        if not chunk_scenes:
+            return [self._piece((seg,)) for seg in segments]
+        runs: list[list[Segment]] = [[]]
+        for seg in segments:
+            if runs[-1] and seg.kind == "body" and seg.index % chunk_scenes == 0:
+                runs.append([])
+            runs[-1].append(seg)
+        return [self._piece(tuple(run)) for run in runs]
+
+    def render_pieces(self, pieces: list[Piece]) -> dict[str, Path]:
+        """Every piece as a local file: cached ones fetched, missing ones rendered (several per
+        process, processes two at a time). Returns piece key -> local path."""
+        keys = [p.key for p in pieces]
+        cached = {row.key: row for row in SegmentRow.objects.filter(key__in=keys)
+                  if default_storage.exists(row.storage_key)}
+        SegmentRow.objects.filter(key__in=list(cached)).update(used_at=timezone.now())
+        missing = list({p.key: p for p in pieces if p.key not in cached}.values())
+        self.rendered, self.reused = len(missing), len(set(keys)) - len(missing)
+        local = {key: fetch(row.storage_key, self.dir / f"piece-{key[:16]}.mp4") for key, row in cached.items()}
+        local.update(self._render_missing(missing))
+        return local
+
+    def _groups(self, missing: list[Piece]) -> list[list[Piece]]:
+        limit, groups, scenes = settings.RENDER_CHUNK_SCENES, [[]], set()
+        for piece in missing:
+            if groups[-1] and len(scenes | piece.scenes()) > limit:
+                groups.append([])
+                scenes = set()
+            groups[-1].append(piece)
+            scenes |= piece.scenes()
+        return [g for g in groups if g]
+
+    def _render_missing(self, missing: list[Piece]) -> dict[str, Path]:
+        groups, made, failed = self._groups(missing), {}, threading.Event()
+        for group in groups:  # storage and cards on this thread; FFmpeg runs in the pool
+            self._prepare(set().union(*(p.scenes() for p in group)))
+
+        def encode(group: list[Piece]) -> list[tuple[Piece, Path]]:
+            outs = [(piece, self.dir / f"piece-{piece.key[:16]}.mp4") for piece in group]
+            self._run(compose.pieces_args(self.picture, [(p.segments, path) for p, path in outs]),
+                      scenes=set().union(*(p.scenes() for p in group)), cancel=failed)
+            return outs
+
+        with ThreadPoolExecutor(max_workers=settings.VIDEO_RENDER_THREADS) as pool:
+            futures = [pool.submit(encode, group) for group in groups]
+            try:
+                for done, future in enumerate(as_completed(futures), start=1):
+                    for piece, path in future.result():
+                        made[piece.key] = self._keep(piece, path)
+                    self.on_progress(done / (len(groups) + 1))
+            except BaseException:
+                failed.set()  # the other encoders stop too
+                raise
+        return made
+
+    def _keep(self, piece: Piece, path: Path) -> Path:
+        frames = probe.count_frames(str(path), demuxer="mp4")
+        expected = sum(self.picture.frames(s) for s in piece.segments)
+        if frames != expected:
+            raise TransientJobError(f"A rendered piece has {frames} frames instead of {expected}.")
+        storage_key = f"{PIECE_PREFIX}/{piece.key}.mp4"
+        published = self.dir / f"publish-{piece.key[:16]}.mp4"
+        shutil.copyfile(path, published)  # publishing may move the file; the local one is joined later
+        publish_file(key=storage_key, path=published)
+        SegmentRow.objects.update_or_create(key=piece.key, defaults={"storage_key": storage_key, "frames": frames})
+        return path
+
+    # --- sound ------------------------------------------------------------------------------
+
+    def _audio(self, sha256: str, where: str) -> Media:
+        blob = self._blob(sha256, None, where)
+        path = self._fetch(sha256, self.dir / "in" / f"{sha256}.{blob.ext}", where)
+        return Media(path, demuxer_for(blob.ext), blob.duration)
+
+    def _speech(self, clip: str, seconds: float) -> Media:
+        path = self.dir / "speech" / f"{clip}.wav"
+        if not path.exists():
+            try:
+                fetch(speech.clip_key(clip), path)
+            except FileNotFoundError:
+                raise TransientJobError("A narration clip vanished from the speech cache.") from None
+        return Media(path, "wav", seconds)
+
+    def tracks(self) -> list[Track]:
+        """One track per language of the timeline (one unlabelled track when it has none),
+        at the sample rate and channel count of what is heard on it."""
+        timeline, duration = self.timeline, self.picture.total_frames / self.picture.fps
+        music = self._audio(timeline.music.asset, "audio.music") if timeline.music else None
+        tracks = []
+        for language in timeline.languages or ("",):
+            clips = []
+            for i, (start, scene) in enumerate(zip(timeline.starts(), timeline.scenes, strict=True)):
+                if scene.narration:
+                    clips.append(Clip(self._audio(scene.narration, self._label(i)), start, scene.narration_gain))
+                if language and (spoken := scene.speech_in(language)):
+                    clips.append(Clip(self._speech(spoken.clip, spoken.seconds), start, spoken.gain))
+            rate, channels = self._format([c.media for c in clips] + ([music] if music else []))
+            track = Track(duration=duration, rate=rate, channels=channels, clips=tuple(clips), music=music,
+                          music_volume=timeline.music.volume if timeline.music else 0.3,
+                          language=iso639_2(language) if language else "")
+            tracks.append(self._laid_out(track, language))
+        return tracks
+
+    def _laid_out(self, track: Track, language: str) -> Track:
+        """A track of WAV clips at the track's own format, played as they are and not
+        overlapping, needs no mixing: its clips are placed in-process into one WAV (FFmpeg would
+        hold every clip's input open, waiting, until its turn comes)."""
+        if track.music or not track.clips or any(c.gain_db or c.media.demuxer != "wav" for c in track.clips):
+            return track
+        try:
+            formats = [pcm.wav_format(c.media.path) for c in track.clips]
+        except (ValueError, EOFError, wave.Error):  # 24-bit, float or extensible WAV: FFmpeg mixes it
+            return track
+        starts = [round(c.start * track.rate) for c in track.clips]
+        order = sorted(range(len(starts)), key=starts.__getitem__)
+        if any(f[:2] != (track.rate, track.channels) for f in formats) or any(
+                starts[a] + formats[a][2] > starts[b] for a, b in zip(order, order[1:], strict=False)):
+            return track
+        out = self.dir / f"track-{language or 'all'}.wav"
+        pcm.lay_out([(c.media.path, s) for c, s in zip(track.clips, starts, strict=True)], rate=track.rate,
+                    channels=track.channels, frames=track.samples, out=out)
+        return replace(track, premixed=Media(out, "wav", track.duration))
+
+    def _format(self, sources: list[Media]) -> tuple[int, int]:
+        """The highest rate and channel count among the sources: nothing is resampled down, a
+        mono narration stays mono."""
+        formats = {media.path: _audio_format(media) for media in sources}
+        if not formats:
+            return SILENT_RATE, 1
+        return max(r for r, _ in formats.values()), min(2, max(c for _, c in formats.values()))
+
+    # --- whole outputs ----------------------------------------------------------------------
+
+    def single(self, out: Path) -> Path:
+        """Picture and sound in one process and one encoder."""
+        self._prepare(set(range(len(self.timeline.scenes))))
+        tracks = self.tracks()
+        self._run(compose.single_args(self.picture, tracks, out), scenes=set(range(len(self.timeline.scenes))),
+                  seconds=self.timeline.duration)
+        self.rendered, self.reused = 1, 0
+        return out
+
+    def assemble(self, pieces: list[Piece], local: dict[str, Path], out: Path,
+                 subtitles: list[tuple[Path, str]] = (), encoded: list[tuple[Path, str]] | None = None) -> Path:
+        """The finished MP4: pieces joined, the sound (encoded here, or `encoded` tracks copied)."""
+        listing = self.dir / "pieces.txt"
+        listing.write_text(compose.concat_list([local[p.key] for p in pieces]))
+        duration = self.picture.total_frames / self.picture.fps
+        sound = {"encoded": encoded} if encoded is not None else {"tracks": self.tracks()}
+        self._run(compose.assemble_args(pieces_list=listing, duration=duration, subtitles=subtitles, out_path=out,
+                                        **sound), scenes=set())
+        return out
+
+    def encoded_tracks(self) -> list[tuple[Path, str]]:
+        """Every track as an M4A, cached by exactly what it is made of (its clips and their
+        places and gains, the music, the length and format): after an edit that changes no
+        sound, nothing is encoded again. Missing ones are encoded in one process."""
+        timeline, starts = self.timeline, self.timeline.starts()
+        wanted = []
+        for language in timeline.languages or ("",):
+            clips = [[s.narration, s.narration_gain, start, (said.clip, said.gain) if (
+                said := s.speech_in(language)) else None] for s, start in zip(timeline.scenes, starts, strict=True)]
+            music = [timeline.music.asset, timeline.music.volume] if timeline.music else None
+            key = _hash([TRACK_VERSION, compose.AAC, clips, music, self.picture.total_frames, self.picture.fps,
+                         language, ffmpeg.binary()])
+            wanted.append((language, f"{TRACK_PREFIX}/{key}.m4a", self.dir / f"track-{key[:16]}.m4a"))
+        missing = [i for i, (_, key, _) in enumerate(wanted) if not default_storage.exists(key)]
+        if missing:
+            tracks = self.tracks()
+            self._run(compose.tracks_args([tracks[i] for i in missing], [wanted[i][2] for i in missing]), scenes=set())
+            for i in missing:
+                published = wanted[i][2].with_name(f"publish-{wanted[i][2].name}")
+                shutil.copyfile(wanted[i][2], published)
+                publish_file(key=wanted[i][1], path=published)
+        self.tracks_encoded = len(missing)
+        return [(path if path.exists() else fetch(key, path), iso639_2(language) if language else "")
+                for language, key, path in wanted]
+
+    def _run(self, args: list[str], *, scenes: set[int], seconds: float | None = None,
+             cancel: threading.Event | None = None) -> None:
+        try:
+            ffmpeg.run(args, timeout=self.timeout, total_seconds=seconds, log_path=str(self.ctx.log_path),
+                       should_cancel=lambda: self.ctx.cancelled() or bool(cancel and cancel.is_set()),
+                       on_progress=(lambda p: self.on_progress(p / 100)) if seconds else None)
+        except ffmpeg.FFmpegCancelled:
+            raise
+        except ffmpeg.FFmpegError as exc:
+            if exc.deterministic:
+                raise PermanentJobError(f"{self._culprits(exc, scenes)}: FFmpeg cannot render "
+                                        f"{'them' if len(scenes) > 1 else 'it'}: {exc.reason()}.") from exc
+            # worth another attempt; FFmpeg's own words (with work paths) stay in the job's log
+            raise TransientJobError(f"{self._culprits(exc, scenes)}: FFmpeg stopped ({exc.args[0]}); "
+                                    "its output is in the job's log.") from exc
+
+    def _culprits(self, exc: ffmpeg.FFmpegError, scenes: set[int]) -> str:
+        """The steps to name: those whose files FFmpeg complains about, else all it was given."""
+        named = {i for i in scenes if str(self.picture.scenes[i].source.path) in exc.stderr_tail}
+        chosen = sorted(named or scenes)
+        if not chosen:
+            return "The finished video"
+        return ", ".join(self._label(i) for i in chosen[:5]) + (" and more" if len(chosen) > 5 else "")
+
+
+def _audio_format(media: Media) -> tuple[int, int]:
+    try:
+        return probe.audio_format(str(media.path), demuxer=media.demuxer)
+    except probe.ProbeError as exc:
+        raise PermanentJobError(f"An audio file cannot be read: {exc}") from exc

@@ -1,0 +1,182 @@
+"""Asking for videos, reading them, and cleaning up after them."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from assets.models import Asset, Blob
+from contentizer import logs
+from contentizer.api.errors import ApiError, UnprocessableEntity
+from contentizer.jobs import services as jobs
+from contentizer.jobs.models import Job
+from contentizer.jobs.runner import JobContext
+from contentizer.jobs.stages import kept_keys, stable_hash
+from contentizer.models import Chapter, Project
+from contentizer.storage import delete_tree, walk
+from previews import tts
+from previews.compile import Format
+from previews.models import Segment, Video
+from previews.render import TRACK_PREFIX
+from previews.speech import LOUDNESS_PREFIX, SPEECH_PREFIX
+from previews.tts.synthesis import CACHE_PREFIX as TTS_PREFIX
+
+logger = logging.getLogger(__name__)
+
+KIND = "video"
+STAGES = ("plan", "narrate", "captions", "render", "package")
+
+
+class QuotaExceeded(ApiError):
+    status_code = 403
+    default_code = "quota_exceeded"
+
+
+def storage_usage(owner) -> int:
+    blobs = Blob.objects.filter(assets__project__owner=owner).distinct().aggregate(n=Sum("size"))["n"] or 0
+    videos = Video.objects.filter(owner=owner).aggregate(n=Sum("size"))["n"] or 0
+    return blobs + videos
+
+
+def _narrated_languages(chapter: Chapter) -> set[str]:
+    return {lang for step in chapter.steps.all() for lang, text in step.narration.items() if text.strip()}
+
+
+def _chapter_languages(chapter: Chapter) -> list[str]:
+    """The narrated languages in the project's order (the first is the default track), then any
+    narrated language the project does not list; the project's first language when none is."""
+    found = _narrated_languages(chapter)
+    order = chapter.project.languages or ["en"]
+    return [lang for lang in order if lang in found] + sorted(found - set(order)) or order[:1]
+
+
+def _check_languages(chapter: Chapter, languages: list[str] | None) -> list[str]:
+    if not languages:
+        return _chapter_languages(chapter)
+    if len({lang.lower() for lang in languages}) != len(languages):
+        raise UnprocessableEntity("Each language may be asked for once.", code="invalid_languages",
+                                  details={"languages": languages})
+    unsupported = [lang for lang in languages if not tts.language_supported(lang)]
+    if unsupported:
+        raise UnprocessableEntity(f"No voice can speak: {', '.join(unsupported)}.",
+                                  code="unsupported_language", details={"languages": unsupported})
+    narrated = _narrated_languages(chapter)
+    if narrated and (silent := [lang for lang in languages if lang not in narrated]):
+        raise UnprocessableEntity(f"No step is narrated in: {', '.join(silent)}.", code="invalid_languages",
+                                  details={"languages": silent, "narrated": sorted(narrated)})
+    return languages
+
+
+def video_request(
+    *, owner, project: Project, chapter: Chapter, fmt: Format, languages: list[str] | None,
+    music: dict | None, request_id: str = "",
+) -> Video:
+    usage, quota = storage_usage(owner), settings.VIDEO_QUOTA_BYTES
+    if usage >= quota:
+        raise QuotaExceeded(
+            f"Your storage quota of {quota} bytes is used up ({usage} bytes used); delete assets or videos first.",
+            details={"quota": quota, "usage": usage},
+        )
+    if not chapter.steps.exists():
+        raise UnprocessableEntity("The chapter has no steps.", code="invalid_timeline",
+                                  details={"chapterId": chapter.pk})
+    languages = _check_languages(chapter, languages)
+    track = None
+    if music:
+        asset = Asset.objects.filter(project=project, pk=music["asset"], blob__kind="audio").first()
+        if asset is None:
+            raise UnprocessableEntity("music.asset is not an audio asset of this project.", code="invalid_timeline",
+                                      details={"fields": {"music.asset": "not an audio asset of this project"}})
+        track = {"sha256": asset.blob.sha256, "volume": music.get("volume", 0.3)}
+    payload = {
+        "traceId": logs.log_context().get("requestId"), "projectId": project.pk, "chapterId": chapter.pk,
+        "height": fmt.resolution, "aspect": fmt.aspect, "languages": languages, "music": track,
+    }
+    with transaction.atomic():
+        job = jobs.job_submit(kind=KIND, owner=owner, project=project, payload=payload, request_id=request_id).job
+        video, _ = Video.objects.get_or_create(job=job, defaults={
+            "owner": owner, "project": project, "chapter": chapter, "height": fmt.resolution, "aspect": fmt.aspect,
+            "languages": payload["languages"], "music": track or {},
+        })
+    return video
+
+
+def chapter_state(chapter: Chapter) -> list[dict]:
+    """Everything about a chapter's steps that shapes its video."""
+    return [
+        {"id": s.id, "caption": s.caption, "narration": s.narration, "duration": s.duration,
+         "transition": s.transition, "transitionDuration": s.transition_duration,
+         "asset": s.asset.blob.sha256 if s.asset else None}
+        for s in chapter.steps.select_related("asset__blob").order_by("position")
+    ]
+
+
+def chapter_state_hash(chapter: Chapter) -> str:
+    """What a video's `chapter_state` is compared with: equal means it shows the current steps."""
+    return stable_hash(chapter_state(chapter))
+
+
+def current_video(chapter: Chapter) -> Video | None:
+    """The chapter's newest finished video, if it still matches the chapter's steps."""
+    video = (Video.objects.filter(chapter=chapter, job__status="succeeded", superseded_at__isnull=True)
+             .exclude(mp4_key="").order_by("-finished_at").first())
+    if video is None or video.chapter_state != chapter_state_hash(chapter):
+        return None
+    return video
+
+
+def video_run(ctx: JobContext) -> dict[str, Any]:
+    from previews.videos.stages import VideoPipeline
+
+    return VideoPipeline(ctx).run()
+
+
+def video_cleanup(job: Job) -> None:
+    """A failed or cancelled attempt leaves no final artifact; finished stages' outputs stay for a resume."""
+    video = Video.objects.filter(job=job).first()
+    if video is None:
+        return
+    prefix = f"videos/{video.id}"
+    for key in (f"{prefix}/video.mp4", f"{prefix}/poster.jpg"):
+        default_storage.delete(key)
+    delete_tree(f"{prefix}/hls")
+    delete_tree(f"{prefix}/subtitles")
+    kept = kept_keys(job)
+    for key in list(walk(f"{prefix}/work")):
+        if key not in kept:
+            default_storage.delete(key)
+
+
+def videos_expire(*, now=None) -> int:
+    """Delete videos superseded by a newer render for longer than VIDEO_SUPERSEDED_TTL_SECONDS,
+    and cached pieces, speech and loudness no render has used for as long."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.VIDEO_SUPERSEDED_TTL_SECONDS)
+    removed = 0
+    for video in Video.objects.filter(superseded_at__lt=cutoff).exclude(mp4_key=""):
+        removed += delete_tree(f"videos/{video.id}")
+        Video.objects.filter(pk=video.pk).update(mp4_key="", hls_prefix="", poster_key="", size=0)
+    for segment in Segment.objects.filter(used_at__lt=cutoff):
+        default_storage.delete(segment.storage_key)
+        segment.delete()
+        removed += 1
+    try:
+        folders = default_storage.listdir("videos")[0]
+    except (FileNotFoundError, NotADirectoryError):
+        folders = []
+    known = {str(pk) for pk in Video.objects.values_list("id", flat=True)}
+    for folder in folders:  # videos whose chapter or project was deleted
+        if folder != "cache" and folder not in known:
+            removed += delete_tree(f"videos/{folder}")
+    for prefix in (TTS_PREFIX, SPEECH_PREFIX, LOUDNESS_PREFIX, TRACK_PREFIX, "videos/cache/mix"):
+        for key in list(walk(prefix)):
+            if default_storage.get_modified_time(key) < cutoff:
+                default_storage.delete(key)
+                removed += 1
+    return removed
