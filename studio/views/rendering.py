@@ -74,8 +74,9 @@ def generate_choices(chapter: Chapter) -> dict[str, Any]:
 
 def generate_input(post, chapter: Chapter) -> dict[str, Any]:
     data: dict[str, Any] = {"projectId": chapter.project_id, "chapterId": chapter.pk,
-                            "resolution": post.get("resolution", ""), "aspect": post.get("aspect", ""),
-                            "languages": post.getlist("languages")}
+                            "resolution": post.get("resolution", ""), "languages": post.getlist("languages")}
+    if post.get("aspect"):  # otherwise the API's default shape
+        data["aspect"] = post.get("aspect")
     if post.get("music"):
         data["music"] = {"asset": post.get("music"), "volume": post.get("volume", "")}
     return data

@@ -76,6 +76,9 @@ def test_generate_offers_the_project_languages_in_order_and_the_apis_resolutions
     assert "French (fr, no narration yet)" in _text(response)
     resolutions = re.findall(r'name="resolution" value="(\w+)"', html)
     assert resolutions == list(VideoGenerateInputSerializer().fields["resolution"].choices)
+    aspects = re.findall(r'name="aspect" value="([\d:]+)"( checked)?>', html)
+    assert aspects == [("16:9", " checked"), ("9:16", ""), ("1:1", "")]
+    assert list(VideoGenerateInputSerializer().fields["aspect"].choices) == [a for a, _ in aspects]
 
 
 def test_generate_queues_the_video_in_the_order_the_languages_are_listed(client, alice, alice_api, project):
@@ -85,7 +88,15 @@ def test_generate_queues_the_video_in_the_order_the_languages_are_listed(client,
                                                            "music": "", "volume": "0.3"})
     video = Video.objects.get()
     assert response["Location"] == f"/jobs/{video.job_id}/"
-    assert (video.languages, video.height, video.music) == (["en", "de"], 720, {})
+    assert (video.languages, video.height, video.aspect, video.music) == (["en", "de"], 720, "16:9", {})
+
+
+def test_generate_makes_a_portrait_video_when_asked(client, alice, alice_api, project):
+    chapter = _chapter(alice_api, project)
+    client.force_login(alice)
+    client.post(f"/chapters/{chapter}/video/", {"languages": ["en"], "resolution": "480p", "aspect": "9:16"})
+    video = Video.objects.get()
+    assert (video.height, video.aspect, video.job.payload["aspect"]) == (480, "9:16", "9:16")
 
 
 def test_generate_shows_the_apis_errors_beside_the_fields(client, alice, alice_api, project, av_dir):
