@@ -147,6 +147,10 @@ if S3_BUCKET:
 else:
     DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
+# On S3, media responses redirect to presigned URLs this short-lived (owner checks come first).
+STORAGE_REDIRECTS = env.bool("STORAGE_REDIRECTS", default=bool(S3_BUCKET))
+STORAGE_URL_SECONDS = env.int("STORAGE_URL_SECONDS", default=300)
+
 STORAGES = {
     "default": DEFAULT_STORAGE,
     # Plain names (no manifest) so pages render before `collectstatic` ran; whitenoise serves

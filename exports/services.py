@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from assets.models import Blob
-from contentizer import logs
+from contentizer import logs, storage
 from contentizer.api.errors import UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import PermanentJobError
@@ -127,9 +127,17 @@ class _Writer:
                 self._report(len(chunk))
         self.files.append({"path": path, "size": size, "sha256": digest.hexdigest(), **meta})
 
-    def add_stored(self, key: str, path: str, *, compress: bool, meta: dict[str, Any]) -> None:
+    def add_stored(self, key: str, path: str, *, compress: bool, meta: dict[str, Any],
+                   size: int | None = None, sha256: str | None = None) -> None:
+        """Copy a stored object into the zip, checked against what the database recorded for it
+        (the blob's row, the video's size, or the storage ledger): a cut file never ships."""
+        if size is None and sha256 is None and (entry := storage.record(key)) is not None:
+            size, sha256 = entry.size, entry.sha256 or None
         with default_storage.open(key, "rb") as source:
             self.add(path, source, compress=compress, meta=meta)
+        added = self.files[-1]
+        if (size is not None and added["size"] != size) or (sha256 and added["sha256"] != sha256):
+            raise storage.IntegrityFailure(f"{key} in storage is damaged ({added['size']} bytes, expected {size})")
 
     def _report(self, count: int) -> None:
         self.written += count
@@ -156,8 +164,8 @@ def export_run(ctx: JobContext) -> dict[str, Any]:
     total = sum(default_storage.size(key) for key, *_ in plan["objects"])
     local = ctx.work_dir / "export.zip"
     writer = _Writer(ctx, local, total)
-    for key, path, compress, meta in plan["objects"]:
-        writer.add_stored(key, path, compress=compress, meta=meta)
+    for key, path, compress, meta, expect in plan["objects"]:
+        writer.add_stored(key, path, compress=compress, meta=meta, **expect)
     by_path = {f["path"]: f for f in writer.files}
     for usage in plan["usage"]:
         by_path[usage["path"]]["usedBy"].append({"chapter": usage["chapter"], "step": usage["step"]})
@@ -190,7 +198,8 @@ def _plan(chapters: list[Chapter], include: Include) -> dict[str, Any]:
                 path = f"assets/{blob.sha256}.{blob.ext}"
                 if path not in seen:
                     seen.add(path)
-                    objects.append((blob.storage_key, path, False, _asset_meta(blob, step.asset.original_name)))
+                    objects.append((blob.storage_key, path, False, _asset_meta(blob, step.asset.original_name),
+                                    {"size": blob.size, "sha256": blob.sha256}))
                 usage.append({"path": path, "chapter": index, "step": s_index})
             steps.append({"caption": step.caption, "narration": step.narration, "duration": step.duration,
                           "transition": step.transition, "transitionDuration": step.transition_duration,
@@ -202,12 +211,12 @@ def _plan(chapters: list[Chapter], include: Include) -> dict[str, Any]:
                 keys = {fmt: f"videos/{video.id}/subtitles/{lang}.{fmt}" for fmt in ("srt", "vtt")}
                 if all(default_storage.exists(k) for k in keys.values()):
                     subtitles[lang] = paths
-                    objects += [(keys[fmt], paths[fmt], True, {"kind": "subtitle"}) for fmt in ("srt", "vtt")]
+                    objects += [(keys[fmt], paths[fmt], True, {"kind": "subtitle"}, {}) for fmt in ("srt", "vtt")]
         render = None
         if include.renders and video:
             render = f"renders/{slug}.mp4"
             objects.append((video.mp4_key, render, False, {"kind": "render", "mime": "video/mp4",
-                                                          "duration": video.duration}))
+                                                          "duration": video.duration}, {"size": video.size}))
         out_chapters.append({"title": chapter.title, "slug": slug, "steps": steps, "subtitles": subtitles,
                              "render": render})
     return {"objects": objects, "usage": usage, "chapters": out_chapters}

@@ -38,7 +38,7 @@ from contentizer.jobs.runner import JobContext
 from contentizer.media import compose, ffmpeg, probe
 from contentizer.media.compose import Clip, Composition, Media
 from contentizer.models import Chapter, Project
-from contentizer.storage import delete_tree, fetch, publish_file, walk
+from contentizer.storage import delete_tree, fetch, publish_file, trusted, walk
 from previews import cards, subtitles, tts
 from previews.compile import output_for
 from previews.models import Segment, StageRun, StageStatus, Video
@@ -163,7 +163,7 @@ def _reusable(job: Job, stage: str, input_hash: str) -> StageRun | None:
     run = StageRun.objects.filter(
         job=job, stage=stage, input_hash=input_hash, status__in=[StageStatus.SUCCEEDED, StageStatus.REUSED]
     ).order_by("-id").first()
-    if run and all(default_storage.exists(key) for key in _keys(run.outputs)):
+    if run and all(trusted(key) for key in _keys(run.outputs)):
         return run
     return None
 
@@ -259,7 +259,7 @@ class Pipeline:
             kind = None
             if state["asset"]:
                 blob = Blob.objects.filter(sha256=state["asset"]).first()
-                if blob is None or not default_storage.exists(blob.storage_key):
+                if blob is None or not trusted(blob.storage_key, size=blob.size):
                     raise PermanentJobError(f"{label}: its asset {state['asset'][:12]}… is missing from storage.")
                 kind = blob.kind
             steps.append({**state, "label": label, "assetKind": kind})
@@ -284,7 +284,7 @@ class Pipeline:
 
     def _speech(self, engine: tts.SpeechEngine, lang: str, text: str, label: str) -> dict:
         key = f"videos/cache/tts/{_hash([engine.version, lang, text])}.wav"
-        if default_storage.exists(key):
+        if trusted(key):  # never a WAV a full disk cut short: the ledger knows its size
             local = self.local(key, f"tts-{Path(key).stem}.wav")
             return {"key": key, "seconds": probe.probe(str(local), demuxer="wav", max_streams=1).duration}
         out = self.ctx.work_dir / f"tts-{Path(key).stem}.wav"
@@ -368,7 +368,7 @@ class Pipeline:
         pieces = sorted(pieces + [("transition", i) for i, clip in enumerate(comp.clips[:-1])
                                   if clip.transition != "cut"], key=lambda p: (p[1], p[0] == "transition"))
         keys = [self._piece_key(comp, kind, index) for kind, index in pieces]
-        cached = {s.key: s for s in Segment.objects.filter(key__in=keys) if default_storage.exists(s.storage_key)}
+        cached = {s.key: s for s in Segment.objects.filter(key__in=keys) if trusted(s.storage_key)}
         missing = [(n, kind, index, keys[n]) for n, (kind, index) in enumerate(pieces) if keys[n] not in cached]
         for segment in cached.values():
             segment.save(update_fields=["used_at"])
@@ -424,7 +424,7 @@ class Pipeline:
             placed_keys = [(v["key"], starts[i]) for i, v in enumerate(voices[lang]) if v]
             key = "videos/cache/mix/" + _hash([placed_keys, duration, music_spec, LOUDNESS, ffmpeg.binary()]) + ".m4a"
             audio[lang] = {"key": key}
-            if not default_storage.exists(key):
+            if not trusted(key):
                 jobs_to_run.append((key, self._mix_args(lang, placed_keys, duration, music_spec)))
         failed = threading.Event()
 

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,7 +25,7 @@ from contentizer.jobs.runner import JobContext
 from contentizer.media import ffmpeg, probe
 from contentizer.media.compose import Clip, Composition, Media, compose_args
 from contentizer.models import Project
-from contentizer.storage import delete_tree, fetch, publish_file
+from contentizer.storage import delete_tree, fetch, publish_bytes, publish_file
 from previews import cards
 from previews.compile import StepSpec, compile_timeline
 from previews.timeline import Timeline, TimelineError
@@ -84,8 +82,7 @@ def _dry_run(*, owner, project: Project, payload: dict, request_id: str, job_id)
         manifest = preview_manifest(Timeline.parse(payload["timeline"]), labels=payload["steps"])
         key = f"{artifact_prefix(job)}/preview.json"
         body = json.dumps(manifest, indent=2).encode()
-        default_storage.delete(key)
-        default_storage.save(key, ContentFile(body))
+        publish_bytes(key=key, data=body)
         job.result = {"artifact": key, "mime": "application/json", "size": len(body)}
         job.save(update_fields=["result"])
     return jobs.Submitted(job=job, created=True)
@@ -137,7 +134,7 @@ def _fetch(ctx: JobContext, sha256: str, where: str) -> Media:
     if target.exists():
         return media
     try:
-        fetch(blob.storage_key, target)
+        fetch(blob.storage_key, target, size=blob.size, sha256=blob.sha256)  # a cut blob never renders
     except FileNotFoundError:
         raise PermanentJobError(
             f"{where}: the file of asset {sha256[:12]}… ({blob.storage_key}) is missing from storage."

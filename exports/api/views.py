@@ -100,7 +100,7 @@ class ExportDownloadApi(APIView):
             raise Conflict(f"The export is not ready: it is {job.status}.", code="not_ready",
                            details={"status": job.status, "expired": bool(result.get("expired"))})
         return serve_stored(request, storage=default_storage, key=result["artifact"], content_type="application/zip",
-                            filename=result["artifact"].rsplit("/", 1)[-1], attachment=True)
+                            filename=result["artifact"].rsplit("/", 1)[-1], attachment=True, size=result.get("size"))
 
 
 class ImportInputSerializer(serializers.Serializer):
