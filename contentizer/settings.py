@@ -251,7 +251,10 @@ JOB_BACKOFF_MAX_SECONDS = env.float("JOB_BACKOFF_MAX_SECONDS", default=300.0)
 # Also how often a running job looks for a cancel request: a cancel stops FFmpeg within ~1 s.
 JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=1.0)
 # A running job whose heartbeat is older than this lost its worker (killed, machine gone).
-JOB_STALE_SECONDS = env.float("JOB_STALE_SECONDS", default=60.0)
+JOB_STALE_SECONDS = env.float("JOB_STALE_SECONDS", default=20.0)
+# How often each worker process looks for lost jobs and jobs due to start (0 turns it off; the
+# one-minute schedule still runs). A dead worker's job restarts within STALE + RECONCILE.
+JOB_RECONCILE_SECONDS = env.float("JOB_RECONCILE_SECONDS", default=5.0)
 # A queued job the broker has not delivered for this long is enqueued again.
 JOB_REQUEUE_SECONDS = env.float("JOB_REQUEUE_SECONDS", default=120.0)
 JOB_RECONCILE_MINUTES = 1

@@ -8,14 +8,12 @@ class PreviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from contentizer.jobs import registry
-        from contentizer.metrics import register_job_metrics
         from previews import services
 
         registry.register(registry.JobKind(
             name=services.KIND, run=services.preview_render, cleanup=services.preview_cleanup,
             max_concurrency=lambda: settings.PREVIEW_MAX_CONCURRENCY,
         ))
-        register_job_metrics(services.KIND)
         from previews import pipeline
 
         registry.register(registry.JobKind(

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,9 @@ from contentizer.models import Project
 from tests import media
 
 REPO = Path(__file__).resolve().parent.parent
+# The whole suite also runs against S3 (.ci/run's third pass): then nothing may look at a local
+# media directory, and the workers get a DATA_DIR of their own.
+ON_S3 = bool(django_settings.S3_BUCKET)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -42,13 +46,23 @@ def fast_passwords(settings) -> None:
 
 @pytest.fixture(autouse=True)
 def isolated_storage(settings, tmp_path: Path) -> Path:
-    """Each test gets its own media root and upload temp dir, so 'nothing left' is checkable."""
+    """Each test gets its own media root (or S3 key prefix) and upload temp dir, so 'nothing
+    left' is checkable."""
     # The same layout settings.py derives from DATA_DIR, so a worker started with
     # DATA_DIR=tmp_path sees the same files.
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.JOB_WORK_DIR = tmp_path / "work"
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "tmp" / "uploads")
     os.makedirs(settings.FILE_UPLOAD_TEMP_DIR)
+    if ON_S3:
+        default = settings.STORAGES["default"]
+        options = {**default["OPTIONS"], "location": f"tests/{uuid.uuid4().hex}"}
+        settings.STORAGES = {**settings.STORAGES, "default": {**default, "OPTIONS": options}}
     return tmp_path
+
+
+def storage_location() -> str:
+    return django_settings.STORAGES["default"].get("OPTIONS", {}).get("location", "")
 
 
 def _user(username: str):
@@ -128,19 +142,43 @@ def stored_files(root: str | Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
+def stored_keys(prefix: str = "") -> list[str]:
+    """Every object in the configured storage (local or S3) under `prefix`, through the
+    storage API; temporaries of writes in progress (`incoming/`) are not objects."""
+    from django.core.files.storage import default_storage
+
+    from contentizer.storage import INCOMING, walk
+
+    if prefix:
+        return sorted(walk(prefix))
+    dirs, files = default_storage.listdir("")
+    return sorted([*files, *(key for top in dirs if top != INCOMING for key in walk(top))])
+
+
 def left_behind() -> dict[str, list[str]]:
-    """Everything a refused upload could have left: stored files and temporary files."""
-    return {
-        "media": stored_files(django_settings.MEDIA_ROOT),
-        "tmp": stored_files(django_settings.FILE_UPLOAD_TEMP_DIR),
-    }
+    """Everything a refused upload could have left: stored objects and temporary files."""
+    return {"media": stored_keys(), "tmp": stored_files(django_settings.FILE_UPLOAD_TEMP_DIR)}
 
 
 class Workers:
-    """Starts real django-q2 clusters (`manage.py qcluster`) on the test database and broker."""
+    """Starts real django-q2 clusters (`manage.py qcluster`) on the test database and broker.
+
+    On local storage the workers share the test's DATA_DIR (that is the embedded deployment);
+    on S3 they get a DATA_DIR of their own, so nothing can pass by sharing a disk.
+    """
 
     def __init__(self, data_dir: Path, queue: str) -> None:
-        self.data_dir, self.queue, self.procs = data_dir, queue, []
+        self.data_dir = data_dir / "worker-data" if ON_S3 else data_dir
+        self.data_dir.mkdir(exist_ok=True)
+        self.queue, self.procs = queue, []
+
+    @property
+    def work_dir(self) -> Path:
+        """JOB_WORK_DIR of the workers (settings.py derives it from DATA_DIR)."""
+        return self.data_dir / "work"
+
+    def log(self, index: int = 0) -> Path:
+        return self.data_dir / f"worker-{index}.log"
 
     def start(self, **env_overrides: str) -> subprocess.Popen:
         env = {**os.environ, **self._env(), **env_overrides}
@@ -156,6 +194,8 @@ class Workers:
         env = {"DJANGO_SETTINGS_MODULE": "contentizer.settings", "DATA_DIR": str(self.data_dir),
                # django-q2 signs task payloads with the secret key
                "SECRET_KEY": django_settings.SECRET_KEY, "Q_CLUSTER_NAME": self.queue}
+        if ON_S3:
+            env["AWS_LOCATION"] = storage_location()
         db = connection.settings_dict
         if db["ENGINE"].endswith("sqlite3"):
             env["SQLITE_PATH"] = str(db["NAME"])

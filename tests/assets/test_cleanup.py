@@ -18,7 +18,7 @@ from django_q.tasks import async_task, result
 from assets import references
 from assets.models import Asset, Blob
 from tests import media
-from tests.conftest import stored_files, upload_file, wait_for
+from tests.conftest import stored_keys, upload_file, wait_for
 
 
 def _upload_and_unlink(client, project, color=(1, 2, 3)) -> Blob:
@@ -32,7 +32,7 @@ def _age(blob: Blob, seconds: int = 2 * 86400) -> None:
 
 
 def _media() -> list[str]:
-    return stored_files(settings.MEDIA_ROOT)
+    return stored_keys()
 
 
 def test_it_deletes_an_unlinked_blob_and_its_thumbnail_after_the_grace_period(alice_api, alice_project):

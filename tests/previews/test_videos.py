@@ -11,14 +11,14 @@ import av
 import m3u8
 import pytest
 import webvtt
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from contentizer.jobs.models import Job
 from contentizer.media import ffmpeg
 from previews.models import Segment, StageRun, Video
 from tests import media
-from tests.conftest import wait_for
+from tests.conftest import stored_keys, wait_for
 from tests.previews.helpers import BLUE, GREEN, RED, chapter_with_steps, download, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,8 +116,7 @@ def test_a_two_language_narrated_video_end_to_end(alice_api, alice_project, work
 
 
 def _stored(prefix: str) -> list[str]:
-    root = Path(settings.MEDIA_ROOT) / prefix
-    return [str(p.relative_to(settings.MEDIA_ROOT)) for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    return stored_keys(prefix)
 
 
 def test_a_one_step_edit_re_renders_exactly_one_segment(alice_api, alice_project, worker):
@@ -180,7 +179,7 @@ def test_a_missing_asset_fails_the_plan_stage_naming_the_step(alice_api, alice_p
 
     image = upload(alice_api, alice_project.id, "x.png", media.image_bytes("PNG", color=(5, 6, 7)))
     chapter = chapter_with_steps(alice_api, alice_project.id, [{"duration": 1}, {"duration": 1, "asset": image["id"]}])
-    (Path(settings.MEDIA_ROOT) / Blob.objects.get(sha256=image["sha256"]).storage_key).unlink()
+    default_storage.delete(Blob.objects.get(sha256=image["sha256"]).storage_key)
     status = _wait(alice_api, _generate(alice_api, alice_project.id, chapter["id"])["jobId"])
     plan = status["stages"][0]
     assert status["status"] == "failed" and plan["status"] == "failed" and "step 2" in plan["error"]
