@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +19,7 @@ from PIL import Image
 from assets import hashing, references, sniffing
 from assets.inspection import Inspection, InvalidMedia, inspect, refine
 from assets.models import Asset, Blob
-from assets.uploads import clean_display_name
+from assets.uploads import clean_display_name, sweep_abandoned
 from contentizer import storage
 from contentizer.api.errors import (
     ApiError,
@@ -272,11 +271,18 @@ def _stray_objects(*, cutoff, dry_run: bool) -> list[Orphan]:
 
 
 def _stale_temporaries(*, cutoff, dry_run: bool) -> list[Orphan]:
-    found = []
-    tmpdir = settings.FILE_UPLOAD_TEMP_DIR
-    for entry in os.scandir(tmpdir) if os.path.isdir(tmpdir) else ():
-        if entry.is_file() and entry.stat().st_mtime < cutoff.timestamp():
-            if not dry_run:
-                os.unlink(entry.path)
-            found.append(Orphan(key=entry.path, reason="stale upload temporary file"))
+    """Upload temporaries of dead requests (minutes, not the blob grace period), and storage
+    temporaries of publishes whose writer died."""
+    found = [Orphan(key=name, reason="abandoned upload temporary file")
+             for name in sweep_abandoned(dry_run=dry_run)]
+    older = timedelta(seconds=settings.STORAGE_INCOMING_GRACE_SECONDS)
+    if not dry_run:
+        found += [Orphan(key=key, reason="temporary object of an unfinished write")
+                  for key in storage.incoming_sweep(older_than=older)]
     return found
+
+
+def uploads_sweep() -> int:
+    """Scheduled every few minutes (migration 0004) and run by each web process as uploads
+    start: abandoned upload temporaries of this machine."""
+    return len(sweep_abandoned())

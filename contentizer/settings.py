@@ -164,6 +164,12 @@ MB = 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp" / "uploads"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_HANDLERS = ["assets.uploads.HashingUploadHandler"]
+# An upload temporary nobody holds (its request died: worker killed or timed out) is deleted
+# once untouched this long; one still held by a live request never is, however slow.
+UPLOAD_TEMP_GRACE_SECONDS = env.int("UPLOAD_TEMP_GRACE_SECONDS", default=120)
+UPLOAD_SWEEP_SECONDS = env.int("UPLOAD_SWEEP_SECONDS", default=60)  # each web process, as uploads start
+# Temporary objects (storage key prefix incoming/) of publishes whose writer died.
+STORAGE_INCOMING_GRACE_SECONDS = env.int("STORAGE_INCOMING_GRACE_SECONDS", default=3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1 * MB)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
@@ -174,6 +180,9 @@ ASSET_MAX_BYTES = {
     "video": env.int("ASSET_MAX_VIDEO_BYTES", default=4096 * MB),
     "subtitle": env.int("ASSET_MAX_SUBTITLE_BYTES", default=2 * MB),
 }
+# No request body may be larger than the largest upload (plus multipart headroom): refused
+# before it is read, also under the ASGI server (contentizer.http.limits).
+REQUEST_MAX_BYTES = max(ASSET_MAX_BYTES.values()) + 64 * 1024
 ASSET_MAX_IMAGE_PIXELS = env.int("ASSET_MAX_IMAGE_PIXELS", default=50_000_000)
 ASSET_MAX_IMAGE_SIDE = env.int("ASSET_MAX_IMAGE_SIDE", default=16384)
 ASSET_MAX_IMAGE_FRAMES = env.int("ASSET_MAX_IMAGE_FRAMES", default=500)
@@ -243,6 +252,17 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# --- Shared cache ----------------------------------------------------------------------------
+# Throttles and per-user caps count here, so every web process (and machine) must see the same
+# numbers: Redis when REDIS_URL is set, else a database table (created by migrate).
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="contentizer")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": CACHE_KEY_PREFIX}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "contentizer_cache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
 
 # --- Job framework and previews -------------------------------------------------------------
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)

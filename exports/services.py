@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from assets.models import Blob
-from contentizer import logs, storage
+from contentizer import locking, logs, storage
 from contentizer.api.errors import UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import PermanentJobError
@@ -81,13 +81,20 @@ def export_request(*, owner, project: Project, chapter_ids: list[int] | None, in
     if missing := _preflight(project, chapters, include):
         raise UnprocessableEntity(f"{len(missing)} component(s) of the export are missing.",
                                   code="missing_components", details={"missing": missing})
-    active = Job.objects.filter(owner=owner, kind=KIND, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count()
-    if active >= settings.EXPORT_MAX_CONCURRENT:
-        raise jobs.QueueFull(f"You already have {active} exports running; wait for one to finish.",
-                             retry_after=10, details={"active": active, "limit": settings.EXPORT_MAX_CONCURRENT})
     payload = {"traceId": logs.log_context().get("requestId"), "projectId": project.pk,
                "chapterIds": [c.pk for c in chapters], "include": include.__dict__}
-    return jobs.job_submit(kind=KIND, owner=owner, project=project, payload=payload).job
+    try:
+        # Count and create under one lock every web process honours: two requests at once on
+        # two processes must not both see a free place under the cap.
+        with locking.held(f"export-cap:{owner.pk}"):
+            active = Job.objects.filter(owner=owner, kind=KIND,
+                                        status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count()
+            if active >= (limit := settings.EXPORT_MAX_CONCURRENT):
+                raise jobs.QueueFull(f"You already have {active} exports running; wait for one to finish.",
+                                     retry_after=10, details={"active": active, "limit": limit})
+            return jobs.job_submit(kind=KIND, owner=owner, project=project, payload=payload).job
+    except locking.Busy:
+        raise jobs.QueueFull("Another export request of yours is being handled; try again.", retry_after=2) from None
 
 
 def signed_download_url(job: Job) -> str:

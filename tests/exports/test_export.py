@@ -9,13 +9,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 
 from assets.models import Blob
 from contentizer.jobs.models import Job
 from tests import media
-from tests.conftest import wait_for
+from tests.conftest import clear_cache, wait_for
 from tests.previews.helpers import chapter_with_steps, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def fresh_throttle():
-    cache.clear()
+    clear_cache()
 
 
 def _export(api, project_id: int, **body):
@@ -119,7 +118,7 @@ def test_exports_are_throttled_and_capped_per_user(alice_api, alice_project, set
 
     ScopedRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     try:
-        cache.clear()
+        clear_cache()
         codes = []
         for _ in range(2):
             codes.append(_export(alice_api, alice_project.id).status_code)
