@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "contentizer.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "contentizer.http.static.StaticFilesMiddleware",  # WhiteNoise, also asynchronous
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,6 +112,8 @@ else:
                 ),
             },
             "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
+            # ./bin/web sets 60: its view threads keep their connection
+            "CONN_MAX_AGE": env.int("DB_CONN_MAX_AGE", default=0),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -252,6 +254,9 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# Threads per web process that run views (the ASGI server's pool; see contentizer/asgi.py).
+WEB_THREADS = env.int("WEB_THREADS", default=16)
 
 # --- Shared cache ----------------------------------------------------------------------------
 # Throttles and per-user caps count here, so every web process (and machine) must see the same

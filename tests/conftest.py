@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -180,6 +181,71 @@ def left_behind() -> dict[str, list[str]]:
     return {"media": stored_keys(), "tmp": stored_files(django_settings.FILE_UPLOAD_TEMP_DIR)}
 
 
+def service_env(data_dir: Path, queue: str) -> dict[str, str]:
+    """The environment of a process (worker, web server) started by a test: the test database,
+    the same secret, broker queue, cache prefix and storage, and a DATA_DIR of its own choosing."""
+    env = {"DJANGO_SETTINGS_MODULE": "contentizer.settings", "DATA_DIR": str(data_dir),
+           # django-q2 signs task payloads with the secret key
+           "SECRET_KEY": django_settings.SECRET_KEY, "Q_CLUSTER_NAME": queue, "CACHE_KEY_PREFIX": queue}
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        env["SQLITE_PATH"] = str(db["NAME"])
+    else:
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    if ON_S3:
+        env["AWS_LOCATION"] = storage_location()
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class WebServers:
+    """Starts the web server as ./bin/web does (gunicorn + uvicorn workers), one process per
+    call, each on its own port and DATA_DIR, on the test database, cache and storage."""
+
+    def __init__(self, root: Path, queue: str) -> None:
+        self.root, self.queue, self.procs = root, queue, []
+
+    def start(self, **env_overrides: str) -> str:
+        port, data_dir = free_port(), self.root / f"web-{len(self.procs)}"
+        data_dir.mkdir()
+        env = {**os.environ, **service_env(data_dir, self.queue), "LOG_LEVEL": "WARNING", **env_overrides}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "contentizer.asgi:application", "--worker-class",
+             "uvicorn_worker.UvicornWorker", "--workers", "1", "--bind", f"127.0.0.1:{port}", "--no-control-socket"],
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=open(data_dir / "web.log", "w"),
+            start_new_session=True,
+        )
+        self.procs.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _answers(f"{base}/accounts/login/"), timeout=60, interval=0.3)
+        return base
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            Workers.kill(proc)
+
+
+def _answers(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture
+def web_servers(transactional_db, isolated_storage, queue_name):
+    servers = WebServers(isolated_storage, queue_name)
+    yield servers
+    servers.stop_all()
+
+
 class Workers:
     """Starts real django-q2 clusters (`manage.py qcluster`) on the test database and broker.
 
@@ -211,20 +277,7 @@ class Workers:
         return proc
 
     def _env(self) -> dict[str, str]:
-        env = {"DJANGO_SETTINGS_MODULE": "contentizer.settings", "DATA_DIR": str(self.data_dir),
-               # django-q2 signs task payloads with the secret key
-               "SECRET_KEY": django_settings.SECRET_KEY, "Q_CLUSTER_NAME": self.queue}
-        if ON_S3:
-            env["AWS_LOCATION"] = storage_location()
-        db = connection.settings_dict
-        if db["ENGINE"].endswith("sqlite3"):
-            env["SQLITE_PATH"] = str(db["NAME"])
-        else:
-            env["DATABASE_URL"] = (
-                f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-            )
-        return env
-
+        return service_env(self.data_dir, self.queue)
     @staticmethod
     def kill(proc: subprocess.Popen) -> None:
         """SIGKILL the whole cluster (sentinel, workers and their FFmpeg): a machine lost."""
