@@ -144,6 +144,7 @@ if S3_BUCKET:
             "file_overwrite": True,
             "default_acl": None,
             "querystring_auth": True,
+            "signature_version": "s3v4",  # presigned URLs as every region and MinIO accept them
         },
     }
 else:

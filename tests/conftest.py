@@ -16,6 +16,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -97,8 +98,44 @@ def bob(db):
     return _user("bob")
 
 
+class _FollowsPresigned:
+    """On S3, media routes answer with a redirect to a presigned URL: the test clients follow
+    it to the storage (passing Range on), as a browser would, so every test reads the bytes
+    the storage itself serves."""
+
+    def get(self, path, data=None, follow=False, **extra):
+        response = super().get(path, data, follow=follow, **extra)
+        location = response.get("Location", "") if response.status_code == 302 else ""
+        if not (ON_S3 and location.startswith(django_settings.STORAGES["default"]["OPTIONS"]["endpoint_url"])):
+            return response
+        import requests
+        from django.http import StreamingHttpResponse
+
+        wanted = extra.get("headers", {}).get("Range") or extra.get("HTTP_RANGE")
+        fetched = requests.get(location, headers={"Range": wanted} if wanted else {}, timeout=60)
+        followed = StreamingHttpResponse(iter([fetched.content]), status=fetched.status_code)
+        for header in ("Content-Type", "Content-Length", "Content-Range", "Content-Disposition", "Accept-Ranges"):
+            if header in fetched.headers:
+                followed[header] = fetched.headers[header]
+        followed.redirected_from = response
+        return followed
+
+
+class MediaAPIClient(_FollowsPresigned, APIClient):
+    pass
+
+
+class MediaClient(_FollowsPresigned, Client):
+    pass
+
+
+@pytest.fixture
+def client() -> Client:
+    return MediaClient()
+
+
 def _client(user) -> APIClient:
-    client = APIClient()
+    client = MediaAPIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
 
@@ -317,3 +354,38 @@ def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):
             return result
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def moto_s3(tmp_path_factory) -> str:
+    """An S3-compatible server (moto's server mode) on a free port, for this test session."""
+    import requests
+
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=log, stderr=log, start_new_session=True)
+    endpoint = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return requests.get(endpoint, timeout=2).status_code < 500
+        except requests.RequestException:
+            return False
+
+    try:
+        wait_for(up, timeout=60, interval=0.3)
+        yield endpoint
+    finally:
+        Workers.kill(proc)
+        log.close()
+
+
+def s3_env(endpoint: str, *, bucket: str, location: str) -> dict[str, str]:
+    """What a web or worker process needs to store on S3 (settings.py reads these)."""
+    import boto3
+
+    boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing",
+                 region_name="us-east-1").create_bucket(Bucket=bucket)
+    return {"AWS_STORAGE_BUCKET_NAME": bucket, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_S3_ENDPOINT_URL": endpoint, "AWS_S3_REGION_NAME": "us-east-1", "AWS_LOCATION": location}

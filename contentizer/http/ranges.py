@@ -124,16 +124,16 @@ def serve_stored(
     except (FileNotFoundError, OSError):
         raise Http404(f"{key} is no longer in storage") from None
     disposition = content_disposition_header(attachment, filename) if filename else None
-    if redirect and (url := presigned_url(storage, key, content_type=content_type, disposition=disposition)):
-        response = HttpResponseRedirect(url)
-        response["Cache-Control"] = "private, max-age=60"  # the URL itself expires
-        return response
-    try:
+    try:  # an impossible range is answered here, in the one format, before any redirect
         byte_range = parse_range(request.headers.get("Range"), size)
     except Unsatisfiable:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         response["Accept-Ranges"] = "bytes"
+        return response
+    if redirect and (url := presigned_url(storage, key, content_type=content_type, disposition=disposition)):
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, max-age=60"  # the URL itself expires
         return response
     first, last = byte_range or (0, size - 1)
     length = max(0, last - first + 1)
