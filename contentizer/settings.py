@@ -215,7 +215,7 @@ REST_FRAMEWORK = {
         "contentizer.api.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["contentizer.api.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_RATE_LIMIT", default="2000/minute"),
         "exports": env.str("EXPORT_RATE_LIMIT", default="30/hour"),

@@ -11,13 +11,13 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from assets.uploads import AssetUploadParser
 from contentizer import selectors as core
 from contentizer.api.errors import ApiError, Conflict
 from contentizer.api.serializers_base import StrictInputMixin
+from contentizer.api.throttling import ScopedRateThrottle
 from contentizer.http.ranges import serve_stored
 from contentizer.jobs.models import Job, JobStatus
 from exports import importing, services
