@@ -106,7 +106,8 @@ class _FollowsPresigned:
     def get(self, path, data=None, follow=False, **extra):
         response = super().get(path, data, follow=follow, **extra)
         location = response.get("Location", "") if response.status_code == 302 else ""
-        if not (ON_S3 and location.startswith(django_settings.STORAGES["default"]["OPTIONS"]["endpoint_url"])):
+        endpoint = django_settings.STORAGES["default"].get("OPTIONS", {}).get("endpoint_url")
+        if not (ON_S3 and endpoint and location.startswith(endpoint)):
             return response
         import requests
         from django.http import StreamingHttpResponse

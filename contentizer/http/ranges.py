@@ -131,7 +131,10 @@ def serve_stored(
         response["Content-Range"] = f"bytes */{size}"
         response["Accept-Ranges"] = "bytes"
         return response
-    if redirect and (url := presigned_url(storage, key, content_type=content_type, disposition=disposition)):
+    # A Range header we ignore (malformed) must be ignored by the storage too: stream that here.
+    honoured = byte_range is not None or not request.headers.get("Range")
+    if redirect and honoured and (url := presigned_url(storage, key, content_type=content_type,
+                                                       disposition=disposition)):
         response = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, max-age=60"  # the URL itself expires
         return response

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from contentizer import storage
 from contentizer.models import StoredObject
+from tests.conftest import ON_S3
 from tests.faults import FailingStorage
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +83,7 @@ def test_a_read_only_storage_fails_the_publish_with_that_cause(failing, tmp_path
         storage.publish_file(key="exports/1/a.zip", path=_local(tmp_path, 1024))
 
 
+@pytest.mark.skipif(ON_S3, reason="ages objects through a local file's mtime; S3 sets LastModified itself")
 def test_temporaries_of_dead_writers_are_swept_and_fresh_ones_kept(settings):
     old = default_storage.save(f"{storage.INCOMING}/dead-writer.mp4", ContentFile(b"x"))
     fresh = default_storage.save(f"{storage.INCOMING}/live-writer.mp4", ContentFile(b"x"))
