@@ -45,7 +45,7 @@ def _tutorial(api, project_id: int, av_dir: Path) -> dict:
     ])
 
 
-def test_a_tutorial_makes_the_round_trip_intact(alice_api, bob_api, alice_project, worker, av_dir, tmp_path):
+def test_a_tutorial_makes_the_round_trip_intact(alice_api, bob_api, alice_project, worker, av_dir, tmp_path, client):
     chapter = _tutorial(alice_api, alice_project.id, av_dir)
     video = alice_api.post("/api/videos/generate", {"projectId": alice_project.id, "chapterId": chapter["id"],
                                                     "languages": ["en", "de"]}, format="json").json()
@@ -55,6 +55,10 @@ def test_a_tutorial_makes_the_round_trip_intact(alice_api, bob_api, alice_projec
     assert accepted.status_code == 202, accepted.json()
     status = _wait(alice_api, accepted.json()["exportId"])
     assert status["status"] == "succeeded" and status["bytesWritten"] == status["size"] > 0, status
+    # the worker metrics of every kind are read from the job tables, whichever process ran them
+    metrics = client.get("/metrics").content.decode()
+    assert 'video_worker_jobs_total{outcome="success"} 1.0' in metrics
+    assert 'export_worker_jobs_total{outcome="success"} 1.0' in metrics and "export_worker_active_jobs 0.0" in metrics
     # the signed URL works without the API token
     anonymous = alice_api.__class__()
     response = anonymous.get(status["signedUrl"])
