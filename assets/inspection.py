@@ -8,6 +8,7 @@ before a single frame is decoded.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -59,7 +60,19 @@ def inspect(path: str, filetype: FileType) -> Inspection:
         "video": _inspect_av,
         "subtitle": _inspect_subtitle,
     }[filetype.kind]
-    return inspector(path, filetype)
+    try:
+        return inspector(path, filetype)
+    except InvalidMedia as exc:
+        # Decoders name the file they read (our temporary file): the message a client gets
+        # says what is wrong with the upload, never where the server keeps it.
+        raise InvalidMedia(without_paths(str(exc), path), details=exc.details) from exc
+
+
+_QUOTED_PATH = re.compile(r"""(['"])(?:[A-Za-z]:)?[/\\][^'"]*\1""")
+
+
+def without_paths(message: str, path: str) -> str:
+    return _QUOTED_PATH.sub("the upload", message).replace(path, "the upload")
 
 
 def _check_dimensions(width: int, height: int, what: str) -> None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -21,8 +19,16 @@ from PIL import Image
 from assets import hashing, references, sniffing
 from assets.inspection import Inspection, InvalidMedia, inspect, refine
 from assets.models import Asset, Blob
-from assets.uploads import clean_display_name
-from contentizer.api.errors import ApiError, Conflict, PayloadTooLarge, UnprocessableEntity, UnsupportedMediaType
+from assets.uploads import clean_display_name, sweep_abandoned
+from contentizer import storage
+from contentizer.api.errors import (
+    ApiError,
+    Conflict,
+    PayloadTooLarge,
+    StorageUnavailable,
+    UnprocessableEntity,
+    UnsupportedMediaType,
+)
 from contentizer.models import Project
 from contentizer.storage import walk
 
@@ -50,6 +56,7 @@ def asset_ingest(*, project: Project, upload: UploadedFile) -> IngestResult:
         if blob := Blob.objects.filter(sha256=sha256).first():
             # Stored once whoever uploaded it, but only reported as a duplicate of the caller's
             # own uploads: telling Bob that Alice already has these bytes would leak it.
+            _repair(blob=blob, upload=upload)
             mine = _owner_has(blob, project)
             result = IngestResult(asset=_link(project=project, blob=blob, name=name), deduplicated=mine)
         else:
@@ -104,10 +111,13 @@ def _ingest_new(*, project: Project, upload: UploadedFile, sha256: str, name: st
     key = hashing.blob_key(sha256, filetype.ext)
     thumb_key = hashing.thumbnail_key(sha256) if inspection.preview is not None else ""
     thumb_bytes = _thumbnail_webp(inspection.preview) if thumb_key else b""
-    written = _store_blob(key=key, upload=upload)
+    # Whatever lies at these keys without a Blob row was left by a crash and is not trusted:
+    # the upload's bytes, whose hash names the key, replace it.
+    written: list[str] = []
     try:
+        written += _store_blob(key=key, upload=upload, sha256=sha256)
         if thumb_key:
-            written += _store(thumb_key, ContentFile(thumb_bytes))
+            written += _store_bytes(thumb_key, thumb_bytes)
         with transaction.atomic():
             blob, created = Blob.objects.get_or_create(
                 sha256=sha256,
@@ -124,34 +134,45 @@ def _ingest_new(*, project: Project, upload: UploadedFile, sha256: str, name: st
         # Only what no Blob row names: a concurrent upload of the same bytes may own it now.
         for stored in written:
             if not Blob.objects.filter(Q(storage_key=stored) | Q(thumbnail_key=stored)).exists():
-                default_storage.delete(stored)
+                storage.remove(stored)
         raise
     return IngestResult(asset=asset, deduplicated=mine)
+
+
+def _repair(*, blob: Blob, upload: UploadedFile) -> None:
+    """A re-upload of stored bytes is a chance to fix their object: one the disk cut short (or
+    that went missing) is stored again from the upload, whose hash is the blob's."""
+    if blob.thumbnail_key and not storage.trusted(blob.thumbnail_key):
+        inspection = _inspect(upload, _detect(upload))  # before the blob store moves the upload away
+        if inspection.preview is not None:
+            logger.warning("thumbnail repaired", extra={"event": "asset.repaired", "key": blob.thumbnail_key})
+            _store_bytes(blob.thumbnail_key, _thumbnail_webp(inspection.preview))
+    if not storage.trusted(blob.storage_key, size=blob.size):
+        logger.warning("blob repaired from an upload", extra={"event": "asset.repaired", "sha256": blob.sha256})
+        _store_blob(key=blob.storage_key, upload=upload, sha256=blob.sha256)
 
 
 def _owner_has(blob: Blob, project: Project) -> bool:
     return Asset.objects.filter(blob=blob, project__owner_id=project.owner_id).exists()
 
 
-def _store(key: str, content: File) -> list[str]:
-    """Save under `key` unless that key already holds the object; returns what this call wrote.
-
-    Keys are content hashes, so an existing object is the same bytes (storages publish a file
-    whole: a rename on local disk, a completed upload on S3). A concurrent writer may make the
-    storage pick another name: that copy is redundant and removed.
-    """
-    if default_storage.exists(key):
-        return []
-    saved = default_storage.save(key, content)
-    if saved != key:
-        default_storage.delete(saved)
-        return []
+def _store_blob(*, key: str, upload: UploadedFile, sha256: str) -> list[str]:
+    upload.seek(0)
+    try:
+        storage.publish(key=key, content=upload, size=upload.size, sha256=sha256)
+    except OSError as exc:
+        logger.exception("storing an upload failed", extra={"event": "asset.store_failed", "sha256": sha256})
+        raise StorageUnavailable("The file could not be stored; nothing was kept. Try again shortly.") from exc
     return [key]
 
 
-def _store_blob(*, key: str, upload: UploadedFile) -> list[str]:
-    upload.seek(0)
-    return _store(key, upload)
+def _store_bytes(key: str, data: bytes) -> list[str]:
+    try:
+        storage.publish_bytes(key=key, data=data)
+    except OSError as exc:
+        logger.exception("storing a thumbnail failed", extra={"event": "asset.store_failed", "key": key})
+        raise StorageUnavailable("The file could not be stored; nothing was kept. Try again shortly.") from exc
+    return [key]
 
 
 def _thumbnail_webp(image: Image.Image) -> bytes:
@@ -230,7 +251,7 @@ def _orphan_blobs(*, cutoff, dry_run: bool) -> list[Orphan]:
             if not deleted:
                 continue
             for key in filter(None, (blob.storage_key, blob.thumbnail_key)):
-                default_storage.delete(key)
+                storage.remove(key)
         found.append(Orphan(key=blob.storage_key, reason="no project links it", size=blob.size))
     return found
 
@@ -250,11 +271,18 @@ def _stray_objects(*, cutoff, dry_run: bool) -> list[Orphan]:
 
 
 def _stale_temporaries(*, cutoff, dry_run: bool) -> list[Orphan]:
-    found = []
-    tmpdir = settings.FILE_UPLOAD_TEMP_DIR
-    for entry in os.scandir(tmpdir) if os.path.isdir(tmpdir) else ():
-        if entry.is_file() and entry.stat().st_mtime < cutoff.timestamp():
-            if not dry_run:
-                os.unlink(entry.path)
-            found.append(Orphan(key=entry.path, reason="stale upload temporary file"))
+    """Upload temporaries of dead requests (minutes, not the blob grace period), and storage
+    temporaries of publishes whose writer died."""
+    found = [Orphan(key=name, reason="abandoned upload temporary file")
+             for name in sweep_abandoned(dry_run=dry_run)]
+    older = timedelta(seconds=settings.STORAGE_INCOMING_GRACE_SECONDS)
+    if not dry_run:
+        found += [Orphan(key=key, reason="temporary object of an unfinished write")
+                  for key in storage.incoming_sweep(older_than=older)]
     return found
+
+
+def uploads_sweep() -> int:
+    """Scheduled every few minutes (migration 0004) and run by each web process as uploads
+    start: abandoned upload temporaries of this machine."""
+    return len(sweep_abandoned())

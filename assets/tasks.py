@@ -9,6 +9,11 @@ from assets import services
 logger = logging.getLogger(__name__)
 
 
+def sweep_uploads() -> int:
+    """Scheduled every five minutes (migration 0004): abandoned upload temporaries go."""
+    return services.uploads_sweep()
+
+
 def cleanup_orphans() -> int:
     """Scheduled hourly (see the 0002 migration); returns how many objects went."""
     return len(services.orphans_cleanup(dry_run=False))

@@ -8,9 +8,19 @@ read, or as soon as the bytes received pass the limit.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
+import threading
+import time
 import unicodedata
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; the sweep then goes by age alone
+    fcntl = None
 
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
@@ -41,7 +51,12 @@ def _too_large(limit: int, received: int | None = None, what: str = "the largest
 
 
 class HashingUploadHandler(TemporaryFileUploadHandler):
-    """TemporaryFileUploadHandler that also computes sha256 and enforces the size limit."""
+    """TemporaryFileUploadHandler that also computes sha256 and enforces the size limit.
+
+    Its temporary file carries an exclusive advisory lock for as long as the request holds it
+    open (through checks and storing), so the sweep can tell an upload in flight, however
+    slow, from one whose web worker died: the kernel drops the lock with the process.
+    """
 
     limit_name = "the largest allowed asset"
 
@@ -50,12 +65,15 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         return max_upload_bytes()
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        sweep_now_and_then()
         if content_length and content_length > self.max_bytes() + MULTIPART_OVERHEAD:
             raise _too_large(self.max_bytes(), what=self.limit_name)
         return None
 
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)
+        if fcntl is not None:
+            fcntl.flock(self.file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.sha256 = hashlib.sha256()
         self.received = 0
 
@@ -71,6 +89,62 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         file = super().file_complete(file_size)
         file.sha256 = self.sha256.hexdigest()
         return file
+
+
+# --- abandoned temporaries ------------------------------------------------------------------------
+
+_last_sweep = 0.0
+_sweep_lock = threading.Lock()
+
+
+def sweep_now_and_then() -> None:
+    """Called as each upload starts: at most once a minute per process, the web machine's own
+    temporary files of dead requests go (workers may run on other machines)."""
+    global _last_sweep
+    now = time.monotonic()
+    if now - _last_sweep < settings.UPLOAD_SWEEP_SECONDS or not _sweep_lock.acquire(blocking=False):
+        return
+    try:
+        _last_sweep = now
+        sweep_abandoned()
+    except OSError:
+        logger.exception("sweeping upload temporaries failed", extra={"event": "uploads.sweep_failed"})
+    finally:
+        _sweep_lock.release()
+
+
+def sweep_abandoned(*, grace_seconds: float | None = None, dry_run: bool = False) -> list[str]:
+    """Delete upload temporaries nobody holds: untouched for `grace_seconds`
+    (UPLOAD_TEMP_GRACE_SECONDS) and not locked by a live request. Only plain files directly in
+    FILE_UPLOAD_TEMP_DIR: folders there (resumable uploads' `tus/`) keep their own expiry."""
+    grace = settings.UPLOAD_TEMP_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    root, cutoff, removed = Path(settings.FILE_UPLOAD_TEMP_DIR), time.time() - grace, []
+    entries = list(os.scandir(root)) if root.is_dir() else []
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff and _abandoned(entry.path):
+            if not dry_run:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+            removed.append(entry.name)
+    if removed:
+        logger.info("upload temporaries swept", extra={"event": "uploads.swept", "count": len(removed)})
+    return removed
+
+
+def _abandoned(path: str) -> bool:
+    if fcntl is None:
+        return True
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False  # a request still holds it
+    finally:
+        os.close(fd)
+    return True
 
 
 class _SafeNameParser(DjangoMultiPartParser):

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ContentizerConfig(AppConfig):
     name = "contentizer"
     verbose_name = "Contentizer"
+
+    def ready(self) -> None:
+        from django_q.signals import post_spawn
+
+        from contentizer.jobs import watch
+
+        # Sent inside each django-q2 worker process as it starts (qcluster only).
+        post_spawn.connect(watch.start, dispatch_uid="contentizer.jobs.watch")

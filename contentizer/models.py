@@ -83,6 +83,19 @@ class Step(models.Model):
         return f"Step {self.position + 1} of {self.chapter}"
 
 
+class StoredObject(models.Model):
+    """What was published under a storage key, complete: its size and sha256. An object whose
+    stored size differs from this record is never trusted (contentizer.storage)."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    published_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.size} bytes)"
+
+
 from contentizer.jobs.models import (  # noqa: E402, F401
     AttemptOutcome,
     Job,

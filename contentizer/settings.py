@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "contentizer.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "contentizer.http.static.StaticFilesMiddleware",  # WhiteNoise, also asynchronous
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,6 +114,8 @@ else:
                 ),
             },
             "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
+            # ./bin/web sets 60: its view threads keep their connection
+            "CONN_MAX_AGE": env.int("DB_CONN_MAX_AGE", default=0),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -144,10 +146,15 @@ if S3_BUCKET:
             "file_overwrite": True,
             "default_acl": None,
             "querystring_auth": True,
+            "signature_version": "s3v4",  # presigned URLs as every region and MinIO accept them
         },
     }
 else:
     DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+# On S3, media responses redirect to presigned URLs this short-lived (owner checks come first).
+STORAGE_REDIRECTS = env.bool("STORAGE_REDIRECTS", default=bool(S3_BUCKET))
+STORAGE_URL_SECONDS = env.int("STORAGE_URL_SECONDS", default=300)
 
 STORAGES = {
     "default": DEFAULT_STORAGE,
@@ -162,6 +169,12 @@ MB = 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp" / "uploads"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_HANDLERS = ["assets.uploads.HashingUploadHandler"]
+# An upload temporary nobody holds (its request died: worker killed or timed out) is deleted
+# once untouched this long; one still held by a live request never is, however slow.
+UPLOAD_TEMP_GRACE_SECONDS = env.int("UPLOAD_TEMP_GRACE_SECONDS", default=120)
+UPLOAD_SWEEP_SECONDS = env.int("UPLOAD_SWEEP_SECONDS", default=60)  # each web process, as uploads start
+# Temporary objects (storage key prefix incoming/) of publishes whose writer died.
+STORAGE_INCOMING_GRACE_SECONDS = env.int("STORAGE_INCOMING_GRACE_SECONDS", default=3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1 * MB)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
@@ -172,6 +185,9 @@ ASSET_MAX_BYTES = {
     "video": env.int("ASSET_MAX_VIDEO_BYTES", default=4096 * MB),
     "subtitle": env.int("ASSET_MAX_SUBTITLE_BYTES", default=2 * MB),
 }
+# No request body may be larger than the largest upload (plus multipart headroom): refused
+# before it is read, also under the ASGI server (contentizer.http.limits).
+REQUEST_MAX_BYTES = max(ASSET_MAX_BYTES.values()) + 64 * 1024
 ASSET_MAX_IMAGE_PIXELS = env.int("ASSET_MAX_IMAGE_PIXELS", default=50_000_000)
 ASSET_MAX_IMAGE_SIDE = env.int("ASSET_MAX_IMAGE_SIDE", default=16384)
 ASSET_MAX_IMAGE_FRAMES = env.int("ASSET_MAX_IMAGE_FRAMES", default=500)
@@ -205,7 +221,7 @@ REST_FRAMEWORK = {
         "contentizer.api.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["contentizer.api.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_RATE_LIMIT", default="2000/minute"),
         "exports": env.str("EXPORT_RATE_LIMIT", default="30/hour"),
@@ -252,6 +268,20 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# Threads per web process that run views (the ASGI server's pool; see contentizer/asgi.py).
+WEB_THREADS = env.int("WEB_THREADS", default=16)
+
+# --- Shared cache ----------------------------------------------------------------------------
+# Throttles and per-user caps count here, so every web process (and machine) must see the same
+# numbers: Redis when REDIS_URL is set, else a database table (created by migrate).
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="contentizer")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": CACHE_KEY_PREFIX}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "contentizer_cache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+
 # --- Job framework and previews -------------------------------------------------------------
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
 JOB_BACKOFF_BASE_SECONDS = env.float("JOB_BACKOFF_BASE_SECONDS", default=5.0)
@@ -259,7 +289,10 @@ JOB_BACKOFF_MAX_SECONDS = env.float("JOB_BACKOFF_MAX_SECONDS", default=300.0)
 # Also how often a running job looks for a cancel request: a cancel stops FFmpeg within ~1 s.
 JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=1.0)
 # A running job whose heartbeat is older than this lost its worker (killed, machine gone).
-JOB_STALE_SECONDS = env.float("JOB_STALE_SECONDS", default=60.0)
+JOB_STALE_SECONDS = env.float("JOB_STALE_SECONDS", default=20.0)
+# How often each worker process looks for lost jobs and jobs due to start (0 turns it off; the
+# one-minute schedule still runs). A dead worker's job restarts within STALE + RECONCILE.
+JOB_RECONCILE_SECONDS = env.float("JOB_RECONCILE_SECONDS", default=5.0)
 # A queued job the broker has not delivered for this long is enqueued again.
 JOB_REQUEUE_SECONDS = env.float("JOB_REQUEUE_SECONDS", default=120.0)
 JOB_RECONCILE_MINUTES = 1

@@ -1,67 +1,269 @@
-"""Publishing local files into the configured storage without half-written objects."""
+"""Publishing into the configured storage so that nothing half-written is ever trusted.
+
+Every object the product publishes (asset blobs, thumbnails, caches, render pieces, final
+videos, exports, previews) goes through `publish()`: the bytes are written completely under a
+temporary key (`incoming/…`), their size checked, then moved into place (one rename on local
+disk, a server-side copy on S3), checked again, and recorded in the StoredObject ledger with
+their size and sha256. A disk that fills up mid-write leaves at most a temporary object, never
+a cut file at the final key.
+
+Readers never trust an existing object on its existence alone: `trusted()` compares its stored
+size with what the database recorded (the ledger, or the caller's own record such as a Blob
+row), and `fetch()` checks size and hash while copying. A wrong object is removed (repaired by
+whoever publishes it next), never reused.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
+
+INCOMING = "incoming"  # temporary keys; swept by `incoming_sweep` when a writer died
+CHUNK = 1024 * 1024
+
+
+class IntegrityFailure(OSError):
+    """A stored object does not hold what was written or recorded (cut, truncated, replaced)."""
+
+
+@dataclass(frozen=True)
+class Published:
+    key: str
+    size: int
+    sha256: str
 
 
 class _FinishedFile(File):
     """A complete local file. Exposing temporary_file_path() lets FileSystemStorage move it
-    into place with one rename; S3 storages upload it and publish the object when complete."""
+    with one rename; S3 storages upload it and publish the object when complete."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(open(path, "rb"), name=path.name)  # noqa: SIM115 - closed by publish_file
+        super().__init__(open(path, "rb"), name=path.name)  # noqa: SIM115 - closed by publish
         self._path = str(path)
 
     def temporary_file_path(self) -> str:
         return self._path
 
 
-def publish_file(*, key: str, path: Path) -> int:
-    """Store `path` under exactly `key`, replacing what was there; returns the size."""
-    size = path.stat().st_size
-    if default_storage.exists(key):
-        default_storage.delete(key)
+def _ledger():
+    from contentizer.models import StoredObject  # the storage module loads before the apps
+
+    return StoredObject
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def publish(*, key: str, content: File, size: int, sha256: str = "", storage: Storage | None = None) -> Published:
+    """Store `content` (exactly `size` bytes) under exactly `key`, replacing what was there.
+
+    Raises OSError (IntegrityFailure when the bytes that arrived are not the bytes sent); then
+    neither the temporary object nor anything at `key` from this call remains.
+    """
+    storage = storage or default_storage
+    temporary = f"{INCOMING}/{uuid.uuid4().hex}-{key.rsplit('/', 1)[-1]}"
+    _ledger().objects.filter(key=key).delete()  # a crash from here on leaves an untrusted object
+    try:
+        saved = storage.save(temporary, content)
+    except BaseException:
+        _quietly_delete(storage, temporary)  # what a full disk let through
+        raise
+    try:
+        _expect_size(storage, saved, size)
+        _move(storage, saved, key)
+    finally:
+        _quietly_delete(storage, saved)  # gone already after a rename
+    _expect_size(storage, key, size, remove=True)
+    _record(key=key, size=size, sha256=sha256)
+    return Published(key=key, size=size, sha256=sha256)
+
+
+def publish_file(*, key: str, path: Path, storage: Storage | None = None) -> int:
+    """Publish a complete local file (the file is moved or uploaded); returns its size."""
+    size, digest = path.stat().st_size, sha256_file(path)
     content = _FinishedFile(path)
     try:
-        saved = default_storage.save(key, content)
+        publish(key=key, content=content, size=size, sha256=digest, storage=storage)
     finally:
         content.close()
-    if saved != key:  # a concurrent writer took the name: ours is a duplicate
-        default_storage.delete(saved)
     return size
 
 
-def walk(prefix: str):
-    """Every object key under `prefix`, at any depth."""
+def publish_bytes(*, key: str, data: bytes, storage: Storage | None = None) -> int:
+    publish(key=key, content=ContentFile(data), size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+            storage=storage)
+    return len(data)
+
+
+def _expect_size(storage: Storage, key: str, size: int, *, remove: bool = False) -> None:
+    stored = storage.size(key)
+    if stored != size:
+        if remove:
+            _quietly_delete(storage, key)
+        raise IntegrityFailure(f"storage holds {stored} bytes of {key}; {size} were written")
+
+
+def _move(storage: Storage, source: str, target: str) -> None:
+    """Put the complete object `source` at `target` in one step readers cannot see half-done."""
+    if isinstance(storage, FileSystemStorage):
+        destination = storage.path(target)  # the storage module is the one place that may
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        os.replace(storage.path(source), destination)
+        return
+    from storages.backends.s3 import S3Storage
+    from storages.utils import clean_name
+
+    if isinstance(storage, S3Storage):
+        # A server-side copy: the object appears at `target` only once it is complete.
+        bucket, name = storage.bucket_name, storage._normalize_name  # noqa: SLF001 - its key mapping
+        storage.connection.meta.client.copy(
+            {"Bucket": bucket, "Key": name(clean_name(source))}, bucket, name(clean_name(target)))
+        return
+    with storage.open(source, "rb") as fh:  # any other storage: a streamed copy, verified after
+        if storage.exists(target):
+            storage.delete(target)
+        saved = storage.save(target, File(fh, name=target))
+    if saved != target:
+        _quietly_delete(storage, saved)
+        raise IntegrityFailure(f"{target} was taken by a concurrent writer")
+
+
+def _record(*, key: str, size: int, sha256: str) -> None:
+    ledger = _ledger()
     try:
-        dirs, files = default_storage.listdir(prefix)
+        with transaction.atomic():
+            ledger.objects.update_or_create(key=key, defaults={"size": size, "sha256": sha256})
+    except IntegrityError:  # a concurrent publish of the same key: same content, its row stands
+        ledger.objects.filter(key=key).update(size=size, sha256=sha256)
+
+
+def _quietly_delete(storage: Storage, key: str) -> None:
+    try:
+        storage.delete(key)
+    except OSError:
+        logger.exception("could not delete a stored object", extra={"event": "storage.delete_failed", "key": key})
+
+
+# --- reading and trusting -----------------------------------------------------------------------
+
+def record(key: str):
+    return _ledger().objects.filter(key=key).first()
+
+
+def trusted(key: str, *, size: int | None = None, storage: Storage | None = None) -> bool:
+    """Whether `key` holds a complete object: its stored size equals `size` (or, without it,
+    what the ledger recorded). Unknown objects are not trusted; wrong ones are removed."""
+    storage = storage or default_storage
+    if size is None:
+        entry = record(key)
+        if entry is None:
+            return False
+        size = entry.size
+    try:
+        stored = storage.size(key)
+    except (FileNotFoundError, OSError):
+        return False
+    if stored != size:
+        logger.warning("untrusted object removed", extra={
+            "event": "storage.untrusted", "key": key, "size": stored, "expected": size})
+        remove(key, storage=storage)
+        return False
+    return True
+
+
+def fetch(key: str, target: Path, *, size: int | None = None, sha256: str | None = None,
+          storage: Storage | None = None) -> Path:
+    """Copy a stored object to a local file (FFmpeg reads local files; storage may be S3),
+    checking its size and hash against `size`/`sha256` or the ledger's record on the way."""
+    storage = storage or default_storage
+    entry = record(key) if size is None and sha256 is None else None
+    if entry is not None:
+        size, sha256 = entry.size, entry.sha256 or None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, copied = hashlib.sha256(), 0
+    with storage.open(key, "rb") as src, open(target, "wb") as dst:
+        while chunk := src.read(CHUNK):
+            dst.write(chunk)
+            digest.update(chunk)
+            copied += len(chunk)
+    if (size is not None and copied != size) or (sha256 and digest.hexdigest() != sha256):
+        target.unlink(missing_ok=True)
+        if entry is not None:  # a derived object: removing it makes the next run remake it
+            remove(key, storage=storage)
+        raise IntegrityFailure(f"{key} in storage is damaged ({copied} bytes, expected {size})")
+    return target
+
+
+def hash_stored(key: str, *, storage: Storage | None = None) -> tuple[str, int]:
+    """sha256 and size of a stored object, read in chunks."""
+    storage = storage or default_storage
+    digest, size = hashlib.sha256(), 0
+    with storage.open(key, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+# --- removing ---------------------------------------------------------------------------------
+
+def remove(key: str, *, storage: Storage | None = None) -> None:
+    (storage or default_storage).delete(key)
+    _ledger().objects.filter(key=key).delete()
+
+
+def walk(prefix: str, *, storage: Storage | None = None) -> Iterator[str]:
+    """Every object key under `prefix`, at any depth."""
+    storage = storage or default_storage
+    try:
+        dirs, files = storage.listdir(prefix)
     except (FileNotFoundError, NotADirectoryError):
         return
     for name in files:
         yield f"{prefix}/{name}"
     for sub in dirs:
-        yield from walk(f"{prefix}/{sub}")
+        yield from walk(f"{prefix}/{sub}", storage=storage)
 
 
-def delete_tree(prefix: str) -> int:
-    keys = list(walk(prefix))
+def delete_tree(prefix: str, *, storage: Storage | None = None) -> int:
+    storage = storage or default_storage
+    keys = list(walk(prefix, storage=storage))
     for key in keys:
-        default_storage.delete(key)
+        storage.delete(key)
+    _ledger().objects.filter(key__startswith=f"{prefix}/").delete()
     return len(keys)
 
 
-def fetch(key: str, target: Path) -> Path:
-    """Copy a stored object to a local file (FFmpeg reads local files; storage may be S3)."""
-    import shutil
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with default_storage.open(key, "rb") as src, open(target, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1024 * 1024)
-    return target
+def incoming_sweep(*, older_than: timedelta, storage: Storage | None = None) -> list[str]:
+    """Temporary objects of publishes whose writer died (a killed worker, a full disk)."""
+    storage = storage or default_storage
+    cutoff, removed = timezone.now() - older_than, []
+    for key in list(walk(INCOMING, storage=storage)):
+        try:
+            if storage.get_modified_time(key) < cutoff:
+                storage.delete(key)
+                removed.append(key)
+        except (FileNotFoundError, OSError):
+            continue
+    return removed

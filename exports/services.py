@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.utils import timezone
 
 from assets.models import Blob
-from contentizer import logs
+from contentizer import locking, logs, storage
 from contentizer.api.errors import ApiError, UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import PermanentJobError
@@ -85,13 +85,20 @@ def export_request(*, owner, project: Project, chapter_ids: list[int] | None, in
     if missing := _preflight(project, chapters, include):
         raise UnprocessableEntity(f"{len(missing)} component(s) of the export are missing.",
                                   code="missing_components", details={"missing": missing})
-    active = Job.objects.filter(owner=owner, kind=KIND, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count()
-    if active >= settings.EXPORT_MAX_CONCURRENT:
-        raise jobs.QueueFull(f"You already have {active} exports running; wait for one to finish.",
-                             retry_after=10, details={"active": active, "limit": settings.EXPORT_MAX_CONCURRENT})
     payload = {"traceId": logs.log_context().get("requestId"), "projectId": project.pk,
                "chapterIds": [c.pk for c in chapters], "include": include.__dict__}
-    return jobs.job_submit(kind=KIND, owner=owner, project=project, payload=payload).job
+    try:
+        # Count and create under one lock every web process honours: two requests at once on
+        # two processes must not both see a free place under the cap.
+        with locking.held(f"export-cap:{owner.pk}"):
+            active = Job.objects.filter(owner=owner, kind=KIND,
+                                        status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count()
+            if active >= (limit := settings.EXPORT_MAX_CONCURRENT):
+                raise jobs.QueueFull(f"You already have {active} exports running; wait for one to finish.",
+                                     retry_after=10, details={"active": active, "limit": limit})
+            return jobs.job_submit(kind=KIND, owner=owner, project=project, payload=payload).job
+    except locking.Busy:
+        raise jobs.QueueFull("Another export request of yours is being handled; try again.", retry_after=2) from None
 
 
 def signed_download_url(job: Job) -> str:
@@ -131,9 +138,17 @@ class _Writer:
                 self._report(len(chunk))
         self.files.append({"path": path, "size": size, "sha256": digest.hexdigest(), **meta})
 
-    def add_stored(self, key: str, path: str, *, compress: bool, meta: dict[str, Any]) -> None:
+    def add_stored(self, key: str, path: str, *, compress: bool, meta: dict[str, Any],
+                   size: int | None = None, sha256: str | None = None) -> None:
+        """Copy a stored object into the zip, checked against what the database recorded for it
+        (the blob's row, the video's size, or the storage ledger): a cut file never ships."""
+        if size is None and sha256 is None and (entry := storage.record(key)) is not None:
+            size, sha256 = entry.size, entry.sha256 or None
         with default_storage.open(key, "rb") as source:
             self.add(path, source, compress=compress, meta=meta)
+        added = self.files[-1]
+        if (size is not None and added["size"] != size) or (sha256 and added["sha256"] != sha256):
+            raise storage.IntegrityFailure(f"{key} in storage is damaged ({added['size']} bytes, expected {size})")
 
     def _report(self, count: int) -> None:
         self.written += count
@@ -160,8 +175,8 @@ def export_run(ctx: JobContext) -> dict[str, Any]:
     total = sum(default_storage.size(key) for key, *_ in plan["objects"])
     local = ctx.work_dir / "export.zip"
     writer = _Writer(ctx, local, total)
-    for key, path, compress, meta in plan["objects"]:
-        writer.add_stored(key, path, compress=compress, meta=meta)
+    for key, path, compress, meta, expect in plan["objects"]:
+        writer.add_stored(key, path, compress=compress, meta=meta, **expect)
     by_path = {f["path"]: f for f in writer.files}
     for usage in plan["usage"]:
         by_path[usage["path"]]["usedBy"].append({"chapter": usage["chapter"], "step": usage["step"]})
@@ -194,7 +209,8 @@ def _plan(chapters: list[Chapter], include: Include) -> dict[str, Any]:
                 path = f"assets/{blob.sha256}.{blob.ext}"
                 if path not in seen:
                     seen.add(path)
-                    objects.append((blob.storage_key, path, False, _asset_meta(blob, step.asset.original_name)))
+                    objects.append((blob.storage_key, path, False, _asset_meta(blob, step.asset.original_name),
+                                    {"size": blob.size, "sha256": blob.sha256}))
                 usage.append({"path": path, "chapter": index, "step": s_index})
             steps.append({"caption": step.caption, "narration": step.narration, "duration": step.duration,
                           "transition": step.transition, "transitionDuration": step.transition_duration,
@@ -206,12 +222,12 @@ def _plan(chapters: list[Chapter], include: Include) -> dict[str, Any]:
                 keys = {fmt: f"videos/{video.id}/subtitles/{lang}.{fmt}" for fmt in ("srt", "vtt")}
                 if all(default_storage.exists(k) for k in keys.values()):
                     subtitles[lang] = paths
-                    objects += [(keys[fmt], paths[fmt], True, {"kind": "subtitle"}) for fmt in ("srt", "vtt")]
+                    objects += [(keys[fmt], paths[fmt], True, {"kind": "subtitle"}, {}) for fmt in ("srt", "vtt")]
         render = None
         if include.renders and video:
             render = f"renders/{slug}.mp4"
             objects.append((video.mp4_key, render, False, {"kind": "render", "mime": "video/mp4",
-                                                          "duration": video.duration}))
+                                                          "duration": video.duration}, {"size": video.size}))
         out_chapters.append({"title": chapter.title, "slug": slug, "steps": steps, "subtitles": subtitles,
                              "render": render})
     return {"objects": objects, "usage": usage, "chapters": out_chapters}

@@ -8,7 +8,6 @@ class PreviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from contentizer.jobs import registry
-        from contentizer.metrics import register_job_metrics
         from previews import selectors, services, views
         from previews.api.serializers import PreviewJobSerializer, VideoJobSerializer
         from previews.videos import services as videos
@@ -19,7 +18,6 @@ class PreviewsConfig(AppConfig):
             serializer=PreviewJobSerializer, describe=selectors.preview_job_fields,
             section=views.preview_section,
         ))
-        register_job_metrics(services.KIND)
         registry.register(registry.JobKind(
             name=videos.KIND, run=videos.video_run, cleanup=videos.video_cleanup,
             max_concurrency=lambda: settings.VIDEO_MAX_CONCURRENCY, stages=videos.STAGES,

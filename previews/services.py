@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +23,7 @@ from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.media import probe
 from contentizer.models import Project
-from contentizer.storage import delete_tree, publish_file
+from contentizer.storage import delete_tree, publish_bytes, publish_file
 from previews.compile import Format, StepSpec, compile_timeline
 from previews.render import Render
 from previews.timeline import Timeline, TimelineError
@@ -83,8 +81,7 @@ def _dry_run(*, owner, project: Project, payload: dict, request_id: str, job_id)
         manifest = preview_manifest(Timeline.parse(payload["timeline"]), labels=payload["steps"])
         key = f"{artifact_prefix(job)}/preview.json"
         body = json.dumps(manifest, indent=2).encode()
-        default_storage.delete(key)
-        default_storage.save(key, ContentFile(body))
+        publish_bytes(key=key, data=body)
         job.result = {"artifact": key, "mime": "application/json", "size": len(body)}
         job.save(update_fields=["result"])
         events.job_ended(job_id=job.pk)  # made finished: its end is told like any other job's

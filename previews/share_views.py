@@ -31,8 +31,11 @@ def shared_hls(request: HttpRequest, token: str, name: str) -> HttpResponse:
     key = hls_key(video, name)
     if key is None:
         raise Http404("no such HLS file")
-    return _private(serve_stored(request, storage=default_storage, key=key,
-                                 content_type=HLS_TYPES[name.rsplit(".", 1)[1]]))
+    extension = name.rsplit(".", 1)[1]
+    # playlists come from here, so their relative references stay under the link; segments and
+    # subtitles may redirect to a short-lived presigned storage URL
+    return _private(serve_stored(request, storage=default_storage, key=key, content_type=HLS_TYPES[extension],
+                                 redirect=extension != "m3u8"))
 
 
 @require_GET

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 
 from contentizer.media import compose, ffmpeg, pcm
-from contentizer.storage import publish_file
+from contentizer.storage import publish_file, trusted
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def _meta_key(prefix: str, name: str) -> str:
 
 
 def _read_json(key: str) -> dict | None:
-    if not default_storage.exists(key):
+    if not trusted(key):
         return None
     with default_storage.open(key, "rb") as fh:
         return json.loads(fh.read())
@@ -81,7 +81,7 @@ def _write_json(key: str, data: dict) -> None:
 def cached_speech(clip: str) -> dict | None:
     """{"seconds", "gain", ...} of a finished clip, or None when it must be made."""
     meta = _read_json(_meta_key(SPEECH_PREFIX, clip))
-    return meta if meta is not None and default_storage.exists(clip_key(clip)) else None
+    return meta if meta is not None and trusted(clip_key(clip)) else None
 
 
 def store_speech(clip: str, wav: Path, *, seconds: float) -> dict:

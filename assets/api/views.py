@@ -104,7 +104,7 @@ class AssetContentApi(APIView):
         asset = selectors.asset_get(user=request.user, asset_id=asset_id)
         return serve_stored(
             request, storage=default_storage, key=asset.blob.storage_key,
-            content_type=asset.blob.mime, filename=asset.original_name,
+            content_type=asset.blob.mime, filename=asset.original_name, size=asset.blob.size,
         )
 
 
@@ -123,5 +123,6 @@ class AssetThumbnailApi(APIView):
         response = serve_stored(
             request, storage=default_storage, key=asset.blob.thumbnail_key, content_type="image/webp"
         )
-        response["Cache-Control"] = "private, max-age=86400, immutable"
+        if response.status_code == 200:  # not a redirect to a URL that expires
+            response["Cache-Control"] = "private, max-age=86400, immutable"
         return response

@@ -49,6 +49,13 @@ class Conflict(ApiError):
     default_code = "conflict"
 
 
+class StorageUnavailable(ApiError):
+    """Storage refused a write (full, read-only, unreachable): nothing was kept; try again."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "storage_unavailable"
+
+
 def error_body(code: str, message: str, details: dict | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 

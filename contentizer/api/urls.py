@@ -15,9 +15,10 @@ urlpatterns = [
     *route("chapters/<int:chapter_id>/steps", views.StepListApi.as_view(), "step-list"),
     *route("chapters/<int:chapter_id>/steps/reorder", views.StepReorderApi.as_view(), "step-reorder"),
     *route("steps/<int:step_id>", views.StepDetailApi.as_view(), "step-detail"),
-    *route("schema", SpectacularAPIView.as_view(), "schema"),
-    *route("docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
-    *route("redoc", SpectacularRedocView.as_view(url_name="schema"), "redoc"),
+    # The schema and its viewers are public documents: no per-client throttle (and no cache).
+    *route("schema", SpectacularAPIView.as_view(throttle_classes=[]), "schema"),
+    *route("docs", SpectacularSwaggerView.as_view(url_name="schema", throttle_classes=[]), "swagger-ui"),
+    *route("redoc", SpectacularRedocView.as_view(url_name="schema", throttle_classes=[]), "redoc"),
     path("", include("contentizer.jobs.api.urls")),
     path("", include("contentizer.webhooks.api.urls")),
 ]

@@ -42,7 +42,12 @@ _kinds: dict[str, JobKind] = {}
 
 
 def register(kind: JobKind) -> None:
+    """Make a kind runnable; its worker metrics (jobs by outcome, duration, queue, active) are
+    exported from then on, computed from the job tables so they hold across processes."""
+    from contentizer.metrics import register_job_metrics
+
     _kinds[kind.name] = kind
+    register_job_metrics(kind.name)
 
 
 def names() -> list[str]:

@@ -136,7 +136,9 @@ def _settle(ctx: JobContext, kind: registry.JobKind, *, cancelled: bool = False,
     attempt still owns the job: a newer attempt may have finished and published meanwhile."""
     if not services.job_owned(job=ctx.job):
         return "superseded"
-    kind.cleanup(ctx.job)
+    if problem := services.job_cleanup(job=ctx.job):
+        ctx.log(f"cleanup failed: {problem}")
+        error = f"{error}\n(Removing its partial output also failed: {problem})" if error else error
     if cancelled:
         services.job_mark_cancelled(job=ctx.job, log_tail=ctx.log_tail())
         return "cancelled"

@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from django_q.conf import Conf
-from django_q.models import Schedule
-from django_q.tasks import async_task, schedule
+from django_q.tasks import async_task
 
 from contentizer.api.errors import ApiError, Conflict
 from contentizer.jobs import events, registry
@@ -105,57 +104,87 @@ def _retry_after(kind: str) -> int:
     return max(5, round(last.duration)) if last and last.duration else 10
 
 
-def job_enqueue(*, job_id, delay: float = 0.0) -> None:
-    """Hand the job to the broker. If the broker is down the job stays queued in our table and
-    the reconciler enqueues it later: a submit never fails half-way because of the broker."""
+def job_enqueue(*, job_id) -> None:
+    """Hand the job to the broker now. If the broker is down the job stays queued in our table
+    and the reconciler enqueues it later: a submit never fails half-way because of the broker.
+
+    Later starts (a backoff, a wait for a free slot) are never broker schedules: the job keeps
+    `not_before`/no `enqueued_at`, and `jobs_wake` hands it over when it is due, oldest first.
+    """
     try:
-        if delay > 0:
-            # django-q2's scheduler looks every 30 s: a delay is "at least", not "exactly".
-            schedule(
-                RUN_TASK, str(job_id), schedule_type=Schedule.ONCE, repeats=1, cluster=Conf.CLUSTER_NAME,
-                next_run=timezone.now() + timedelta(seconds=delay), name=f"job {job_id} {uuid.uuid4().hex[:8]}",
-            )
-        else:
-            async_task(RUN_TASK, str(job_id), task_name=f"job-{job_id}")
+        # No django-q2 timeout (-1): our own limits bound a job (each FFmpeg call's timeout, the
+        # heartbeat, cancel), and a long video made of many calls within theirs must not be
+        # killed halfway by a per-task wall clock.
+        async_task(RUN_TASK, str(job_id), q_options={"task_name": f"job-{job_id}", "timeout": -1})
     except Exception:  # noqa: BLE001 - any broker error; the reconciler is the safety net
         logger.exception("enqueue failed; the reconciler will retry", extra={"jobId": str(job_id)})
         return
     Job.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
 
 
+def _due(kind: str, now) -> QuerySet[Job]:
+    return Job.objects.filter(kind=kind, status=JobStatus.QUEUED).filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now)).order_by("created_at", "id")
+
+
+def jobs_wake(*, kind: str) -> int:
+    """Enqueue the oldest due jobs of `kind` that the broker does not hold, as many as there
+    are free slots: called whenever a job leaves "running", and by the reconciler."""
+    try:
+        limit = registry.get(kind).max_concurrency()
+    except LookupError:  # a kind this process does not run
+        return 0
+    free = limit - Job.objects.filter(kind=kind, status=JobStatus.RUNNING).count()
+    waiting = _due(kind, timezone.now()).filter(enqueued_at__isnull=True)
+    woken = list(waiting.values_list("pk", flat=True)[: max(0, free)])
+    for job_id in woken:
+        job_enqueue(job_id=job_id)
+    return len(woken)
+
+
 # --- claim and progress ---------------------------------------------------------------------
 
-def job_claim(*, job_id, worker: str) -> Job | None:
-    """Take a queued job for this worker, if a slot of its kind is free.
+WAITING = "waiting for a free slot"
 
-    Returns None when the job is not ours to run (done, running elsewhere, cancelled) or when
-    every slot is busy; in that case it is enqueued again after a short delay.
+
+def job_claim(*, job_id, worker: str) -> Job | None:
+    """Take a job of this one's kind for this worker, if a slot of the kind is free.
+
+    Slots go first come, first served: whichever job's task the broker delivers, the claim
+    takes the kind's oldest due job. A delivered job that does not run now is parked (no
+    `enqueued_at`, no broker schedule) and woken when a slot frees. Returns the job to run, or
+    None when there is nothing to run (done, running elsewhere, cancelled, every slot busy).
     """
     job = Job.objects.filter(pk=job_id).first()
     if job is None or job.status != JobStatus.QUEUED:
         return None
     limit = registry.get(job.kind).max_concurrency()
     now = timezone.now()
+    claimed = None
     with transaction.atomic():
         JobSlot.objects.get_or_create(kind=job.kind)
         JobSlot.objects.select_for_update().get(kind=job.kind)  # serialises claims of this kind
-        if Job.objects.filter(kind=job.kind, status=JobStatus.RUNNING).count() >= limit:
-            busy = True
-        else:
-            busy = False
-            claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-                status=JobStatus.RUNNING, attempts=F("attempts") + 1, worker=worker,
-                started_at=now, heartbeat_at=now, progress=0.0, stage="starting",
-            )
-            if claimed != 1:
-                return None
-            job.refresh_from_db()
+        if Job.objects.filter(kind=job.kind, status=JobStatus.RUNNING).count() < limit:
+            claimed = _claim_oldest(job.kind, worker, now)
+        if claimed is None or claimed.pk != job.pk:
+            due = job.not_before is None or job.not_before <= now
+            Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+                enqueued_at=None, **({"stage": WAITING} if due else {}))
+    if claimed is not None:
+        _log(claimed, "job.claimed", attempt=claimed.attempts, worker=worker)
+    return claimed
+
+
+def _claim_oldest(kind: str, worker: str, now) -> Job | None:
+    for pk in _due(kind, now).values_list("pk", flat=True)[:5]:
+        if Job.objects.filter(pk=pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.RUNNING, attempts=F("attempts") + 1, worker=worker,
+            started_at=now, heartbeat_at=now, progress=0.0, stage="starting",
+        ):
+            job = Job.objects.get(pk=pk)
             JobAttempt.objects.create(job=job, number=job.attempts, kind=job.kind, worker=worker)
-    if busy:
-        job_enqueue(job_id=job_id, delay=2.0)
-        return None
-    _log(job, "job.claimed", attempt=job.attempts, worker=worker)
-    return job
+            return job
+    return None
 
 
 def job_owned(*, job: Job) -> bool:
@@ -199,6 +228,7 @@ def job_succeed(*, job: Job, result: dict[str, Any], log_tail: str = "") -> bool
             events.job_ended(job_id=job.pk)
     if done:
         _log(job, "job.succeeded", attempt=job.attempts)
+        jobs_wake(kind=job.kind)
     return bool(done)
 
 
@@ -236,8 +266,7 @@ def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backo
     if not updated:
         return Job.objects.get(pk=job.pk).status
     _log(job, "job.failed", attempt=job.attempts, next_status=status, transient=transient)
-    if retry:
-        job_enqueue(job_id=job.pk, delay=delay)
+    jobs_wake(kind=job.kind)  # this job once due (now, for a lost worker), or the next in line
     return status
 
 
@@ -250,6 +279,22 @@ def job_mark_cancelled(*, job: Job, log_tail: str = "") -> None:
         if updated:
             events.job_ended(job_id=job.pk)
     _log(job, "job.cancelled")
+    jobs_wake(kind=job.kind)
+
+
+def job_cleanup(*, job: Job) -> str:
+    """Remove a failed or cancelled attempt's partial output through its kind's cleanup.
+
+    Returns "" or what went wrong: a cleanup that fails (storage turned read-only, a bucket
+    refusing deletes) is logged and reported, never raised, so the job still records its real
+    outcome at once instead of staying "running" until the reconciler tries and fails again.
+    """
+    try:
+        registry.get(job.kind).cleanup(job)
+    except Exception as exc:  # noqa: BLE001 - any storage backend's error; the outcome must be recorded
+        logger.exception("job cleanup failed", extra={"event": "job.cleanup_failed", "jobId": str(job.pk)})
+        return str(exc) or type(exc).__name__
+    return ""
 
 
 # --- operator actions -----------------------------------------------------------------------
@@ -264,7 +309,7 @@ def job_cancel(*, job: Job) -> Job:
         if cancelled:
             events.job_ended(job_id=job.pk)
     if cancelled:
-        registry.get(job.kind).cleanup(job)
+        job_cleanup(job=job)
     else:
         Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
     _log(job, "job.cancel_requested")
@@ -305,7 +350,13 @@ def job_requeue(*, job: Job, resume_from: str | None = None) -> Job:
 
 def jobs_reconcile() -> dict[str, int]:
     """Notice lost work: running jobs whose heartbeat stopped (worker killed, machine gone) are
-    retried or declared dead; queued jobs the broker never delivered are enqueued again."""
+    retried or declared dead; due jobs waiting for the broker are handed to it, oldest first;
+    queued jobs the broker never delivered are enqueued again; this machine's work
+    directories of attempts that no longer run are removed.
+
+    Every worker process runs this every JOB_RECONCILE_SECONDS (contentizer.jobs.watch), and a
+    django-q2 schedule every minute as well; concurrent passes are safe (conditional updates).
+    """
     now = timezone.now()
     stale = Job.objects.filter(
         status=JobStatus.RUNNING, heartbeat_at__lt=now - timedelta(seconds=settings.JOB_STALE_SECONDS)
@@ -316,30 +367,46 @@ def jobs_reconcile() -> dict[str, int]:
             job=job, error=f"The worker {job.worker} stopped responding.", transient=True, backoff=False
         )
         if status in (JobStatus.QUEUED, JobStatus.DEAD, JobStatus.CANCELLED):
-            registry.get(job.kind).cleanup(job)
+            job_cleanup(job=job)
             lost += 1
-    pending = Job.objects.filter(status=JobStatus.QUEUED).exclude(not_before__gt=now).filter(
-        enqueued_at__isnull=True
-    ) | Job.objects.filter(
+    woken = sum(jobs_wake(kind=kind) for kind in
+                Job.objects.filter(status=JobStatus.QUEUED).values_list("kind", flat=True).distinct())
+    undelivered = Job.objects.filter(
         status=JobStatus.QUEUED, enqueued_at__lt=now - timedelta(seconds=settings.JOB_REQUEUE_SECONDS)
     ).exclude(not_before__gt=now)
     requeued = 0
-    for job in pending.distinct():
-        job_enqueue(job_id=job.pk)
+    for job_id in undelivered.values_list("pk", flat=True):
+        job_enqueue(job_id=job_id)
         requeued += 1
-    if lost or requeued:
-        logger.info("jobs reconciled", extra={"event": "jobs.reconciled", "lost": lost, "requeued": requeued})
-    return {"lost": lost, "requeued": requeued}
+    swept = work_dirs_sweep()
+    if lost or requeued or woken or swept:
+        logger.info("jobs reconciled", extra={"event": "jobs.reconciled", "lost": lost, "requeued": requeued,
+                                              "woken": woken, "swept": swept})
+    return {"lost": lost, "requeued": requeued + woken, "swept": swept}
+
+
+def work_dirs_sweep() -> int:
+    """Remove this machine's work directories (`<job id>-<attempt>`) of attempts that no longer
+    run: a killed worker never reached its `finally`, and its job is reclaimed elsewhere."""
+    root = Path(settings.JOB_WORK_DIR)
+    entries = [e for e in (root.iterdir() if root.is_dir() else ()) if e.is_dir()]
+    running = Job.objects.filter(status=JobStatus.RUNNING).values_list("id", "attempts")
+    live = {f"{job_id}-{attempt}" for job_id, attempt in running}
+    removed = 0
+    for entry in entries:
+        if entry.name not in live:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def jobs_expire_artifacts(*, kind: str, ttl_seconds: float, now=None) -> int:
     """Remove the artifacts of `kind` jobs finished more than `ttl_seconds` ago (through the
     kind's own cleanup) and mark their results expired, so their downloads answer 410."""
     cutoff = (now or timezone.now()) - timedelta(seconds=ttl_seconds)
-    cleanup, expired = registry.get(kind).cleanup, 0
+    expired = 0
     for job in Job.objects.filter(kind=kind, finished_at__lt=cutoff).exclude(result__artifact=None):
-        if (job.result or {}).get("artifact"):
-            cleanup(job)
+        if (job.result or {}).get("artifact") and not job_cleanup(job=job):
             Job.objects.filter(pk=job.pk).update(result={**job.result, "artifact": None, "expired": True})
             expired += 1
     return expired

@@ -15,13 +15,13 @@ import logging
 import time
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from contentizer.jobs.errors import JobCancelled
 from contentizer.jobs.models import Job, StageRun, StageStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.media.ffmpeg import FFmpegCancelled
+from contentizer.storage import trusted
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def reusable_run(job: Job, stage: str, input_hash: str) -> StageRun | None:
     run = StageRun.objects.filter(
         job=job, stage=stage, input_hash=input_hash, status__in=[StageStatus.SUCCEEDED, StageStatus.REUSED]
     ).order_by("-id").first()
-    if run and all(default_storage.exists(key) for key in output_keys(run.outputs)):
+    if run and all(trusted(key) for key in output_keys(run.outputs)):
         return run
     return None
 

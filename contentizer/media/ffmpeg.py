@@ -9,6 +9,8 @@ the network or follow a playlist's references, whatever a user managed to upload
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import logging
 import os
@@ -16,6 +18,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -28,6 +31,7 @@ logger = logging.getLogger(__name__)
 PROTOCOL_WHITELIST = "file,pipe"
 STDERR_TAIL_LINES = 40
 POLL_SECONDS = 0.2
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 # What FFmpeg says when the same command would fail the same way again: the graph or an input
 # is wrong, not the machine. Matched against the stderr tail; anything else counts as transient.
@@ -121,6 +125,7 @@ def run(
     proc = subprocess.Popen(
         argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True, text=True, errors="replace", bufsize=1,
+        preexec_fn=_die_with_parent(),  # noqa: PLW1509 - only prctl runs between fork and exec
     )
     readers = [
         threading.Thread(target=_read_stderr, args=(proc.stderr, tail, log_path), daemon=True),
@@ -140,14 +145,39 @@ def run(
         )
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, FFmpeg gets SIGKILL the moment the thread that started it dies: a worker
+    killed mid-render (SIGKILL, OOM) takes its encoder with it, though FFmpeg runs in its own
+    session (so that a cancel can kill its whole group). Elsewhere `_wait` watches the parent."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl, parent = _libc().prctl, os.getpid()
+
+    def preexec() -> None:  # runs in the child between fork and exec: nothing but syscalls
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
+
+
 def _wait(proc: subprocess.Popen, *, timeout: float, should_cancel: Callable[[], bool] | None) -> None:
     deadline = time.monotonic() + timeout
+    supervisor = os.getppid()  # our own parent: django-q2's cluster, or a shell
     while True:
         try:
             proc.wait(timeout=POLL_SECONDS)
             return
         except subprocess.TimeoutExpired:
             pass
+        if os.getppid() != supervisor:  # the process that runs us is gone: so is the job
+            kill_group(proc)
+            raise FFmpegError("ffmpeg was stopped: the worker's supervising process died")
         if should_cancel is not None and should_cancel():
             kill_group(proc)
             raise FFmpegCancelled("ffmpeg was cancelled")

@@ -12,12 +12,12 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from assets.uploads import AssetUploadParser, HashingUploadHandler
 from contentizer import selectors as core
 from contentizer.api.errors import ApiError, Conflict
+from contentizer.api.throttling import ScopedRateThrottle
 from contentizer.http.ranges import serve_stored
 from contentizer.jobs import selectors as job_selectors
 from contentizer.jobs.api.serializers import job_representation
@@ -84,7 +84,7 @@ class ExportDownloadApi(APIView):
             raise Conflict(f"The export is not ready: it is {job.status}.", code="not_ready",
                            details={"status": job.status, "expired": bool(result.get("expired"))})
         return serve_stored(request, storage=default_storage, key=result["artifact"], content_type="application/zip",
-                            filename=result["artifact"].rsplit("/", 1)[-1], attachment=True)
+                            filename=result["artifact"].rsplit("/", 1)[-1], attachment=True, size=result.get("size"))
 
 
 class ImportUploadHandler(HashingUploadHandler):

@@ -111,7 +111,7 @@ def _serve_ready(request: Request, video_id, *, key: str, content_type: str, att
     _ready(video)
     filename = f"{video.chapter.title or 'video'}.mp4" if attachment else None
     return serve_stored(request, storage=default_storage, key=getattr(video, key), content_type=content_type,
-                        filename=filename, attachment=attachment)
+                        filename=filename, attachment=attachment, size=video.size if key == "mp4_key" else None)
 
 
 class VideoDownloadApi(APIView):
@@ -151,7 +151,11 @@ class VideoHlsApi(APIView):
         _ready(video)
         if (key := hls_key(video, name)) is None:
             raise ApiError("Not found.", code="not_found", status_code=404)
-        return serve_stored(request, storage=default_storage, key=key, content_type=HLS_TYPES[name.rsplit(".", 1)[1]])
+        extension = name.rsplit(".", 1)[1]
+        # playlists come from here (their relative references resolve against this server);
+        # segments and subtitles may redirect to the storage
+        return serve_stored(request, storage=default_storage, key=key, content_type=HLS_TYPES[extension],
+                            redirect=extension != "m3u8")
 
 
 SUBTITLE_TYPES = {"vtt": "text/vtt", "srt": "application/x-subrip"}
@@ -195,4 +199,4 @@ class MediaAssetApi(APIView):
     def get(self, request: Request, asset_id: int) -> HttpResponse:
         asset = asset_selectors.asset_get(user=request.user, asset_id=asset_id)
         return serve_stored(request, storage=default_storage, key=asset.blob.storage_key,
-                            content_type=asset.blob.mime, filename=asset.original_name)
+                            content_type=asset.blob.mime, filename=asset.original_name, size=asset.blob.size)

@@ -85,7 +85,7 @@ class PreviewArtifactApi(APIView):
             raise Conflict(f"The preview is not ready: it is {job.status}.", code="not_ready",
                            details={"status": job.status, "progress": job.progress})
         return serve_stored(request, storage=default_storage, key=result["artifact"], content_type=result["mime"],
-                            filename=result["artifact"].rsplit("/", 1)[-1])
+                            filename=result["artifact"].rsplit("/", 1)[-1], size=result.get("size"))
 
 
 class PreviewCancelApi(APIView):

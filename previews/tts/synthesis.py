@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.core.files.storage import default_storage
 
 from contentizer.media import probe
 from contentizer.models import Project
-from contentizer.storage import fetch, publish_file
+from contentizer.storage import fetch, publish_file, trusted
 from previews.tts import catalogue, lexicon, normalizer, selectors
 from previews.tts.engines import UnsupportedLanguage, Voice, write_wav
 
@@ -90,13 +89,13 @@ def speech_clip(*, project: Project, language: str, text: str, work_dir: Path) -
     digest = hashlib.sha256(json.dumps(made_of, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     key = f"{CACHE_PREFIX}/{digest}.wav"
     local = work_dir / f"tts-{digest}.wav"
-    if default_storage.exists(key):
+    if trusted(key):  # never a WAV a full disk cut short: the ledger knows its size
         fetch(key, local)
         seconds = probe.probe(str(local), demuxer="wav", max_streams=1).duration
         return {"key": key, "seconds": round(seconds, 3), "cached": True, "fallbackFrom": narrator.fallback and
                 narrator.chosen or None, **made_of}
     seconds = _synthesize(voice, spoken, narrator.rate, local)
-    if default_storage.exists(key):  # another worker made it meanwhile: Piper's audio varies, so keep one
+    if trusted(key):  # another worker made it meanwhile: Piper's audio varies, so keep one
         fetch(key, local)
         seconds = probe.probe(str(local), demuxer="wav", max_streams=1).duration
     else:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from assets.models import Blob
@@ -29,7 +28,7 @@ from contentizer.jobs.runner import JobContext
 from contentizer.jobs.stages import StagedJob, stable_hash
 from contentizer.media import ffmpeg, probe
 from contentizer.media.compose import Media
-from contentizer.storage import delete_tree, fetch, publish_file
+from contentizer.storage import delete_tree, fetch, publish_file, trusted
 from previews import compile as compiler
 from previews import speech, subtitles, tts
 from previews.languages import iso639_2
@@ -96,7 +95,7 @@ class VideoPipeline(StagedJob):
         for i, scene in enumerate(timeline.scenes):
             for sha in filter(None, (scene.asset, scene.narration)):
                 blob = Blob.objects.filter(sha256=sha).first()
-                if blob is None or not default_storage.exists(blob.storage_key):
+                if blob is None or not trusted(blob.storage_key, size=blob.size):
                     raise PermanentJobError(f"{labels[i]}: its asset {sha[:12]}… is missing from storage.")
         texts = [{lang: state["narration"].get(lang, "").strip() for lang in payload["languages"]}
                  for state in inputs["chapter"]]
@@ -152,7 +151,8 @@ class VideoPipeline(StagedJob):
         media = []
         for sha in assets:
             blob = Blob.objects.get(sha256=sha)
-            media.append(Media(fetch(blob.storage_key, self.ctx.work_dir / f"narration-{sha}.{blob.ext}"),
+            media.append(Media(fetch(blob.storage_key, self.ctx.work_dir / f"narration-{sha}.{blob.ext}",
+                                     size=blob.size, sha256=blob.sha256),
                                demuxer_for(blob.ext)))
         found = speech.measure(media, work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
                                should_cancel=self.ctx.cancelled)

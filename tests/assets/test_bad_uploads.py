@@ -218,3 +218,13 @@ def test_it_refuses_subtitles_that_run_backwards_or_past_the_limit(alice_api, al
     endless = b"1\n00:00:00,000 --> 99:00:00,000\nHi\n"
     _assert_refused(upload_file(alice_api, alice_project.id, "a.srt", backwards), 422, "invalid_media")
     _assert_refused(upload_file(alice_api, alice_project.id, "b.srt", endless), 422, "invalid_media")
+
+
+@pytest.mark.parametrize(("name", "make"), INVALID, ids=[name for name, _ in INVALID])
+def test_a_422_names_the_problem_and_never_a_server_path(alice_api, alice_project, av_dir, name, make, settings):
+    response = upload_file(alice_api, alice_project.id, name, make(av_dir))
+    assert response.status_code == 422
+    message = response.json()["error"]["message"]
+    assert message.strip(". ") and ".upload" not in message
+    for secret in (str(settings.FILE_UPLOAD_TEMP_DIR), str(settings.DATA_DIR), "/tmp/"):
+        assert secret not in message, message

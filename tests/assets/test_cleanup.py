@@ -18,7 +18,7 @@ from django_q.tasks import async_task, result
 from assets import references
 from assets.models import Asset, Blob
 from tests import media
-from tests.conftest import stored_files, upload_file, wait_for
+from tests.conftest import ON_S3, stored_keys, upload_file, wait_for
 
 
 def _upload_and_unlink(client, project, color=(1, 2, 3)) -> Blob:
@@ -32,7 +32,7 @@ def _age(blob: Blob, seconds: int = 2 * 86400) -> None:
 
 
 def _media() -> list[str]:
-    return stored_files(settings.MEDIA_ROOT)
+    return stored_keys()
 
 
 def test_it_deletes_an_unlinked_blob_and_its_thumbnail_after_the_grace_period(alice_api, alice_project):
@@ -83,6 +83,7 @@ def test_it_spares_blobs_a_registered_provider_still_needs(alice_api, alice_proj
     assert Blob.objects.filter(pk=blob.pk).exists()
 
 
+@pytest.mark.skipif(ON_S3, reason="ages objects through a local file's mtime; S3 sets LastModified itself")
 def test_it_removes_stray_objects_with_no_blob_record_only_when_old(alice_project):
     root = Path(settings.MEDIA_ROOT)
     old = root / "assets/ab/cd" / ("abcd" + "0" * 60 + ".png")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import subprocess
+import sys
 import time
 
+import psutil
 import pytest
 
 from contentizer.media import ffmpeg
+from tests.conftest import REPO, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -90,3 +95,34 @@ def _gone_or_zombie(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
     except FileNotFoundError:
         return True
+
+
+def _ffmpeg_children(pid: int) -> list:
+    try:
+        return [p for p in psutil.Process(pid).children(recursive=True) if "ffmpeg" in p.name()]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def test_ffmpeg_dies_with_the_process_that_started_it(tmp_path):
+    """FFmpeg runs in its own session (so a cancel can kill its group), yet a worker killed
+    with SIGKILL must not leave its encoder running: the parent-death signal takes it along."""
+    script = (
+        "import django; django.setup()\n"
+        "from contentizer.media import ffmpeg\n"
+        "ffmpeg.run(['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30:duration=600', "
+        "'-c:v', 'libx264', '-preset', 'veryslow', '-f', 'null', '-'], timeout=600)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "contentizer.settings", "DATA_DIR": str(tmp_path)}
+    worker = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env)
+    encoders: list = []
+    try:
+        encoders += wait_for(lambda: _ffmpeg_children(worker.pid), timeout=60)
+        worker.kill()
+        worker.wait()
+        wait_for(lambda: all(_gone_or_zombie(p.pid) for p in encoders), timeout=10)
+    finally:
+        worker.kill()
+        for encoder in encoders:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                encoder.kill()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import threading
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -54,6 +56,11 @@ def fake(settings):
 
 def _submit(user, **kwargs) -> Job:
     return services.job_submit(kind="fake", owner=user, payload={"n": 1}, **kwargs).job
+
+
+def _due_now(job: Job) -> None:
+    """Skip a backoff."""
+    Job.objects.filter(pk=job.pk).update(not_before=None)
 
 
 def _broker_size() -> int:
@@ -118,13 +125,50 @@ def test_a_claim_is_won_once(alice, fake):
     assert Job.objects.get(pk=job.pk).worker == "a"
 
 
-def test_it_bounds_running_jobs_of_a_kind_and_requeues_the_rest_later(alice, fake):
+def test_it_bounds_running_jobs_of_a_kind_and_parks_the_rest_without_a_schedule_row(alice, fake):
     fake.limit = 1
     first, second = _submit(alice), _submit(alice)
     services.job_claim(job_id=first.pk, worker="a")
-    assert services.job_claim(job_id=second.pk, worker="b") is None
-    assert Job.objects.get(pk=second.pk).status == JobStatus.QUEUED
-    assert Schedule.objects.filter(func=services.RUN_TASK, args__contains=str(second.pk)).exists()
+    schedules = Schedule.objects.count()
+    for _ in range(5):  # a busy claim, delivered again and again
+        assert services.job_claim(job_id=second.pk, worker="b") is None
+    parked = Job.objects.get(pk=second.pk)
+    assert (parked.status, parked.enqueued_at, parked.stage) == (JobStatus.QUEUED, None, services.WAITING)
+    assert Schedule.objects.count() == schedules
+
+
+def test_a_freed_slot_goes_to_the_oldest_waiting_job_whatever_the_delivery_order(alice, fake):
+    fake.limit = 1
+    running = services.job_claim(job_id=_submit(alice).pk, worker="w")
+    waiting = [_submit(alice) for _ in range(3)]
+    for job in reversed(waiting):  # the broker delivers the newest first
+        assert services.job_claim(job_id=job.pk, worker="w") is None
+    order = []
+    for _ in waiting:
+        services.job_succeed(job=running, result={})
+        woken = list(Job.objects.filter(status=JobStatus.QUEUED, enqueued_at__isnull=False))
+        assert len(woken) == 1, "one free slot wakes one job"
+        # whichever token arrives, the oldest waiting job runs
+        running = services.job_claim(job_id=waiting[-1].pk, worker="w") or services.job_claim(
+            job_id=woken[0].pk, worker="w")
+        order.append(running.pk)
+    assert order == [job.pk for job in waiting]
+
+
+def test_a_backoff_leaves_no_schedule_row_and_the_reconciler_starts_the_job_once_due(alice, fake):
+    fake.outcomes = [TransientJobError("hiccup")]
+    job = _submit(alice)
+    schedules = Schedule.objects.count()
+    assert runner.run_job(str(job.pk)) == JobStatus.QUEUED
+    job.refresh_from_db()
+    assert Schedule.objects.count() == schedules and job.enqueued_at is None and job.not_before > timezone.now()
+    assert runner.run_job(str(job.pk)) == "skipped", "an early delivery does not run it before its backoff"
+    services.jobs_reconcile()
+    assert Job.objects.get(pk=job.pk).enqueued_at is None
+    Job.objects.filter(pk=job.pk).update(not_before=timezone.now() - timedelta(seconds=1))
+    before = _broker_size()
+    services.jobs_reconcile()
+    assert Job.objects.get(pk=job.pk).enqueued_at is not None and _broker_size() == before + 1
 
 
 def test_backoff_grows_exponentially_and_is_capped(fake):
@@ -141,6 +185,7 @@ def test_a_transient_failure_is_retried_after_a_backoff(alice, fake):
     assert timedelta(seconds=4) < job.not_before - before < timedelta(seconds=7)
     assert list(job.attempt_set.values_list("outcome", flat=True)) == ["retry"]
     assert fake.cleaned == [job.pk]
+    _due_now(job)
     assert runner.run_job(str(job.pk)) == "succeeded"
     assert Job.objects.get(pk=job.pk).attempts == 2
 
@@ -148,7 +193,7 @@ def test_a_transient_failure_is_retried_after_a_backoff(alice, fake):
 def test_a_job_out_of_attempts_is_dead_and_can_be_requeued(alice, fake, django_capture_on_commit_callbacks):
     fake.outcomes = [TransientJobError("boom")] * 3
     job = _submit(alice)
-    statuses = [runner.run_job(str(job.pk)) for _ in range(3)]
+    statuses = [_due_now(job) or runner.run_job(str(job.pk)) for _ in range(3)]
     assert statuses == [JobStatus.QUEUED, JobStatus.QUEUED, JobStatus.DEAD]
     job.refresh_from_db()
     assert job.finished_at is not None and job.attempts == 3
@@ -238,7 +283,7 @@ def test_the_reconciler_enqueues_jobs_the_broker_never_got(alice, fake):
 def test_a_stale_worker_finishing_late_does_not_overwrite_the_new_attempt(alice, fake):
     job = _submit(alice)
     old = services.job_claim(job_id=job.pk, worker="old")
-    services.job_fail(job=old, error="lost", transient=True)
+    services.job_fail(job=old, error="lost", transient=True, backoff=False)
     new = services.job_claim(job_id=job.pk, worker="new")
     assert services.job_succeed(job=old, result={"from": "old"}) is False
     assert services.job_succeed(job=new, result={"from": "new"}) is True
@@ -299,3 +344,48 @@ def test_deep_json_is_a_400(alice_api):
 
 def test_a_huge_project_filter_is_a_400(alice_api):
     assert alice_api.get(f"/api/v1/jobs?project={2**70}").status_code == 400
+
+
+def _broken_cleanup(job) -> None:
+    raise OSError(errno.EROFS, "Read-only file system")
+
+
+def test_a_failing_cleanup_is_recorded_and_the_job_fails_at_once_with_the_real_cause(alice, fake):
+    registry.register(registry.JobKind(name="fake", run=fake.run, cleanup=_broken_cleanup, max_concurrency=lambda: 2))
+    fake.outcomes = [OSError(errno.EROFS, "Read-only file system: 'previews/1/preview.mp4'")]
+    job = _submit(alice)
+    assert runner.run_job(str(job.pk)) == JobStatus.QUEUED
+    job.refresh_from_db()
+    assert job.error.startswith("[Errno 30] Read-only file system: 'previews/1/preview.mp4'")
+    assert "Removing its partial output also failed: [Errno 30] Read-only file system" in job.error
+    assert list(job.attempt_set.values_list("outcome", flat=True)) == ["retry"]
+
+
+def test_the_reconciler_survives_cleanups_that_fail(alice, fake):
+    registry.register(registry.JobKind(name="fake", run=fake.run, cleanup=_broken_cleanup, max_concurrency=lambda: 2))
+    jobs = [_submit(alice), _submit(alice)]
+    for job in jobs:
+        services.job_claim(job_id=job.pk, worker="dead:1")
+    Job.objects.update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert services.jobs_reconcile()["lost"] == 2
+    assert set(Job.objects.values_list("status", flat=True)) == {JobStatus.QUEUED}
+
+
+def test_the_reconciler_removes_work_dirs_of_attempts_that_no_longer_run(alice, fake, settings):
+    job = services.job_claim(job_id=_submit(alice).pk, worker="here:1")
+    root = Path(settings.JOB_WORK_DIR)
+    live, dead, foreign = root / f"{job.pk}-{job.attempts}", root / f"{job.pk}-0", root / f"{uuid.uuid4()}-1"
+    for directory in (live, dead, foreign):
+        (directory / "in").mkdir(parents=True)
+    assert services.jobs_reconcile()["swept"] == 2
+    assert live.exists() and not dead.exists() and not foreign.exists()
+
+
+def test_every_registered_kind_has_worker_metrics(client, alice):
+    registry.register(registry.JobKind(name="latecomer", run=lambda ctx: {}, cleanup=lambda job: None,
+                                       max_concurrency=lambda: 1))
+    body = client.get("/metrics").content.decode()
+    for kind in ("preview", "video", "export", "latecomer"):
+        assert f'{kind}_worker_jobs_total{{outcome="success"}}' in body, kind
+        assert f"{kind}_worker_queue_size" in body and f"{kind}_worker_active_jobs" in body
+        assert f"{kind}_worker_job_duration_seconds_count" in body

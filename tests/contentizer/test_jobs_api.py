@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from django.test import AsyncClient
+from rest_framework.authtoken.models import Token
+
 from contentizer.jobs import services
 from contentizer.jobs.models import Job, JobStatus
 
@@ -90,3 +95,29 @@ def test_the_job_list_counts_cancellations_through_the_service(alice_api, alice)
     job = _job(alice)
     services.job_cancel(job=job)
     assert alice_api.get("/api/v1/jobs?status=cancelled").json()["results"][0]["id"] == str(job.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_the_event_stream_is_asynchronous(alice, settings):
+    """Under the ASGI server (./bin/start) an open stream waits on the event loop between looks
+    instead of holding a worker thread: twenty of them leave the API responsive."""
+    settings.JOB_EVENTS_POLL_SECONDS = 0.05
+    job = _job(alice)
+    token = Token.objects.create(user=alice)
+
+    async def read() -> list[bytes]:
+        response = await AsyncClient().get(f"/api/v1/jobs/{job.pk}/events", headers={
+            "Authorization": f"Token {token.key}", "Accept": "text/event-stream"})
+        assert response.status_code == 200 and response.is_async
+        chunks = []
+        async for chunk in response.streaming_content:
+            chunks.append(chunk)
+            if len(chunks) == 1:
+                await sync_to_async(Job.objects.filter(pk=job.pk).update)(status=JobStatus.SUCCEEDED, progress=100)
+            if chunk.startswith(b"event: end"):
+                return chunks
+        return chunks
+
+    chunks = async_to_sync(read)()
+    assert [c.split(b"\n", 1)[0] for c in chunks] == [b"event: progress", b"event: progress", b"event: end"]
+    assert json.loads(chunks[-1].split(b"data: ", 1)[1])["status"] == "succeeded"

@@ -9,13 +9,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 
 from assets.models import Blob
 from contentizer.jobs.models import Job
 from tests import media
-from tests.conftest import wait_for
+from tests.conftest import clear_cache, wait_for
 from tests.previews.helpers import chapter_with_steps, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def fresh_throttle():
-    cache.clear()
+    clear_cache()
 
 
 def _export(api, project_id: int, **body):
@@ -46,7 +45,7 @@ def _tutorial(api, project_id: int, av_dir: Path) -> dict:
     ])
 
 
-def test_a_tutorial_makes_the_round_trip_intact(alice_api, bob_api, alice_project, worker, av_dir, tmp_path):
+def test_a_tutorial_makes_the_round_trip_intact(alice_api, bob_api, alice_project, worker, av_dir, tmp_path, client):
     chapter = _tutorial(alice_api, alice_project.id, av_dir)
     video = alice_api.post("/api/videos/generate", {"projectId": alice_project.id, "chapterId": chapter["id"],
                                                     "languages": ["en", "de"]}, format="json").json()
@@ -56,6 +55,10 @@ def test_a_tutorial_makes_the_round_trip_intact(alice_api, bob_api, alice_projec
     assert accepted.status_code == 202, accepted.json()
     status = _wait(alice_api, accepted.json()["exportId"])
     assert status["status"] == "succeeded" and status["bytesWritten"] == status["size"] > 0, status
+    # the worker metrics of every kind are read from the job tables, whichever process ran them
+    metrics = client.get("/metrics").content.decode()
+    assert 'video_worker_jobs_total{outcome="success"} 1.0' in metrics
+    assert 'export_worker_jobs_total{outcome="success"} 1.0' in metrics and "export_worker_active_jobs 0.0" in metrics
     # the signed URL works without the API token
     anonymous = alice_api.__class__()
     response = anonymous.get(status["signedUrl"])
@@ -122,7 +125,7 @@ def test_exports_are_throttled_and_capped_per_user(alice_api, alice_project, set
 
     ScopedRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     try:
-        cache.clear()
+        clear_cache()
         codes = []
         for _ in range(2):
             codes.append(_export(alice_api, alice_project.id).status_code)

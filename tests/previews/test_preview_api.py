@@ -151,13 +151,13 @@ def test_old_previews_expire_and_their_artifact_answers_410(alice_api, alice_pro
     from django.utils import timezone
 
     from previews.services import previews_expire
-    from tests.conftest import stored_files
+    from tests.conftest import stored_keys
 
     job = post_preview(alice_api, alice_project.id, {"chapterId": chapter["id"]}, dryRun=True).json()
-    assert any(key.startswith("previews/") for key in stored_files(settings.MEDIA_ROOT))
+    assert any(key.startswith("previews/") for key in stored_keys())
     Job.objects.filter(pk=job["jobId"]).update(finished_at=timezone.now() - timedelta(days=2))
     assert previews_expire() >= 1
-    assert not any(key.startswith("previews/") for key in stored_files(settings.MEDIA_ROOT))
+    assert not any(key.startswith("previews/") for key in stored_keys())
     response = alice_api.get(job["artifactUrl"])
     assert response.status_code == 410 and response.json()["error"]["code"] == "expired"
 

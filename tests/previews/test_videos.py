@@ -11,14 +11,14 @@ import av
 import m3u8
 import pytest
 import webvtt
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from contentizer.jobs.models import Job, StageRun
 from contentizer.media import ffmpeg
 from previews.models import Segment, Video
 from tests import media
-from tests.conftest import wait_for
+from tests.conftest import stored_keys, wait_for
 from tests.previews.helpers import BLUE, GREEN, RED, chapter_with_steps, download, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,8 +116,7 @@ def test_a_two_language_narrated_video_end_to_end(alice_api, alice_project, work
 
 
 def _stored(prefix: str) -> list[str]:
-    root = Path(settings.MEDIA_ROOT) / prefix
-    return [str(p.relative_to(settings.MEDIA_ROOT)) for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    return stored_keys(prefix)
 
 
 def test_a_one_step_edit_re_renders_exactly_one_segment(alice_api, alice_project, worker):
@@ -179,7 +178,7 @@ def test_a_missing_asset_fails_the_plan_stage_naming_the_step(alice_api, alice_p
 
     image = upload(alice_api, alice_project.id, "x.png", media.image_bytes("PNG", color=(5, 6, 7)))
     chapter = chapter_with_steps(alice_api, alice_project.id, [{"duration": 1}, {"duration": 1, "asset": image["id"]}])
-    (Path(settings.MEDIA_ROOT) / Blob.objects.get(sha256=image["sha256"]).storage_key).unlink()
+    default_storage.delete(Blob.objects.get(sha256=image["sha256"]).storage_key)
     status = _wait(alice_api, _generate(alice_api, alice_project.id, chapter["id"])["jobId"])
     plan = status["stages"][0]
     assert status["status"] == "failed" and plan["status"] == "failed" and "step 2" in plan["error"]
@@ -265,3 +264,18 @@ def test_a_deleted_chapters_video_files_are_swept(alice_api, alice_project, work
     assert alice_api.delete(f"/api/chapters/{chapter['id']}").status_code == 204
     videos_expire()
     assert _stored(f"videos/{accepted['videoId']}") == []
+
+
+def test_django_q2s_task_timeout_never_kills_a_long_video_job(alice_api, alice_project, workers):
+    """Each FFmpeg call stays within VIDEO_TIMEOUT_SECONDS; the job as a whole outlives
+    django-q2's per-task timeout, which must not apply to jobs."""
+    workers.start(Q_TIMEOUT_SECONDS="2", Q_RETRY_SECONDS="3", **FAST_BEAT)
+    chapter = chapter_with_steps(alice_api, alice_project.id, [
+        {"caption": f"Step {i}", "duration": 2, "narration": {"en": "A sentence that takes a while to say."}}
+        for i in range(2)])
+    accepted = _generate(alice_api, alice_project.id, chapter["id"])
+    status = _wait(alice_api, accepted["jobId"])
+    job = Job.objects.get(pk=accepted["jobId"])
+    assert (job.finished_at - job.started_at).total_seconds() > 2 + 3, "the job outlived the task timeout"
+    assert status["status"] == "succeeded" and job.attempts == 1, status
+    assert list(job.attempt_set.values_list("outcome", flat=True)) == ["success"]

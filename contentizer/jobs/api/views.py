@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connection
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -80,24 +84,57 @@ def _fingerprint(job: Job) -> tuple:
             json.dumps(job.result, sort_keys=True, default=str))
 
 
-def _events(job_id, *, poll: float, limit: float) -> Iterator[bytes]:
+class _EventStream:
     """`progress` events (the job resource) whenever the job changes, then one `end` event; a
     comment line every 15 s keeps proxies from closing an idle stream; the stream ends after
-    `limit` seconds."""
-    last, started, quiet_since = None, time.monotonic(), time.monotonic()
-    while time.monotonic() - started < limit:
-        job = Job.objects.get(pk=job_id)
-        if (seen := _fingerprint(job)) != last:
-            state = json.dumps(job_representation(job))
-            yield f"event: progress\ndata: {state}\n\n".encode()
-            last, quiet_since = seen, time.monotonic()
+    `limit` seconds.
+
+    Under the ASGI server the stream is asynchronous: between looks it waits on the event loop,
+    so twenty open streams hold no worker and the API stays responsive. Under WSGI (the test
+    client, a plain WSGI server) the same events come from a blocking generator.
+    """
+
+    def __init__(self, job_id, *, poll: float, limit: float) -> None:
+        self.job_id, self.poll, self.limit = job_id, poll, limit
+        self.last, self.started, self.quiet_since = None, time.monotonic(), time.monotonic()
+
+    def _look(self) -> tuple[list[bytes], bool]:
+        job = Job.objects.get(pk=self.job_id)
+        out = []
+        if (seen := _fingerprint(job)) != self.last:
+            out.append(f"event: progress\ndata: {json.dumps(job_representation(job))}\n\n".encode())
+            self.last, self.quiet_since = seen, time.monotonic()
         if job.finished:
-            yield f"event: end\ndata: {json.dumps(job_representation(job))}\n\n".encode()
-            return
-        if time.monotonic() - quiet_since > 15:
-            yield b": keep-alive\n\n"
-            quiet_since = time.monotonic()
-        time.sleep(poll)
+            out.append(f"event: end\ndata: {json.dumps(job_representation(job))}\n\n".encode())
+            return out, True
+        if time.monotonic() - self.quiet_since > 15:
+            out.append(b": keep-alive\n\n")
+            self.quiet_since = time.monotonic()
+        return out, False
+
+    def _open(self) -> bool:
+        return time.monotonic() - self.started < self.limit
+
+    def blocking(self) -> Iterator[bytes]:
+        while self._open():
+            events, done = self._look()
+            yield from events
+            if done:
+                return
+            time.sleep(self.poll)
+
+    async def asynchronous(self) -> AsyncIterator[bytes]:
+        look = sync_to_async(self._look)
+        try:
+            while self._open():
+                events, done = await look()
+                for event in events:
+                    yield event
+                if done:
+                    return
+                await asyncio.sleep(self.poll)
+        finally:
+            await sync_to_async(connection.close)()  # the looks' thread keeps no connection
 
 
 class JobEventsApi(APIView):
@@ -107,10 +144,10 @@ class JobEventsApi(APIView):
                    responses={(200, "text/event-stream"): OpenApiResponse(OpenApiTypes.STR)})
     def get(self, request: Request, job_id) -> StreamingHttpResponse:
         job = selectors.job_get(user=request.user, job_id=job_id)
-        response = StreamingHttpResponse(
-            _events(job.pk, poll=settings.JOB_EVENTS_POLL_SECONDS, limit=settings.JOB_EVENTS_MAX_SECONDS),
-            content_type="text/event-stream",
-        )
+        stream = _EventStream(job.pk, poll=settings.JOB_EVENTS_POLL_SECONDS, limit=settings.JOB_EVENTS_MAX_SECONDS)
+        asgi = isinstance(request._request, ASGIRequest)
+        response = StreamingHttpResponse(stream.asynchronous() if asgi else stream.blocking(),
+                                         content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"  # nginx: deliver each event as it comes
         return response

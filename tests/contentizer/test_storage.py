@@ -1,0 +1,95 @@
+"""The storage primitives: publish completely or not at all, trust only what was recorded."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from contentizer import storage
+from contentizer.models import StoredObject
+from tests.conftest import ON_S3
+from tests.faults import FailingStorage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def failing(settings):
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.faults.FailingStorage"}}
+    FailingStorage.heal()
+    yield FailingStorage
+    FailingStorage.heal()
+
+
+def _local(tmp_path: Path, size: int) -> Path:
+    path = tmp_path / "work" / "piece.bin"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(range(256)) * (size // 256))
+    return path
+
+
+def test_a_write_cut_by_a_full_disk_leaves_nothing_at_the_key_or_in_the_ledger(failing, tmp_path):
+    failing.cut_after = {".bin": 64 * 1024}
+    with pytest.raises(OSError, match="No space left"):
+        storage.publish_file(key="videos/cache/x/piece.bin", path=_local(tmp_path, 256 * 1024))
+    assert failing.cuts, "the fault was injected"
+    assert not default_storage.exists("videos/cache/x/piece.bin")
+    assert list(storage.walk(storage.INCOMING)) == []
+    assert not StoredObject.objects.exists()
+
+
+def test_a_published_file_is_recorded_with_its_size_and_hash(tmp_path):
+    path = _local(tmp_path, 4096)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert storage.publish_file(key="videos/cache/x/piece.bin", path=path) == 4096
+    entry = StoredObject.objects.get(key="videos/cache/x/piece.bin")
+    assert (entry.size, entry.sha256) == (4096, digest)
+    assert storage.trusted("videos/cache/x/piece.bin")
+    assert storage.hash_stored("videos/cache/x/piece.bin") == (digest, 4096)
+
+
+def test_an_object_cut_after_it_was_recorded_is_not_trusted_and_is_removed(tmp_path):
+    storage.publish_file(key="videos/cache/x/piece.bin", path=_local(tmp_path, 4096))
+    default_storage.delete("videos/cache/x/piece.bin")
+    default_storage.save("videos/cache/x/piece.bin", ContentFile(b"cut"))
+    assert storage.trusted("videos/cache/x/piece.bin") is False
+    assert not default_storage.exists("videos/cache/x/piece.bin")
+    assert not StoredObject.objects.filter(key="videos/cache/x/piece.bin").exists()
+
+
+def test_an_object_nobody_recorded_is_not_trusted():
+    default_storage.save("videos/cache/tts/abc.wav", ContentFile(b"RIFF left by a crash"))
+    assert storage.trusted("videos/cache/tts/abc.wav") is False
+
+
+def test_fetch_refuses_bytes_whose_hash_differs_from_the_record(tmp_path):
+    storage.publish_bytes(key="videos/cache/mix/a.m4a", data=b"a" * 100)
+    default_storage.delete("videos/cache/mix/a.m4a")
+    default_storage.save("videos/cache/mix/a.m4a", ContentFile(b"b" * 100))  # same size, other bytes
+    with pytest.raises(storage.IntegrityFailure, match="damaged"):
+        storage.fetch("videos/cache/mix/a.m4a", tmp_path / "a.m4a")
+    assert not (tmp_path / "a.m4a").exists() and not default_storage.exists("videos/cache/mix/a.m4a")
+
+
+def test_a_read_only_storage_fails_the_publish_with_that_cause(failing, tmp_path):
+    failing.read_only = True
+    with pytest.raises(OSError, match="Read-only"):
+        storage.publish_file(key="exports/1/a.zip", path=_local(tmp_path, 1024))
+
+
+@pytest.mark.skipif(ON_S3, reason="ages objects through a local file's mtime; S3 sets LastModified itself")
+def test_temporaries_of_dead_writers_are_swept_and_fresh_ones_kept(settings):
+    old = default_storage.save(f"{storage.INCOMING}/dead-writer.mp4", ContentFile(b"x"))
+    fresh = default_storage.save(f"{storage.INCOMING}/live-writer.mp4", ContentFile(b"x"))
+    two_hours = (timezone.now() - timedelta(hours=2)).timestamp()
+    import os
+
+    os.utime(Path(settings.MEDIA_ROOT) / old, (two_hours, two_hours))
+    assert storage.incoming_sweep(older_than=timedelta(hours=1)) == [old]
+    assert default_storage.exists(fresh) and not default_storage.exists(old)
