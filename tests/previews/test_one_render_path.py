@@ -3,8 +3,8 @@ the outputs probed, decoded and compared."""
 
 from __future__ import annotations
 
+import hashlib
 import io
-from pathlib import Path
 
 import av
 import numpy as np
@@ -170,18 +170,25 @@ def test_hls_audio_and_video_start_within_one_frame(alice_api, alice_project, wo
     assert abs(video - audio) <= 1 / 30, (video, audio)
 
 
-def _corrupt(sha256: str) -> None:
-    from assets.models import Blob
+def _damaged_asset(project_id: int) -> int:
+    """A stored, whole JPEG that FFmpeg cannot decode, as if an older, laxer upload check had let it
+    in: its bytes are exactly what its Blob row records, so only the decoder can refuse it."""
+    from assets.hashing import blob_key
+    from assets.models import Asset, Blob
+    from contentizer.storage import publish_bytes
 
-    path = Path(settings.MEDIA_ROOT) / Blob.objects.get(sha256=sha256).storage_key
-    path.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8)  # a JPEG header, then nothing decodable
+    data = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8  # a JPEG header, then nothing decodable
+    sha256 = hashlib.sha256(data).hexdigest()
+    publish_bytes(key=blob_key(sha256, "jpg"), data=data)
+    blob = Blob.objects.create(sha256=sha256, kind="image", mime="image/jpeg", ext="jpg", size=len(data),
+                               width=640, height=360, storage_key=blob_key(sha256, "jpg"))
+    return Asset.objects.create(project_id=project_id, blob=blob, original_name="x.jpg").pk
 
 
 def test_a_deterministic_ffmpeg_failure_fails_a_preview_at_once_naming_the_step(alice_api, alice_project, worker):
-    image = upload(alice_api, alice_project.id, "x.jpg", media.image_bytes("JPEG", color=(9, 90, 9)))
     accepted = post_preview(alice_api, alice_project.id, {"steps": [
-        {"caption": "fine", "duration": 1}, {"caption": "damaged", "asset": str(image["id"]), "duration": 1}]})
-    _corrupt(image["sha256"])
+        {"caption": "fine", "duration": 1},
+        {"caption": "damaged", "asset": str(_damaged_asset(alice_project.id)), "duration": 1}]})
     status = wait_finished(alice_api, accepted.json()["jobId"])
     assert status["status"] == "failed" and status["attempts"] == 1, status
     assert "step 2" in status["error"] and "damaged" in status["error"]
@@ -189,10 +196,9 @@ def test_a_deterministic_ffmpeg_failure_fails_a_preview_at_once_naming_the_step(
 
 
 def test_a_deterministic_ffmpeg_failure_fails_a_video_at_once_naming_the_step(alice_api, alice_project, worker):
-    image = upload(alice_api, alice_project.id, "x.jpg", media.image_bytes("JPEG", color=(9, 90, 9)))
     chapter = chapter_with_steps(alice_api, alice_project.id, [
-        {"caption": "fine", "duration": 1}, {"caption": "damaged", "asset": image["id"], "duration": 1}])
-    _corrupt(image["sha256"])
+        {"caption": "fine", "duration": 1}, {"caption": "damaged", "asset": _damaged_asset(alice_project.id),
+                                             "duration": 1}])
     status = _wait_video(alice_api, _generate(alice_api, alice_project.id, chapter["id"], resolution="480p")["jobId"])
     assert status["status"] == "failed" and status["attempts"] == 1, status
     render = next(s for s in status["stages"] if s["stage"] == "render")

@@ -269,13 +269,13 @@ def test_a_deleted_chapters_video_files_are_swept(alice_api, alice_project, work
 def test_django_q2s_task_timeout_never_kills_a_long_video_job(alice_api, alice_project, workers):
     """Each FFmpeg call stays within VIDEO_TIMEOUT_SECONDS; the job as a whole outlives
     django-q2's per-task timeout, which must not apply to jobs."""
-    workers.start(Q_TIMEOUT_SECONDS="2", Q_RETRY_SECONDS="3", **FAST_BEAT)
+    workers.start(Q_TIMEOUT_SECONDS="1", Q_RETRY_SECONDS="2", **FAST_BEAT)
     chapter = chapter_with_steps(alice_api, alice_project.id, [
-        {"caption": f"Step {i}", "duration": 2, "narration": {"en": "A sentence that takes a while to say."}}
-        for i in range(2)])
-    accepted = _generate(alice_api, alice_project.id, chapter["id"])
+        {"caption": f"Step {i}", "duration": 3, "narration": {"en": "A sentence that takes a while to say."}}
+        for i in range(4)])
+    accepted = _generate(alice_api, alice_project.id, chapter["id"], resolution="1080p")
     status = _wait(alice_api, accepted["jobId"])
     job = Job.objects.get(pk=accepted["jobId"])
-    assert (job.finished_at - job.started_at).total_seconds() > 2 + 3, "the job outlived the task timeout"
+    assert (job.finished_at - job.started_at).total_seconds() > 1 + 2, "the job outlived the task timeout"
     assert status["status"] == "succeeded" and job.attempts == 1, status
     assert list(job.attempt_set.values_list("outcome", flat=True)) == ["success"]

@@ -9,18 +9,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 
 from previews.models import LexiconEntry, ProjectVoice
+from tests.conftest import clear_cache
 from tests.previews.speech import PIPER_VOICE, copy_piper_voice, read_wav, rms
 
 JOE = f"piper:{PIPER_VOICE}"
 
 
 @pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
+def fresh_throttle(django_db_blocker):
+    with django_db_blocker.unblock():  # the throttle counts in the shared (database or Redis) cache
+        clear_cache()
 
 
 @pytest.fixture(scope="session")
