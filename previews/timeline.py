@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -120,15 +121,21 @@ class Timeline:
         return round(self.starts()[-1] + last.duration, 6)
 
     def frames(self) -> int:
-        return round(self.duration * self.output.fps)
+        return self.frame_at(self.duration)
+
+    def frame_at(self, seconds: float) -> int:
+        """The frame a time falls on, halves rounded up. Float noise is cleared first, so a cut
+        between two scenes lands on the same frame whichever sum reaches it (1.11 + 0.75 is
+        1.8600000000000003, and banker's rounding of 46.5 would not agree with itself)."""
+        return math.floor(round(round(seconds, 6) * self.output.fps, 6) + 0.5)
 
     def spans(self) -> list[tuple[int, int, int]]:
         """(frames, head, tail) of each scene, from rounded *cumulative* boundaries: rounding
         each scene on its own would drift by up to half a frame per scene, and the picture would
         fall behind sound placed at the exact start times. head is shared with the previous
         scene's transition, tail with the next one's."""
-        fps, last = self.output.fps, len(self.scenes) - 1
-        bounds = [(round(start * fps), round((start + scene.duration) * fps))
+        last = len(self.scenes) - 1
+        bounds = [(self.frame_at(start), self.frame_at(start + scene.duration))
                   for start, scene in zip(self.starts(), self.scenes, strict=True)]
         return [(end - first, bounds[i - 1][1] - first if i else 0, end - bounds[i + 1][0] if i < last else 0)
                 for i, (first, end) in enumerate(bounds)]

@@ -176,5 +176,5 @@ def test_frame_spans_add_up_to_the_timeline_without_drift(durations, transition)
     assert all(head == previous[2] for (_, head, _), previous in zip(spans[1:], spans, strict=False))
     shown = 0
     for (frames, head, _), start in zip(spans, timeline.starts(), strict=True):  # each starts on its own frame
-        assert shown - head == round(start * 30)
+        assert shown - head == timeline.frame_at(start)
         shown += frames - head
