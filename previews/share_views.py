@@ -32,10 +32,11 @@ def shared_hls(request: HttpRequest, token: str, name: str) -> HttpResponse:
     if key is None:
         raise Http404("no such HLS file")
     extension = name.rsplit(".", 1)[1]
-    # playlists come from here, so their relative references stay under the link; segments and
-    # subtitles may redirect to a short-lived presigned storage URL
+    # playlists come from here, so their relative references stay under the link, and so do the
+    # small WebVTT files (a <track> cannot follow a redirect to another origin); segments may
+    # redirect to a short-lived presigned storage URL
     return _private(serve_stored(request, storage=default_storage, key=key, content_type=HLS_TYPES[extension],
-                                 redirect=extension != "m3u8"))
+                                 redirect=extension == "ts"))
 
 
 @require_GET
@@ -57,4 +58,4 @@ def shared_subtitles(request: HttpRequest, token: str, filename: str) -> HttpRes
     if fmt != "vtt" or language not in video.languages:
         raise Http404("no subtitles in that language")
     return _private(serve_stored(request, storage=default_storage, key=f"videos/{video.id}/subtitles/{language}.vtt",
-                                 content_type="text/vtt"))
+                                 content_type="text/vtt", redirect=False))

@@ -152,10 +152,11 @@ class VideoHlsApi(APIView):
         if (key := hls_key(video, name)) is None:
             raise ApiError("Not found.", code="not_found", status_code=404)
         extension = name.rsplit(".", 1)[1]
-        # playlists come from here (their relative references resolve against this server);
-        # segments and subtitles may redirect to the storage
+        # playlists come from here (their relative references resolve against this server), and so
+        # do the small WebVTT files (a <track> cannot follow a redirect to another origin);
+        # segments may redirect to the storage
         return serve_stored(request, storage=default_storage, key=key, content_type=HLS_TYPES[extension],
-                            redirect=extension != "m3u8")
+                            redirect=extension == "ts")
 
 
 SUBTITLE_TYPES = {"vtt": "text/vtt", "srt": "application/x-subrip"}
@@ -176,7 +177,8 @@ class VideoSubtitlesApi(APIView):
         title = video.chapter.title or "video"
         return serve_stored(request, storage=default_storage, key=f"videos/{video.id}/subtitles/{language}.{fmt}",
                             content_type=SUBTITLE_TYPES[fmt], filename=f"{title}.{language}.{fmt}",
-                            attachment=request.query_params.get("download") == "1")
+                            attachment=request.query_params.get("download") == "1",
+                            redirect=False)  # small, and a <track> cannot follow a redirect to another origin
 
 
 class VideoJobStatusApi(APIView):

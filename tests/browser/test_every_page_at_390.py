@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from contentizer import services
+from contentizer.jobs.models import JobStatus
 from contentizer.models import Project
 from previews import shares
 from previews.models import Video
@@ -58,7 +59,8 @@ def studio(alice, alice_api, worker):
     dry = post_preview(alice_api, project.pk, {"chapterId": chapter.pk}, dryRun=True).json()["jobId"]
     generated = alice_api.post("/api/videos/generate", {"projectId": project.pk, "chapterId": chapter.pk},
                                format="json").json()
-    video = wait_for(lambda: Video.objects.filter(pk=generated["videoId"]).exclude(mp4_key="").first(), timeout=180)
+    video = wait_for(lambda: Video.objects.filter(pk=generated["videoId"], job__status=JobStatus.SUCCEEDED)
+                     .exclude(mp4_key="").first(), timeout=180)
     export = alice_api.post("/api/export", {"projectId": project.pk}, format="json").json()["exportId"]
     share = shares.share_create(video=video, lifetime="1h")
     return {"project": project, "chapter": chapter, "dry": dry, "video": video, "export": export, "share": share}

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -20,7 +19,7 @@ from contentizer.jobs.models import Job, JobStatus
 from contentizer.models import Chapter, Project, Step
 from exports.importing import import_project, import_validate
 from exports.services import imports_expire
-from tests.conftest import left_behind, stored_files, wait_for
+from tests.conftest import left_behind, stored_keys, wait_for
 from tests.exports.builders import asset_record, step
 
 NOTHING = {"media": [], "tmp": []}
@@ -37,7 +36,7 @@ def _finished(api, job_id: str, timeout: float = 60) -> dict:
 
 
 def _uploads() -> list[str]:
-    return [name for name in stored_files(settings.MEDIA_ROOT) if name.startswith("imports/")]
+    return stored_keys("imports")
 
 
 def test_the_request_stores_the_zip_and_answers_202_without_importing(alice_api, zips, export):

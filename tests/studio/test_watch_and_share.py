@@ -17,6 +17,7 @@ from django.utils import timezone
 from contentizer.models import Step
 from previews import shares
 from previews.models import Share, Video
+from tests.conftest import MediaClient
 from tests.previews.test_videos import _bilingual_chapter, _generate, _wait
 from tests.studio.test_projects import _text
 
@@ -90,7 +91,7 @@ def test_a_share_link_plays_logged_out_through_its_own_urls_only_until_revoked(c
     prefix = urlsplit(share["url"]).path
     assert re.fullmatch(r"/s/[0-9a-f]{32}:[\w-]+/", prefix)
 
-    stranger = Client()  # logged out
+    stranger = MediaClient()  # logged out; follows S3 redirects like a browser
     page = stranger.get(prefix)
     html = page.content.decode()
     assert page.status_code == 200 and "Bilingual" not in html and alice.username not in html
