@@ -9,6 +9,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
@@ -18,6 +19,7 @@ from contentizer.models import Project, Step
 from previews.models import Share
 from tests import media
 from tests.browser.conftest import text_of
+from tests.conftest import ON_S3
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -237,9 +239,12 @@ def _watch_where_hls_cannot_play(open_context, author, url: str) -> None:
 
 def _stranger_plays(open_context, link: str) -> None:
     stranger = open_context().new_page()
-    requests = []
-    # blob: URLs are the player's own buffers, not requests to a server
-    stranger.on("request", lambda r: requests.append(urlsplit(r.url).path) if r.url.startswith("http") else None)
+    requests, storage = [], []
+    app = urlsplit(link).netloc
+    # blob: URLs are the player's own buffers, not requests to a server; on S3 the segments come
+    # from the bucket through presigned URLs the link's routes redirected to
+    stranger.on("request", lambda r: (requests if urlsplit(r.url).netloc == app else storage).append(
+        urlsplit(r.url)) if r.url.startswith("http") else None)
     response = stranger.goto(link)
     assert response.status == 200 and stranger.get_by_role("heading", name="Front wheel").is_visible()
     stranger.wait_for_function("() => window.contentizerPlayer && window.contentizerPlayer.mode === 'hls.js' && "
@@ -247,6 +252,9 @@ def _stranger_plays(open_context, link: str) -> None:
     stranger.locator("video").evaluate("v => { v.muted = true; return v.play(); }")
     stranger.wait_for_function("() => document.querySelector('video').currentTime > 1")
     prefix = urlsplit(link).path
+    endpoint = urlsplit(django_settings.STORAGES["default"].get("OPTIONS", {}).get("endpoint_url") or "").netloc
+    assert all(ON_S3 and url.netloc == endpoint and "X-Amz-Signature=" in url.query for url in storage), storage
+    requests = [url.path for url in requests]
     media_requests = [p for p in requests if not p.startswith("/static/")]
     assert media_requests and all(p.startswith(prefix) for p in media_requests), media_requests
     assert not any(p.startswith("/api/") for p in requests)
