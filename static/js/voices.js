@@ -4,6 +4,13 @@
 // as they are and no play button shows.
 (function () {
   "use strict";
+  // a validation error's details.fields: {"text": ["…"]}, possibly nested; every message, in order
+  function messagesOf(node) {
+    if (typeof node === "string") return [node];
+    const values = Array.isArray(node) ? node : Object.values(node || {});
+    return values.reduce(function (all, value) { return all.concat(messagesOf(value)); }, []);
+  }
+
   document.querySelectorAll("form.voice-form").forEach(function (form) {
     const select = form.elements.voice;
     const about = document.getElementById(select.id.replace(/-voice$/, "-about"));
@@ -41,12 +48,9 @@
         if (!response.ok) {
           return response.json().catch(function () { return null; }).then(function (answer) {
             const detail = answer && answer.error;
-            let message = detail ? detail.message : "The sample could not be made (HTTP " + response.status + ").";
-            if (detail && detail.details && typeof detail.details === "object" && !Array.isArray(detail.details)) {
-              const fields = Object.keys(detail.details).map(function (key) { return [].concat(detail.details[key]).join(" "); });
-              if (detail.code === "validation_error" && fields.length) message += " " + fields.join(" ");
-            }
-            fail(message);
+            const fields = detail && detail.details && detail.details.fields;
+            fail(fields ? messagesOf(fields).join(" ")
+              : detail ? detail.message : "The sample could not be made (HTTP " + response.status + ").");
           });
         }
         return response.blob().then(function (wav) {

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from contentizer.api.errors import ApiError
@@ -67,6 +68,7 @@ def _shown_once(request: HttpRequest, endpoint: WebhookEndpoint) -> str:
     return kept["secret"]
 
 
+@never_cache  # it may hold the secret: no browser or proxy keeps a copy
 @login_required
 def webhook_page(request: HttpRequest, endpoint_id) -> HttpResponse:
     endpoint = selectors.endpoint_get(user=request.user, endpoint_id=endpoint_id)

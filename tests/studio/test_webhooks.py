@@ -47,7 +47,9 @@ def test_it_registers_an_endpoint_and_shows_the_secret_once(client, alice):
     endpoint = WebhookEndpoint.objects.get(owner=alice)
     assert response.status_code == 302 and response["Location"] == f"/webhooks/{endpoint.pk}/"
     assert (endpoint.url, endpoint.events, endpoint.description) == (URL, ["job.succeeded", "job.failed"], "CI")
-    first = client.get(response["Location"]).content.decode()
+    shown = client.get(response["Location"])
+    assert "no-store" in shown["Cache-Control"]
+    first = shown.content.decode()
     assert f'value="{endpoint.secret}"' in first and "it is shown only this once and never again" in first
     again = client.get(response["Location"]).content.decode()
     assert endpoint.secret not in again and "Signing secret" not in again
