@@ -55,6 +55,20 @@ def test_each_project_language_offers_its_voices_best_first(client, alice, proje
     assert str(broken_voice) not in text, "no server paths"
 
 
+def test_a_chosen_voice_that_cannot_be_used_says_who_speaks_instead(client, alice, project, broken_voice):
+    ProjectVoice.objects.create(project=project, language="en", voice="piper:en_US-broken-medium", rate=1.1)
+    client.force_login(alice)
+    page = client.get(f"/projects/{project.pk}/")
+    text = _text(page)
+    assert "Narrating now: hibari heart (American English, female) · hibari, neural · rate 1.10" in text
+    assert "(the chosen voice piper:en_US-broken-medium cannot be used:" in text
+    assert re.search(r'<option value="piper:en_US-broken-medium" selected', page.content.decode())
+    refused = client.post(f"/projects/{project.pk}/voices/en", {"voice": "piper:en_US-broken-medium", "rate": "1"})
+    assert refused.status_code == 422 and ProjectVoice.objects.get().rate == 1.1
+    error = re.search(r'id="voice-en-voice-error">([^<]+)<', refused.content.decode()).group(1)
+    assert error.startswith("The voice piper:en_US-broken-medium cannot be used:")
+
+
 def test_saving_a_voice_and_rate_goes_through_the_service(client, alice, project):
     client.force_login(alice)
     response = client.post(f"/projects/{project.pk}/voices/en", {"voice": "espeak:en-us", "rate": "1.25",

@@ -4,6 +4,7 @@ log with redelivery, through the webhooks services."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -86,6 +87,10 @@ def test_the_delivery_log_shows_each_attempt(client, alice):
     assert "Attempt 1" in text and "HTTP 500" in text and "failed" in text
     assert "The receiver answered HTTP 500." in text and "upstream exploded" in text
     assert f"Redeliver job.succeeded {delivery.event_id}" in text
+    assert "next try" not in text, "not yet tried: nothing is waiting"
+    waiting = timezone.now() + timedelta(seconds=60)
+    Job.objects.filter(pk=delivery.job_id).update(not_before=waiting)
+    assert f"next try {waiting:%Y-%m-%d %H:%M:%S} UTC" in _text(client.get(f"/webhooks/{delivery.endpoint_id}/"))
 
 
 def test_redeliver_sends_the_same_event_as_a_new_delivery_job(client, alice):
