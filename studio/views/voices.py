@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from contentizer import selectors
 from contentizer.api.errors import ApiError
+from contentizer.languages import language_name
 from previews.api.voice_views import LexiconEntryCreateInputSerializer, ProjectVoiceInputSerializer
 from previews.models import LexiconEntry
 from previews.tts import services
@@ -50,7 +51,7 @@ def project_voice_save(request: HttpRequest, project_id: int, language: str) -> 
             form.add_api_error(exc, field="voice")
     if form.errors:
         return project_page_response(request, project, voice=(language, form), status=form.status)
-    messages.success(request, f"Voice for {language} saved.")
+    messages.success(request, f"Voice for {language_name(language)} saved.")
     return _back(project.pk, f"voice-{language}")
 
 

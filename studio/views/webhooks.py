@@ -45,8 +45,8 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def webhook_create(request: HttpRequest) -> HttpResponse:
-    values = {**endpoint_input(request.POST)}
-    form = ApiForm(WebhookEndpointCreateInputSerializer, data=endpoint_input(request.POST), values=values)
+    data = endpoint_input(request.POST)
+    form = ApiForm(WebhookEndpointCreateInputSerializer, data=data, values=data)
     if not form.is_valid():
         return _list_response(request, form=form)
     try:

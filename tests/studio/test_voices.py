@@ -80,7 +80,7 @@ def test_saving_a_voice_and_rate_goes_through_the_service(client, alice, project
     html = page.content.decode()
     assert re.search(r'<option value="espeak:en-us" selected', html)
     assert 'id="voice-en-rate" name="rate" value="1.25"' in html
-    assert "Voice for en saved." in _text(page) and "Narrating now: eSpeak" in _text(page)
+    assert "Voice for English saved." in _text(page) and "Narrating now: eSpeak" in _text(page)
     client.post(f"/projects/{project.pk}/voices/en", {"voice": "", "rate": "1"})
     assert ProjectVoice.objects.get(project=project).voice == "", "empty = back to the best available voice"
 
