@@ -60,11 +60,15 @@ class ApiForm:
         return self.serializer.validated_data
 
     def add_api_error(self, exc: ApiError, *, field: str = NON_FIELD) -> None:
-        """A service refused: put its message where it belongs (details.fields names fields)."""
-        fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
+        """A service refused: put its message where it belongs (details.fields or details.field name
+        fields; otherwise `field`)."""
+        details = exc.details if isinstance(exc.details, dict) else {}
+        fields = details.get("fields")
         if isinstance(fields, dict) and fields:
             for name, messages in _flatten(fields).items():
                 self.errors.setdefault(_field_name(name), []).extend(messages)
+        elif isinstance(details.get("field"), str):  # one field named by the service (webhooks: "url")
+            self.errors.setdefault(details["field"], []).append(str(exc.detail))
         else:
             self.errors.setdefault(field, []).append(str(exc.detail))
         self.status = exc.status_code

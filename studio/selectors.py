@@ -1,5 +1,6 @@
 """Reads the studio pages need beyond the apps' own selectors: what goes with a delete, which
-steps use an asset, each chapter's video and jobs. Always from objects already owner-scoped."""
+steps use an asset, each chapter's video and jobs, each language's voice. Always from objects
+already owner-scoped."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from django.utils import timezone
 
 from assets.models import Asset
 from contentizer.jobs.models import FINISHED, Job
+from contentizer.languages import language_name
 from contentizer.models import Chapter, Project, Step
 from previews import selectors as previews
 from previews import services as preview_services
+from previews import tts
+from previews.api.voice_views import project_voice_languages, project_voice_summary
 from previews.models import Share, Video
 from previews.videos import services as videos
 
@@ -104,3 +108,46 @@ def chapter_video_state(chapter: Chapter) -> dict:
 def tus_config(project: Project) -> dict:
     """What static/js/uploads.js needs to upload into this project with tus."""
     return {"endpoint": "/api/uploads/", "projectId": project.pk, "chunkSize": settings.TUS_CHUNK_BYTES}
+
+
+@dataclass(frozen=True)
+class VoiceRow:
+    """One language of a project on its Voices panel: the choice, what speaks now, what can be chosen."""
+
+    language: str
+    name: str
+    choice: str  # the chosen voice id; "" = the best available one
+    rate: float
+    speaking: tts.Voice | None  # the voice that narrates now (None: none can)
+    fallback: str  # why the chosen voice is not the one speaking
+    usable: list[tts.Voice]  # best first, as GET /api/v1/voices?language= lists them
+    unusable: list[tts.Voice]  # the same language's voices whose files are missing or broken
+    sample: str  # a sentence to try the voice with: the project's own narration where there is one
+
+
+def voice_languages(project: Project) -> list[str]:
+    """The project's languages in order, then any other language it narrates or has a voice for."""
+    return project_voice_languages(project)
+
+
+def _sample_sentence(project: Project, language: str) -> str:
+    for narration in Step.objects.filter(chapter__project=project).order_by(
+            "chapter__position", "position").values_list("narration", flat=True):
+        text = (narration or {}).get(language)
+        if isinstance(text, str) and text.strip():
+            return text.strip()[:settings.TTS_SAMPLE_MAX_CHARS]
+    return project.title[:settings.TTS_SAMPLE_MAX_CHARS]
+
+
+def voice_rows(project: Project) -> list[VoiceRow]:
+    rows = []
+    for language in voice_languages(project):
+        state = project_voice_summary(project, language)
+        rows.append(VoiceRow(
+            language=language, name=language_name(language), choice=state["voice"] or "", rate=state["rate"],
+            speaking=tts.voice_get(state["speaking"]) if state["speaking"] else None, fallback=state["fallback"],
+            usable=tts.voice_candidates(language),
+            unusable=[v for v in tts.voices() if not v.available and tts.voice_matches(v, language)],
+            sample=_sample_sentence(project, language),
+        ))
+    return rows

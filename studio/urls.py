@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studio.views import chapters, library, projects, rendering, transfers, videos
+from studio.views import chapters, library, projects, rendering, transfers, videos, voices, webhooks
 
 urlpatterns = [
     path("", projects.home, name="home"),
@@ -10,6 +10,9 @@ urlpatterns = [
     path("projects/<int:project_id>/edit", projects.project_edit, name="project-edit"),
     path("projects/<int:project_id>/delete", projects.project_delete, name="project-delete"),
     path("projects/<int:project_id>/chapters", projects.chapter_create, name="chapter-create"),
+    path("projects/<int:project_id>/voices/<str:language>", voices.project_voice_save, name="project-voice-save"),
+    path("projects/<int:project_id>/lexicon", voices.lexicon_add, name="lexicon-add"),
+    path("projects/<int:project_id>/lexicon/<int:entry_id>/delete", voices.lexicon_delete, name="lexicon-delete"),
     path("projects/<int:project_id>/export", transfers.project_export, name="project-export"),
     path("projects/<int:project_id>/assets/", library.asset_library, name="asset-library"),
     path("projects/<int:project_id>/assets/upload", library.asset_upload, name="asset-upload"),
@@ -28,4 +31,11 @@ urlpatterns = [
     path("videos/<uuid:video_id>/shares", videos.share_create, name="share-create"),
     path("videos/<uuid:video_id>/shares/<uuid:share_id>/revoke", videos.share_revoke, name="share-revoke"),
     path("s/<str:token>/", videos.shared_page, name="share-page"),
+    path("webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("webhooks/new", webhooks.webhook_create, name="webhook-create"),
+    path("webhooks/<uuid:endpoint_id>/", webhooks.webhook_page, name="webhook-page"),
+    path("webhooks/<uuid:endpoint_id>/active", webhooks.webhook_active, name="webhook-active"),
+    path("webhooks/<uuid:endpoint_id>/delete", webhooks.webhook_delete, name="webhook-delete"),
+    path("webhooks/<uuid:endpoint_id>/deliveries/<uuid:delivery_id>/redeliver", webhooks.webhook_redeliver,
+         name="webhook-redeliver"),
 ]

@@ -148,14 +148,27 @@ def project_voice_summary(project, language: str) -> dict:
             "neural": bool(narrator and narrator.voice.neural), "fallback": narrator.fallback if narrator else ""}
 
 
+class ProjectVoicesSerializer(serializers.Serializer):
+    languages = serializers.ListField(child=serializers.CharField(),
+                                      help_text="the project's languages, in order (the first is the default)")
+    voices = ProjectVoiceSerializer(many=True, help_text="the project's languages in order, then any other "
+                                                        "language it narrates or has a choice for")
+
+
+def project_voice_languages(project) -> list[str]:
+    others = {*selectors.narrated_languages(project=project),
+              *selectors.project_voice_list(project=project).values_list("language", flat=True)}
+    return [*project.languages, *sorted(others - set(project.languages))]
+
+
 class ProjectVoiceListApi(APIView):
-    @extend_schema(summary="The voice and rate of each language the project narrates or has a choice for",
-                   tags=["voices"], responses={200: ProjectVoiceSerializer(many=True)})
+    @extend_schema(summary="The project's languages, and the voice and rate of each language it has, narrates or "
+                           "has a choice for", tags=["voices"], operation_id="projects_voices_list",
+                   responses={200: ProjectVoicesSerializer})
     def get(self, request: Request, project_id: int) -> Response:
         project = core.project_get(user=request.user, project_id=project_id)
-        languages = sorted({*selectors.narrated_languages(project=project),
-                            *selectors.project_voice_list(project=project).values_list("language", flat=True)})
-        return Response([project_voice_summary(project, language) for language in languages])
+        voices = [project_voice_summary(project, language) for language in project_voice_languages(project)]
+        return Response(ProjectVoicesSerializer({"languages": project.languages, "voices": voices}).data)
 
 
 class ProjectVoiceDetailApi(APIView):

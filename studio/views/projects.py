@@ -15,6 +15,7 @@ from contentizer import selectors, services
 from contentizer.api.serializers import ChapterSerializer, ProjectSerializer
 from contentizer.languages import language_name
 from contentizer.models import Project
+from previews.tts import selectors as tts_selectors
 from studio import selectors as studio
 from studio.forms import ApiForm
 
@@ -57,8 +58,19 @@ def project_create(request: HttpRequest) -> HttpResponse:
     return redirect("project-page", project_id=project.pk)
 
 
+def _voice_forms(project: Project, failed: tuple[str, ApiForm] | None) -> list[dict]:
+    """Each language's voice form: the saved choice, or what the author posted where it was refused."""
+    forms = []
+    for row in studio.voice_rows(project):
+        form = failed[1] if failed and failed[0] == row.language else None
+        values = form.values if form else {"voice": row.choice, "rate": row.rate, "sample": row.sample}
+        forms.append({"row": row, "errors": form.errors if form else {}, "form": form, "values": values})
+    return forms
+
+
 def project_page_response(request: HttpRequest, project: Project, *, edit: ApiForm | None = None,
                           chapter: ApiForm | None = None, export_errors: dict | None = None,
+                          voice: tuple[str, ApiForm] | None = None, lexicon: ApiForm | None = None,
                           status: int = 200) -> HttpResponse:
     return render(request, "studio/project.html", {
         "project": project, "rows": studio.project_chapters(project),
@@ -67,6 +79,10 @@ def project_page_response(request: HttpRequest, project: Project, *, edit: ApiFo
             "title": project.title, "description": project.description, "languages": ", ".join(project.languages)},
         "chapter_form": chapter, "chapter_values": chapter.values if chapter else {},
         "asset_count": project.assets.count(), "jobs": studio.active_jobs(project), "export_errors": export_errors,
+        "voices": _voice_forms(project, voice),
+        "lexicon": tts_selectors.lexicon_list(project=project).order_by("language", "written"),
+        "lexicon_form": lexicon,
+        "lexicon_values": lexicon.values if lexicon else {"language": (project.languages or [""])[0]},
     }, status=status)
 
 

@@ -222,8 +222,9 @@ def test_a_project_uses_the_best_voice_until_it_chooses_one(alice_api, alice_pro
     chapter = alice_api.post(f"/api/projects/{alice_project.id}/chapters", {"title": "C"}, format="json").json()
     alice_api.post(f"/api/chapters/{chapter['id']}/steps", {"narration": {"en": "Hi.", "de": "Hallo."}}, format="json")
     listed = alice_api.get(f"/api/projects/{alice_project.id}/voices").json()
-    assert [(v["language"], v["voice"], v["speaking"], v["rate"]) for v in listed] == [
-        ("de", None, "espeak:de", 1.0), ("en", None, "hibari:heart", 1.0)]
+    assert listed["languages"] == ["en"]
+    assert [(v["language"], v["voice"], v["speaking"], v["rate"]) for v in listed["voices"]] == [
+        ("en", None, "hibari:heart", 1.0), ("de", None, "espeak:de", 1.0)], "the project's languages first"
     chosen = _put(alice_api, alice_project.id, "en", voice=JOE, rate=1.2)
     assert chosen.status_code == 200, chosen.json()
     assert chosen.json() == {"language": "en", "voice": JOE, "rate": 1.2, "speaking": JOE, "neural": True,
@@ -231,6 +232,16 @@ def test_a_project_uses_the_best_voice_until_it_chooses_one(alice_api, alice_pro
     assert _put(alice_api, alice_project.id, "en", rate=0.9).json()["voice"] == JOE, "rate alone keeps the voice"
     assert alice_api.delete(f"/api/projects/{alice_project.id}/voices/en").status_code == 204
     assert alice_api.get(f"/api/projects/{alice_project.id}/voices/en").json()["speaking"] == "hibari:heart"
+
+
+def test_the_projects_voices_follow_its_languages_in_order(alice_api, alice_project):
+    alice_project.languages = ["fr", "en"]
+    alice_project.save()
+    listed = alice_api.get(f"/api/projects/{alice_project.id}/voices")
+    assert listed.status_code == 200, listed.json()
+    assert listed.json()["languages"] == ["fr", "en"]
+    assert [v["language"] for v in listed.json()["voices"]] == ["fr", "en"]
+    assert listed.json()["voices"][0]["speaking"].startswith("espeak:fr")
 
 
 def test_a_chosen_voice_whose_files_vanished_falls_back(alice_api, alice_project, voices_dir):
