@@ -93,7 +93,7 @@ def _detect(upload: UploadedFile) -> sniffing.FileType:
         raise PayloadTooLarge(
             f"{filetype.kind.capitalize()} files may be at most {limit} bytes; this one is "
             f"{upload.size}.",
-            details={"kind": filetype.kind, "max_bytes": limit, "size": upload.size},
+            details={"kind": filetype.kind, "maxBytes": limit, "size": upload.size},
         )
     return filetype
 

@@ -82,7 +82,7 @@ def upload_create(*, owner, project: Project, length: int, metadata: str, filena
         raise ApiError("The file is empty.", code="empty_file")
     if length > (limit := max_upload_bytes()):
         raise PayloadTooLarge(f"The upload is larger than the largest allowed asset ({limit} bytes).",
-                              details={"max_bytes": limit, "length": length})
+                              details={"maxBytes": limit, "length": length})
     now = timezone.now()
     active = Upload.objects.filter(owner=owner, asset__isnull=True, expires_at__gt=now).count()
     if active >= settings.TUS_MAX_ACTIVE_UPLOADS:

@@ -46,7 +46,7 @@ def max_upload_bytes() -> int:
 def _too_large(limit: int, received: int | None = None, what: str = "the largest allowed asset") -> PayloadTooLarge:
     return PayloadTooLarge(
         f"The upload is larger than {what} ({limit} bytes).",
-        details={"max_bytes": limit, **({"received": received} if received else {})},
+        details={"maxBytes": limit, **({"received": received} if received else {})},
     )
 
 

@@ -28,6 +28,7 @@ from contentizer.jobs.models import Job, JobStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.models import Chapter, Project
 from contentizer.storage import delete_tree, publish_file, walk
+from contentizer.timestamps import rfc3339
 from exports import importing
 from previews.models import Video
 from previews.videos.services import current_video
@@ -180,7 +181,7 @@ def export_run(ctx: JobContext) -> dict[str, Any]:
     by_path = {f["path"]: f for f in writer.files}
     for usage in plan["usage"]:
         by_path[usage["path"]]["usedBy"].append({"chapter": usage["chapter"], "step": usage["step"]})
-    container = {"format": FORMAT, "version": VERSION, "createdAt": timezone.now().isoformat(),
+    container = {"format": FORMAT, "version": VERSION, "createdAt": rfc3339(timezone.now()),
                  "project": {"title": project.title, "description": project.description},
                  "chapters": plan["chapters"], "files": writer.files}
     writer.zip.writestr(zipfile.ZipInfo("container.json", date_time=timezone.now().timetuple()[:6]),

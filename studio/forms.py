@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from contentizer.api.errors import ApiError
 
@@ -29,7 +30,7 @@ def _flatten(errors: Any) -> dict[str, list[str]]:
         if isinstance(node, dict):
             for key, value in node.items():
                 key = str(key)
-                nested = key in ("non_field_errors", NON_FIELD) or key.isdigit()
+                nested = key in (api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD) or key.isdigit()
                 walk(value, path if nested else (f"{path}.{key}" if path else key))
         elif isinstance(node, (list, tuple)):
             for item in node:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from contentizer.api.schema import camel
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +96,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_model_errors(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -113,6 +119,17 @@ def _body_for(exc: exceptions.APIException, data: Any) -> dict[str, Any]:
             details = {"wait": exc.wait} if isinstance(exc, exceptions.Throttled) else {}
             return error_body(code, message or str(exc.detail), details)
     return error_body("error", str(exc.detail))
+
+
+def _model_errors(exc: DjangoValidationError) -> dict[str, list[str]] | list[str]:
+    """A model's or a service's ValidationError (full_clean) in the serializers' shape. Serializers
+    already name their fields as the wire does (and an unknown field keeps the name the client
+    sent); a model names its Python attributes (`transition_duration`), which the wire calls
+    `transitionDuration`."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    return {api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else camel(name): messages
+            for name, messages in exc.message_dict.items()}
 
 
 def json_error_view(status_code: int, code: str, message: str):

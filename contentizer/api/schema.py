@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def media(*media_types: str, description: str, statuses: tuple[int, ...] = (200,)) -> dict:
+    """Responses of raw bytes under the media types they really have (not the JSON of the API's
+    renderer), so a generated client reads bytes and does not try to parse them."""
+    body = OpenApiResponse(OpenApiTypes.BINARY, description=description)
+    return {(status, media_type): body for status in statuses for media_type in media_types}
+
 
 def drop_slash_aliases(endpoints: list, **kwargs) -> list:
     """Routes answer with and without a trailing slash; document each operation once."""
@@ -11,3 +26,24 @@ def drop_slash_aliases(endpoints: list, **kwargs) -> list:
         for path, regex, method, view in endpoints
         if not (path.endswith("/") and path.rstrip("/") in paths)
     ]
+
+
+def camel(name: str) -> str:
+    """`project_id` → `projectId`: the one naming convention of the wire."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def camelize_path_parameters(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """Path parameters are named camelCase, like every other name a client sees. The URL itself is
+    unchanged ({project_id} and {projectId} template the same URL); only the documented name is,
+    so the views keep their Python keyword arguments."""
+    renamed = {}
+    for path, item in result.get("paths", {}).items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "path":
+                    parameter["name"] = camel(parameter["name"])
+        renamed[_PLACEHOLDER.sub(lambda m: "{" + camel(m.group(1)) + "}", path)] = item
+    result["paths"] = renamed
+    return result

@@ -48,7 +48,7 @@ def step_input(post, languages: list[str], narration: dict[str, str]) -> dict[st
                   if post.get(f"narration-{lang}", "").strip()})
     return {
         "caption": post.get("caption", ""), "narration": texts, "duration": post.get("duration", ""),
-        "transition": post.get("transition", ""), "transition_duration": post.get("transition_duration", ""),
+        "transition": post.get("transition", ""), "transitionDuration": post.get("transitionDuration", ""),
         "asset": post.get("asset") or None,
     }
 
@@ -57,11 +57,11 @@ def _values(source: Step | Any, languages: list[str]) -> dict[str, Any]:
     if isinstance(source, Step):
         return {"caption": source.caption, "narration": {lang: source.narration.get(lang, "") for lang in languages},
                 "duration": source.duration, "transition": source.transition,
-                "transition_duration": source.transition_duration, "asset": source.asset_id or ""}
+                "transitionDuration": source.transition_duration, "asset": source.asset_id or ""}
     return {"caption": source.get("caption", ""),
             "narration": {lang: source.get(f"narration-{lang}", "") for lang in languages},
             "duration": source.get("duration", ""), "transition": source.get("transition", ""),
-            "transition_duration": source.get("transition_duration", ""), "asset": _int(source.get("asset"))}
+            "transitionDuration": source.get("transitionDuration", ""), "asset": _int(source.get("asset"))}
 
 
 def _int(value: Any) -> int | str:

@@ -120,18 +120,18 @@ def test_a_zip_bomb_is_refused_by_its_ratio(alice, zips):
     with zipfile.ZipFile(zips / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("assets/zeros.png", b"\x00" * 50 * 1024 * 1024)
     error = _import_refused(alice, zips / "bomb.zip", 413, "import_too_large")
-    assert error.details["max_ratio"] == 200
+    assert error.details["maxRatio"] == 200
 
 
 def test_too_many_entries_are_refused(alice, zips, export, settings):
     settings.IMPORT_MAX_ENTRIES = 4
     error = _import_refused(alice, export.write(zips / "many.zip"), 413, "import_too_large")
-    assert error.details == {"entries": 6, "max_entries": 4}
+    assert error.details == {"entries": 6, "maxEntries": 4}
 
 
 def test_a_total_size_over_the_limit_is_refused(alice, zips, export, settings):
     settings.IMPORT_MAX_BYTES = 2000
-    assert _import_refused(alice, export.write(zips / "big.zip"), 413, "import_too_large").details["max_bytes"] == 2000
+    assert _import_refused(alice, export.write(zips / "big.zip"), 413, "import_too_large").details["maxBytes"] == 2000
 
 
 def _patch_header(data: bytes, name: str, *, size: int | None = None, crc: int | None = None) -> bytes:

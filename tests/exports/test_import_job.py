@@ -118,7 +118,7 @@ def test_cancelling_a_queued_import_removes_its_upload(alice_api, zips, export):
 def test_an_upload_over_the_import_limit_is_a_413_and_nothing_is_kept(alice_api, zips, export, settings):
     settings.IMPORT_MAX_UPLOAD_BYTES = 1000
     response = _post(alice_api, export.write(zips / "ok.zip"))
-    assert response.status_code == 413 and response.json()["error"]["details"]["max_bytes"] == 1000
+    assert response.status_code == 413 and response.json()["error"]["details"]["maxBytes"] == 1000
     assert Job.objects.count() == 0 and left_behind() == NOTHING
 
 
