@@ -251,6 +251,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "assets.api.schema.add_tus_operations",
         "contentizer.api.schema.camelize_path_parameters",
+        "contentizer.api.schema.type_error_responses",
     ],
 }
 

@@ -43,8 +43,8 @@ from rest_framework.settings import api_settings
 from assets.models import Asset, Blob
 from assets.services import asset_ingest
 from contentizer import services
-from contentizer.api.errors import ApiError, PayloadTooLarge, UnprocessableEntity
 from contentizer.api.serializers import ChapterSerializer, ProjectSerializer, StepSerializer
+from contentizer.errors import ApplicationError, PayloadTooLarge, UnprocessableEntity
 from contentizer.models import Project
 
 logger = logging.getLogger(__name__)
@@ -72,8 +72,8 @@ class _Meter:
             self.progress(self.stage, min(1.0, self.done / self.total))
 
 
-def _invalid_zip(reason: str, **details: Any) -> ApiError:
-    return ApiError(f"The file is not a readable zip archive: {reason}", code="invalid_zip",
+def _invalid_zip(reason: str, **details: Any) -> ApplicationError:
+    return ApplicationError(f"The file is not a readable zip archive: {reason}", code="invalid_zip",
                     details={"reason": reason, **details})
 
 
@@ -149,7 +149,7 @@ def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
     for info in infos:
         name = info.orig_filename
         if reason := _unsafe(info) or ("it appears twice" if name in seen else None):
-            raise ApiError(f"The zip entry {name!r} is refused: {reason}.", code="unsafe_entry",
+            raise ApplicationError(f"The zip entry {name!r} is refused: {reason}.", code="unsafe_entry",
                            details={"entry": name, "reason": reason})
         seen.add(name)
         if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -278,8 +278,8 @@ def import_validate(source: Source, *, progress: Progress | None = None) -> dict
             _check_entries(zf.infolist())
             container = _load_container(zf)
             _check_files(zf, container, progress)
-    except ApiError as exc:
-        logger.info("import refused", extra={"event": "import.refused", "code": exc.error_code})
+    except ApplicationError as exc:
+        logger.info("import refused", extra={"event": "import.refused", "code": exc.code})
         raise
     return container
 

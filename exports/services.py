@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from assets.models import Blob
 from contentizer import locking, logs, storage
-from contentizer.api.errors import ApiError, UnprocessableEntity
+from contentizer.errors import ApplicationError, UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import PermanentJobError
 from contentizer.jobs.models import Job, JobStatus
@@ -300,8 +300,8 @@ def import_run(ctx: JobContext) -> dict[str, Any]:
     with source:
         try:
             project = importing.import_project(owner=ctx.job.owner, source=source, progress=_import_progress(ctx))
-        except ApiError as exc:  # the same code, message and details a refused zip answers
-            raise PermanentJobError(str(exc.detail), code=exc.error_code, details=exc.details) from exc
+        except ApplicationError as exc:  # the same code, message and details a refused zip answers
+            raise PermanentJobError(exc.message, code=exc.code, details=exc.details) from exc
     return {"projectId": project.pk, "title": project.title, "chapters": project.chapters.count(),
             "assets": project.assets.count()}
 

@@ -3,7 +3,7 @@
 `ApiForm` wraps a serializer: the page posts plain form fields, the view turns them into the
 API's input, and every error comes back flattened to a field name ("duration", "narration.de")
 so the template can show it beside its field, all of them at once. Errors raised by services
-(`ApiError`) land on the field their details name, or above the form.
+(`ApplicationError`) land on the field their details name, or above the form.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from contentizer.api.errors import ApiError
+from contentizer.api.errors import http_status
+from contentizer.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -60,15 +61,15 @@ class ApiForm:
     def validated_data(self) -> dict[str, Any]:
         return self.serializer.validated_data
 
-    def add_api_error(self, exc: ApiError, *, field: str = NON_FIELD) -> None:
+    def add_api_error(self, exc: ApplicationError, *, field: str = NON_FIELD) -> None:
         """A service refused: put its message where it belongs (details.fields names fields)."""
         fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
         if isinstance(fields, dict) and fields:
             for name, messages in _flatten(fields).items():
                 self.errors.setdefault(_field_name(name), []).extend(messages)
         else:
-            self.errors.setdefault(field, []).append(str(exc.detail))
-        self.status = exc.status_code
+            self.errors.setdefault(field, []).append(exc.message)
+        self.status = http_status(exc)
 
     def error_list(self) -> list[tuple[str, str]]:
         """Every message with the field it belongs to, for a summary at the top of the form."""

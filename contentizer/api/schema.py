@@ -47,3 +47,33 @@ def camelize_path_parameters(result: dict[str, Any], generator, request, public)
         renamed[_PLACEHOLDER.sub(lambda m: "{" + camel(m.group(1)) + "}", path)] = item
     result["paths"] = renamed
     return result
+
+
+ERROR_COMPONENT = "ErrorResponse"
+_ERROR_SCHEMA = {
+    "type": "object", "required": ["error"],
+    "description": 'The one error format: {"error": {"code", "message", "details"}}.',
+    "properties": {"error": {
+        "type": "object", "required": ["code", "message", "details"],
+        "properties": {
+            "code": {"type": "string", "description": "Stable; a client can branch on it."},
+            "message": {"type": "string", "description": "What happened and what to do, for a person."},
+            "details": {"type": "object", "additionalProperties": {},
+                        "description": "Facts about the refusal; `fields` names each invalid field."},
+        },
+    }},
+}
+
+
+def type_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """Every documented 4xx and 5xx answers the one error format: say so, so a generated client
+    reads the error body instead of dropping it (HEAD answers have no body)."""
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            responses = operation.get("responses", {}) if isinstance(operation, dict) and method != "head" else {}
+            for code, response in responses.items():
+                if str(code)[0] in "45" and "content" not in response:
+                    response["content"] = {"application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}}
+    result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = _ERROR_SCHEMA
+    return result

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contentizer.api.errors import ApiError, Conflict
+from contentizer.errors import ApplicationError, Conflict
 from contentizer.jobs import registry
 from contentizer.jobs import services as jobs
 from contentizer.jobs.api.serializers import job_representation
@@ -49,16 +49,16 @@ def _checked_url(url: str) -> str:
     try:
         outbound.check_url(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE)
     except outbound.UrlRefused as exc:
-        raise ApiError(str(exc), code="webhook_url_refused", details={"field": "url"}) from None
+        raise ApplicationError(str(exc), code="webhook_url_refused", details={"field": "url"}) from None
     return url.strip()
 
 
 def _checked_events(events: list[str]) -> list[str]:
     if unknown := sorted(set(events) - set(EventType.values)):
-        raise ApiError(f"Unknown event types: {', '.join(unknown)}.", code="unknown_event_type",
+        raise ApplicationError(f"Unknown event types: {', '.join(unknown)}.", code="unknown_event_type",
                        details={"unknown": unknown, "known": list(EventType.values)})
     if not events:
-        raise ApiError("Name at least one event type.", code="no_event_types",
+        raise ApplicationError("Name at least one event type.", code="no_event_types",
                        details={"known": list(EventType.values)})
     return list(dict.fromkeys(events))
 

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assets.services import asset_ingest
 from contentizer import selectors, services, transitions
-from contentizer.api.errors import ApiError
 from contentizer.api.serializers import ChapterSerializer, StepSerializer
+from contentizer.errors import ApplicationError
 from contentizer.languages import language_name
 from contentizer.models import Chapter, Step
 from studio import selectors as studio
@@ -136,7 +136,7 @@ def _save_step(request: HttpRequest, chapter: Chapter, step: Step | None) -> Htt
     if upload := request.FILES.get("upload"):
         try:
             data["asset"] = values["asset"] = asset_ingest(project=chapter.project, upload=upload).asset.pk
-        except ApiError as exc:
+        except ApplicationError as exc:
             upload_error = exc
     form = ApiForm(StepSerializer, instance=step, data=data, partial=step is not None,
                    context={"project": chapter.project}, values=values)
@@ -203,6 +203,6 @@ def steps_reorder(request: HttpRequest, chapter_id: int) -> HttpResponse:
         messages.success(request, "Steps reordered.")
     except ValueError:
         messages.error(request, "The new order could not be read; nothing was changed.")
-    except ApiError as exc:
-        messages.error(request, f"{exc.detail} Nothing was changed; reload the page and try again.")
+    except ApplicationError as exc:
+        messages.error(request, f"{exc.message} Nothing was changed; reload the page and try again.")
     return redirect("chapter-page", chapter_id=chapter.pk)

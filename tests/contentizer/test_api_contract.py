@@ -92,6 +92,18 @@ def test_every_operation_answers_a_typed_body(schema):
     assert untyped == []
 
 
+def test_every_documented_error_answers_the_one_error_format(schema):
+    shapes = {
+        (status, str(media_type.get("schema")))
+        for name, operation in _operations(schema) if not name.startswith("HEAD")
+        for status, response in operation["responses"].items() if status[0] in "45"
+        for media_type in response.get("content", {"none": {}}).values()
+    }
+    assert {shape for _, shape in shapes} == {"{'$ref': '#/components/schemas/ErrorResponse'}"}
+    assert set(schema["components"]["schemas"]["ErrorResponse"]["properties"]["error"]["properties"]) == {
+        "code", "message", "details"}
+
+
 def test_no_name_in_a_request_or_response_body_is_snake_case(schema):
     snake = {
         f"{name}: {prop}"
@@ -179,6 +191,7 @@ def test_it_pages_with_page_size_in_camel_case(alice_api, alice):
     for title in ("A", "B", "C"):
         alice_api.post("/api/projects", {"title": title}, **JSON)
     assert len(alice_api.get("/api/projects?pageSize=2").json()["results"]) == 2
+    assert len(alice_api.get("/api/projects?page_size=1").json()["results"]) == 1  # the old name, still read
 
 
 def test_a_models_validation_error_names_fields_as_the_wire_does():
