@@ -149,7 +149,10 @@ def test_real_responses_have_camel_case_keys_and_utc_timestamps(alice_api, alice
     wait_for(lambda: alice_api.get(f"/api/v1/jobs/{preview['jobId']}").json()["status"] == "succeeded", timeout=60)
     video = alice_api.post("/api/videos/generate", {"projectId": alice_project.id, "chapterId": chapter["id"]},
                            **JSON).json()
+    queued = alice_api.get(f"/api/videos/{video['videoId']}").json()
+    wait_for(lambda: alice_api.get(f"/api/v1/jobs/{video['jobId']}").json()["status"] == "succeeded", timeout=180)
     bodies = {
+        "queuedVideo": queued,
         "project": alice_api.get(f"/api/projects/{alice_project.id}").json(),
         "projects": alice_api.get("/api/projects").json(),
         "chapter": alice_api.get(f"/api/chapters/{chapter['id']}").json(),
@@ -164,6 +167,7 @@ def test_real_responses_have_camel_case_keys_and_utc_timestamps(alice_api, alice
     assert {name: _problems(body) for name, body in bodies.items()} == {name: [] for name in bodies}
     assert bodies["step"]["transitionDuration"] == 0.3 and bodies["project"]["chapterCount"] == 1
     assert RFC3339_UTC.match(bodies["video"]["createdAt"]) and RFC3339_UTC.match(bodies["asset"]["createdAt"])
+    assert bodies["video"]["urls"]["subtitles"]["en"]["vtt"] and bodies["video"]["renditions"]["audio"] == ["en"]
 
 
 @pytest.mark.django_db
