@@ -65,12 +65,34 @@ _ERROR_SCHEMA = {
 }
 
 
+_COMMON_ERRORS = {
+    "400": "Invalid request: `details.fields` names every problem at once, under its wire name",
+    "401": "No credentials, or a wrong or revoked token",
+    "404": "Not found among yours",
+}
+
+
+def _common_errors(path: str, operation: dict[str, Any]) -> list[str]:
+    """The errors any operation of its shape can answer: a body can be invalid, credentials can be
+    missing, and an id in the path can name nothing of yours."""
+    codes = ["400"] if "requestBody" in operation else []
+    if operation.get("security") and {} not in operation["security"]:
+        codes.append("401")
+    if "{" in path:
+        codes.append("404")
+    return codes
+
+
 def type_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
-    """Every documented 4xx and 5xx answers the one error format: say so, so a generated client
-    reads the error body instead of dropping it (HEAD answers have no body)."""
-    for item in result.get("paths", {}).values():
+    """Every 4xx and 5xx answers the one error format: say so, and list the common ones, so a
+    generated client reads error bodies instead of dropping them (HEAD answers have no body)."""
+    for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
-            responses = operation.get("responses", {}) if isinstance(operation, dict) and method != "head" else {}
+            if not isinstance(operation, dict) or method == "head":
+                continue
+            responses = operation.setdefault("responses", {})
+            for code in _common_errors(path, operation):
+                responses.setdefault(code, {"description": _COMMON_ERRORS[code]})
             for code, response in responses.items():
                 if str(code)[0] in "45" and "content" not in response:
                     response["content"] = {"application/json": {

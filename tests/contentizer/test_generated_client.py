@@ -109,6 +109,10 @@ def test_a_generated_client_drives_a_preview_and_a_video(generated, alice, web_s
         project_id=project.id, preview_request=models.PreviewRequestBodyRequest(chapter_id=chapter_id)))
     preview = _finished(client, api("jobs.v1_jobs_retrieve"), accepted.job_id, timeout=120)
     assert isinstance(preview, models.PreviewJob) and preview.status.value == "succeeded", preview.error
+    refused = api("jobs.v1_jobs_destroy").sync(accepted.job_id, client=client)  # a finished job
+    assert isinstance(refused, models.ErrorResponse) and refused.error.code == "job_finished"
+    missing = api("projects.projects_retrieve").sync(project.id + 1000, client=client)
+    assert isinstance(missing, models.ErrorResponse) and missing.error.code == "not_found"
     preview_mp4 = tmp_path / "preview.mp4"
     preview_mp4.write_bytes(api("previews.preview_artifact_retrieve").sync(accepted.job_id, client=client)
                             .payload.read())
