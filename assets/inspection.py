@@ -83,20 +83,20 @@ def _check_dimensions(width: int, height: int, what: str) -> None:
     if width > side or height > side:
         raise InvalidMedia(
             f"The {what} is {width}x{height}; each side may be at most {side} pixels.",
-            details={**details, "max_side": side},
+            details={**details, "maxSide": side},
         )
     if width * height > settings.ASSET_MAX_IMAGE_PIXELS:
         raise InvalidMedia(
             f"The {what} has {width * height} pixels; at most "
             f"{settings.ASSET_MAX_IMAGE_PIXELS} are allowed.",
-            details={**details, "max_pixels": settings.ASSET_MAX_IMAGE_PIXELS},
+            details={**details, "maxPixels": settings.ASSET_MAX_IMAGE_PIXELS},
         )
     ratio = max(width, height) / min(width, height)
     if ratio > settings.ASSET_MAX_ASPECT_RATIO:
         raise InvalidMedia(
             f"The {what} is {width}x{height}; the aspect ratio may be at most "
             f"{settings.ASSET_MAX_ASPECT_RATIO:g}:1.",
-            details={**details, "max_aspect_ratio": settings.ASSET_MAX_ASPECT_RATIO},
+            details={**details, "maxAspectRatio": settings.ASSET_MAX_ASPECT_RATIO},
         )
 
 
@@ -126,7 +126,7 @@ def _inspect_image(path: str, filetype: FileType) -> Inspection:
                 if frames > settings.ASSET_MAX_IMAGE_FRAMES:
                     raise InvalidMedia(
                         f"The image has more than {settings.ASSET_MAX_IMAGE_FRAMES} frames.",
-                        details={"max_frames": settings.ASSET_MAX_IMAGE_FRAMES},
+                        details={"maxFrames": settings.ASSET_MAX_IMAGE_FRAMES},
                     )
                 img.seek(0)
                 img.draft("RGB", (settings.ASSET_THUMBNAIL_SIZE,) * 2)

@@ -21,8 +21,8 @@ from assets.inspection import Inspection, InvalidMedia, inspect, refine
 from assets.models import Asset, Blob
 from assets.uploads import clean_display_name, sweep_abandoned
 from contentizer import storage
-from contentizer.api.errors import (
-    ApiError,
+from contentizer.errors import (
+    ApplicationError,
     Conflict,
     PayloadTooLarge,
     StorageUnavailable,
@@ -51,7 +51,7 @@ def asset_ingest(*, project: Project, upload: UploadedFile) -> IngestResult:
     try:
         name = clean_display_name(upload.name or "")
         if not upload.size:
-            raise ApiError("The file is empty.", code="empty_file")
+            raise ApplicationError("The file is empty.", code="empty_file")
         sha256 = getattr(upload, "sha256", None) or hashing.sha256_stream(upload.open("rb"))[0]
         if blob := Blob.objects.filter(sha256=sha256).first():
             # Stored once whoever uploaded it, but only reported as a duplicate of the caller's
@@ -75,7 +75,7 @@ def asset_ingest(*, project: Project, upload: UploadedFile) -> IngestResult:
 def _temporary_path(upload: UploadedFile) -> str:
     if hasattr(upload, "temporary_file_path"):
         return upload.temporary_file_path()
-    raise ApiError("Uploads must be streamed to a temporary file.", code="upload_not_on_disk")
+    raise ApplicationError("Uploads must be streamed to a temporary file.", code="upload_not_on_disk")
 
 
 def _detect(upload: UploadedFile) -> sniffing.FileType:
@@ -93,7 +93,7 @@ def _detect(upload: UploadedFile) -> sniffing.FileType:
         raise PayloadTooLarge(
             f"{filetype.kind.capitalize()} files may be at most {limit} bytes; this one is "
             f"{upload.size}.",
-            details={"kind": filetype.kind, "max_bytes": limit, "size": upload.size},
+            details={"kind": filetype.kind, "maxBytes": limit, "size": upload.size},
         )
     return filetype
 

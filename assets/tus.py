@@ -30,7 +30,7 @@ from django.utils import timezone
 from assets.models import Upload
 from assets.services import asset_ingest
 from assets.uploads import clean_display_name, max_upload_bytes
-from contentizer.api.errors import ApiError, Conflict, PayloadTooLarge
+from contentizer.errors import ApplicationError, Conflict, Gone, NotFound, PayloadTooLarge, TooBusy
 from contentizer.models import Project
 
 logger = logging.getLogger(__name__)
@@ -54,35 +54,34 @@ def upload_path(upload: Upload) -> Path:
 def parse_metadata(header: str) -> dict[str, str]:
     """`filename ZmlsZS5wbmc=,projectId Mw==` → {"filename": "file.png", "projectId": "3"}."""
     if len(header) > MAX_METADATA_CHARS:
-        raise ApiError(f"Upload-Metadata may be at most {MAX_METADATA_CHARS} characters.", code="invalid_metadata")
+        raise ApplicationError(f"Upload-Metadata may be at most {MAX_METADATA_CHARS} characters.",
+                               code="invalid_metadata")
     pairs: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in header.split(","))):
         key, _, value = item.partition(" ")
         if not _METADATA_KEY.fullmatch(key) or key in pairs:
-            raise ApiError(f"Upload-Metadata has a bad or repeated key: {key[:64]!r}.", code="invalid_metadata")
+            raise ApplicationError(f"Upload-Metadata has a bad or repeated key: {key[:64]!r}.", code="invalid_metadata")
         try:
             pairs[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8") if value.strip() else ""
         except (binascii.Error, UnicodeDecodeError):
-            raise ApiError(f"Upload-Metadata: the value of {key!r} is not base64 of UTF-8 text.",
+            raise ApplicationError(f"Upload-Metadata: the value of {key!r} is not base64 of UTF-8 text.",
                            code="invalid_metadata") from None
     return pairs
 
 
-def _too_many(active: int) -> ApiError:
-    error = ApiError(
+def _too_many(active: int) -> TooBusy:
+    return TooBusy(
         f"You have {active} unfinished uploads; finish or cancel some before starting another.",
-        code="too_many_uploads", status_code=429, details={"limit": settings.TUS_MAX_ACTIVE_UPLOADS},
+        code="too_many_uploads", retry_after=60, details={"limit": settings.TUS_MAX_ACTIVE_UPLOADS},
     )
-    error.wait = 60
-    return error
 
 
 def upload_create(*, owner, project: Project, length: int, metadata: str, filename: str) -> Upload:
     if length <= 0:
-        raise ApiError("The file is empty.", code="empty_file")
+        raise ApplicationError("The file is empty.", code="empty_file")
     if length > (limit := max_upload_bytes()):
         raise PayloadTooLarge(f"The upload is larger than the largest allowed asset ({limit} bytes).",
-                              details={"max_bytes": limit, "length": length})
+                              details={"maxBytes": limit, "length": length})
     now = timezone.now()
     active = Upload.objects.filter(owner=owner, asset__isnull=True, expires_at__gt=now).count()
     if active >= settings.TUS_MAX_ACTIVE_UPLOADS:
@@ -99,7 +98,7 @@ def upload_create(*, owner, project: Project, length: int, metadata: str, filena
 
 def check_alive(upload: Upload) -> None:
     if upload.asset_id is None and upload.expires_at <= timezone.now():
-        raise ApiError("This upload has expired; start it again.", code="upload_expired", status_code=410)
+        raise Gone("This upload has expired; start it again.", code="upload_expired")
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ def upload_append(*, upload: Upload, offset: int, body: BinaryIO, content_length
     if not Upload.objects.filter(pk=upload.pk, offset=offset).update(
             offset=offset + received, expires_at=now + timedelta(seconds=settings.TUS_EXPIRY_SECONDS)):
         upload_path(upload).unlink(missing_ok=True)  # terminated while the chunk arrived
-        raise ApiError("This upload was cancelled.", code="not_found", status_code=404)
+        raise NotFound("This upload was cancelled.")
     upload.refresh_from_db()
     if upload.finished and upload.asset_id is None:
         _finish(upload)
@@ -204,7 +203,7 @@ def _finish(upload: Upload) -> None:
     try:
         result = asset_ingest(project=upload.project, upload=_AssembledFile(
             path, name=upload.filename, size=upload.length))
-    except ApiError:
+    except ApplicationError:
         upload_terminate(upload=upload)  # refused content leaves nothing: no file, no row
         raise
     except BaseException:

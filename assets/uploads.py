@@ -30,7 +30,7 @@ from django.http.multipartparser import MultiPartParserError
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser
 
-from contentizer.api.errors import ApiError, PayloadTooLarge
+from contentizer.errors import ApplicationError, PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def max_upload_bytes() -> int:
 def _too_large(limit: int, received: int | None = None, what: str = "the largest allowed asset") -> PayloadTooLarge:
     return PayloadTooLarge(
         f"The upload is larger than {what} ({limit} bytes).",
-        details={"max_bytes": limit, **({"received": received} if received else {})},
+        details={"maxBytes": limit, **({"received": received} if received else {})},
     )
 
 
@@ -152,7 +152,7 @@ class _SafeNameParser(DjangoMultiPartParser):
 
     def sanitize_file_name(self, file_name: str) -> str | None:
         if any(ch in file_name for ch in ("/", "\\", "\x00")):
-            raise ApiError(
+            raise ApplicationError(
                 "The file name may not contain path separators or NUL bytes.",
                 code="unsafe_file_name",
             )

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from contentizer.api.errors import ApiError
+from contentizer.errors import ApplicationError
 from contentizer.jobs import services as job_services
 from contentizer.models import Chapter, Job, JobAttempt, Project, Step
 
@@ -81,6 +81,6 @@ class JobAdmin(admin.ModelAdmin):
             try:
                 action(job=job)
                 done += 1
-            except ApiError as exc:
-                self.message_user(request, f"{job.id}: {exc.detail}", level=messages.WARNING)
+            except ApplicationError as exc:
+                self.message_user(request, f"{job.id}: {exc.message}", level=messages.WARNING)
         self.message_user(request, f"{done} job(s) {verb}.")

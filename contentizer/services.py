@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max, Model, QuerySet
 
-from contentizer.api.errors import ApiError
+from contentizer.errors import ApplicationError
 from contentizer.models import Chapter, Project, Step
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def reorder(*, siblings: QuerySet, order: list[int]) -> None:
     with transaction.atomic():
         current = list(siblings.select_for_update().values_list("id", flat=True))
         if sorted(current) != sorted(order) or len(set(order)) != len(order):
-            raise ApiError(
+            raise ApplicationError(
                 "order must list every id exactly once.",
                 code="invalid_order",
                 details={"expected": sorted(current), "received": order},

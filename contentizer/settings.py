@@ -214,6 +214,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "contentizer.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
+    # Errors' details use wire names, and the wire is camelCase.
+    "NON_FIELD_ERRORS_KEY": "nonFieldErrors",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "contentizer.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -238,11 +240,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Document JSON bodies, and multipart only where a file is uploaded. DRF's multipart parser
+    # stays on (nothing a client sent before is refused), but a second content type for every JSON
+    # body gave generated clients two ways to send each one, and openapi-python-client picks the
+    # last (multipart, which cannot carry nested objects).
+    "PARSER_WHITELIST": ["contentizer.api.parsers.JSONParser", "assets.uploads.AssetUploadParser"],
     "PREPROCESSING_HOOKS": ["contentizer.api.schema.drop_slash_aliases"],
     "ENUM_NAME_OVERRIDES": {"WebhookEventTypeEnum": "contentizer.webhooks.models.EventType.choices"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "assets.api.schema.add_tus_operations",
+        "contentizer.api.schema.camelize_path_parameters",
+        "contentizer.api.schema.type_error_responses",
     ],
 }
 

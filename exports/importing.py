@@ -38,12 +38,13 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from assets.models import Asset, Blob
 from assets.services import asset_ingest
 from contentizer import services
-from contentizer.api.errors import ApiError, PayloadTooLarge, UnprocessableEntity
 from contentizer.api.serializers import ChapterSerializer, ProjectSerializer, StepSerializer
+from contentizer.errors import ApplicationError, PayloadTooLarge, UnprocessableEntity
 from contentizer.models import Project
 
 logger = logging.getLogger(__name__)
@@ -54,8 +55,6 @@ MAX_CONTAINER_BYTES = 32 * 1024 * 1024
 SCHEMA_PATH = Path(__file__).with_name("container.schema.json")
 _ASSET_PATH = re.compile(r"assets/([0-9a-f]{64})\.[a-z0-9]{1,10}")
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
-_CONTAINER_NAMES = {"transition_duration": "transitionDuration"}
-
 Source = Path | str | IO[bytes]
 Progress = Callable[[str, float], None]
 
@@ -73,8 +72,8 @@ class _Meter:
             self.progress(self.stage, min(1.0, self.done / self.total))
 
 
-def _invalid_zip(reason: str, **details: Any) -> ApiError:
-    return ApiError(f"The file is not a readable zip archive: {reason}", code="invalid_zip",
+def _invalid_zip(reason: str, **details: Any) -> ApplicationError:
+    return ApplicationError(f"The file is not a readable zip archive: {reason}", code="invalid_zip",
                     details={"reason": reason, **details})
 
 
@@ -145,12 +144,12 @@ def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
     max_ratio = getattr(settings, "IMPORT_MAX_RATIO", 200)
     if len(infos) > max_entries:
         raise _too_large(f"The zip has {len(infos)} entries; at most {max_entries} are allowed.",
-                         entries=len(infos), max_entries=max_entries)
+                         entries=len(infos), maxEntries=max_entries)
     seen: set[str] = set()
     for info in infos:
         name = info.orig_filename
         if reason := _unsafe(info) or ("it appears twice" if name in seen else None):
-            raise ApiError(f"The zip entry {name!r} is refused: {reason}.", code="unsafe_entry",
+            raise ApplicationError(f"The zip entry {name!r} is refused: {reason}.", code="unsafe_entry",
                            details={"entry": name, "reason": reason})
         seen.add(name)
         if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -158,11 +157,11 @@ def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
                                entry=name)
         if info.file_size > max_ratio * max(info.compress_size, 1):
             raise _too_large(f"{name} expands more than {max_ratio} times; the zip looks like a zip bomb.",
-                             entry=name, max_ratio=max_ratio)
+                             entry=name, maxRatio=max_ratio)
     total = sum(info.file_size for info in infos)
     if total > max_bytes:
         raise _too_large(f"The zip expands to {total} bytes; at most {max_bytes} are allowed.",
-                         total_bytes=total, max_bytes=max_bytes)
+                         totalBytes=total, maxBytes=max_bytes)
 
 
 @cache
@@ -188,8 +187,16 @@ def _check_rules(serializer_class: type[serializers.Serializer], data: dict[str,
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
         field, errors = next(iter(serializer.errors.items()))
-        path = where if field == "non_field_errors" else f"{where}.{_CONTAINER_NAMES.get(field, field)}"
+        path = where if field == api_settings.NON_FIELD_ERRORS_KEY else f"{where}.{field}"
         raise _invalid(f"container.json is invalid at {path}: {_first_message(errors)}", field=path)
+
+
+_STEP_INPUT = ("caption", "narration", "duration", "transition", "transitionDuration")
+
+
+def _step_input(step: dict[str, Any]) -> dict[str, Any]:
+    """The API's input for the step (container.json uses the API's names)."""
+    return {name: step[name] for name in _STEP_INPUT}
 
 
 def _step_fields(step: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +211,7 @@ def _load_container(zf: zipfile.ZipFile) -> dict[str, Any]:
         raise _invalid("The zip has no container.json at its root.", field=CONTAINER)
     if info.file_size > MAX_CONTAINER_BYTES:
         raise _too_large(f"container.json is {info.file_size} bytes; at most {MAX_CONTAINER_BYTES} are allowed.",
-                         entry=CONTAINER, max_bytes=MAX_CONTAINER_BYTES)
+                         entry=CONTAINER, maxBytes=MAX_CONTAINER_BYTES)
     buffer = bytearray()
     _read_entry(zf, info, buffer.extend)
     try:
@@ -225,7 +232,7 @@ def _load_container(zf: zipfile.ZipFile) -> dict[str, Any]:
     for i, chapter in enumerate(container["chapters"]):
         _check_rules(ChapterSerializer, {"title": chapter["title"]}, f"chapters[{i}]")
         for j, step in enumerate(chapter["steps"]):
-            _check_rules(StepSerializer, _step_fields(step), f"chapters[{i}].steps[{j}]")
+            _check_rules(StepSerializer, _step_input(step), f"chapters[{i}].steps[{j}]")
     return container
 
 
@@ -271,8 +278,8 @@ def import_validate(source: Source, *, progress: Progress | None = None) -> dict
             _check_entries(zf.infolist())
             container = _load_container(zf)
             _check_files(zf, container, progress)
-    except ApiError as exc:
-        logger.info("import refused", extra={"event": "import.refused", "code": exc.error_code})
+    except ApplicationError as exc:
+        logger.info("import refused", extra={"event": "import.refused", "code": exc.code})
         raise
     return container
 

@@ -21,13 +21,14 @@ from django.utils import timezone
 
 from assets.models import Blob
 from contentizer import locking, logs, storage
-from contentizer.api.errors import ApiError, UnprocessableEntity
+from contentizer.errors import ApplicationError, UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import PermanentJobError
 from contentizer.jobs.models import Job, JobStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.models import Chapter, Project
 from contentizer.storage import delete_tree, publish_file, walk
+from contentizer.timestamps import rfc3339
 from exports import importing
 from previews.models import Video
 from previews.videos.services import current_video
@@ -180,7 +181,7 @@ def export_run(ctx: JobContext) -> dict[str, Any]:
     by_path = {f["path"]: f for f in writer.files}
     for usage in plan["usage"]:
         by_path[usage["path"]]["usedBy"].append({"chapter": usage["chapter"], "step": usage["step"]})
-    container = {"format": FORMAT, "version": VERSION, "createdAt": timezone.now().isoformat(),
+    container = {"format": FORMAT, "version": VERSION, "createdAt": rfc3339(timezone.now()),
                  "project": {"title": project.title, "description": project.description},
                  "chapters": plan["chapters"], "files": writer.files}
     writer.zip.writestr(zipfile.ZipInfo("container.json", date_time=timezone.now().timetuple()[:6]),
@@ -299,8 +300,8 @@ def import_run(ctx: JobContext) -> dict[str, Any]:
     with source:
         try:
             project = importing.import_project(owner=ctx.job.owner, source=source, progress=_import_progress(ctx))
-        except ApiError as exc:  # the same code, message and details a refused zip answers
-            raise PermanentJobError(str(exc.detail), code=exc.error_code, details=exc.details) from exc
+        except ApplicationError as exc:  # the same code, message and details a refused zip answers
+            raise PermanentJobError(exc.message, code=exc.code, details=exc.details) from exc
     return {"projectId": project.pk, "title": project.title, "chapters": project.chapters.count(),
             "assets": project.assets.count()}
 

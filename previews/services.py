@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contentizer import logs
-from contentizer.api.errors import UnprocessableEntity
+from contentizer.errors import UnprocessableEntity
 from contentizer.jobs import events
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import TransientJobError

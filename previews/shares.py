@@ -17,7 +17,7 @@ from django.core import signing
 from django.http import Http404
 from django.utils import timezone
 
-from contentizer.api.errors import Conflict
+from contentizer.errors import Conflict
 from contentizer.jobs.models import JobStatus
 from previews.models import Share, Video
 

@@ -3,7 +3,7 @@
 `ApiForm` wraps a serializer: the page posts plain form fields, the view turns them into the
 API's input, and every error comes back flattened to a field name ("duration", "narration.de")
 so the template can show it beside its field, all of them at once. Errors raised by services
-(`ApiError`) land on the field their details name, or above the form.
+(`ApplicationError`) land on the field their details name, or above the form.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import re
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
-from contentizer.api.errors import ApiError
+from contentizer.api.errors import http_status
+from contentizer.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ def _flatten(errors: Any) -> dict[str, list[str]]:
         if isinstance(node, dict):
             for key, value in node.items():
                 key = str(key)
-                nested = key in ("non_field_errors", NON_FIELD) or key.isdigit()
+                nested = key in (api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD) or key.isdigit()
                 walk(value, path if nested else (f"{path}.{key}" if path else key))
         elif isinstance(node, (list, tuple)):
             for item in node:
@@ -59,19 +61,19 @@ class ApiForm:
     def validated_data(self) -> dict[str, Any]:
         return self.serializer.validated_data
 
-    def add_api_error(self, exc: ApiError, *, field: str = NON_FIELD) -> None:
-        """A service refused: put its message where it belongs (details.fields or details.field name
-        fields; otherwise `field`)."""
+    def add_api_error(self, exc: ApplicationError, *, field: str = NON_FIELD) -> None:
+        """A service refused: put its message where it belongs (details.fields names fields, or
+        details.field one field; otherwise `field`)."""
         details = exc.details if isinstance(exc.details, dict) else {}
         fields = details.get("fields")
         if isinstance(fields, dict) and fields:
             for name, messages in _flatten(fields).items():
                 self.errors.setdefault(_field_name(name), []).extend(messages)
         elif isinstance(details.get("field"), str):  # one field named by the service (webhooks: "url")
-            self.errors.setdefault(details["field"], []).append(str(exc.detail))
+            self.errors.setdefault(details["field"], []).append(exc.message)
         else:
-            self.errors.setdefault(field, []).append(str(exc.detail))
-        self.status = exc.status_code
+            self.errors.setdefault(field, []).append(exc.message)
+        self.status = http_status(exc)
 
     def error_list(self) -> list[tuple[str, str]]:
         """Every message with the field it belongs to, for a summary at the top of the form."""

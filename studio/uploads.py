@@ -21,7 +21,8 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 
-from contentizer.api.errors import ApiError
+from contentizer.api.errors import http_status
+from contentizer.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +38,8 @@ def accepts_file(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         if request.method == "POST":
             try:
                 request.POST, request.FILES  # noqa: B018 - parse now, inside the view
-            except ApiError as exc:
-                return _refused(request, str(exc.detail), exc.status_code)
+            except ApplicationError as exc:
+                return _refused(request, exc.message, http_status(exc))
             except (MultiPartParserError, SuspiciousOperation):
                 return _refused(request, "The form could not be read. Send one file at a time, within the size "
                                          "limits.", 400)

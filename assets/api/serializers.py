@@ -19,22 +19,23 @@ class AssetSerializer(serializers.ModelSerializer):
     height = serializers.IntegerField(source="blob.height", allow_null=True)
     duration = serializers.FloatField(source="blob.duration", allow_null=True)
     codecs = serializers.ListField(source="blob.codecs", child=serializers.CharField())
-    thumbnail_url = serializers.SerializerMethodField()
-    content_url = serializers.SerializerMethodField()
+    thumbnailUrl = serializers.SerializerMethodField(method_name="thumbnail_url")
+    contentUrl = serializers.SerializerMethodField(method_name="content_url")
 
     class Meta:
         model = Asset
         fields = [
-            "id", "project", "original_name", "kind", "mime", "size", "sha256", "width",
-            "height", "duration", "codecs", "thumbnail_url", "content_url", "created_at",
+            "id", "project", "originalName", "kind", "mime", "size", "sha256", "width",
+            "height", "duration", "codecs", "thumbnailUrl", "contentUrl", "createdAt",
         ]
         read_only_fields = fields
+        extra_kwargs = {"originalName": {"source": "original_name"}, "createdAt": {"source": "created_at"}}
 
     @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_thumbnail_url(self, asset: Asset) -> str | None:
+    def thumbnail_url(self, asset: Asset) -> str | None:
         return f"/api/assets/{asset.pk}/thumbnail" if asset.blob.thumbnail_key else None
 
-    def get_content_url(self, asset: Asset) -> str:
+    def content_url(self, asset: Asset) -> str:
         return f"/api/assets/{asset.pk}/content"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -22,9 +21,9 @@ from assets.api.serializers import (
 from assets.uploads import AssetUploadParser
 from contentizer import selectors as core_selectors
 from contentizer.api.errors import ApiError
+from contentizer.api.schema import media
 from contentizer.http.ranges import serve_stored
 
-_BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="The bytes (206 for a Range request).")
 _ERRORS = {
     400: OpenApiResponse(description="Bad request"),
     404: OpenApiResponse(description="No such asset among yours"),
@@ -96,7 +95,9 @@ class AssetContentApi(APIView):
     @extend_schema(
         summary="Download an asset's bytes (honours Range)", tags=["assets"],
         responses={
-            200: _BINARY, 206: _BINARY, 404: _ERRORS[404],
+            **media("*/*", description="The bytes, as the asset's own type (206 for a Range request).",
+                    statuses=(200, 206)),
+            404: _ERRORS[404],
             416: OpenApiResponse(description="Range not satisfiable"),
         },
     )
@@ -111,7 +112,7 @@ class AssetContentApi(APIView):
 class AssetThumbnailApi(APIView):
     @extend_schema(
         summary="An image's thumbnail or a video's poster (WebP, at most 320 px)", tags=["assets"],
-        responses={200: _BINARY, 404: _ERRORS[404]},
+        responses={**media("image/webp", description="The thumbnail."), 404: _ERRORS[404]},
     )
     def get(self, request: Request, asset_id: int) -> HttpResponse:
         asset = selectors.asset_get(user=request.user, asset_id=asset_id)

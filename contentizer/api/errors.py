@@ -5,17 +5,41 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from contentizer.api.schema import camel
+from contentizer.errors import (
+    ApplicationError,
+    Conflict,
+    Forbidden,
+    Gone,
+    NotFound,
+    PayloadTooLarge,
+    StorageUnavailable,
+    TooBusy,
+    UnprocessableEntity,
+    UnsupportedMediaType,
+)
+
+__all__ = [  # the application errors too, for the API handlers that raise them
+    "ApiError", "ApplicationError", "Conflict", "Forbidden", "Gone", "NotFound", "PayloadTooLarge",
+    "StorageUnavailable", "TooBusy", "UnprocessableEntity", "UnsupportedMediaType", "exception_handler",
+    "http_status",
+]
 
 logger = logging.getLogger(__name__)
 
 
 class ApiError(exceptions.APIException):
-    """Raise with a code a client can branch on and a message a person can act on."""
+    """What an API handler itself refuses (a route's own checks); services raise the product's
+    application errors (contentizer/errors.py) instead, which `exception_handler` maps the same way."""
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "bad_request"
@@ -29,31 +53,31 @@ class ApiError(exceptions.APIException):
             self.status_code = status_code
 
 
-class PayloadTooLarge(ApiError):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "payload_too_large"
+# The one place an application error becomes an HTTP status (the nearest class in its MRO wins).
+HTTP_STATUS: dict[type[ApplicationError], int] = {
+    ApplicationError: status.HTTP_400_BAD_REQUEST,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Forbidden: status.HTTP_403_FORBIDDEN,
+    Gone: status.HTTP_410_GONE,
+    Conflict: status.HTTP_409_CONFLICT,
+    PayloadTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    UnsupportedMediaType: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    UnprocessableEntity: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    TooBusy: status.HTTP_429_TOO_MANY_REQUESTS,
+    StorageUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
 
 
-class UnsupportedMediaType(ApiError):
-    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
-    default_code = "unsupported_media_type"
+def http_status(exc: ApplicationError) -> int:
+    return next(HTTP_STATUS[cls] for cls in type(exc).__mro__ if cls in HTTP_STATUS)
 
 
-class UnprocessableEntity(ApiError):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = "invalid_media"
-
-
-class Conflict(ApiError):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-class StorageUnavailable(ApiError):
-    """Storage refused a write (full, read-only, unreachable): nothing was kept; try again."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "storage_unavailable"
+def _application_response(exc: ApplicationError) -> Response:
+    response = Response(error_body(exc.code, exc.message, exc.details), status=http_status(exc))
+    if (wait := getattr(exc, "retry_after", None)) is not None:
+        response["Retry-After"] = str(int(wait))
+        response.data["error"]["details"].setdefault("retryAfter", int(wait))
+    return response
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict[str, Any]:
@@ -86,20 +110,23 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     _close_uploads(context)
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(str(exc) or "The request body is too large.")
-    elif isinstance(exc, SuspiciousOperation):
+    if isinstance(exc, ApplicationError):
+        set_rollback()  # as DRF does for the errors it handles
+        return _application_response(exc)
+    if isinstance(exc, SuspiciousOperation):
         exc = ApiError(str(exc) or "The request was refused.", code="bad_request")
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_model_errors(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if (wait := getattr(exc, "wait", None)) is not None and not response.has_header("Retry-After"):
         response["Retry-After"] = str(int(wait))
     response.data = _body_for(exc, response.data)
-    if isinstance(exc, ApiError) and wait is not None:
-        response.data["error"]["details"].setdefault("retryAfter", int(wait))
     return response
 
 
@@ -113,6 +140,17 @@ def _body_for(exc: exceptions.APIException, data: Any) -> dict[str, Any]:
             details = {"wait": exc.wait} if isinstance(exc, exceptions.Throttled) else {}
             return error_body(code, message or str(exc.detail), details)
     return error_body("error", str(exc.detail))
+
+
+def _model_errors(exc: DjangoValidationError) -> dict[str, list[str]] | list[str]:
+    """A model's or a service's ValidationError (full_clean) in the serializers' shape. Serializers
+    already name their fields as the wire does (and an unknown field keeps the name the client
+    sent); a model names its Python attributes (`transition_duration`), which the wire calls
+    `transitionDuration`."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    return {api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else camel(name): messages
+            for name, messages in exc.message_dict.items()}
 
 
 def json_error_view(status_code: int, code: str, message: str):

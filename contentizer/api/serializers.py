@@ -12,10 +12,13 @@ from contentizer.languages import MAX_LANGUAGES, duplicates, invalid_codes, inva
 from contentizer.models import Chapter, Project, Step
 
 MAX_NARRATION_CHARS = 5000
+# Wire names are camelCase; a ModelSerializer builds a renamed field from the model field its
+# `source` names, so the model's validators and help texts still apply.
+TIMESTAMPS = {"createdAt": {"source": "created_at"}, "updatedAt": {"source": "updated_at"}}
 
 
 class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
-    chapter_count = serializers.IntegerField(source="chapters.count", read_only=True)
+    chapterCount = serializers.IntegerField(source="chapters.count", read_only=True)
     languages = serializers.ListField(
         child=serializers.CharField(max_length=35), min_length=1, max_length=MAX_LANGUAGES, required=False,
         help_text='Ordered BCP 47 codes, e.g. ["en", "de"]; the first is the default audio and subtitle '
@@ -24,8 +27,9 @@ class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", "title", "description", "languages", "chapter_count", "created_at", "updated_at"]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        fields = ["id", "title", "description", "languages", "chapterCount", "createdAt", "updatedAt"]
+        read_only_fields = ["id", "createdAt", "updatedAt"]
+        extra_kwargs = TIMESTAMPS
 
     def validate_languages(self, value: list[str]) -> list[str]:
         if bad := invalid_codes(value):
@@ -37,12 +41,13 @@ class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
 
 class ChapterSerializer(StrictInputMixin, serializers.ModelSerializer):
     project = serializers.PrimaryKeyRelatedField(read_only=True)
-    step_count = serializers.IntegerField(source="steps.count", read_only=True)
+    stepCount = serializers.IntegerField(source="steps.count", read_only=True)
 
     class Meta:
         model = Chapter
-        fields = ["id", "project", "title", "position", "step_count", "created_at", "updated_at"]
-        read_only_fields = ["id", "position", "created_at", "updated_at"]
+        fields = ["id", "project", "title", "position", "stepCount", "createdAt", "updatedAt"]
+        read_only_fields = ["id", "position", "createdAt", "updatedAt"]
+        extra_kwargs = TIMESTAMPS
 
 
 def _asset_model():
@@ -68,10 +73,11 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         model = Step
         fields = [
             "id", "chapter", "position", "caption", "narration", "asset", "duration",
-            "transition", "transition_duration", "created_at", "updated_at",
+            "transition", "transitionDuration", "createdAt", "updatedAt",
         ]
-        read_only_fields = ["id", "position", "created_at", "updated_at"]
-        extra_kwargs = {"caption": {"max_length": 2000}}
+        read_only_fields = ["id", "position", "createdAt", "updatedAt"]
+        extra_kwargs = {**TIMESTAMPS, "caption": {"max_length": 2000},
+                        "transitionDuration": {"source": "transition_duration"}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,7 +98,7 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         transition = attrs.get("transition_duration", getattr(self.instance, "transition_duration", 0.5))
         if transition >= duration:
             raise serializers.ValidationError(
-                {"transition_duration": ["Must be shorter than the step's duration."]}
+                {"transitionDuration": ["Must be shorter than the step's duration."]}
             )
         return attrs
 

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.serializers import as_serializer_error
 
 from contentizer import transitions
 
 
 class StrictInputMixin:
-    """Unknown fields are a 400 naming them, not silently dropped (a typo must not pass)."""
+    """Unknown fields are a 400 naming them, not silently dropped (a typo must not pass), in the
+    same answer as every other problem of the input: a client fixes its request in one go."""
 
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["Unknown field."] for name in unknown}
-                )
-        return super().to_internal_value(data)
+    def run_validation(self, data: Any = empty) -> Any:
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
+        problems = {str(name): ["Unknown field."] for name in unknown}
+        try:
+            value = super().run_validation(data)
+        except serializers.ValidationError as exc:
+            if not problems:
+                raise
+            problems = {**as_serializer_error(exc), **problems}
+        if problems:
+            raise serializers.ValidationError(problems)
+        return value
 
 
 class TransitionField(serializers.ChoiceField):

@@ -46,7 +46,7 @@ class BodyLimit:
     @staticmethod
     async def _refuse(send, limit: int) -> None:
         body = json.dumps(error_body("payload_too_large", f"The request body is larger than the largest allowed "
-                                     f"upload ({limit} bytes).", {"max_bytes": limit})).encode()
+                                     f"upload ({limit} bytes).", {"maxBytes": limit})).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
             (b"connection", b"close")]})

@@ -26,7 +26,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from contentizer.api.errors import ApiError, Conflict
+from contentizer.errors import ApplicationError, Conflict, TooBusy
 from contentizer.jobs import events, registry
 from contentizer.jobs.models import FINISHED, AttemptOutcome, Job, JobAttempt, JobSlot, JobStatus
 
@@ -35,13 +35,8 @@ logger = logging.getLogger(__name__)
 RUN_TASK = "contentizer.jobs.tasks.run_job"
 
 
-class QueueFull(ApiError):
-    status_code = 429
+class QueueFull(TooBusy):
     default_code = "queue_full"
-
-    def __init__(self, message: str, *, retry_after: int, details: dict | None = None) -> None:
-        super().__init__(message, details=details)
-        self.wait = retry_after
 
 
 def worker_name() -> str:
@@ -323,7 +318,7 @@ def job_requeue(*, job: Job, resume_from: str | None = None) -> Job:
     after it whatever their inputs."""
     stages = registry.get(job.kind).stages
     if resume_from is not None and resume_from not in stages:
-        raise ApiError(
+        raise ApplicationError(
             f"{job.kind} jobs have no stage {resume_from!r}." if stages else f"{job.kind} jobs have no stages.",
             code="no_stages" if not stages else "unknown_stage", details={"stages": list(stages)},
         )

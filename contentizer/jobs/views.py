@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from contentizer.api.errors import ApiError
+from contentizer.errors import ApplicationError
 from contentizer.jobs import registry, selectors, services
 from contentizer.jobs.messages import public_error
 from contentizer.jobs.models import JobStatus
@@ -75,8 +75,8 @@ def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
     try:
         services.job_cancel(job=job)
         messages.success(request, "Cancelled." if job.status == JobStatus.CANCELLED else "Stopping the job…")
-    except ApiError as exc:
-        messages.error(request, str(exc.detail))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
     return _back(request, job.pk)
 
 
@@ -87,6 +87,6 @@ def job_retry(request: HttpRequest, job_id) -> HttpResponse:
     try:
         services.job_requeue(job=job, resume_from=request.POST.get("resume_from") or None)
         messages.success(request, "The job is queued again.")
-    except ApiError as exc:
-        messages.error(request, str(exc.detail))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
     return _back(request, job.pk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from contentizer.api.errors import ApiError
+from contentizer.errors import ApplicationError
 from contentizer.webhooks import services
 from contentizer.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -62,6 +62,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             try:
                 services.delivery_redeliver(delivery=delivery)
                 done += 1
-            except ApiError as exc:
-                self.message_user(request, f"{delivery.id}: {exc.detail}", level=messages.WARNING)
+            except ApplicationError as exc:
+                self.message_user(request, f"{delivery.id}: {exc.message}", level=messages.WARNING)
         self.message_user(request, f"{done} delivery(ies) queued again.")

@@ -16,15 +16,15 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.fields import DateTimeField
 
-from contentizer.api.errors import ApiError, Conflict
+from contentizer.errors import ApplicationError, Conflict
 from contentizer.jobs import registry
 from contentizer.jobs import services as jobs
 from contentizer.jobs.api.serializers import job_representation
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
 from contentizer.jobs.models import Job, JobStatus
 from contentizer.jobs.runner import JobContext
+from contentizer.timestamps import rfc3339
 from contentizer.webhooks import addresses, outbound, signing
 from contentizer.webhooks.models import (
     EventType,
@@ -49,16 +49,16 @@ def _checked_url(url: str) -> str:
     try:
         outbound.check_url(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE)
     except outbound.UrlRefused as exc:
-        raise ApiError(str(exc), code="webhook_url_refused", details={"field": "url"}) from None
+        raise ApplicationError(str(exc), code="webhook_url_refused", details={"field": "url"}) from None
     return url.strip()
 
 
 def _checked_events(events: list[str]) -> list[str]:
     if unknown := sorted(set(events) - set(EventType.values)):
-        raise ApiError(f"Unknown event types: {', '.join(unknown)}.", code="unknown_event_type",
+        raise ApplicationError(f"Unknown event types: {', '.join(unknown)}.", code="unknown_event_type",
                        details={"unknown": unknown, "known": list(EventType.values)})
     if not events:
-        raise ApiError("Name at least one event type.", code="no_event_types",
+        raise ApplicationError("Name at least one event type.", code="no_event_types",
                        details={"known": list(EventType.values)})
     return list(dict.fromkeys(events))
 
@@ -95,10 +95,6 @@ def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
 
 # --- events ----------------------------------------------------------------------------------------
 
-def _rfc3339(moment: datetime) -> str:
-    return DateTimeField().to_representation(moment)
-
-
 def events_record(job: Job) -> None:
     """Listener of job ends (contentizer.jobs.events): the event, and one delivery per endpoint of
     the job's owner that wants it, written in the transaction that ended the job."""
@@ -114,7 +110,7 @@ def events_record(job: Job) -> None:
     if not endpoints:
         return
     event_id = new_event_id()
-    body = json.dumps({"id": event_id, "type": event_type, "created": _rfc3339(timezone.now()),
+    body = json.dumps({"id": event_id, "type": event_type, "created": rfc3339(timezone.now()),
                        "data": {"job": job_representation(job)}}, separators=(",", ":"))
     event = WebhookEvent.objects.create(id=event_id, owner_id=job.owner_id, type=event_type, job=job, body=body)
     for endpoint in endpoints:

@@ -20,6 +20,11 @@ class ExportCreateInputSerializer(StrictInputMixin, serializers.Serializer):
     include = ExportIncludeInputSerializer(required=False)
 
 
+class ExportAcceptedSerializer(serializers.Serializer):
+    exportId = serializers.UUIDField(help_text="The export's job id.")
+    statusUrl = serializers.CharField(help_text="The export's status: an alias of /api/v1/jobs/{id}.")
+
+
 class ExportJobResultSerializer(serializers.Serializer):
     exportId = serializers.UUIDField()
     bytesWritten = serializers.IntegerField()

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from assets.uploads import AssetUploadParser, HashingUploadHandler
 from contentizer import selectors as core
 from contentizer.api.errors import ApiError, Conflict
+from contentizer.api.schema import media
 from contentizer.api.throttling import ScopedRateThrottle
 from contentizer.http.ranges import serve_stored
 from contentizer.jobs import selectors as job_selectors
@@ -24,13 +24,12 @@ from contentizer.jobs.api.serializers import job_representation
 from contentizer.jobs.models import Job, JobStatus
 from exports import services
 from exports.api.serializers import (
+    ExportAcceptedSerializer,
     ExportCreateInputSerializer,
     ExportJobSerializer,
     ImportInputSerializer,
     ImportJobSerializer,
 )
-
-_BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="the zip; 206 for a Range request")
 
 
 class ExportCreateApi(APIView):
@@ -38,7 +37,7 @@ class ExportCreateApi(APIView):
     throttle_scope = "exports"
 
     @extend_schema(summary="Export a tutorial as one zip", tags=["exports"], request=ExportCreateInputSerializer,
-                   responses={202: OpenApiTypes.OBJECT, 422: OpenApiResponse(description="Missing components"),
+                   responses={202: ExportAcceptedSerializer, 422: OpenApiResponse(description="Missing components"),
                               429: OpenApiResponse(description="Too many exports; see Retry-After")})
     def post(self, request: Request) -> Response:
         data = ExportCreateInputSerializer(data=request.data)
@@ -47,7 +46,7 @@ class ExportCreateApi(APIView):
         project = core.project_get(user=request.user, project_id=body["projectId"])
         job = services.export_request(owner=request.user, project=project, chapter_ids=body.get("chapterIds"),
                                       include=services.Include(**body.get("include", {})))
-        return Response({"exportId": str(job.pk), "statusUrl": f"/api/export/{job.pk}"},
+        return Response(ExportAcceptedSerializer({"exportId": job.pk, "statusUrl": f"/api/export/{job.pk}"}).data,
                         status=status.HTTP_202_ACCEPTED)
 
 
@@ -65,7 +64,9 @@ class ExportDownloadApi(APIView):
 
     @extend_schema(summary="Download the zip (Range); ?signature= works without a token", tags=["exports"],
                    parameters=[OpenApiParameter("signature", str, required=False)],
-                   responses={200: _BINARY, 206: _BINARY, 403: OpenApiResponse(description="Bad signature"),
+                   responses={**media("application/zip", statuses=(200, 206),
+                                         description="The zip; 206 for a Range request"),
+                              403: OpenApiResponse(description="Bad signature"),
                               409: OpenApiResponse(description="Not ready")})
     def get(self, request: Request, export_id) -> HttpResponse:
         signature = request.query_params.get("signature")

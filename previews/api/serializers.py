@@ -7,6 +7,7 @@ from rest_framework import serializers
 from contentizer import transitions
 from contentizer.api.serializers_base import StrictInputMixin, TransitionField
 from contentizer.jobs.api.serializers import JobResourceSerializer, kind_field
+from contentizer.jobs.models import JobStatus
 from previews.compile import ASPECTS, RESOLUTIONS
 
 AssetRef = serializers.CharField  # an asset id ("12") or the sha256 of one of the project's assets
@@ -132,3 +133,36 @@ class VideoJobSerializer(JobResourceSerializer):
     percent = serializers.FloatField(help_text="Same as progress.")
     currentStage = serializers.CharField(allow_blank=True, help_text="Same as stage.")
     stages = VideoStageSerializer(many=True, help_text="Same as result.stages.")
+
+
+class VideoPictureRenditionSerializer(serializers.Serializer):
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
+class VideoRenditionsSerializer(serializers.Serializer):
+    """Empty until the video is packaged."""
+
+    video = VideoPictureRenditionSerializer(many=True, required=False)
+    audio = serializers.ListField(child=serializers.CharField(), required=False, help_text="One per language.")
+    subtitles = serializers.ListField(child=serializers.CharField(), required=False,
+                                      help_text="One per language.")
+
+
+class VideoDetailSerializer(serializers.Serializer):
+    videoId = serializers.UUIDField()
+    jobId = serializers.UUIDField()
+    projectId = serializers.IntegerField()
+    chapterId = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=JobStatus.choices, help_text="The video job's status.")
+    progress = serializers.FloatField(help_text="0 to 100.")
+    resolution = serializers.CharField(help_text="The short edge, e.g. 720p.")
+    aspect = serializers.CharField()
+    languages = serializers.ListField(child=serializers.CharField(), help_text="Audio languages, default first.")
+    subtitleLanguages = serializers.ListField(child=serializers.CharField())
+    duration = serializers.FloatField(allow_null=True, help_text="Seconds, once rendered.")
+    size = serializers.IntegerField(allow_null=True, help_text="Bytes of the MP4, once rendered.")
+    renditions = VideoRenditionsSerializer()
+    superseded = serializers.BooleanField(help_text="A newer video of the same chapter finished after this one.")
+    createdAt = serializers.DateTimeField()
+    urls = VideoUrlsSerializer(allow_null=True, help_text="Once the video is ready.")

@@ -7,7 +7,6 @@ import re
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from assets import selectors as asset_selectors
 from contentizer import selectors as core
 from contentizer.api.errors import ApiError, Conflict
+from contentizer.api.schema import media
 from contentizer.api.serializers_base import StrictInputMixin
 from contentizer.http.ranges import serve_stored
 from contentizer.jobs import selectors as job_selectors
@@ -25,12 +25,12 @@ from contentizer.jobs.api.serializers import job_representation
 from contentizer.jobs.models import JobStatus
 from contentizer.languages import LANGUAGE_CODE
 from previews import selectors
-from previews.api.serializers import VideoJobSerializer
+from previews.api.serializers import VideoDetailSerializer, VideoJobSerializer
 from previews.compile import ASPECTS, RESOLUTIONS, Format
 from previews.models import Video
 from previews.videos import services as videos
 
-_BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="bytes; 206 for a Range request")
+_MP4 = media("video/mp4", description="The MP4; 206 for a Range request", statuses=(200, 206))
 _HLS_NAME = re.compile(r"^(master\.m3u8|[A-Za-z0-9_-]+/[A-Za-z0-9_-]+\.(m3u8|ts|vtt))\Z")
 
 
@@ -49,7 +49,7 @@ class VideoGenerateInputSerializer(StrictInputMixin, serializers.Serializer):
     languages = serializers.ListField(child=serializers.RegexField(rf"^{LANGUAGE_CODE.pattern}\Z"),
                                       required=False, allow_empty=False, max_length=20)
     music = VideoMusicInputSerializer(required=False, allow_null=True)
-    requestId = serializers.RegexField(r"^[A-Za-z0-9._:-]{1,64}\Z", required=False, default="")
+    requestId = serializers.RegexField(r"^[A-Za-z0-9._:-]{1,64}\Z", required=False, allow_blank=True, default="")
 
 
 class VideoGenerateAcceptedSerializer(serializers.Serializer):
@@ -68,15 +68,15 @@ def _ready(video: Video) -> None:
 
 
 def video_summary(video: Video) -> dict:
-    return {
+    return VideoDetailSerializer({
         "videoId": str(video.id), "jobId": str(video.job_id), "projectId": video.project_id,
         "chapterId": video.chapter_id, "status": video.job.status, "progress": video.job.progress,
         "resolution": f"{video.height}p", "aspect": video.aspect, "languages": video.languages,
         "subtitleLanguages": video.languages,
         "duration": video.duration, "size": video.size, "renditions": video.renditions,
-        "superseded": video.superseded_at is not None, "createdAt": video.created_at.isoformat(),
+        "superseded": video.superseded_at is not None, "createdAt": video.created_at,
         "urls": selectors.video_urls(video),
-    }
+    }).data
 
 
 class VideoGenerateApi(APIView):
@@ -101,7 +101,7 @@ class VideoGenerateApi(APIView):
 
 class VideoDetailApi(APIView):
     @extend_schema(summary="A video's metadata, status, renditions and subtitle languages", tags=["videos"],
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: VideoDetailSerializer})
     def get(self, request: Request, video_id) -> Response:
         return Response(video_summary(_video_get(request, video_id)))
 
@@ -115,20 +115,21 @@ def _serve_ready(request: Request, video_id, *, key: str, content_type: str, att
 
 
 class VideoDownloadApi(APIView):
-    @extend_schema(summary="Download the MP4 (attachment)", tags=["videos"], responses={200: _BINARY, 206: _BINARY})
+    @extend_schema(summary="Download the MP4 (attachment)", tags=["videos"], responses=_MP4)
     def get(self, request: Request, video_id) -> HttpResponse:
         return _serve_ready(request, video_id, key="mp4_key", content_type="video/mp4", attachment=True)
 
 
 class VideoStreamApi(APIView):
-    @extend_schema(summary="Stream the MP4 (HTTP Range)", tags=["videos"], responses={200: _BINARY, 206: _BINARY,
+    @extend_schema(summary="Stream the MP4 (HTTP Range)", tags=["videos"], responses={**_MP4,
                    416: OpenApiResponse(description="Range not satisfiable")})
     def get(self, request: Request, video_id) -> HttpResponse:
         return _serve_ready(request, video_id, key="mp4_key", content_type="video/mp4")
 
 
 class VideoPosterApi(APIView):
-    @extend_schema(summary="The poster image (JPEG)", tags=["videos"], responses={200: _BINARY})
+    @extend_schema(summary="The poster image (JPEG)", tags=["videos"],
+                   responses=media("image/jpeg", description="JPEG"))
     def get(self, request: Request, video_id) -> HttpResponse:
         return _serve_ready(request, video_id, key="poster_key", content_type="image/jpeg")
 
@@ -145,7 +146,8 @@ def hls_key(video: Video, name: str) -> str | None:
 
 
 class VideoHlsApi(APIView):
-    @extend_schema(summary="HLS playlists, segments and WebVTT files", tags=["videos"], responses={200: _BINARY})
+    @extend_schema(summary="HLS playlists, segments and WebVTT files", tags=["videos"],
+                   responses=media(*HLS_TYPES.values(), description="A playlist, segment or WebVTT file"))
     def get(self, request: Request, video_id, name: str) -> HttpResponse:
         video = _video_get(request, video_id)
         _ready(video)
@@ -166,7 +168,8 @@ class VideoSubtitlesApi(APIView):
     @extend_schema(summary="A subtitle file of the video, named <language>.vtt or <language>.srt; "
                            "?download=1 as an attachment",
                    tags=["videos"], parameters=[OpenApiParameter("download", bool, required=False)],
-                   responses={200: _BINARY, 404: OpenApiResponse(description="No subtitles in that language")})
+                   responses={**media(*SUBTITLE_TYPES.values(), description="WebVTT or SubRip"),
+                              404: OpenApiResponse(description="No subtitles in that language")})
     def get(self, request: Request, video_id, filename: str) -> HttpResponse:
         video = _video_get(request, video_id)
         _ready(video)
@@ -197,7 +200,8 @@ class VideoJobCancelApi(APIView):
 
 
 class MediaAssetApi(APIView):
-    @extend_schema(summary="An asset's bytes (Range)", tags=["assets"], responses={200: _BINARY, 206: _BINARY})
+    @extend_schema(summary="An asset's bytes (Range)", tags=["assets"],
+                   responses=media("*/*", description="The asset's own type; 206 for a Range", statuses=(200, 206)))
     def get(self, request: Request, asset_id: int) -> HttpResponse:
         asset = asset_selectors.asset_get(user=request.user, asset_id=asset_id)
         return serve_stored(request, storage=default_storage, key=asset.blob.storage_key,

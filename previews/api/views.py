@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 
 from contentizer import selectors as core
 from contentizer.api.errors import ApiError, Conflict
+from contentizer.api.schema import media
 from contentizer.http.ranges import serve_stored
 from contentizer.jobs import services as jobs
 from contentizer.jobs.api.serializers import job_representation
@@ -22,8 +22,6 @@ from previews import compile as compiler
 from previews import selectors, services
 from previews.api.serializers import PreviewAcceptedSerializer, PreviewCreateInputSerializer, PreviewJobSerializer
 from previews.compile import RESOLUTIONS, Format
-
-_BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="preview.mp4 or preview.json (206 for a Range)")
 
 
 def _accepted(job) -> dict:
@@ -73,7 +71,9 @@ class PreviewStatusApi(APIView):
 class PreviewArtifactApi(APIView):
     @extend_schema(
         summary="The rendered MP4 (or the dry run's manifest); honours Range", tags=["previews"],
-        responses={200: _BINARY, 206: _BINARY, 409: OpenApiResponse(description="Not ready yet"),
+        responses={**media("video/mp4", statuses=(200, 206),
+                           description="preview.mp4 (a dry run's is preview.json, application/json); 206 for a Range"),
+                   409: OpenApiResponse(description="Not ready yet"),
                    410: OpenApiResponse(description="Expired")},
     )
     def get(self, request: Request, job_id) -> HttpResponse:

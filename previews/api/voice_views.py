@@ -71,7 +71,7 @@ class VoiceListApi(APIView):
     @extend_schema(summary="Every voice: engine, language, sample rate, licence, and whether it can be used",
                    tags=["voices"], responses={200: VoicePageSerializer}, parameters=[
                        OpenApiParameter("language", str, description="only voices that speak this language (BCP 47)"),
-                       OpenApiParameter("page", int), OpenApiParameter("page_size", int)])
+                       OpenApiParameter("page", int), OpenApiParameter("pageSize", int)])
     def get(self, request: Request) -> Response:
         found = tts.voices()
         if language := request.query_params.get("language"):
@@ -226,7 +226,7 @@ class LexiconEntryUpdateInputSerializer(StrictInputMixin, serializers.Serializer
 class LexiconListApi(APIView):
     @extend_schema(summary="The project's pronunciation lexicon", tags=["voices"], operation_id="projects_lexicon_list",
                    parameters=[OpenApiParameter("language", str, description="only this language's entries"),
-                               OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+                               OpenApiParameter("page", int), OpenApiParameter("pageSize", int)],
                    responses={200: LexiconEntryPageSerializer})
     def get(self, request: Request, project_id: int) -> Response:
         project = core.project_get(user=request.user, project_id=project_id)

@@ -6,7 +6,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 
-from contentizer.api.errors import Conflict, UnprocessableEntity
+from contentizer.errors import Conflict, UnprocessableEntity
 from contentizer.models import Project
 from previews.models import LexiconEntry, ProjectVoice
 from previews.tts import catalogue

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from assets.models import Asset, Blob
 from contentizer import logs
-from contentizer.api.errors import ApiError, UnprocessableEntity
+from contentizer.errors import Forbidden, UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.models import Job
 from contentizer.jobs.runner import JobContext
@@ -34,8 +34,7 @@ KIND = "video"
 STAGES = ("plan", "narrate", "captions", "render", "package")
 
 
-class QuotaExceeded(ApiError):
-    status_code = 403
+class QuotaExceeded(Forbidden):
     default_code = "quota_exceeded"
 
 

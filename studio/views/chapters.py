@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assets.services import asset_ingest
 from contentizer import selectors, services, transitions
-from contentizer.api.errors import ApiError
 from contentizer.api.serializers import ChapterSerializer, StepSerializer
+from contentizer.errors import ApplicationError
 from contentizer.languages import language_name
 from contentizer.models import Chapter, Step
 from studio import selectors as studio
@@ -48,7 +48,7 @@ def step_input(post, languages: list[str], narration: dict[str, str]) -> dict[st
                   if post.get(f"narration-{lang}", "").strip()})
     return {
         "caption": post.get("caption", ""), "narration": texts, "duration": post.get("duration", ""),
-        "transition": post.get("transition", ""), "transition_duration": post.get("transition_duration", ""),
+        "transition": post.get("transition", ""), "transitionDuration": post.get("transitionDuration", ""),
         "asset": post.get("asset") or None,
     }
 
@@ -57,11 +57,11 @@ def _values(source: Step | Any, languages: list[str]) -> dict[str, Any]:
     if isinstance(source, Step):
         return {"caption": source.caption, "narration": {lang: source.narration.get(lang, "") for lang in languages},
                 "duration": source.duration, "transition": source.transition,
-                "transition_duration": source.transition_duration, "asset": source.asset_id or ""}
+                "transitionDuration": source.transition_duration, "asset": source.asset_id or ""}
     return {"caption": source.get("caption", ""),
             "narration": {lang: source.get(f"narration-{lang}", "") for lang in languages},
             "duration": source.get("duration", ""), "transition": source.get("transition", ""),
-            "transition_duration": source.get("transition_duration", ""), "asset": _int(source.get("asset"))}
+            "transitionDuration": source.get("transitionDuration", ""), "asset": _int(source.get("asset"))}
 
 
 def _int(value: Any) -> int | str:
@@ -136,7 +136,7 @@ def _save_step(request: HttpRequest, chapter: Chapter, step: Step | None) -> Htt
     if upload := request.FILES.get("upload"):
         try:
             data["asset"] = values["asset"] = asset_ingest(project=chapter.project, upload=upload).asset.pk
-        except ApiError as exc:
+        except ApplicationError as exc:
             upload_error = exc
     form = ApiForm(StepSerializer, instance=step, data=data, partial=step is not None,
                    context={"project": chapter.project}, values=values)
@@ -203,6 +203,6 @@ def steps_reorder(request: HttpRequest, chapter_id: int) -> HttpResponse:
         messages.success(request, "Steps reordered.")
     except ValueError:
         messages.error(request, "The new order could not be read; nothing was changed.")
-    except ApiError as exc:
-        messages.error(request, f"{exc.detail} Nothing was changed; reload the page and try again.")
+    except ApplicationError as exc:
+        messages.error(request, f"{exc.message} Nothing was changed; reload the page and try again.")
     return redirect("chapter-page", chapter_id=chapter.pk)

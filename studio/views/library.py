@@ -16,7 +16,8 @@ from assets import selectors as asset_selectors
 from assets import services as asset_services
 from assets.models import Kind
 from contentizer import selectors
-from contentizer.api.errors import ApiError
+from contentizer.api.errors import http_status
+from contentizer.errors import ApplicationError
 from contentizer.models import Project
 from studio import selectors as studio
 from studio.uploads import accepts_file
@@ -52,8 +53,8 @@ def asset_upload(request: HttpRequest, project_id: int) -> HttpResponse:
         return _library(request, project, upload_error="Choose a file to upload.", status=400)
     try:
         result = asset_services.asset_ingest(project=project, upload=upload)
-    except ApiError as exc:
-        return _library(request, project, upload_error=str(exc.detail), status=exc.status_code)
+    except ApplicationError as exc:
+        return _library(request, project, upload_error=exc.message, status=http_status(exc))
     name = result.asset.original_name
     messages.success(request, f"{name} was already in the library." if result.deduplicated else f"{name} uploaded.")
     return redirect("asset-library", project_id=project.pk)
@@ -69,11 +70,11 @@ def asset_delete(request: HttpRequest, project_id: int, asset_id: int) -> HttpRe
         raise Http404("not an asset of this project")
     try:
         asset_services.asset_unlink(asset=asset)
-    except ApiError as exc:
+    except ApplicationError as exc:
         steps = studio.asset_usage(project).get(asset.pk, [])
         where = "; ".join(f"“{s.chapter.title}”, step {s.position + 1}" for s in steps)
         used = f" Used in: {where}." if where else ""
-        messages.error(request, f"{asset.original_name} was not deleted. {exc.detail}{used}")
+        messages.error(request, f"{asset.original_name} was not deleted. {exc.message}{used}")
         return redirect(back)
     messages.success(request, f"{asset.original_name} deleted from the library.")
     return redirect(back)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contentizer import selectors
-from contentizer.api.errors import ApiError
+from contentizer.errors import ApplicationError
 from contentizer.languages import language_name
 from contentizer.models import Chapter
 from previews import compile as compiler
@@ -28,10 +28,10 @@ from studio.forms import ApiForm
 logger = logging.getLogger(__name__)
 
 
-def _problems(exc: ApiError) -> str:
+def _problems(exc: ApplicationError) -> str:
     fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
     listed = "; ".join(f"{where}: {what}" for where, what in fields.items()) if isinstance(fields, dict) else ""
-    return f"{exc.detail} ({listed})" if listed and listed not in str(exc.detail) else str(exc.detail)
+    return f"{exc.message} ({listed})" if listed and listed not in exc.message else exc.message
 
 
 @login_required
@@ -44,7 +44,7 @@ def chapter_preview(request: HttpRequest, chapter_id: int) -> HttpResponse:
             owner=request.user, project=chapter.project, steps=compiler.chapter_steps(chapter),
             dry_run=dry_run, chapter_id=chapter.pk,
         )
-    except ApiError as exc:
+    except ApplicationError as exc:
         messages.error(request, _problems(exc))
         return redirect("chapter-page", chapter_id=chapter.pk)
     if dry_run:
@@ -112,14 +112,14 @@ def chapter_generate(request: HttpRequest, chapter_id: int) -> HttpResponse:
             fmt=Format(aspect=body["aspect"], resolution=RESOLUTIONS[body["resolution"]]),
             languages=body.get("languages"), music=body.get("music"),
         )
-    except ApiError as exc:
+    except ApplicationError as exc:
         form.add_api_error(exc, field=_field_of(exc))
         return _generate_page(request, chapter, form)
     messages.success(request, "Video generation started. This page follows it live.")
     return redirect("job-detail-page", job_id=video.job_id)
 
 
-def _field_of(exc: ApiError) -> str:
-    if exc.error_code in ("invalid_languages", "unsupported_language"):
+def _field_of(exc: ApplicationError) -> str:
+    if exc.code in ("invalid_languages", "unsupported_language"):
         return "languages"
     return "__all__"

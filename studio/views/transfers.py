@@ -11,7 +11,8 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from contentizer import selectors
-from contentizer.api.errors import ApiError
+from contentizer.api.errors import http_status
+from contentizer.errors import ApplicationError
 from exports import services
 from exports.api.serializers import ExportIncludeInputSerializer
 from studio.forms import ApiForm
@@ -33,10 +34,10 @@ def project_export(request: HttpRequest, project_id: int) -> HttpResponse:
     try:
         job = services.export_request(owner=request.user, project=project, chapter_ids=None,
                                       include=services.Include(**form.validated_data))
-    except ApiError as exc:
+    except ApplicationError as exc:
         missing = exc.details.get("missing", []) if isinstance(exc.details, dict) else []
-        return projects.project_page_response(request, project, status=exc.status_code,
-                                              export_errors={"message": str(exc.detail), "items": missing})
+        return projects.project_page_response(request, project, status=http_status(exc),
+                                              export_errors={"message": exc.message, "items": missing})
     messages.success(request, "Export started. This page follows it; the download appears when the zip is ready.")
     return redirect("job-detail-page", job_id=job.pk)
 
@@ -50,8 +51,8 @@ def project_import(request: HttpRequest) -> HttpResponse:
         return projects.home_response(request, import_error="Choose an export zip to import.", status=400)
     try:
         job = services.import_request(owner=request.user, upload=upload)
-    except ApiError as exc:
-        return projects.home_response(request, import_error=str(exc.detail), status=exc.status_code)
+    except ApplicationError as exc:
+        return projects.home_response(request, import_error=exc.message, status=http_status(exc))
     finally:
         upload.close()
     messages.success(request, "The zip is uploaded. This page follows its import; the project appears when ready.")

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from contentizer.api.errors import ApiError
+from contentizer.errors import ApplicationError
 from contentizer.languages import language_name
 from previews import selectors, shares
 from previews.models import Share, Video
@@ -61,8 +61,8 @@ def share_create(request: HttpRequest, video_id) -> HttpResponse:
         return redirect("video-page", video_id=video.id)
     try:
         shares.share_create(video=video, lifetime=lifetime)
-    except ApiError as exc:
-        messages.error(request, str(exc.detail))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
         return redirect("video-page", video_id=video.id)
     messages.success(request, f"Share link created; it works for {shares.LIFETIMES[lifetime][0]}.")
     return redirect("video-page", video_id=video.id)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from contentizer import selectors
-from contentizer.api.errors import ApiError
+from contentizer.errors import ApplicationError
 from contentizer.languages import language_name
 from previews.api.voice_views import LexiconEntryCreateInputSerializer, ProjectVoiceInputSerializer
 from previews.models import LexiconEntry
@@ -47,7 +47,7 @@ def project_voice_save(request: HttpRequest, project_id: int, language: str) -> 
         try:
             services.project_voice_set(project=project, language=language, voice=form.validated_data["voice"] or "",
                                        rate=form.validated_data.get("rate"))
-        except ApiError as exc:  # unknown, unusable or another language's voice: the choice is the field
+        except ApplicationError as exc:  # unknown, unusable or another language's voice: the choice is the field
             form.add_api_error(exc, field="voice")
     if form.errors:
         return project_page_response(request, project, voice=(language, form), status=form.status)
@@ -64,8 +64,8 @@ def lexicon_add(request: HttpRequest, project_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.lexicon_entry_create(project=project, **form.validated_data)
-        except ApiError as exc:  # already in the lexicon (the written form), or the lexicon is full
-            form.add_api_error(exc, field="written" if exc.error_code == "lexicon_entry_exists" else "__all__")
+        except ApplicationError as exc:  # already in the lexicon (the written form), or the lexicon is full
+            form.add_api_error(exc, field="written" if exc.code == "lexicon_entry_exists" else "__all__")
     if form.errors:
         return project_page_response(request, project, lexicon=form, status=form.status)
     messages.success(request, f"“{data['written']}” is now said “{data['spoken']}” in {data['language']}.")

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from contentizer.api.errors import ApiError
+from contentizer.errors import ApplicationError
 from contentizer.webhooks import selectors, services
 from contentizer.webhooks.api.serializers import WebhookEndpointCreateInputSerializer
 from contentizer.webhooks.models import EventType, WebhookEndpoint
@@ -51,7 +51,7 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
         return _list_response(request, form=form)
     try:
         endpoint = services.endpoint_create(owner=request.user, **form.validated_data)
-    except ApiError as exc:
+    except ApplicationError as exc:
         form.add_api_error(exc)
         return _list_response(request, form=form)
     request.session[_NEW_ENDPOINT] = {"id": str(endpoint.pk), "secret": endpoint.secret}
@@ -107,8 +107,8 @@ def webhook_redeliver(request: HttpRequest, endpoint_id, delivery_id) -> HttpRes
     delivery = selectors.delivery_get(endpoint=endpoint, delivery_id=delivery_id)
     try:
         services.delivery_redeliver(delivery=delivery)
-    except ApiError as exc:
-        messages.error(request, str(exc.detail))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, f"Event {delivery.event_id} queued to be sent again.")
     return redirect("webhook-page", endpoint_id=endpoint.pk)

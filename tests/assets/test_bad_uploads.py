@@ -142,7 +142,7 @@ def test_it_refuses_a_file_over_its_kind_limit(alice_api, alice_project, setting
     settings.ASSET_MAX_BYTES = {**settings.ASSET_MAX_BYTES, "image": 1000}
     content = media.image_bytes("PNG", size=(900, 900))
     error = _assert_refused(upload_file(alice_api, alice_project.id, "a.png", content), 413, "payload_too_large")
-    assert error["details"]["kind"] == "image" and error["details"]["max_bytes"] == 1000
+    assert error["details"]["kind"] == "image" and error["details"]["maxBytes"] == 1000
 
 
 def test_it_stops_reading_a_body_past_the_largest_limit(alice_api, alice_project, settings):
@@ -151,7 +151,7 @@ def test_it_stops_reading_a_body_past_the_largest_limit(alice_api, alice_project
     # the handler stops while streaming.
     error = _assert_refused(upload_file(alice_api, alice_project.id, "a.png", b"\x89PNG" + b"\x00" * 30_000),
                             413, "payload_too_large")
-    assert error["details"]["max_bytes"] == 10_000
+    assert error["details"]["maxBytes"] == 10_000
 
 
 def test_it_refuses_a_declared_content_length_over_the_limit_before_reading(alice_project, alice, settings):

@@ -61,7 +61,7 @@ def test_it_reads_asset_metadata(alice_api, png):
     asset, content = png
     body = alice_api.get(f"/api/assets/{asset['id']}").json()
     assert (body["width"], body["height"], body["size"]) == (300, 200, len(content))
-    assert body["thumbnail_url"] == f"/api/assets/{asset['id']}/thumbnail"
+    assert body["thumbnailUrl"] == f"/api/assets/{asset['id']}/thumbnail"
 
 
 def test_it_lists_a_projects_assets_filtered_by_kind(alice_api, alice_project, av_dir, png):
@@ -69,7 +69,7 @@ def test_it_lists_a_projects_assets_filtered_by_kind(alice_api, alice_project, a
     everything = alice_api.get(f"/api/projects/{alice_project.id}/assets").json()
     audio = alice_api.get(f"/api/projects/{alice_project.id}/assets?kind=audio").json()
     assert everything["count"] == 2
-    assert [a["original_name"] for a in audio["results"]] == ["tone.wav"]
+    assert [a["originalName"] for a in audio["results"]] == ["tone.wav"]
     bad = alice_api.get(f"/api/projects/{alice_project.id}/assets?kind=pdf")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "validation_error"
 

@@ -70,7 +70,7 @@ def test_it_detects_type_from_content_not_name(alice_api, alice_project):
     response = upload_file(alice_api, alice_project.id, "really-a-png.jpg", media.image_bytes("PNG"))
     assert response.status_code == 201
     assert response.json()["mime"] == "image/png"
-    assert response.json()["original_name"] == "really-a-png.jpg"
+    assert response.json()["originalName"] == "really-a-png.jpg"
 
 
 def test_it_makes_a_webp_thumbnail_at_most_320px(alice_api, alice_project):
@@ -111,7 +111,7 @@ def test_it_deduplicates_the_same_bytes_across_projects_and_users(
     # stored once, but Bob is not told that someone else had these bytes already
     assert bobs.status_code == 201 and bobs.json()["deduplicated"] is False
     assert Blob.objects.count() == 1 and Asset.objects.count() == 3
-    assert [again.json()["original_name"], bobs.json()["original_name"]] == ["two.png", "bobs.png"]
+    assert [again.json()["originalName"], bobs.json()["originalName"]] == ["two.png", "bobs.png"]
     assert stored_keys() == files_after_first
 
 
@@ -120,7 +120,7 @@ def test_it_answers_a_repeat_upload_to_the_same_project_with_the_same_asset(alic
     first = upload_file(alice_api, alice_project.id, "a.png", content).json()
     again = upload_file(alice_api, alice_project.id, "b.png", content).json()
     assert again["id"] == first["id"] and again["deduplicated"] is True
-    assert again["original_name"] == "a.png"
+    assert again["originalName"] == "a.png"
 
 
 def test_it_accepts_the_route_with_a_trailing_slash(alice_api, alice_project):
@@ -135,7 +135,7 @@ def test_it_cleans_hostile_display_names_and_keys_by_hash(alice_api, alice_proje
     name = "\u202eevil\u200f " + "x" * 300 + ".png"
     response = upload_file(alice_api, alice_project.id, name, media.image_bytes("PNG"))
     assert response.status_code == 201
-    shown = response.json()["original_name"]
+    shown = response.json()["originalName"]
     assert "\u202e" not in shown and "\u200f" not in shown
     assert len(shown) <= 255 and shown.endswith(".png") and shown.startswith("evil")
     assert all(key.startswith(("assets/", "thumbs/")) for key in left_behind()["media"])

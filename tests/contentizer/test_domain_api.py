@@ -75,7 +75,7 @@ def test_it_creates_a_project(alice_api, alice):
     response = alice_api.post("/api/projects", {"title": "Onboarding", "description": "How to"}, **JSON)
     assert response.status_code == 201
     body = response.json()
-    assert body | {"title": "Onboarding", "description": "How to", "chapter_count": 0} == body
+    assert body | {"title": "Onboarding", "description": "How to", "chapterCount": 0} == body
     assert Project.objects.get(pk=body["id"]).owner == alice
 
 
@@ -93,7 +93,7 @@ def test_it_reads_a_project(alice_api, alice_project, alice_chapter):
     response = alice_api.get(f"/api/projects/{alice_project.id}")
     assert response.status_code == 200
     body = response.json()
-    assert body | {"id": alice_project.id, "title": "Alice's tutorial", "chapter_count": 1} == body
+    assert body | {"id": alice_project.id, "title": "Alice's tutorial", "chapterCount": 1} == body
 
 
 def test_it_updates_a_project(alice_api, alice_project):
@@ -131,7 +131,7 @@ def test_it_accepts_a_post_with_a_trailing_slash(alice_api, alice_project):
 # Pagination
 def test_it_paginates_a_list(alice_api, alice):
     Project.objects.bulk_create(Project(owner=alice, title=f"P{n}") for n in range(3))
-    first = page(alice_api, "/api/projects?page_size=2")
+    first = page(alice_api, "/api/projects?pageSize=2")
     assert (first["count"], len(first["results"])) == (3, 2)
     assert "page=2" in first["next"]
     second = page(alice_api, first["next"])
@@ -140,7 +140,7 @@ def test_it_paginates_a_list(alice_api, alice):
 
 def test_it_caps_the_page_size_at_100(alice_api, alice):
     Project.objects.bulk_create(Project(owner=alice, title=f"P{n}") for n in range(101))
-    body = page(alice_api, "/api/projects?page_size=500")
+    body = page(alice_api, "/api/projects?pageSize=500")
     assert (body["count"], len(body["results"])) == (101, 100)
     assert body["next"] is not None
 
@@ -148,7 +148,7 @@ def test_it_caps_the_page_size_at_100(alice_api, alice):
 # Chapters
 def test_it_adds_chapters_at_the_end(alice_api, alice_project):
     first, second = chapter(alice_api, alice_project.id, "One"), chapter(alice_api, alice_project.id, "Two")
-    assert first | {"project": alice_project.id, "title": "One", "position": 0, "step_count": 0} == first
+    assert first | {"project": alice_project.id, "title": "One", "position": 0, "stepCount": 0} == first
     assert (second["title"], second["position"]) == ("Two", 1)
 
 
@@ -160,7 +160,7 @@ def test_it_lists_chapters_in_order(alice_api, alice_project):
 def test_it_reads_a_chapter(alice_api, alice_chapter, alice_step):
     response = alice_api.get(f"/api/chapters/{alice_chapter['id']}")
     assert response.status_code == 200
-    assert response.json() == alice_chapter | {"step_count": 1, "updated_at": response.json()["updated_at"]}
+    assert response.json() == alice_chapter | {"stepCount": 1, "updatedAt": response.json()["updatedAt"]}
 
 
 def test_it_updates_a_chapter(alice_api, alice_chapter):
@@ -185,7 +185,7 @@ def test_it_creates_a_step_with_defaults(alice_api, alice_chapter):
     body = step(alice_api, alice_chapter["id"], narration={"en": "Click Save.", "pt-BR": "Clique."})
     expected = {
         "chapter": alice_chapter["id"], "position": 0, "caption": "A step", "asset": None, "duration": 5.0,
-        "transition": "crossfade", "transition_duration": 0.5, "narration": {"en": "Click Save.", "pt-BR": "Clique."},
+        "transition": "crossfade", "transitionDuration": 0.5, "narration": {"en": "Click Save.", "pt-BR": "Clique."},
     }
     assert body | expected == body
 
@@ -203,7 +203,7 @@ def test_it_reads_a_step(alice_api, alice_step):
 
 
 def test_it_updates_a_step(alice_api, alice_step):
-    changes = {"duration": 8, "transition": "wipeleft", "transition_duration": 1.5, "narration": {"de": "Hallo."}}
+    changes = {"duration": 8, "transition": "wipeleft", "transitionDuration": 1.5, "narration": {"de": "Hallo."}}
     response = alice_api.patch(f"/api/steps/{alice_step['id']}", changes, **JSON)
     assert response.status_code == 200
     assert response.json() | changes == response.json()
@@ -378,13 +378,13 @@ def test_it_refuses_a_duration_that_is_not_positive(alice_api, alice_chapter, du
 
 @pytest.mark.parametrize("transition_duration", [2, 3])
 def test_it_refuses_a_transition_not_shorter_than_the_step(alice_api, alice_chapter, transition_duration):
-    body = {"duration": 2, "transition_duration": transition_duration}
-    assert_invalid(alice_api.post(f"/api/chapters/{alice_chapter['id']}/steps", body, **JSON), "transition_duration")
+    body = {"duration": 2, "transitionDuration": transition_duration}
+    assert_invalid(alice_api.post(f"/api/chapters/{alice_chapter['id']}/steps", body, **JSON), "transitionDuration")
 
 
 def test_it_refuses_shortening_a_step_below_its_transition(alice_api, alice_step):
     response = alice_api.patch(f"/api/steps/{alice_step['id']}", {"duration": 0.5}, **JSON)
-    assert_invalid(response, "transition_duration")
+    assert_invalid(response, "transitionDuration")
     assert Step.objects.get(pk=alice_step["id"]).duration == 5.0
 
 

@@ -143,10 +143,10 @@ def test_the_schema_types_the_job_resource_once_per_kind(client):
     def ok(path: str, method: str = "get", code: str = "200") -> dict:
         return paths[path][method]["responses"][code]["content"]["application/json"]["schema"]
 
-    assert ok("/api/v1/jobs/{job_id}") == {"$ref": "#/components/schemas/Job"}
-    assert ok("/api/preview/{job_id}/status") == {"$ref": "#/components/schemas/PreviewJob"}
-    assert ok("/api/videos/jobs/{job_id}/status") == {"$ref": "#/components/schemas/VideoJob"}
-    assert ok("/api/export/{export_id}") == {"$ref": "#/components/schemas/ExportJob"}
+    assert ok("/api/v1/jobs/{jobId}") == {"$ref": "#/components/schemas/Job"}
+    assert ok("/api/preview/{jobId}/status") == {"$ref": "#/components/schemas/PreviewJob"}
+    assert ok("/api/videos/jobs/{jobId}/status") == {"$ref": "#/components/schemas/VideoJob"}
+    assert ok("/api/export/{exportId}") == {"$ref": "#/components/schemas/ExportJob"}
     assert ok("/api/import", "post", "202") == {"$ref": "#/components/schemas/ImportJob"}
     assert components["PaginatedJobList"]["properties"]["results"]["items"] == {"$ref": "#/components/schemas/Job"}
 

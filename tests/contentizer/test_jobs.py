@@ -14,7 +14,8 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.models import Schedule
 
-from contentizer.api.errors import Conflict
+from contentizer.api.errors import http_status
+from contentizer.errors import Conflict
 from contentizer.jobs import registry, runner, services
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
 from contentizer.jobs.models import Job, JobAttempt, JobStatus
@@ -98,7 +99,7 @@ def test_it_answers_429_once_the_queue_is_full(alice, fake):
     _submit(alice, queue_max=2)
     with pytest.raises(services.QueueFull) as caught:
         _submit(alice, queue_max=2)
-    assert caught.value.status_code == 429 and caught.value.wait >= 5
+    assert http_status(caught.value) == 429 and caught.value.retry_after >= 5
     assert Job.objects.count() == 2
 
 

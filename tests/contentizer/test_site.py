@@ -13,7 +13,7 @@ def test_it_serves_the_openapi_schema_without_login(client):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     schema = json.loads(response.content)
-    assert "/api/projects/{project_id}/assets" in schema["paths"]
+    assert "/api/projects/{projectId}/assets" in schema["paths"]
     assert "tokenAuth" in schema["components"]["securitySchemes"]
 
 

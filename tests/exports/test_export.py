@@ -94,7 +94,7 @@ def test_a_tutorial_makes_the_round_trip_intact(alice_api, bob_api, alice_projec
     assert [c["title"] for c in theirs] == [c["title"] for c in mine]
     their_steps = bob_api.get(f"/api/chapters/{theirs[0]['id']}/steps").json()["results"]
     my_steps = alice_api.get(f"/api/chapters/{mine[0]['id']}/steps").json()["results"]
-    fields = ("caption", "narration", "duration", "transition", "transition_duration")
+    fields = ("caption", "narration", "duration", "transition", "transitionDuration")
     assert [[s[f] for f in fields] for s in their_steps] == [[s[f] for f in fields] for s in my_steps]
     for theirs_step, mine_step in zip(their_steps, my_steps, strict=True):
         a = bob_api.get(f"/api/assets/{theirs_step['asset']}").json()

@@ -14,7 +14,8 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 
 from assets.models import Asset, Blob
 from assets.services import asset_ingest
-from contentizer.api.errors import ApiError
+from contentizer.api.errors import http_status
+from contentizer.errors import ApplicationError
 from contentizer.models import Chapter, Project, Step
 from exports.importing import import_project, import_validate
 from tests.conftest import left_behind
@@ -67,19 +68,19 @@ def test_importing_twice_makes_two_projects_sharing_the_blobs(alice, bob, zips, 
     assert Step.objects.filter(chapter__project=second).count() == 2
 
 
-def _refused(call, status: int, code: str) -> ApiError:
-    with pytest.raises(ApiError) as caught:
+def _refused(call, status: int, code: str) -> ApplicationError:
+    with pytest.raises(ApplicationError) as caught:
         call()
     error = caught.value
-    assert (error.status_code, error.error_code) == (status, code), (error.status_code, error.error_code, error.detail)
-    assert str(error.detail)
+    assert (http_status(error), error.code) == (status, code), (http_status(error), error.code, error.message)
+    assert error.message
     assert Project.objects.count() == Chapter.objects.count() == Step.objects.count() == 0
     assert Asset.objects.count() == Blob.objects.count() == 0
     assert left_behind() == NOTHING
     return error
 
 
-def _import_refused(alice, path: Path, status: int, code: str) -> ApiError:
+def _import_refused(alice, path: Path, status: int, code: str) -> ApplicationError:
     return _refused(lambda: import_project(owner=alice, source=path), status, code)
 
 
@@ -107,7 +108,7 @@ def test_an_entry_name_with_a_nul_byte_is_refused(alice, zips, export):
 
 def test_a_duplicate_entry_is_refused(alice, zips, export):
     path = export.write(zips / "dup.zip", extra=[(export.path(0), b"other bytes")])
-    assert "twice" in str(_import_refused(alice, path, 400, "unsafe_entry").detail)
+    assert "twice" in str(_import_refused(alice, path, 400, "unsafe_entry").message)
 
 
 def test_a_file_that_is_not_a_zip_is_refused(alice, zips):
@@ -120,18 +121,18 @@ def test_a_zip_bomb_is_refused_by_its_ratio(alice, zips):
     with zipfile.ZipFile(zips / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("assets/zeros.png", b"\x00" * 50 * 1024 * 1024)
     error = _import_refused(alice, zips / "bomb.zip", 413, "import_too_large")
-    assert error.details["max_ratio"] == 200
+    assert error.details["maxRatio"] == 200
 
 
 def test_too_many_entries_are_refused(alice, zips, export, settings):
     settings.IMPORT_MAX_ENTRIES = 4
     error = _import_refused(alice, export.write(zips / "many.zip"), 413, "import_too_large")
-    assert error.details == {"entries": 6, "max_entries": 4}
+    assert error.details == {"entries": 6, "maxEntries": 4}
 
 
 def test_a_total_size_over_the_limit_is_refused(alice, zips, export, settings):
     settings.IMPORT_MAX_BYTES = 2000
-    assert _import_refused(alice, export.write(zips / "big.zip"), 413, "import_too_large").details["max_bytes"] == 2000
+    assert _import_refused(alice, export.write(zips / "big.zip"), 413, "import_too_large").details["maxBytes"] == 2000
 
 
 def _patch_header(data: bytes, name: str, *, size: int | None = None, crc: int | None = None) -> bytes:
@@ -162,7 +163,7 @@ def test_an_entry_whose_real_size_differs_from_its_header_is_refused(alice, zips
     with zipfile.ZipFile(path) as zf:
         assert zf.getinfo(name).file_size == len(export.files[name]) + delta
     error = _import_refused(alice, path, 422, "size_mismatch")
-    assert error.details["entry"] == name and "header" in str(error.detail)
+    assert error.details["entry"] == name and "header" in str(error.message)
 
 
 def test_a_deflated_entry_longer_than_its_header_is_refused(alice, zips, export):
@@ -186,7 +187,7 @@ def test_an_entry_whose_sha256_differs_from_container_json_is_refused(alice, zip
     data[-20] ^= 0xFF  # same size, other bytes: the zip's own CRC is right, container.json's sha256 is not
     export.files[name] = bytes(data)
     error = _import_refused(alice, export.write(zips / "sha.zip"), 422, "checksum_mismatch")
-    assert error.details["entry"] == name and "container.json" in str(error.detail)
+    assert error.details["entry"] == name and "container.json" in str(error.message)
 
 
 def test_an_entry_whose_size_differs_from_container_json_is_refused(alice, zips, export):
@@ -227,7 +228,7 @@ def test_an_unreadable_container_json_is_refused(alice, zips, export, content):
 def test_an_invalid_container_is_refused_naming_the_field(alice, zips, export, change, field):
     change(export.container)
     error = _import_refused(alice, export.write(zips / "invalid.zip"), 422, "invalid_container")
-    assert error.details["field"] == field and field in str(error.detail)
+    assert error.details["field"] == field and field in str(error.message)
 
 
 def test_an_unknown_version_is_refused_before_the_schema(alice, zips, export):
@@ -272,7 +273,7 @@ def test_a_failed_import_keeps_blobs_it_did_not_create(alice, alice_project, zip
     html = b"<!DOCTYPE html><html></html>"
     export.container["files"].insert(2, asset_record(html, "png", "image", "image/png", "page.png"))
     export.files[export.container["files"][2]["path"]] = html
-    with pytest.raises(ApiError):
+    with pytest.raises(ApplicationError):
         import_project(owner=alice, source=export.write(zips / "html.zip"))
     assert list(Blob.objects.all()) == [existing] and _stored_sha(existing) == existing.sha256
     assert Project.objects.count() == 1 and Asset.objects.count() == 1

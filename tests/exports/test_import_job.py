@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from assets.models import Asset, Blob
-from contentizer.api.errors import ApiError
+from contentizer.errors import ApplicationError
 from contentizer.jobs import runner
 from contentizer.jobs import services as jobs
 from contentizer.jobs.models import Job, JobStatus
@@ -77,14 +77,14 @@ def test_a_worker_imports_the_zip_and_the_upload_goes(alice_api, alice, zips, ex
 @pytest.mark.django_db(transaction=True)
 def test_a_refused_zip_fails_the_job_with_the_error_a_request_would_have_had(alice_api, zips, export, worker):
     bad = export.write(zips / "bad.zip", extra=[("../evil.png", b"/etc/passwd")])
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(ApplicationError) as refused:
         import_validate(bad)  # what the synchronous import answered (400) before it became a job
     job_id = _post(alice_api, bad).json()["id"]
     body = _finished(alice_api, job_id)
     assert (body["status"], body["attempts"]) == ("failed", 1), body
     assert body["failure"] == {"code": "unsafe_entry", "message": "The zip entry '../evil.png' is refused: "
                                "it contains '..'.", "details": {"entry": "../evil.png", "reason": "it contains '..'"}}
-    assert body["failure"] == {"code": refused.value.error_code, "message": str(refused.value.detail),
+    assert body["failure"] == {"code": refused.value.code, "message": refused.value.message,
                                "details": refused.value.details}
     assert body["error"] == body["failure"]["message"] and body["result"]["projectId"] is None
     assert Project.objects.count() == Chapter.objects.count() == Asset.objects.count() == Blob.objects.count() == 0
@@ -117,7 +117,7 @@ def test_cancelling_a_queued_import_removes_its_upload(alice_api, zips, export):
 def test_an_upload_over_the_import_limit_is_a_413_and_nothing_is_kept(alice_api, zips, export, settings):
     settings.IMPORT_MAX_UPLOAD_BYTES = 1000
     response = _post(alice_api, export.write(zips / "ok.zip"))
-    assert response.status_code == 413 and response.json()["error"]["details"]["max_bytes"] == 1000
+    assert response.status_code == 413 and response.json()["error"]["details"]["maxBytes"] == 1000
     assert Job.objects.count() == 0 and left_behind() == NOTHING
 
 

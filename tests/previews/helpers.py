@@ -31,8 +31,8 @@ def three_colour_chapter(client, project_id: int, *, duration: float = 2.0, narr
     green = upload(client, project_id, "green.png", media.image_bytes("PNG", (400, 400), GREEN))
     return chapter_with_steps(client, project_id, [
         {"caption": "Open the menu", "asset": red["id"], "duration": duration, "transition": "dissolve",
-         "transition_duration": 0.5},
-        {"caption": "", "asset": blue["id"], "duration": duration, "transition": "fade", "transition_duration": 0.5},
+         "transitionDuration": 0.5},
+        {"caption": "", "asset": blue["id"], "duration": duration, "transition": "fade", "transitionDuration": 0.5},
         {"caption": "Done", "asset": green["id"], "duration": duration},
     ])
 

@@ -103,7 +103,7 @@ def test_the_same_image_in_consecutive_steps_renders_with_every_transition(alice
     image = upload(alice_api, alice_project.id, "same.png", media.image_bytes("PNG", (640, 360), BLUE))
     names = transitions.names()
     steps = [{"caption": f"Step {i}", "asset": image["id"], "duration": 1.0, "transition": name,
-              "transition_duration": 0.3} for i, name in enumerate([*names, "cut"])]
+              "transitionDuration": 0.3} for i, name in enumerate([*names, "cut"])]
     chapter = chapter_with_steps(alice_api, alice_project.id, steps)
     expected = round((len(steps) - 0.3 * (len(names) - 1)) * 30)  # every transition but `cut` overlaps 0.3 s
     preview = _preview_mp4(alice_api, alice_project.id, {"chapterId": chapter["id"]})

@@ -66,7 +66,7 @@ def test_a_preview_renders_with_captions_transitions_and_audio(
     music = upload(alice_api, alice_project.id, "music.flac", (av_dir / "tone.flac").read_bytes())
     request = {
         "steps": [{"caption": s["caption"], "asset": str(s["asset"]), "duration": s["duration"],
-                   "transition": s["transition"], "transitionDuration": s["transition_duration"]} for s in steps],
+                   "transition": s["transition"], "transitionDuration": s["transitionDuration"]} for s in steps],
         "audio": {"music": {"asset": music["sha256"], "volume": 0.05}},
     }
     request["steps"][0]["narration"] = voice["sha256"]

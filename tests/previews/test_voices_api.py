@@ -41,7 +41,7 @@ def voices_dir(settings, piper_dir, tmp_path) -> Path:
 
 
 def _voices(api, **params) -> list[dict]:
-    response = api.get("/api/v1/voices", {"page_size": 100, **params})
+    response = api.get("/api/v1/voices", {"pageSize": 100, **params})
     assert response.status_code == 200, response.json()
     return response.json()["results"]
 

@@ -27,7 +27,7 @@ def bilingual(alice, alice_api):
 
 def _step_form(**fields) -> dict:
     return {"caption": "", "narration-en": "", "narration-de": "", "duration": "3", "transition": "cut",
-            "transition_duration": "0.5", "asset": "", **fields}
+            "transitionDuration": "0.5", "asset": "", **fields}
 
 
 def _error(html: str, prefix: str, field: str) -> str:
@@ -51,7 +51,7 @@ def test_a_step_is_added_with_narration_in_both_languages(client, alice, alice_a
     client.force_login(alice)
     response = client.post(f"/chapters/{chapter_id}/steps", _step_form(
         caption="Remove the wheel", **{"narration-en": "Loosen the nuts.", "narration-de": "Lösen Sie die Muttern."},
-        duration="2.5", transition="dissolve", transition_duration="0.4", asset=str(image["id"])))
+        duration="2.5", transition="dissolve", transitionDuration="0.4", asset=str(image["id"])))
     step = Step.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/chapters/{chapter_id}/#step-{step.pk}"
     assert (step.caption, step.narration, step.duration, step.transition, step.transition_duration,
@@ -65,18 +65,18 @@ def test_all_errors_of_a_step_appear_beside_their_fields_in_the_apis_words(clien
     project, chapter_id = bilingual
     bobs = upload(bob_api, bob_project.id, "bob.png", media.image_bytes("PNG", color=(1, 1, 1)))
     client.force_login(alice)
-    form = _step_form(caption="x" * 2001, duration="0", transition="spin", transition_duration="9",
+    form = _step_form(caption="x" * 2001, duration="0", transition="spin", transitionDuration="9",
                       asset=str(bobs["id"]), **{"narration-en": "y" * 5001})
     response = client.post(f"/chapters/{chapter_id}/steps", form)
     assert response.status_code == 400 and Step.objects.count() == 0
     html = response.content.decode()
     api = alice_api.post(f"/api/chapters/{chapter_id}/steps", {
-        "caption": "x" * 2001, "duration": 0, "transition": "spin", "transition_duration": 9,
+        "caption": "x" * 2001, "duration": 0, "transition": "spin", "transitionDuration": 9,
         "asset": bobs["id"], "narration": {"en": "y" * 5001}}, format="json").json()["error"]["details"]["fields"]
     assert _error(html, "new-", "caption") == api["caption"][0] == "Ensure this field has no more than 2000 characters."
     assert _error(html, "new-", "duration") == api["duration"][0]
     assert _error(html, "new-", "transition") == api["transition"][0].replace('"', "&quot;")
-    assert _error(html, "new-", "transition_duration") == api["transition_duration"][0]
+    assert _error(html, "new-", "transitionDuration") == api["transitionDuration"][0]
     assert _error(html, "new-", "asset") == api["asset"][0].replace('"', "&quot;")
     assert _error(html, "new-", "narration-en") == api["narration"]["en"][0]
     assert "6 problems to fix:" in _text(response)
