@@ -356,7 +356,9 @@ class PiperEngine:
             return self._broken(name, language, f"{name}.onnx.json is missing beside {name}.onnx")
         try:
             config = PiperConfig.load(config_path)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except OSError as exc:  # its text names the server's path: say what happened without it
+            return self._broken(name, language, f"{name}.onnx.json cannot be read ({exc.strerror or 'error'})")
+        except (ValueError, KeyError, TypeError) as exc:
             return self._broken(name, language, f"{name}.onnx.json is not a usable Piper voice config ({exc})")
         if not espeak_library().select(config.espeak_voice):
             return self._broken(name, config.language or language,

@@ -67,7 +67,7 @@ def test_it_changes_and_deletes_an_endpoint(alice_api):
                               format="json")
     assert changed.status_code == 200 and changed.json()["events"] == ["job.failed"] and not changed.json()["active"]
     refused = alice_api.patch(f"/api/v1/webhooks/{endpoint['id']}", {"url": "ftp://example.com/"}, format="json")
-    assert refused.status_code == 400 and refused.json()["error"]["code"] == "webhook_url_refused"
+    assert refused.status_code == 400 and "url" in refused.json()["error"]["details"]["fields"]
     assert WebhookEndpoint.objects.get().url == "https://hooks.example.com/contentizer"
     assert alice_api.delete(f"/api/v1/webhooks/{endpoint['id']}").status_code == 204
     assert alice_api.get(f"/api/v1/webhooks/{endpoint['id']}").status_code == 404
@@ -102,7 +102,7 @@ def test_invalid_endpoints_are_a_400_naming_the_field(alice_api, body, field):
 ])
 def test_urls_that_are_not_plain_http_are_refused(alice_api, url):
     response = _create(alice_api, url)
-    assert response.status_code == 400 and response.json()["error"]["code"] == "webhook_url_refused", url
+    assert response.status_code == 400 and response.json()["error"]["details"]["fields"]["url"], url
 
 
 PRIVATE = ["http://127.0.0.1/", "http://127.1.2.3:8080/x", "http://localhost:8080/hook", "http://api.localhost/",
@@ -118,7 +118,16 @@ def test_a_private_address_is_refused_when_registering(alice_api, url):
     response = _create(alice_api, url)
     assert response.status_code == 400, (url, response.json())
     error = response.json()["error"]
-    assert error["code"] == "webhook_url_refused" and "public" in error["message"], error
+    assert error["code"] == "validation_error" and "public" in error["details"]["fields"]["url"][0], error
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_a_refused_url_is_reported_with_the_other_problems_at_once(alice_api):
+    response = alice_api.post("/api/v1/webhooks", {"url": "http://127.0.0.1/", "events": ["job.bogus"], "typo": 1},
+                              format="json")
+    assert response.status_code == 400
+    fields = response.json()["error"]["details"]["fields"]
+    assert set(fields) == {"url", "events", "typo"} and "public" in fields["url"][0], fields
     assert WebhookEndpoint.objects.count() == 0
 
 

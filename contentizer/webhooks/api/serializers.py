@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contentizer.api.serializers_base import StrictInputMixin
 from contentizer.jobs.models import JobStatus
+from contentizer.webhooks import outbound
 from contentizer.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
 
 _EVENTS = serializers.ListField(
@@ -17,14 +19,26 @@ _EVENTS = serializers.ListField(
 )
 
 
-class WebhookEndpointCreateInputSerializer(StrictInputMixin, serializers.Serializer):
+class _UrlChecked:
+    """The URL's rules (http(s), no credentials, no private address) are checked with the other
+    fields, so one answer names every problem; the service checks again before it saves."""
+
+    def validate_url(self, value: str) -> str:
+        try:
+            outbound.check_url(value, allow_private=settings.WEBHOOK_ALLOW_PRIVATE)
+        except outbound.UrlRefused as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return value.strip()
+
+
+class WebhookEndpointCreateInputSerializer(_UrlChecked, StrictInputMixin, serializers.Serializer):
     url = serializers.CharField(max_length=2000, help_text="An http(s) URL on a public address.")
     events = _EVENTS
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     active = serializers.BooleanField(required=False, default=True)
 
 
-class WebhookEndpointUpdateInputSerializer(StrictInputMixin, serializers.Serializer):
+class WebhookEndpointUpdateInputSerializer(_UrlChecked, StrictInputMixin, serializers.Serializer):
     url = serializers.CharField(max_length=2000, required=False)
     events = serializers.ListField(child=serializers.ChoiceField(choices=EventType.choices), allow_empty=False,
                                    max_length=len(EventType.choices), required=False)
