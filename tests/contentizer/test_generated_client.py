@@ -100,7 +100,8 @@ def test_a_generated_client_drives_a_preview_and_a_video(generated, alice, web_s
     # they meet in the bucket).
     base_url = web_servers.start(DATA_DIR=str(workers.data_dir))
     client = package.AuthenticatedClient(base_url=base_url, token=Token.objects.create(user=alice).key,
-                                         prefix="Token", raise_on_unexpected_status=True, timeout=60)
+                                         prefix="Token", raise_on_unexpected_status=True, timeout=60,
+                                         follow_redirects=True)  # media may redirect to S3, as docs/api.md says
     project = api("projects.projects_create").sync(client=client, body=models.ProjectRequest(title="Bike care"))
     assert project.chapter_count == 0 and project.created_at.tzinfo is not None
     chapter_id = _chapter(client, api, models, generated("types").File, project.id)
