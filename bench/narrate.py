@@ -55,7 +55,7 @@ def make_chapter():
     project = services.project_create(owner=user, title="Narrate bench")
     chapter = services.chapter_create(project=project, title="Getting started")
     for en, de in NARRATION:
-        services.step_create(chapter=chapter, caption="", narration={"en": en, "de": de}, duration=1.0)
+        services.step_create(chapter=chapter, caption="", narration={"en": en, "de": de}, duration=1.5)
     return user, project, chapter
 
 

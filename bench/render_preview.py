@@ -131,7 +131,8 @@ def make_preview_job(work: Path, height: int, scenes: int = SCENES, scene: float
     stills = [ingest(project, still(i, work), "image/jpeg") for i in range(scenes)]
     voices = {}
     for index, text in NARRATED.items():
-        tts.engine().synthesize(text, "en", work / f"voice-{index}.wav")
+        (work / f"voice-{index}.wav").write_bytes(
+            tts.voice_sample(voice=tts.default_voice("en"), text=text, rate=1.0, language="en", entries=[]))
         voices[index] = ingest(project, work / f"voice-{index}.wav", "audio/wav")
     steps = [StepSpec(label=f"step {i + 1}", caption=CAPTIONS[i % len(CAPTIONS)], duration=round(scene, 6),
                       transition="crossfade" if i < scenes - 1 else "cut", transition_duration=TRANSITION,
