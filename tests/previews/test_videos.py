@@ -279,3 +279,17 @@ def test_django_q2s_task_timeout_never_kills_a_long_video_job(alice_api, alice_p
     assert (job.finished_at - job.started_at).total_seconds() > 1 + 2, "the job outlived the task timeout"
     assert status["status"] == "succeeded" and job.attempts == 1, status
     assert list(job.attempt_set.values_list("outcome", flat=True)) == ["success"]
+
+
+def test_a_chapter_whose_steps_cannot_hold_their_transitions_is_a_422_naming_them(alice_api, alice_project):
+    # each step alone is valid (0.5 s < 1 s), but a middle step cannot hold 0.5 s in and 0.5 s out
+    chapter = chapter_with_steps(alice_api, alice_project.id, [
+        {"caption": f"Step {i + 1}", "duration": 1.0, "transition": "crossfade", "transitionDuration": 0.5}
+        for i in range(3)])
+    response = alice_api.post("/api/videos/generate", {"projectId": alice_project.id, "chapterId": chapter["id"]},
+                              format="json")
+    assert response.status_code == 422, response.json()
+    error = response.json()["error"]
+    assert error["code"] == "invalid_timeline" and "too short for its transitions" in error["message"]
+    assert [key for key in error["details"]["fields"] if key.endswith(".duration")], error
+    assert not Job.objects.exists() and not Video.objects.exists()
