@@ -19,7 +19,7 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -81,9 +81,15 @@ def publish(*, key: str, content: File, size: int, sha256: str = "", storage: St
     Raises OSError (IntegrityFailure when the bytes that arrived are not the bytes sent); then
     neither the temporary object nor anything at `key` from this call remains.
     """
-    storage = storage or default_storage
-    temporary = f"{INCOMING}/{uuid.uuid4().hex}-{key.rsplit('/', 1)[-1]}"
     _ledger().objects.filter(key=key).delete()  # a crash from here on leaves an untrusted object
+    _store(key=key, content=content, size=size, storage=storage or default_storage)
+    _record(key=key, size=size, sha256=sha256)
+    return Published(key=key, size=size, sha256=sha256)
+
+
+def _store(*, key: str, content: File, size: int, storage: Storage) -> None:
+    """The object's bytes at `key`, complete and checked (the ledger is the caller's)."""
+    temporary = f"{INCOMING}/{uuid.uuid4().hex}-{key.rsplit('/', 1)[-1]}"
     try:
         saved = storage.save(temporary, content)
     except BaseException:
@@ -95,8 +101,6 @@ def publish(*, key: str, content: File, size: int, sha256: str = "", storage: St
     finally:
         _quietly_delete(storage, saved)  # gone already after a rename
     _expect_size(storage, key, size, remove=True)
-    _record(key=key, size=size, sha256=sha256)
-    return Published(key=key, size=size, sha256=sha256)
 
 
 def publish_file(*, key: str, path: Path, storage: Storage | None = None) -> int:
@@ -108,6 +112,27 @@ def publish_file(*, key: str, path: Path, storage: Storage | None = None) -> int
     finally:
         content.close()
     return size
+
+
+def publish_files(files: Sequence[tuple[str, Path]], *, storage: Storage | None = None) -> int:
+    """Publish many complete local files (key, path) as `publish_file` does each, with the ledger
+    written once for all: their old rows go first, the new ones together after the last object
+    is in place, so a failure part-way leaves objects that are not trusted. Returns the bytes."""
+    storage = storage or default_storage
+    ledger, rows = _ledger(), []
+    ledger.objects.filter(key__in=[key for key, _ in files]).delete()
+    for key, path in files:
+        size, digest = path.stat().st_size, sha256_file(path)
+        content = _FinishedFile(path)
+        try:
+            _store(key=key, content=content, size=size, storage=storage)
+        finally:
+            content.close()
+        rows.append(ledger(key=key, size=size, sha256=digest))
+    with transaction.atomic():
+        ledger.objects.bulk_create(rows, update_conflicts=True, unique_fields=["key"],
+                                   update_fields=["size", "sha256", "published_at"])
+    return sum(row.size for row in rows)
 
 
 def publish_bytes(*, key: str, data: bytes, storage: Storage | None = None) -> int:

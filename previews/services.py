@@ -127,7 +127,7 @@ def preview_manifest(timeline: Timeline, *, labels: list[str]) -> dict[str, Any]
 def verify_mp4(path: Path, timeline: Timeline) -> float:
     """The render must hold H.264 and AAC and last the timeline's duration to within a frame."""
     try:
-        info = probe.probe(str(path), demuxer="mp4", max_streams=4)
+        info = probe.probe(str(path), demuxer="mp4", max_streams=4, count_frames=True)
     except probe.ProbeError as exc:
         raise TransientJobError(f"The rendered file does not open: {exc}") from exc
     video, audio = info.first("video"), info.first("audio")
@@ -139,7 +139,7 @@ def verify_mp4(path: Path, timeline: Timeline) -> float:
             f"The render lasts {info.duration}s; the timeline lasts {timeline.duration}s."
         )
     # the container's duration follows the longer track: the picture itself must be whole too
-    frames = probe.count_frames(str(path), demuxer="mp4")
+    frames = info.video_frames or 0
     if abs(frames - timeline.frames()) > 1:
         raise TransientJobError(f"The render has {frames} frames; the timeline has {timeline.frames()}.")
     return info.duration

@@ -15,6 +15,7 @@ import functools
 import logging
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -169,21 +170,55 @@ def _die_with_parent() -> Callable[[], None] | None:
 def _wait(proc: subprocess.Popen, *, timeout: float, should_cancel: Callable[[], bool] | None) -> None:
     deadline = time.monotonic() + timeout
     supervisor = os.getppid()  # our own parent: django-q2's cluster, or a shell
-    while True:
-        try:
-            proc.wait(timeout=POLL_SECONDS)
-            return
-        except subprocess.TimeoutExpired:
-            pass
-        if os.getppid() != supervisor:  # the process that runs us is gone: so is the job
-            kill_group(proc)
-            raise FFmpegError("ffmpeg was stopped: the worker's supervising process died")
-        if should_cancel is not None and should_cancel():
-            kill_group(proc)
-            raise FFmpegCancelled("ffmpeg was cancelled")
-        if time.monotonic() > deadline:
-            kill_group(proc)
-            raise FFmpegError(f"ffmpeg timed out after {timeout:g}s")
+    exited = _exit_waiter(proc)
+    try:
+        while True:
+            if exited(POLL_SECONDS):
+                proc.wait()
+                return
+            _check(proc, supervisor=supervisor, deadline=deadline, timeout=timeout, should_cancel=should_cancel)
+    finally:
+        exited(None)
+
+
+def _exit_waiter(proc: subprocess.Popen) -> Callable[[float | None], bool]:
+    """`waiter(seconds)` is True once the process has exited, waking the moment it does (a
+    pidfd on Linux; elsewhere `Popen.wait`, which polls with sleeps of up to 50 ms);
+    `waiter(None)` releases it."""
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        def polled(seconds: float | None) -> bool:
+            if seconds is None:
+                return False
+            try:
+                proc.wait(timeout=seconds)
+                return True
+            except subprocess.TimeoutExpired:
+                return False
+        return polled
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+
+    def pidfd(seconds: float | None) -> bool:
+        if seconds is None:
+            os.close(fd)
+            return False
+        return bool(poller.poll(seconds * 1000))
+    return pidfd
+
+
+def _check(proc: subprocess.Popen, *, supervisor: int, deadline: float, timeout: float,
+           should_cancel: Callable[[], bool] | None) -> None:
+    if os.getppid() != supervisor:  # the process that runs us is gone: so is the job
+        kill_group(proc)
+        raise FFmpegError("ffmpeg was stopped: the worker's supervising process died")
+    if should_cancel is not None and should_cancel():
+        kill_group(proc)
+        raise FFmpegCancelled("ffmpeg was cancelled")
+    if time.monotonic() > deadline:
+        kill_group(proc)
+        raise FFmpegError(f"ffmpeg timed out after {timeout:g}s")
 
 
 def _read_stderr(stream, tail: deque[str], log_path: str | None) -> None:

@@ -8,7 +8,7 @@ protocol is allowed.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import av
 import av.error
@@ -42,6 +42,7 @@ class MediaInfo:
     format_name: str
     duration: float | None
     streams: list[StreamInfo] = field(default_factory=list)
+    video_frames: int | None = None  # counted only when asked for
 
     def first(self, stream_type: str) -> StreamInfo | None:
         return next((s for s in self.streams if s.type == stream_type), None)
@@ -76,16 +77,20 @@ def _duration(container: av.container.InputContainer) -> float | None:
     return max(durations) if durations else None
 
 
-def probe(path: str, *, demuxer: str, max_streams: int) -> MediaInfo:
-    """Read the container's header; check the stream count before touching any stream."""
+def probe(path: str, *, demuxer: str, max_streams: int, count_frames: bool = False) -> MediaInfo:
+    """Read the container's header; check the stream count before touching any stream. With
+    `count_frames`, also count the first video stream's packets (as `count_frames` does)."""
     with _open(path, demuxer) as container:
         if len(container.streams) > max_streams:
             raise ProbeError(f"has {len(container.streams)} streams; at most {max_streams} allowed")
-        return MediaInfo(
+        info = MediaInfo(
             format_name=container.format.name,
             duration=_duration(container),
             streams=[_stream_info(s) for s in container.streams],
         )
+        if count_frames and container.streams.video:
+            info = replace(info, video_frames=_video_packets(container))
+        return info
 
 
 def verify_decodes(path: str, *, demuxer: str, expected_duration: float | None = None) -> float:
@@ -124,8 +129,11 @@ def verify_decodes(path: str, *, demuxer: str, expected_duration: float | None =
 def count_frames(path: str, *, demuxer: str) -> int:
     """Video packets in the file (one per frame for the codecs we write): no decoding."""
     with _open(path, demuxer) as container:
-        stream = container.streams.video[0]
-        return sum(1 for packet in container.demux(stream) if packet.size)
+        return _video_packets(container)
+
+
+def _video_packets(container: av.container.InputContainer) -> int:
+    return sum(1 for packet in container.demux(container.streams.video[0]) if packet.size)
 
 
 def poster_frame(path: str, *, demuxer: str, at_seconds: float) -> Image.Image:

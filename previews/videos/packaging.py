@@ -17,15 +17,14 @@ HLS_SEGMENT_SECONDS = 4
 
 def verify_mp4(path: Path, *, duration: float, frames: int, languages: int) -> None:
     """One video, an audio and a subtitle track per language, the right length to the frame."""
-    info = probe.probe(str(path), demuxer="mp4", max_streams=64)
+    info = probe.probe(str(path), demuxer="mp4", max_streams=64, count_frames=True)
     kinds = [s.type for s in info.streams]
     if kinds.count("video") != 1 or kinds.count("audio") != max(1, languages) or kinds.count("subtitle") != languages:
         raise TransientJobError(f"The packaged MP4 has the wrong streams: {kinds}")
     if info.duration is None or abs(info.duration - duration) > 0.1:
         raise TransientJobError(f"The packaged MP4 lasts {info.duration}s instead of {duration}s")
-    counted = probe.count_frames(str(path), demuxer="mp4")
-    if counted != frames:
-        raise TransientJobError(f"The packaged MP4 has {counted} frames instead of {frames}.")
+    if info.video_frames != frames:
+        raise TransientJobError(f"The packaged MP4 has {info.video_frames} frames instead of {frames}.")
 
 
 def hls_args(video: Path, languages: list[str], root: Path) -> list[str]:

@@ -9,7 +9,7 @@
 - render renders that Timeline through `previews.render` (pieces cached by content; the finished
   MP4 with every language's track and subtitles in one more process);
 - package cuts HLS (every rendition in one process), takes the poster and publishes.
-Storage reads and writes go through `contentizer.storage` (fetch, publish_file).
+Storage reads and writes go through `contentizer.storage` (fetch, publish_file, publish_files).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from contentizer.jobs.runner import JobContext
 from contentizer.jobs.stages import StagedJob, stable_hash
 from contentizer.media import ffmpeg, probe
 from contentizer.media.compose import Media
-from contentizer.storage import delete_tree, fetch, publish_file, trusted
+from contentizer.storage import delete_tree, fetch, publish_file, publish_files, trusted
 from previews import compile as compiler
 from previews import speech, subtitles, tts
 from previews.languages import iso639_2
@@ -212,15 +212,14 @@ class VideoPipeline(StagedJob):
         packaging.write_playlists(root, render=render, languages=languages)
         poster = packaging.poster(video, duration=render["duration"], out=self.ctx.work_dir / "poster.jpg")
         size = video.stat().st_size
-        for lang in languages:  # the subtitle files stay beside the video (exports carry them)
-            for fmt in ("srt", "vtt"):
-                local = fetch(subs[lang][f"{fmt}Key"], self.ctx.work_dir / f"final-{lang}.{fmt}")
-                self.publish(f"{self.prefix}/subtitles/{lang}.{fmt}", local)
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            self.publish(f"{self.prefix}/hls/{path.relative_to(root).as_posix()}", path)
-        outputs = {"mp4Key": self.publish(f"{self.prefix}/video.mp4", video),
-                   "posterKey": self.publish(f"{self.prefix}/poster.jpg", poster),
+        files = [(f"{self.prefix}/subtitles/{lang}.{fmt}",  # the subtitle files stay beside the video
+                  fetch(subs[lang][f"{fmt}Key"], self.ctx.work_dir / f"final-{lang}.{fmt}"))
+                 for lang in languages for fmt in ("srt", "vtt")]
+        files += [(f"{self.prefix}/hls/{path.relative_to(root).as_posix()}", path)
+                  for path in sorted(p for p in root.rglob("*") if p.is_file())]
+        outputs = {"mp4Key": f"{self.prefix}/video.mp4", "posterKey": f"{self.prefix}/poster.jpg",
                    "masterKey": f"{self.prefix}/hls/master.m3u8", "duration": render["duration"], "size": size}
+        publish_files([*files, (outputs["mp4Key"], video), (outputs["posterKey"], poster)])  # one ledger write
         self._finish(outputs, languages, render)
         return outputs
 

@@ -54,6 +54,39 @@ def test_a_published_file_is_recorded_with_its_size_and_hash(tmp_path):
     assert storage.hash_stored("videos/cache/x/piece.bin") == (digest, 4096)
 
 
+def test_files_published_together_are_each_recorded_with_their_size_and_hash(tmp_path):
+    paths = []
+    for n, size in enumerate((1024, 2048, 4096)):
+        path = tmp_path / f"seg{n}.ts"
+        path.write_bytes(bytes([n]) * size)
+        paths.append((f"videos/v/hls/video/seg{n:03d}.ts", path, hashlib.sha256(path.read_bytes()).hexdigest()))
+    storage.publish_file(key=paths[0][0], path=_local(tmp_path, 512))  # an older object at one key
+    assert storage.publish_files([(key, path) for key, path, _ in paths]) == 1024 + 2048 + 4096
+    for key, _, digest in paths:
+        entry = StoredObject.objects.get(key=key)
+        assert (entry.sha256, storage.hash_stored(key)) == (digest, (digest, entry.size))
+        assert storage.trusted(key)
+
+
+def test_files_published_together_that_fail_part_way_leave_none_of_them_trusted(failing, tmp_path):
+    old = tmp_path / "old.ts"
+    old.write_bytes(b"o" * 512)
+    storage.publish_file(key="videos/v/hls/video/seg000.ts", path=old)
+    files = []
+    for n, name in enumerate(("seg000.ts", "seg001.ts", "cut.bin")):
+        path = tmp_path / name
+        path.write_bytes(bytes([n]) * 128 * 1024)
+        files.append((f"videos/v/hls/video/{name}", path))
+    failing.cut_after = {".bin": 64 * 1024}  # the last file meets a full disk
+    with pytest.raises(OSError, match="No space left"):
+        storage.publish_files(files)
+    assert failing.cuts, "the fault was injected"
+    # the first two objects were written, but no ledger row says so: the old one is gone, none is trusted
+    assert not StoredObject.objects.filter(key__startswith="videos/v/").exists()
+    assert not any(storage.trusted(key) for key, _ in files)
+    assert not default_storage.exists("videos/v/hls/video/cut.bin")
+
+
 def test_an_object_cut_after_it_was_recorded_is_not_trusted_and_is_removed(tmp_path):
     storage.publish_file(key="videos/cache/x/piece.bin", path=_local(tmp_path, 4096))
     default_storage.delete("videos/cache/x/piece.bin")
