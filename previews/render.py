@@ -34,12 +34,12 @@ from assets.models import Blob
 from assets.sniffing import demuxer_for
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
 from contentizer.jobs.runner import JobContext
+from contentizer.languages import iso639_2
 from contentizer.media import compose, ffmpeg, pcm, probe
 from contentizer.media.compose import Clip, Media, Picture, Segment, Track
 from contentizer.storage import fetch, publish_file, trusted
 from contentizer.transitions import xfade
 from previews import cards, speech
-from previews.languages import iso639_2
 from previews.models import Segment as SegmentRow
 from previews.timeline import Timeline
 

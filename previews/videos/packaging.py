@@ -7,8 +7,8 @@ import logging
 from pathlib import Path
 
 from contentizer.jobs.errors import TransientJobError
+from contentizer.languages import language_name
 from contentizer.media import compose, probe
-from previews.languages import language_name
 
 logger = logging.getLogger(__name__)
 

@@ -26,12 +26,12 @@ from assets.sniffing import demuxer_for
 from contentizer.jobs.errors import PermanentJobError
 from contentizer.jobs.runner import JobContext
 from contentizer.jobs.stages import StagedJob, stable_hash
+from contentizer.languages import iso639_2
 from contentizer.media import ffmpeg, probe
 from contentizer.media.compose import Media
 from contentizer.storage import delete_tree, fetch, publish_file, publish_files, trusted
 from previews import compile as compiler
 from previews import speech, subtitles, tts
-from previews.languages import iso639_2
 from previews.models import Video
 from previews.render import Render
 from previews.timeline import Speech, Timeline, TimelineError

@@ -5,8 +5,8 @@ from __future__ import annotations
 import m3u8
 
 from contentizer.jobs.stages import output_keys
+from contentizer.languages import iso639_2
 from previews import subtitles
-from previews.languages import iso639_2
 from previews.timeline import Speech, Timeline
 from previews.videos import packaging
 from previews.videos.stages import PAUSE
