@@ -89,7 +89,10 @@ def probe(path: str, *, demuxer: str, max_streams: int, count_frames: bool = Fal
             streams=[_stream_info(s) for s in container.streams],
         )
         if count_frames and container.streams.video:
-            info = replace(info, video_frames=_video_packets(container))
+            try:
+                info = replace(info, video_frames=_video_packets(container))
+            except av.error.FFmpegError as exc:  # a damaged index or packets: said as a probe failure
+                raise ProbeError(f"cannot be read to the end as {demuxer}: {exc}") from exc
         return info
 
 
