@@ -105,22 +105,17 @@ def _store(*, key: str, content: File, size: int, storage: Storage) -> None:
 
 def publish_file(*, key: str, path: Path, storage: Storage | None = None) -> int:
     """Publish a complete local file (the file is moved or uploaded); returns its size."""
-    size, digest = path.stat().st_size, sha256_file(path)
-    content = _FinishedFile(path)
-    try:
-        publish(key=key, content=content, size=size, sha256=digest, storage=storage)
-    finally:
-        content.close()
-    return size
+    return publish_files([(key, path)], storage=storage)
 
 
 def publish_files(files: Sequence[tuple[str, Path]], *, storage: Storage | None = None) -> int:
-    """Publish many complete local files (key, path) as `publish_file` does each, with the ledger
-    written once for all: their old rows go first, the new ones together after the last object
-    is in place, so a failure part-way leaves objects that are not trusted. Returns the bytes."""
+    """Publish complete local files (key, path), each moved or uploaded as `publish` stores an
+    object, with the ledger written once for all: their old rows go first, the new ones together
+    after the last object is in place, so a failure part-way leaves objects that are not trusted.
+    Returns the bytes published."""
     storage = storage or default_storage
     ledger, rows = _ledger(), []
-    ledger.objects.filter(key__in=[key for key, _ in files]).delete()
+    ledger.objects.filter(key__in=[key for key, _ in files]).delete()  # a crash from here on: untrusted
     for key, path in files:
         size, digest = path.stat().st_size, sha256_file(path)
         content = _FinishedFile(path)
@@ -129,7 +124,7 @@ def publish_files(files: Sequence[tuple[str, Path]], *, storage: Storage | None 
         finally:
             content.close()
         rows.append(ledger(key=key, size=size, sha256=digest))
-    with transaction.atomic():
+    with transaction.atomic():  # a concurrent publish of the same key: same content, the last row stands
         ledger.objects.bulk_create(rows, update_conflicts=True, unique_fields=["key"],
                                    update_fields=["size", "sha256", "published_at"])
     return sum(row.size for row in rows)

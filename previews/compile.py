@@ -16,6 +16,7 @@ from django.conf import settings
 from assets.hashing import is_sha256
 from assets.models import Asset
 from contentizer import transitions
+from contentizer.errors import UnprocessableEntity
 from contentizer.models import Chapter, Project
 from previews.timeline import VERSION, Timeline, TimelineError
 
@@ -154,3 +155,13 @@ def compile_timeline(
     if timeline.duration > settings.PREVIEW_MAX_SECONDS:
         raise TimelineError({"steps": f"{timeline.duration:.0f}s is longer than {settings.PREVIEW_MAX_SECONDS:.0f}s"})
     return timeline, [spec.label for spec in steps]
+
+
+def requested_timeline(*, what: str, **compile_args: Any) -> tuple[Timeline, list[str]]:
+    """`compile_timeline` when a client asks for a render: a chapter that cannot become a timeline
+    is the client's 422 naming every problem, not a failed job later."""
+    try:
+        return compile_timeline(**compile_args)
+    except TimelineError as exc:
+        raise UnprocessableEntity(f"The {what} cannot be rendered: {exc}", code="invalid_timeline",
+                                  details={"fields": exc.problems}) from exc

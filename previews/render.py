@@ -373,11 +373,6 @@ class Render:
 
 
 def _audio_format(media: Media) -> tuple[int, int]:
-    if media.demuxer == "wav":  # speech clips: the header says it, without opening a demuxer
-        try:
-            return pcm.wav_format(media.path)[:2]
-        except (ValueError, EOFError, wave.Error):
-            pass  # 24-bit, float or extensible WAV: FFmpeg reads it
     try:
         return probe.audio_format(str(media.path), demuxer=media.demuxer)
     except probe.ProbeError as exc:

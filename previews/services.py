@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from contentizer import logs
-from contentizer.errors import UnprocessableEntity
 from contentizer.jobs import events
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import TransientJobError
@@ -24,9 +23,9 @@ from contentizer.jobs.runner import JobContext
 from contentizer.media import probe
 from contentizer.models import Project
 from contentizer.storage import delete_tree, publish_bytes, publish_file
-from previews.compile import Format, StepSpec, compile_timeline
+from previews.compile import Format, StepSpec, requested_timeline
 from previews.render import Render
-from previews.timeline import Timeline, TimelineError
+from previews.timeline import Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +43,10 @@ def preview_request(
     fmt: Format | None = None,
 ) -> jobs.Submitted:
     """Validate and compile now (bad input is the client's 4xx, not a failed job), then queue."""
-    try:
-        timeline, labels = compile_timeline(
-            project=project, steps=steps, fmt=fmt or Format(resolution=settings.PREVIEW_HEIGHT), music=music,
-            declared_assets=declared_assets,
-        )
-    except TimelineError as exc:
-        raise UnprocessableEntity(
-            f"The preview cannot be rendered: {exc}", code="invalid_timeline",
-            details={"fields": exc.problems},
-        ) from exc
+    timeline, labels = requested_timeline(
+        what="preview", project=project, steps=steps, fmt=fmt or Format(resolution=settings.PREVIEW_HEIGHT),
+        music=music, declared_assets=declared_assets,
+    )
     payload = {
         # the HTTP request's id, so the worker's log lines join the request's
         "traceId": logs.log_context().get("requestId"),

@@ -59,12 +59,11 @@ class ProjectAssetsApi(GenericAPIView):
         project = core_selectors.project_get(user=request.user, project_id=project_id)
         upload = request.FILES.get("file")
         problems = {name: ["Unknown field."] for name in sorted(set(request.data) - {"file"})}
-        if upload is None:
-            problems["file"] = ["Send the file in a multipart form field named 'file'."]
-        if problems:  # every problem of the request at once, each under its field
-            raise ApiError("Send the file in a multipart form field named 'file'." if upload is None
-                           else "Unknown form fields.", code="missing_file" if upload is None else "validation_error",
-                           details={"fields": problems})
+        if upload is None:  # every problem of the request at once, each under its field
+            missing = "Send the file in a multipart form field named 'file'."
+            raise ApiError(missing, code="missing_file", details={"fields": {**problems, "file": [missing]}})
+        if problems:
+            raise ApiError("Unknown form fields.", code="validation_error", details={"fields": problems})
         result = services.asset_ingest(project=project, upload=upload)
         result.asset.deduplicated = result.deduplicated
         return Response(

@@ -9,6 +9,7 @@ the network or follow a playlist's references, whatever a user managed to upload
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -23,7 +24,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from django.conf import settings
 
@@ -170,42 +171,33 @@ def _die_with_parent() -> Callable[[], None] | None:
 def _wait(proc: subprocess.Popen, *, timeout: float, should_cancel: Callable[[], bool] | None) -> None:
     deadline = time.monotonic() + timeout
     supervisor = os.getppid()  # our own parent: django-q2's cluster, or a shell
-    exited = _exit_waiter(proc)
-    try:
-        while True:
-            if exited(POLL_SECONDS):
-                proc.wait()
-                return
+    with _exit_signal(proc) as exited:
+        while not exited(POLL_SECONDS):
             _check(proc, supervisor=supervisor, deadline=deadline, timeout=timeout, should_cancel=should_cancel)
-    finally:
-        exited(None)
+    proc.wait()
 
 
-def _exit_waiter(proc: subprocess.Popen) -> Callable[[float | None], bool]:
-    """`waiter(seconds)` is True once the process has exited, waking the moment it does (a
-    pidfd on Linux; elsewhere `Popen.wait`, which polls with sleeps of up to 50 ms);
-    `waiter(None)` releases it."""
+@contextlib.contextmanager
+def _exit_signal(proc: subprocess.Popen) -> Iterator[Callable[[float], bool]]:
+    """`exited(seconds)`: whether the process has ended, waiting at most that long and waking the
+    moment it does (a pidfd on Linux; elsewhere `Popen.wait`, which sleeps in steps of up to 50 ms)."""
     try:
         fd = os.pidfd_open(proc.pid)
     except (AttributeError, OSError):
-        def polled(seconds: float | None) -> bool:
-            if seconds is None:
-                return False
+        def polled(seconds: float) -> bool:
             try:
                 proc.wait(timeout=seconds)
-                return True
             except subprocess.TimeoutExpired:
                 return False
-        return polled
+            return True
+        yield polled
+        return
     poller = select.poll()
     poller.register(fd, select.POLLIN)
-
-    def pidfd(seconds: float | None) -> bool:
-        if seconds is None:
-            os.close(fd)
-            return False
-        return bool(poller.poll(seconds * 1000))
-    return pidfd
+    try:
+        yield lambda seconds: bool(poller.poll(seconds * 1000))
+    finally:
+        os.close(fd)
 
 
 def _check(proc: subprocess.Popen, *, supervisor: int, deadline: float, timeout: float,

@@ -8,11 +8,15 @@ protocol is allowed.
 from __future__ import annotations
 
 import logging
+import wave
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import av
 import av.error
 from PIL import Image
+
+from contentizer.media import pcm
 
 logger = logging.getLogger(__name__)
 
@@ -159,13 +163,34 @@ def poster_frame(path: str, *, demuxer: str, at_seconds: float) -> Image.Image:
         return last.to_image()
 
 
+def _wav_header(path: str, demuxer: str) -> tuple[int, int, int] | None:
+    """(rate, channels, frames) of a 16-bit PCM WAV read from its header, without opening a
+    demuxer; None for anything else (24-bit, float or extensible WAV: FFmpeg reads those)."""
+    if demuxer != "wav":
+        return None
+    try:
+        header = pcm.wav_format(Path(path))
+    except (ValueError, EOFError, wave.Error):
+        return None
+    return header if header[0] > 0 else None
+
+
 def audio_format(path: str, *, demuxer: str) -> tuple[int, int]:
     """(sample rate, channels) of the first audio stream: a track is encoded as its sources are."""
+    if header := _wav_header(path, demuxer):
+        return header[0], header[1]
     with _open(path, demuxer) as container:
         if not container.streams.audio:
             raise ProbeError("has no audio stream")
         ctx = container.streams.audio[0].codec_context
         return ctx.sample_rate, ctx.channels
+
+
+def audio_seconds(path: str, *, demuxer: str) -> float | None:
+    """How long an audio file lasts."""
+    if header := _wav_header(path, demuxer):
+        return header[2] / header[0]
+    return probe(path, demuxer=demuxer, max_streams=1).duration
 
 
 def first_pts(path: str, *, demuxer: str, stream_type: str = "video", clock: int = 90000) -> int:

@@ -8,14 +8,13 @@ import hashlib
 import json
 import logging
 import tempfile
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from contentizer.media import pcm, probe
+from contentizer.media import probe
 from contentizer.models import Project
 from contentizer.storage import fetch, publish_file, trusted
 from previews.tts import catalogue, lexicon, normalizer, selectors
@@ -91,27 +90,18 @@ def speech_clip(*, project: Project, language: str, text: str, work_dir: Path) -
     key = f"{CACHE_PREFIX}/{digest}.wav"
     local = work_dir / f"tts-{digest}.wav"
     if trusted(key):  # never a WAV a full disk cut short: the ledger knows its size
-        seconds = _seconds(fetch(key, local))
+        seconds = probe.audio_seconds(str(fetch(key, local)), demuxer="wav")
         return {"key": key, "seconds": round(seconds, 3), "cached": True, "fallbackFrom": narrator.fallback and
                 narrator.chosen or None, **made_of}
     seconds = _synthesize(voice, spoken, narrator.rate, local)
     if trusted(key):  # another worker made it meanwhile: Piper's audio varies, so keep one
-        seconds = _seconds(fetch(key, local))
+        seconds = probe.audio_seconds(str(fetch(key, local)), demuxer="wav")
     else:
         publish_file(key=key, path=local)
     logger.info("speech synthesised", extra={"event": "tts.synthesised", "voice": voice.id, "language": language,
                                              "duration": round(seconds, 3)})
     return {"key": key, "seconds": round(seconds, 3), "cached": False,
             "fallbackFrom": narrator.fallback and narrator.chosen or None, **made_of}
-
-
-def _seconds(wav: Path) -> float:
-    """A cached clip's length from its WAV header (our engines write 16-bit PCM), else as FFmpeg reads it."""
-    try:
-        rate, _, frames = pcm.wav_format(wav)
-        return frames / rate
-    except (ValueError, EOFError, wave.Error):
-        return probe.probe(str(wav), demuxer="wav", max_streams=1).duration
 
 
 SILENT_SECONDS = 0.25  # what a narration with nothing to say ("…", "—") becomes

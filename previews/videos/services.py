@@ -27,7 +27,6 @@ from previews.compile import Format
 from previews.models import Segment, Video
 from previews.render import TRACK_PREFIX
 from previews.speech import LOUDNESS_PREFIX, SPEECH_PREFIX
-from previews.timeline import TimelineError
 from previews.tts.synthesis import CACHE_PREFIX as TTS_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -96,13 +95,9 @@ def video_request(
             raise UnprocessableEntity("music.asset is not an audio asset of this project.", code="invalid_timeline",
                                       details={"fields": {"music.asset": "not an audio asset of this project"}})
         track = {"sha256": asset.blob.sha256, "volume": music.get("volume", 0.3)}
-    try:  # a chapter that cannot become a timeline is the client's 4xx now, not a failed job later
-        compiler.compile_timeline(
-            project=project, steps=compiler.chapter_steps(chapter), quality="final", fmt=fmt, languages=languages,
-            music={"asset": track["sha256"], "volume": track["volume"]} if track else None)
-    except TimelineError as exc:
-        raise UnprocessableEntity(f"The video cannot be rendered: {exc}", code="invalid_timeline",
-                                  details={"fields": exc.problems}) from exc
+    compiler.requested_timeline(
+        what="video", project=project, steps=compiler.chapter_steps(chapter), quality="final", fmt=fmt,
+        languages=languages, music={"asset": track["sha256"], "volume": track["volume"]} if track else None)
     payload = {
         "traceId": logs.log_context().get("requestId"), "projectId": project.pk, "chapterId": chapter.pk,
         "height": fmt.resolution, "aspect": fmt.aspect, "languages": languages, "music": track,
