@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 PIECE_PREFIX = "videos/cache/segments"
 TRACK_PREFIX = "videos/cache/tracks"
 TRACK_VERSION = 1
-GRAPH_VERSION = 2  # part of every piece's key: a change of graph shape renders anew
+GRAPH_VERSION = 3  # part of every piece's key: a change of graph shape renders anew
 SILENT_RATE = 22050
 
 
@@ -145,9 +145,10 @@ class Render:
 
     # --- pieces -----------------------------------------------------------------------------
 
-    def _content(self, i: int) -> list:
+    def _content(self, i: int, *, caption: bool = True) -> list:
         scene = self.timeline.scenes[i]
-        return [scene.type, scene.asset, None if scene.asset else [scene.color, scene.title], scene.caption]
+        return [scene.type, scene.asset, None if scene.asset else [scene.color, scene.title],
+                scene.caption if caption else None]
 
     def _shape(self, seg: Segment) -> list:
         """Everything that shapes a segment's frames, and nothing else (not its place in the
@@ -156,8 +157,8 @@ class Render:
         if seg.kind == "body":
             return ["body", self._content(seg.index), scene.head if not scene.still else 0, scene.body]
         offset = 0 if scene.still else scene.head + scene.body
-        return ["transition", scene.xfade, scene.tail, self._content(seg.index), offset,
-                self._content(seg.index + 1)]
+        return ["transition", scene.xfade, scene.tail, self._content(seg.index, caption=False), offset,
+                self._content(seg.index + 1, caption=False)]
 
     def _piece(self, segments: tuple[Segment, ...]) -> Piece:
         out, pic = self.timeline.output, self.picture

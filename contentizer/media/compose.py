@@ -224,9 +224,12 @@ def _segment_streams(graph: _Graph, pic: Picture, wanted: list[Segment]) -> dict
     parts: dict[tuple[str, int], str] = {}
     for i in indexes:
         spans = _spans(pic, i, wanted_set)
-        streams = graph.split(_captioned(graph, pic, i, sources[i]), len(spans))
+        streams = graph.split(sources[i], len(spans))
         for (part, first, frames), stream in zip(spans, streams, strict=True):
-            parts[(part, i)] = graph.chain(stream, _span_filter(pic, pic.scenes[i].still, first, frames), "p")
+            # the caption is drawn on the scene's settled frames only: a transition blends the
+            # pictures, not two captions into one smudge (and a caption edit leaves it alone)
+            shown = _captioned(graph, pic, i, stream) if part == "body" else graph.chain(stream, "format=yuv420p", "c")
+            parts[(part, i)] = graph.chain(shown, _span_filter(pic, pic.scenes[i].still, first, frames), "p")
     out = {}
     for seg in wanted:
         if seg.kind == "body":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 from pathlib import Path
@@ -119,8 +120,24 @@ def _stored(prefix: str) -> list[str]:
     return stored_keys(prefix)
 
 
-def test_a_one_step_edit_re_renders_exactly_one_segment(alice_api, alice_project, worker):
-    chapter = _bilingual_chapter(alice_api, alice_project.id, transition="cut")
+def _captioned_frames(mp4: bytes) -> list[bool | None]:
+    """Per frame of a chapter of flat colours: True when a caption is drawn (the band at the
+    bottom differs from the picture), False when the frame is flat, None for a frame the check
+    cannot judge."""
+    out = []
+    with av.open(io.BytesIO(mp4)) as container:
+        for frame in container.decode(container.streams.video[0]):
+            pixels = frame.to_ndarray(format="rgb24").astype(int)
+            h, w, _ = pixels.shape
+            picture = pixels[h // 3: h // 2, w // 3: 2 * w // 3].reshape(-1, 3).mean(axis=0)
+            band = pixels[int(0.8 * h): int(0.95 * h), int(0.3 * w): int(0.7 * w)].reshape(-1, 3)
+            spread = abs(band - picture).max(axis=1)
+            out.append(True if (spread > 60).mean() > 0.05 else False if spread.max() < 25 else None)
+    return out
+
+
+def test_a_one_step_caption_edit_re_renders_only_that_scenes_body(alice_api, alice_project, worker):
+    chapter = _bilingual_chapter(alice_api, alice_project.id, transition="crossfade")
     first = _generate(alice_api, alice_project.id, chapter["id"], languages=["en"])
     assert _wait(alice_api, first["jobId"])["status"] == "succeeded"
     step = alice_api.get(f"/api/chapters/{chapter['id']}/steps").json()["results"][1]
@@ -128,11 +145,19 @@ def test_a_one_step_edit_re_renders_exactly_one_segment(alice_api, alice_project
     second = _generate(alice_api, alice_project.id, chapter["id"], languages=["en"])
     status = _wait(alice_api, second["jobId"])
     render = next(s for s in status["stages"] if s["stage"] == "render")
-    assert render["outputs"] == {"rendered": 1, "reused": 2, "pieces": 3, "encoded": 0}, "no sound encoded again"
+    # 3 bodies and 2 cross-fades; the captions are drawn on the bodies only, so the cross-fades
+    # into and out of the edited step are reused
+    assert render["outputs"] == {"rendered": 1, "reused": 4, "pieces": 5, "encoded": 0}, "no sound encoded again"
     narrate = next(s for s in status["stages"] if s["stage"] == "narrate")
     assert narrate["outputs"] == {"synthesized": 0, "measured": 0}, "a caption edit speaks and measures nothing"
-    assert Segment.objects.count() == 4
+    assert Segment.objects.count() == 6
     assert Video.objects.get(pk=first["videoId"]).superseded_at is not None
+
+    video = alice_api.get(f"/api/videos/{second['videoId']}").json()
+    captioned = _captioned_frames(download(alice_api, video["urls"]["download"]))
+    runs = [(flag, len(list(group))) for flag, group in itertools.groupby(captioned)]
+    assert [flag for flag, _ in runs] == [True, False, True, False, True], runs
+    assert [n for flag, n in runs if flag is False] == [12, 12], "each 0.4 s cross-fade shows no caption"
 
 
 def test_cancel_stops_the_render_and_resume_from_reuses_earlier_stages(alice_api, alice_project, workers, settings):
