@@ -9,8 +9,8 @@ previews and videos alike.
   RENDER_CHUNK_SCENES scenes per process, so memory stays flat however long the chapter is.
 - A short preview renders in one process and one encoder, with its sound: the shape of the best
   hand-written command.
-- The finished file (pieces joined without re-encoding, every audio track, subtitles) is made by
-  one more process.
+- The finished file (pieces joined in-process without re-encoding, then every audio track and
+  the subtitles added) is made by one more process.
 Deterministic FFmpeg failures become permanent job errors naming the steps involved.
 """
 
@@ -35,7 +35,7 @@ from assets.sniffing import demuxer_for
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
 from contentizer.jobs.runner import JobContext
 from contentizer.languages import iso639_2
-from contentizer.media import compose, ffmpeg, pcm, probe
+from contentizer.media import compose, ffmpeg, pcm, probe, remux
 from contentizer.media.compose import Clip, Media, Picture, Segment, Track
 from contentizer.storage import fetch, publish_file, trusted
 from contentizer.transitions import xfade
@@ -315,11 +315,14 @@ class Render:
     def assemble(self, pieces: list[Piece], local: dict[str, Path], out: Path,
                  subtitles: list[tuple[Path, str]] = (), encoded: list[tuple[Path, str]] | None = None) -> Path:
         """The finished MP4: pieces joined, the sound (encoded here, or `encoded` tracks copied)."""
-        listing = self.dir / "pieces.txt"
-        listing.write_text(compose.concat_list([local[p.key] for p in pieces]))
+        joined = self.dir / "joined.mp4"
+        try:
+            remux.join_video([local[p.key] for p in pieces], joined, fps=self.picture.fps)
+        except probe.ProbeError as exc:
+            raise TransientJobError(f"Joining the rendered pieces failed: {exc}") from exc
         duration = self.picture.total_frames / self.picture.fps
         sound = {"encoded": encoded} if encoded is not None else {"tracks": self.tracks()}
-        self._run(compose.assemble_args(pieces_list=listing, duration=duration, subtitles=subtitles, out_path=out,
+        self._run(compose.assemble_args(video=joined, duration=duration, subtitles=subtitles, out_path=out,
                                         **sound), scenes=set())
         return out
 

@@ -8,7 +8,7 @@ Every graph has the shape of the best one a person writes by hand:
   incoming transition), body and tail (its outgoing transition); the output is the sequence
   body 0, transition 0, body 1, ..., each of them a *segment*;
 - segments are encoded as separate outputs of one process (pieces, cached by content and joined
-  by the concat demuxer without re-encoding) or joined in the graph into one encoder;
+  without re-encoding by `remux.join_video`) or joined in the graph into one encoder;
 - sound: clips placed on a track at their own sample rate and channel count, each with the gain
   measured when the clip was made; no silent bed under them and no dynamic loudness filter.
 
@@ -417,14 +417,13 @@ def single_args(pic: Picture, tracks: Sequence[Track], out_path: Path) -> list[s
 
 
 def assemble_args(
-    *, pieces_list: Path, duration: float, tracks: Sequence[Track] = (), subtitles: Sequence[tuple[Path, str]] = (),
+    *, video: Path, duration: float, tracks: Sequence[Track] = (), subtitles: Sequence[tuple[Path, str]] = (),
     encoded: Sequence[tuple[Path, str]] = (), out_path: Path,
 ) -> list[str]:
-    """Pieces joined without re-encoding (our own concat script), every audio track made and
-    encoded (or, `encoded`, M4A tracks copied with their language), subtitle tracks added: the
-    finished MP4 in one process."""
+    """The joined pieces' video copied, every audio track made and encoded (or, `encoded`, M4A
+    tracks copied with their language), subtitle tracks added: the finished MP4 in one process."""
     graph = _Graph()
-    graph.add_input(["-f", "concat", "-safe", "0", "-i", str(pieces_list)])
+    graph.add_input(["-f", "mp4", "-i", str(video)])
     audio = _audio_outputs(graph, tracks)
     for t, (path, language) in enumerate(encoded):
         n = graph.add_input(["-f", "mp4", "-i", str(path)])
@@ -432,11 +431,6 @@ def assemble_args(
     subs = _subtitle_outputs(graph, subtitles)
     return [*graph.inputs, *graph.filter_args(), "-map", "0:v:0", "-c:v", "copy", *audio, *subs,
             "-movflags", "+faststart", "-t", f"{duration:.6f}", "-f", "mp4", str(out_path)]
-
-
-def concat_list(paths: Sequence[Path]) -> str:
-    """A concat script naming our own pieces (paths we made: no quote can appear in them)."""
-    return "".join(f"file '{path}'\n" for path in paths)
 
 
 # --- packaging ------------------------------------------------------------------------------

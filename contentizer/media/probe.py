@@ -56,7 +56,7 @@ class MediaInfo:
         return [s.codec for s in self.streams if s.type in ("video", "audio")]
 
 
-def _open(path: str, demuxer: str, *, decode: bool = True) -> av.container.InputContainer:
+def open_input(path: str, demuxer: str, *, decode: bool = True) -> av.container.InputContainer:
     """With `decode=False` FFmpeg learns the streams from the headers alone: it does not decode
     a frame of each (a 720p H.264 keyframe costs ~15 ms) to fill in what only a decoder needs."""
     options = _SAFE_OPTIONS if decode else {**_SAFE_OPTIONS, "skip_frame": "all"}
@@ -88,7 +88,7 @@ def probe(path: str, *, demuxer: str, max_streams: int, count_frames: bool = Fal
     """Read the container's header; check the stream count before touching any stream. With
     `count_frames` (our own rendered files), also count the first video stream's packets (as
     `count_frames` does), without decoding any."""
-    with _open(path, demuxer, decode=not count_frames) as container:
+    with open_input(path, demuxer, decode=not count_frames) as container:
         if len(container.streams) > max_streams:
             raise ProbeError(f"has {len(container.streams)} streams; at most {max_streams} allowed")
         info = MediaInfo(
@@ -112,7 +112,7 @@ def verify_decodes(path: str, *, demuxer: str, expected_duration: float | None =
     packets stop short of the duration its header promises, which is caught here. Only the
     first frames are decoded, so a long file costs a read, not a full decode.
     """
-    with _open(path, demuxer) as container:
+    with open_input(path, demuxer) as container:
         wanted = {s.index for s in container.streams if s.type in ("audio", "video")}
         if not wanted:
             raise ProbeError("has no audio or video stream")
@@ -139,7 +139,7 @@ def verify_decodes(path: str, *, demuxer: str, expected_duration: float | None =
 
 def count_frames(path: str, *, demuxer: str) -> int:
     """Video packets in the file (one per frame for the codecs we write): no decoding."""
-    with _open(path, demuxer, decode=False) as container:
+    with open_input(path, demuxer, decode=False) as container:
         return _video_packets(container)
 
 
@@ -149,7 +149,7 @@ def _video_packets(container: av.container.InputContainer) -> int:
 
 def poster_frame(path: str, *, demuxer: str, at_seconds: float) -> Image.Image:
     """The first video frame at or after `at_seconds` (or the last one before the end)."""
-    with _open(path, demuxer) as container:
+    with open_input(path, demuxer) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         last = None
@@ -183,7 +183,7 @@ def audio_format(path: str, *, demuxer: str) -> tuple[int, int]:
     """(sample rate, channels) of the first audio stream: a track is encoded as its sources are."""
     if header := _wav_header(path, demuxer):
         return header[0], header[1]
-    with _open(path, demuxer) as container:
+    with open_input(path, demuxer) as container:
         if not container.streams.audio:
             raise ProbeError("has no audio stream")
         ctx = container.streams.audio[0].codec_context
@@ -199,7 +199,7 @@ def audio_seconds(path: str, *, demuxer: str) -> float | None:
 
 def first_pts(path: str, *, demuxer: str, stream_type: str = "video", clock: int = 90000) -> int:
     """The presentation time of the first `stream_type` frame, in ticks of `clock` (MPEG-TS: 90 kHz)."""
-    with _open(path, demuxer, decode=False) as container:
+    with open_input(path, demuxer, decode=False) as container:
         stream = next((s for s in container.streams if s.type == stream_type), None)
         if stream is None or stream.start_time is None:
             raise ProbeError(f"has no {stream_type} stream with a start time")
