@@ -57,8 +57,9 @@ class MediaInfo:
 
 
 def open_input(path: str, demuxer: str, *, decode: bool = True) -> av.container.InputContainer:
-    """With `decode=False` FFmpeg learns the streams from the headers alone: it does not decode
-    a frame of each (a 720p H.264 keyframe costs ~15 ms) to fill in what only a decoder needs."""
+    """With `decode=False` FFmpeg probes the streams without decoding a frame of each (a 720p
+    H.264 keyframe costs ~15 ms): codecs, sizes, durations and packets are all there, the pixel
+    format is not (nothing reading our own files asks for it)."""
     options = _SAFE_OPTIONS if decode else {**_SAFE_OPTIONS, "skip_frame": "all"}
     try:
         return av.open(path, mode="r", format=demuxer, options=options, timeout=30)

@@ -1,9 +1,9 @@
 """Joining our own rendered pieces into one video stream in-process, without re-encoding.
 
-FFmpeg's concat demuxer opens every piece with a full stream probe, which decodes its first
-frame (about 15 ms for a 720p keyframe): a chapter of many pieces spent most of its assembly
-there. Here each piece is opened from its header alone and its packets are copied, shifted by
-the frames before it, into one MP4 (the same timestamps the concat demuxer gives).
+FFmpeg's concat demuxer fully probes every piece it opens, which decodes its first frame (about
+15 ms for a 720p keyframe): a chapter of many pieces spent most of its assembly there. Here each
+piece is opened without decoding anything and its packets are copied, shifted by the frames
+before it, into one MP4: the timestamps the concat demuxer and FFmpeg's muxing give.
 """
 
 from __future__ import annotations
@@ -21,28 +21,49 @@ from contentizer.media.probe import ProbeError, open_input
 def join_video(pieces: Sequence[Path], out: Path, *, fps: int) -> int:
     """The first video stream of each MP4 piece, one after another, into `out`; returns the
     frames written. Every piece must come from the same encoder settings (one SPS/PPS): the
-    output keeps the first piece's."""
-    frames, start = 0, Fraction(0)
-    with av.open(str(out), mode="w", format="mp4") as output:
-        stream, settings = None, None
-        for path in pieces:
-            with open_input(str(path), "mp4", decode=False) as piece:
-                source = piece.streams.video[0]
-                if stream is None:
-                    stream, settings = output.add_stream_from_template(source), source.codec_context.extradata
-                elif source.codec_context.extradata != settings:
-                    raise ProbeError(f"{path.name} was encoded with other settings than the pieces before it")
-                shift, count = round(start / source.time_base), 0
-                try:
-                    for packet in piece.demux(source):
-                        if not packet.size:
-                            continue
+    output keeps the first piece's.
+
+    A piece of one or two frames has no B-frame delay: its decode times start at its first
+    frame, while the next piece's start two frames early. Such a time is moved just past the
+    last one written (as FFmpeg's muxing does); it stays before the frame's presentation."""
+    frames, start, last = 0, Fraction(0), None
+    try:
+        with av.open(str(out), mode="w", format="mp4") as output:
+            stream, settings = None, None
+            for path in pieces:
+                with _opened(path) as piece:
+                    source = piece.streams.video[0]
+                    if stream is None:
+                        stream, settings = output.add_stream_from_template(source), source.codec_context.extradata
+                    elif source.codec_context.extradata != settings:
+                        raise ProbeError(f"{path.name} was encoded with other settings than the pieces before it")
+                    shift, count = round(start / source.time_base), 0
+                    for packet in _packets(piece, source, path.name):
                         packet.pts, packet.dts = packet.pts + shift, packet.dts + shift
+                        if last is not None and packet.dts * source.time_base <= last:
+                            packet.dts = int(last / source.time_base) + 1
+                        last = packet.dts * source.time_base
                         packet.stream = stream
                         output.mux(packet)
                         count += 1
-                except av.error.FFmpegError as exc:
-                    raise ProbeError(f"{path.name} cannot be read to the end: {exc}") from exc
-            frames += count
-            start += Fraction(count, fps)
+                frames += count
+                start += Fraction(count, fps)
+    except (av.error.FFmpegError, OSError) as exc:  # writing: FFmpeg's words would name our paths
+        raise ProbeError(f"writing the joined video failed ({getattr(exc, 'strerror', None) or 'error'})") from exc
     return frames
+
+
+def _opened(path: Path) -> av.container.InputContainer:
+    try:
+        return open_input(str(path), "mp4", decode=False)
+    except ProbeError as exc:  # its words name the work dir
+        raise ProbeError(f"{path.name} does not open as MP4") from exc
+
+
+def _packets(piece: av.container.InputContainer, source: av.stream.Stream, name: str):
+    try:
+        for packet in piece.demux(source):
+            if packet.size:
+                yield packet
+    except av.error.FFmpegError as exc:
+        raise ProbeError(f"{name} cannot be read to the end ({exc.strerror})") from exc

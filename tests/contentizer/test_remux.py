@@ -47,5 +47,18 @@ def test_a_cut_piece_is_a_probe_error_not_a_crash(tmp_path):
     good = _piece(tmp_path / "a.mp4", "red", 5)
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(_piece(tmp_path / "b.mp4", "blue", 30).read_bytes()[:600])
-    with pytest.raises(ProbeError):
+    with pytest.raises(ProbeError) as failure:
         remux.join_video([good, cut], tmp_path / "joined.mp4", fps=30)
+    assert str(failure.value) == "cut.mp4 does not open as MP4", "named, with no server path"
+
+
+@pytest.mark.parametrize("short", [1, 2])
+def test_a_piece_of_one_or_two_frames_joins_before_a_longer_one(tmp_path, short):
+    # x264 with B-frames: a long piece's decode times start two frames early, a short one's do not
+    pieces = [_piece(tmp_path / "a.mp4", "red", 20), _piece(tmp_path / "b.mp4", "blue", short),
+              _piece(tmp_path / "c.mp4", "lime", 7), _piece(tmp_path / "d.mp4", "red", 1)]
+    out = tmp_path / "joined.mp4"
+    assert remux.join_video(pieces, out, fps=30) == 28 + short
+    frames = _decoded(out)
+    assert [round(t * 30) for t, _ in frames] == list(range(28 + short))
+    assert frames[20][1][2] > 200 and frames[20 + short][1][1] > 200, "blue, then lime, each in its place"

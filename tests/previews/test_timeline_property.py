@@ -34,22 +34,26 @@ def timelines(draw) -> Timeline:
             scene["transition"] = {"type": kind, "duration": lengths[i]}
         scenes.append(scene)
     fps = draw(st.sampled_from([10, 12, 25]))
-    return Timeline.parse({"version": 1, "output": {"width": 64, "height": 64, "fps": fps}, "scenes": scenes})
+    quality = draw(st.sampled_from(["preview", "final"]))  # final: x264 veryfast, with B-frames
+    return Timeline.parse({"version": 1, "output": {"width": 64, "height": 64, "fps": fps, "quality": quality},
+                           "scenes": scenes})
 
 
 @pytest.mark.django_db
 @hypothesis_settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(timeline=timelines(), chunked=st.booleans())
-def test_any_valid_timeline_renders_to_its_frames_and_duration(timeline, chunked, isolated_storage):
+@given(timeline=timelines(), shape=st.sampled_from(["single", "chunks", "segments"]))
+def test_any_valid_timeline_renders_to_its_frames_and_duration(timeline, shape, isolated_storage):
+    """In one process (a short preview), in chunks of scenes (a long one) or one piece per
+    segment (a video, where a transition may be a piece of one frame)."""
     note(f"timeline: {timeline.to_dict()}")
     work = Path(tempfile.mkdtemp(dir=isolated_storage))
     render = Render(JobContext(job=None, work_dir=work), timeline, [], timeout=120)
     out = work / "out.mp4"
-    if chunked:
-        pieces = render.pieces(chunk_scenes=2)
-        render.assemble(pieces, render.render_pieces(pieces), out)
-    else:
+    if shape == "single":
         render.single(out)
+    else:
+        pieces = render.pieces(chunk_scenes=2 if shape == "chunks" else None)
+        render.assemble(pieces, render.render_pieces(pieces), out)
     assert probe.count_frames(str(out), demuxer="mp4") == timeline.frames()
     info = probe.probe(str(out), demuxer="mp4", max_streams=4)
     assert [s.type for s in info.streams] == ["video", "audio"]
