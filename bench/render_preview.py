@@ -160,12 +160,13 @@ def draw_captions(work: Path, width: int, height: int) -> list[tuple[Path, tuple
 
 def still_chains(i: int, segs: list[tuple[str, int]], at: tuple[int, int], width: int, height: int,
                  fps: int) -> list[str]:
-    """Still i (input 2i, its caption input 2i+1) decoded and fitted once; its caption drawn once
+    """Still i (input 2i, its caption input 2i+1) decoded, fitted and converted to BT.709
+    limited-range YUV once (the standard for HD video, as the product's output); its caption drawn once
     on the frame its body loops; each part ("h" head, "b" body, "t" tail: frames) looped into
     [h{i}], [b{i}], [t{i}]. Cross-fades blend the pictures without captions, as the product's do."""
     x, y = at
-    chains = [f"[{2 * i}:v]scale={width}:{height}:force_original_aspect_ratio=decrease,"
-              f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p,"
+    chains = [f"[{2 * i}:v]scale={width}:{height}:force_original_aspect_ratio=decrease:out_color_matrix=bt709:"
+              f"out_range=tv,format=yuv420p,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,"
               f"split={len(segs)}{''.join(f'[{n}{i}i]' for n, _ in segs)}"]
     for n, f in segs:
         caption = f"[{2 * i + 1}:v]overlay={x}:{y},format=yuv420p," if n == "b" else ""

@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 PIECE_PREFIX = "videos/cache/segments"
 TRACK_PREFIX = "videos/cache/tracks"
 TRACK_VERSION = 1
-GRAPH_VERSION = 3  # part of every piece's key: a change of graph shape renders anew
+GRAPH_VERSION = 4  # part of every piece's key: a change of graph shape renders anew
 SILENT_RATE = 22050
 
 

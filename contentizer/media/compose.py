@@ -160,8 +160,12 @@ class _Graph:
 
 
 def _fit(pic: Picture) -> str:
+    """Scaled into the frame and padded; every source (an RGB PNG, a full-range JPEG, a video)
+    converted to the same BT.709 limited-range YUV, so every piece's encoder writes the same
+    stream header and pieces from different kinds of picture can be joined."""
     w, h = pic.width, pic.height
-    return f"scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1"
+    return (f"scale={w}:{h}:force_original_aspect_ratio=decrease:out_color_matrix=bt709:out_range=tv,"
+            f"format=yuv420p,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1")
 
 
 def _scene_sources(graph: _Graph, pic: Picture, indexes: list[int]) -> dict[int, str]:

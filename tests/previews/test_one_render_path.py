@@ -99,6 +99,28 @@ def test_a_preview_and_a_video_of_a_chapter_agree_on_starts_duration_and_sound(
         assert spoken > 0.05 and silent < 0.001 and after < 0.001, (silent, spoken, after)
 
 
+def test_a_video_of_png_jpeg_and_video_steps_joins_into_one_stream_with_true_colours(
+    alice_api, alice_project, worker, av_dir
+):
+    # an RGB PNG, a full-range JPEG and a limited-range video clip: each piece is encoded on its
+    # own, and all must share one stream header to be joined (and show their colours as they are)
+    red = upload(alice_api, alice_project.id, "red.png", media.image_bytes("PNG", (640, 360), RED))
+    blue = upload(alice_api, alice_project.id, "blue.jpg", media.image_bytes("JPEG", (640, 360), BLUE))
+    clip = upload(alice_api, alice_project.id, "clip.mp4", (av_dir / "clip.mp4").read_bytes())
+    green = upload(alice_api, alice_project.id, "green.jpg", media.image_bytes("JPEG", (640, 360), GREEN))
+    chapter = chapter_with_steps(alice_api, alice_project.id, [
+        {"caption": "", "asset": red["id"], "duration": 1, "transition": "crossfade", "transitionDuration": 0.2},
+        {"caption": "", "asset": blue["id"], "duration": 1, "transition": "cut"},
+        {"caption": "", "asset": clip["id"], "duration": 1, "transition": "cut"},
+        {"caption": "", "asset": green["id"], "duration": 1},
+    ])
+    video = _video_mp4(alice_api, _generate(alice_api, alice_project.id, chapter["id"], resolution="480p"))
+    assert _frames_and_seconds(video)[0] == round(3.8 * 30)
+    colours = _colours(video)
+    for frame, colour in ((10, RED), (40, BLUE), (100, GREEN)):
+        assert all(abs(a - b) <= 12 for a, b in zip(colours[frame], colour, strict=True)), (frame, colours[frame])
+
+
 def test_the_same_image_in_consecutive_steps_renders_with_every_transition(alice_api, alice_project, worker):
     image = upload(alice_api, alice_project.id, "same.png", media.image_bytes("PNG", (640, 360), BLUE))
     names = transitions.names()
