@@ -83,7 +83,6 @@ class Render:
         self.dir = ctx.work_dir / "render"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.picture = self._picture()
-        self._prepared: set[int] = set()
 
     # --- the picture ------------------------------------------------------------------------
 
@@ -113,22 +112,23 @@ class Render:
             raise PermanentJobError(f"{where or self._label(i)}: asset {sha256[:12]}… is no longer in the asset store.")
         return blob
 
-    def _prepare(self, indexes: set[int]) -> None:
-        """Fetch the pictures and draw the cards and captions of these scenes (only those a
-        missing piece needs: a cached piece needs nothing)."""
-        for i in sorted(indexes - self._prepared):
+    def _prepare(self, segments: list[Segment]) -> None:
+        """Fetch the pictures and draw the cards of the scenes these segments show, and the
+        captions of those whose body is among them (a transition shows no caption). Only what
+        a missing piece needs: a cached piece needs nothing."""
+        bodies = {seg.index for seg in segments if seg.kind == "body"}
+        for i in sorted({i for seg in segments for i in seg.scenes()}):
             self.ctx.check_cancelled()
             scene, pic_scene = self.timeline.scenes[i], self.picture.scenes[i]
             if scene.asset:
                 self._fetch(scene.asset, pic_scene.source.path, self._label(i))
             else:
                 cards.title_card(scene.title, scene.color, self.timeline.output, pic_scene.source.path)
-            if scene.caption:
+            if scene.caption and i in bodies:
                 _, at = cards.caption_overlay(scene.caption, self.timeline.output, pic_scene.caption)
                 scenes = list(self.picture.scenes)
                 scenes[i] = replace(pic_scene, caption_at=at)
                 self.picture = replace(self.picture, scenes=tuple(scenes))
-            self._prepared.add(i)
 
     def _fetch(self, sha256: str, target: Path, where: str) -> Path:
         """Copy a blob from storage to the work dir (FFmpeg reads local files; storage may be S3)."""
@@ -145,20 +145,20 @@ class Render:
 
     # --- pieces -----------------------------------------------------------------------------
 
-    def _content(self, i: int, *, caption: bool = True) -> list:
+    def _source(self, i: int) -> list:
+        """What scene i's picture is made of, its caption aside."""
         scene = self.timeline.scenes[i]
-        return [scene.type, scene.asset, None if scene.asset else [scene.color, scene.title],
-                scene.caption if caption else None]
+        return [scene.type, scene.asset, None if scene.asset else [scene.color, scene.title]]
 
     def _shape(self, seg: Segment) -> list:
         """Everything that shapes a segment's frames, and nothing else (not its place in the
         chapter): an edit re-renders exactly the segments it changes."""
         scene = self.picture.scenes[seg.index]
         if seg.kind == "body":
-            return ["body", self._content(seg.index), scene.head if not scene.still else 0, scene.body]
+            return ["body", self._source(seg.index), self.timeline.scenes[seg.index].caption,
+                    scene.head if not scene.still else 0, scene.body]
         offset = 0 if scene.still else scene.head + scene.body
-        return ["transition", scene.xfade, scene.tail, self._content(seg.index, caption=False), offset,
-                self._content(seg.index + 1, caption=False)]
+        return ["transition", scene.xfade, scene.tail, self._source(seg.index), offset, self._source(seg.index + 1)]
 
     def _piece(self, segments: tuple[Segment, ...]) -> Piece:
         out, pic = self.timeline.output, self.picture
@@ -204,8 +204,7 @@ class Render:
 
     def _render_missing(self, missing: list[Piece]) -> dict[str, Path]:
         groups, made, failed = self._groups(missing), {}, threading.Event()
-        for group in groups:  # storage and cards on this thread; FFmpeg runs in the pool
-            self._prepare(set().union(*(p.scenes() for p in group)))
+        self._prepare([seg for piece in missing for seg in piece.segments])  # on this thread; FFmpeg in the pool
 
         def encode(group: list[Piece]) -> list[tuple[Piece, Path]]:
             outs = [(piece, self.dir / f"piece-{piece.key[:16]}.mp4") for piece in group]
@@ -305,7 +304,7 @@ class Render:
 
     def single(self, out: Path) -> Path:
         """Picture and sound in one process and one encoder."""
-        self._prepare(set(range(len(self.timeline.scenes))))
+        self._prepare(self.picture.segments())
         tracks = self.tracks()
         self._run(compose.single_args(self.picture, tracks, out), scenes=set(range(len(self.timeline.scenes))),
                   seconds=self.timeline.duration)

@@ -193,14 +193,15 @@ def _scene_sources(graph: _Graph, pic: Picture, indexes: list[int]) -> dict[int,
 
 
 def _captioned(graph: _Graph, pic: Picture, i: int, stream: str) -> str:
+    """Scene i's fitted picture (already YUV 4:2:0) with its caption drawn, if it has one."""
     scene = pic.scenes[i]
-    if scene.caption is not None:
-        n = graph.add_input(["-f", "image2", "-i", str(scene.caption)])
-        x, y = scene.caption_at
-        out = graph.label("c")
-        graph.chains.append(f"[{stream}][{n}:v]overlay={x}:{y}:format=auto,format=yuv420p[{out}]")
-        return out
-    return graph.chain(stream, "format=yuv420p", "c")
+    if scene.caption is None:
+        return stream
+    n = graph.add_input(["-f", "image2", "-i", str(scene.caption)])
+    x, y = scene.caption_at
+    out = graph.label("c")
+    graph.chains.append(f"[{stream}][{n}:v]overlay={x}:{y}:format=auto,format=yuv420p[{out}]")
+    return out
 
 
 def _spans(pic: Picture, i: int, wanted: set[Segment]) -> list[tuple[str, int, int]]:
@@ -232,7 +233,7 @@ def _segment_streams(graph: _Graph, pic: Picture, wanted: list[Segment]) -> dict
         for (part, first, frames), stream in zip(spans, streams, strict=True):
             # the caption is drawn on the scene's settled frames only: a transition blends the
             # pictures, not two captions into one smudge (and a caption edit leaves it alone)
-            shown = _captioned(graph, pic, i, stream) if part == "body" else graph.chain(stream, "format=yuv420p", "c")
+            shown = _captioned(graph, pic, i, stream) if part == "body" else stream
             parts[(part, i)] = graph.chain(shown, _span_filter(pic, pic.scenes[i].still, first, frames), "p")
     out = {}
     for seg in wanted:

@@ -21,15 +21,10 @@ from contentizer.media.probe import ProbeError, open_input
 def join_video(pieces: Sequence[Path], out: Path, *, fps: int) -> int:
     """The first video stream of each MP4 piece, one after another, into `out`; returns the
     frames written. Every piece must come from the same encoder settings (one SPS/PPS): the
-    output keeps the first piece's.
-
-    A piece of one or two frames has no B-frame delay: its decode times start at its first
-    frame, while the next piece's start two frames early. Such a time is moved just past the
-    last one written (as FFmpeg's muxing does); it stays before the frame's presentation."""
-    frames, start, last = 0, Fraction(0), None
+    output keeps the first piece's."""
+    frames, last, stream, settings = 0, None, None, None
     try:
         with av.open(str(out), mode="w", format="mp4") as output:
-            stream, settings = None, None
             for path in pieces:
                 with _opened(path) as piece:
                     source = piece.streams.video[0]
@@ -37,20 +32,26 @@ def join_video(pieces: Sequence[Path], out: Path, *, fps: int) -> int:
                         stream, settings = output.add_stream_from_template(source), source.codec_context.extradata
                     elif source.codec_context.extradata != settings:
                         raise ProbeError(f"{path.name} was encoded with other settings than the pieces before it")
-                    shift, count = round(start / source.time_base), 0
+                    shift = round(Fraction(frames, fps) / source.time_base)
                     for packet in _packets(piece, source, path.name):
-                        packet.pts, packet.dts = packet.pts + shift, packet.dts + shift
-                        if last is not None and packet.dts * source.time_base <= last:
-                            packet.dts = int(last / source.time_base) + 1
-                        last = packet.dts * source.time_base
+                        last = _shifted(packet, shift, last)
                         packet.stream = stream
                         output.mux(packet)
-                        count += 1
-                frames += count
-                start += Fraction(count, fps)
+                        frames += 1
     except (av.error.FFmpegError, OSError) as exc:  # writing: FFmpeg's words would name our paths
         raise ProbeError(f"writing the joined video failed ({getattr(exc, 'strerror', None) or 'error'})") from exc
     return frames
+
+
+def _shifted(packet: av.Packet, shift: int, last: Fraction | None) -> Fraction:
+    """Move the packet `shift` ticks later; returns its decode time in seconds. A piece of one or
+    two frames has no B-frame delay: its decode times start at its first frame, while the next
+    piece's start two frames early. Such a time is moved just past the last one written (as
+    FFmpeg's muxing does); it stays before the frame's presentation."""
+    packet.pts, packet.dts = packet.pts + shift, packet.dts + shift
+    if last is not None and packet.dts * packet.time_base <= last:
+        packet.dts = int(last / packet.time_base) + 1
+    return packet.dts * packet.time_base
 
 
 def _opened(path: Path) -> av.container.InputContainer:
