@@ -1,7 +1,8 @@
 """The one module that finds and runs FFmpeg.
 
-The binary is FFMPEG_BINARY when set, else `ffmpeg` on PATH, else the binary that the
-imageio-ffmpeg wheel ships (so a fresh `pip install -r requirements.txt` is enough).
+The binary is FFMPEG_BINARY when set, else the binary that the imageio-ffmpeg wheel ships: the
+build the product is tested with. An `ffmpeg` on PATH is never picked up by chance (a distribution's
+older build renders pieces that do not join); an operator who wants it names it in FFMPEG_BINARY.
 Every input of every run gets `-protocol_whitelist file,pipe` (it is a per-input option in
 the ffmpeg CLI, so one copy at the front would guard only the first input): no input can reach
 the network or follow a playlist's references, whatever a user managed to upload.
@@ -17,7 +18,6 @@ import logging
 import os
 import re
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -86,9 +86,7 @@ def binary() -> str:
         if not (os.path.isfile(configured) and os.access(configured, os.X_OK)):
             raise FFmpegError(f"FFMPEG_BINARY={configured!r} is not an executable file")
         return configured
-    if on_path := shutil.which("ffmpeg"):
-        return on_path
-    import imageio_ffmpeg  # the pip-installed fallback; imported late so PATH wins cheaply
+    import imageio_ffmpeg  # the pip-installed build, the one the test suite runs
 
     return imageio_ffmpeg.get_ffmpeg_exe()
 
