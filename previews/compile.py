@@ -8,6 +8,7 @@ with the step it came from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from assets.models import Asset
 from contentizer import transitions
 from contentizer.errors import UnprocessableEntity
 from contentizer.models import Chapter, Project
-from previews.timeline import VERSION, Timeline, TimelineError
+from previews.timeline import VERSION, Timeline, TimelineError, fitted
 
 DEFAULT_CARD = "#1f2d3d"
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
@@ -36,6 +37,12 @@ class StepSpec:
     transition_duration: float
     asset: str | int | None = None
     narration_asset: str | int | None = None
+    spoken_in: tuple[str, ...] = ()  # the languages its narration text is written in
+
+    def spoken(self, languages: list[str] | None) -> bool:
+        """Whether the step is narrated in one of `languages` (any, when none are named): its
+        narration then lengthens it, so its duration is only a minimum."""
+        return bool(set(self.spoken_in) & set(languages)) if languages else bool(self.spoken_in)
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ def chapter_steps(chapter: Chapter) -> list[StepSpec]:
         StepSpec(
             label=f"step {i + 1} (id {step.id})", caption=step.caption, duration=step.duration,
             transition=step.transition, transition_duration=step.transition_duration,
-            asset=step.asset_id,
+            asset=step.asset_id, spoken_in=tuple(sorted(lang for lang, text in step.narration.items() if text.strip())),
         )
         for i, step in enumerate(chapter.steps.order_by("position"))
     ]
@@ -125,6 +132,32 @@ def _scene(spec: StepSpec, resolver: AssetResolver, last: bool) -> dict[str, Any
     return scene
 
 
+def _lengthen_spoken(scenes: list[dict[str, Any]], spoken: list[bool]) -> None:
+    """A narrated step lasts as long as its narration needs (`Timeline.narrated`), and always
+    outlasts its transitions: its duration is checked as narration will make it, not as typed."""
+    def transition(i: int) -> float:
+        return scenes[i].get("transition", {}).get("duration", 0.0) if 0 <= i < len(scenes) - 1 else 0.0
+
+    for i, scene in enumerate(scenes):
+        if spoken[i] and isinstance(scene["duration"], int | float):
+            scene["duration"] = fitted(scene["duration"], transition(i - 1), transition(i))
+
+
+def _named(exc: TimelineError, steps: list[StepSpec]) -> TimelineError:
+    """The same problems, their message naming the step each comes from (and, for a step too
+    short for its transitions, that no narration lengthens it); the field paths stay."""
+    parts = []
+    for path, problem in exc.problems.items():
+        match = re.match(r"scenes\[(\d+)\](?:\.(\w+))?", path)
+        if match is None or int(match[1]) >= len(steps):
+            parts.append(f"{path}: {problem}")
+            continue
+        step = steps[int(match[1])]
+        why = " and it has no narration to lengthen it" if match[2] == "duration" and "transitions" in problem else ""
+        parts.append(f"{step.label}{'.' + match[2] if match[2] else ''}: {problem}{why}")
+    return TimelineError(exc.problems, message="; ".join(parts))
+
+
 def compile_timeline(
     *, project: Project, steps: list[StepSpec], fmt: Format, quality: str = "preview",
     music: dict[str, Any] | None = None, declared_assets: list[str | int] | None = None,
@@ -139,6 +172,7 @@ def compile_timeline(
     for i, ref in enumerate(declared_assets or []):
         resolver.resolve(ref, f"assets[{i}]")
     scenes = [_scene(spec, resolver, last=i == len(steps) - 1) for i, spec in enumerate(steps)]
+    _lengthen_spoken(scenes, [spec.spoken(languages) for spec in steps])
     data: dict[str, Any] = {"version": VERSION, "output": output_for(fmt, quality=quality), "scenes": scenes}
     audio: dict[str, Any] = {"languages": languages} if languages else {}
     if music:
@@ -151,7 +185,10 @@ def compile_timeline(
         data["audio"] = audio
     if resolver.missing:
         raise TimelineError(resolver.missing)
-    timeline = Timeline.parse(data)
+    try:
+        timeline = Timeline.parse(data)
+    except TimelineError as exc:
+        raise _named(exc, steps) from None
     if timeline.duration > settings.PREVIEW_MAX_SECONDS:
         raise TimelineError({"steps": f"{timeline.duration:.0f}s is longer than {settings.PREVIEW_MAX_SECONDS:.0f}s"})
     return timeline, [spec.label for spec in steps]

@@ -21,14 +21,17 @@ from contentizer import transitions
 
 VERSION = 1
 QUALITIES = ("preview", "final")
+# A scene lengthened by its narration lasts at least this much longer than its transitions
+# together: the frames on which it settles (and shows its caption).
+SETTLED_SECONDS = 0.2
 SCHEMA_PATH = Path(__file__).with_name("timeline.schema.json")
 
 
 class TimelineError(ValueError):
     """The timeline is invalid; `problems` maps field paths to what is wrong with them."""
 
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{path}: {msg}" for path, msg in problems.items()))
+    def __init__(self, problems: dict[str, str], *, message: str = "") -> None:
+        super().__init__(message or "; ".join(f"{path}: {msg}" for path, msg in problems.items()))
         self.problems = problems
 
 
@@ -148,7 +151,8 @@ class Timeline:
             longest = max((s.seconds for s in spoken), default=0.0)
             head = self.scenes[i - 1].transition.duration if i else 0.0
             tail = scene.transition.duration if i < last else 0.0
-            duration = round(max(scene.duration, longest + pause if longest else 0.0, head + tail + 0.2), 3)
+            duration = max(scene.duration, longest + pause if longest else 0.0)
+            duration = fitted(duration, head, tail) if spoken else duration
             scenes.append(replace(scene, duration=duration, speech=tuple(spoken),
                                   narration_gain=gains.get(scene.narration or "", scene.narration_gain)))
         return replace(self, scenes=tuple(scenes))
@@ -206,7 +210,7 @@ class Timeline:
             tail = scene.transition.duration if i < last else 0.0
             if i == last and scene.transition.duration:
                 problems[f"scenes[{i}].transition"] = "the last scene has no next scene to transition into"
-            elif head + tail >= scene.duration:
+            elif not fits(scene.duration, head, tail):
                 problems[f"scenes[{i}].duration"] = (
                     f"{scene.duration:g}s is too short for its transitions ({head:g}s in, {tail:g}s out)"
                 )
@@ -215,6 +219,17 @@ class Timeline:
                     problems[f"scenes[{i}].speech"] = f"{speech.language!r} is not one of audio.languages"
         if problems:
             raise TimelineError(problems)
+
+
+def fits(duration: float, head: float, tail: float) -> bool:
+    """The one rule of a scene and its transitions: it outlasts the two together."""
+    return head + tail < duration
+
+
+def fitted(duration: float, head: float, tail: float) -> float:
+    """`duration`, lengthened where needed so that a narrated scene outlasts its transitions (a
+    step's duration is a minimum, and narration lengthens it)."""
+    return round(max(duration, head + tail + SETTLED_SECONDS), 3)
 
 
 @cache
