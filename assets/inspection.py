@@ -138,6 +138,14 @@ def _inspect_image(path: str, filetype: FileType) -> Inspection:
         raise
     except MemoryError:
         raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        # Pillow checks the size in its header before anything is decoded; the image is not damaged
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        limit = settings.ASSET_MAX_IMAGE_PIXELS
+        raise InvalidMedia(
+            f"The image has {pixels[1] + ' pixels' if pixels else 'too many pixels'}; at most {limit} are allowed.",
+            details={"maxPixels": limit, **({"pixels": int(pixels[1])} if pixels else {})},
+        ) from exc
     except Exception as exc:  # noqa: BLE001 - Pillow's plugins raise anything on hostile data
         raise InvalidMedia(f"The image is damaged or does not decode as {filetype.mime}: {exc}") from exc
 

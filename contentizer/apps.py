@@ -9,6 +9,7 @@ class ContentizerConfig(AppConfig):
         from django_q.signals import post_spawn
 
         from contentizer.jobs import watch
+        from contentizer.media import checks  # noqa: F401 - registers the FFmpeg check
 
         # Sent inside each django-q2 worker process as it starts (qcluster only).
         post_spawn.connect(watch.start, dispatch_uid="contentizer.jobs.watch")

@@ -39,7 +39,7 @@ from contentizer.media import compose, ffmpeg, pcm, probe, remux
 from contentizer.media.compose import Clip, Media, Picture, Segment, Track
 from contentizer.storage import fetch, publish_file, trusted
 from contentizer.transitions import xfade
-from previews import cards, speech
+from previews import cards, speech, stills
 from previews.models import Segment as SegmentRow
 from previews.timeline import Timeline
 
@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 PIECE_PREFIX = "videos/cache/segments"
 TRACK_PREFIX = "videos/cache/tracks"
 TRACK_VERSION = 1
-GRAPH_VERSION = 4  # part of every piece's key: a change of graph shape renders anew
+GRAPH_VERSION = 5  # part of every piece's key: a change of graph shape renders anew
 SILENT_RATE = 22050
 
 
@@ -95,7 +95,8 @@ class Render:
                                                               strict=True)):
             if scene.asset:
                 blob = self._blob(scene.asset, i)
-                source = Media(self.dir / "in" / f"{scene.asset}.{blob.ext}", demuxer_for(blob.ext))
+                ext = "png" if stills.needs_first_frame(blob.ext) else blob.ext  # its first frame, drawn once
+                source = Media(self.dir / "in" / f"{scene.asset}.{ext}", demuxer_for(ext))
             else:
                 source = Media(self.dir / f"card-{i}.png", "image2")
             scenes.append(compose.Scene(
@@ -121,7 +122,7 @@ class Render:
             self.ctx.check_cancelled()
             scene, pic_scene = self.timeline.scenes[i], self.picture.scenes[i]
             if scene.asset:
-                self._fetch(scene.asset, pic_scene.source.path, self._label(i))
+                self._fetch_picture(scene.asset, pic_scene.source.path, self._label(i))
             else:
                 cards.title_card(scene.title, scene.color, self.timeline.output, pic_scene.source.path)
             if scene.caption and i in bodies:
@@ -129,6 +130,18 @@ class Render:
                 scenes = list(self.picture.scenes)
                 scenes[i] = replace(pic_scene, caption_at=at)
                 self.picture = replace(self.picture, scenes=tuple(scenes))
+
+    def _fetch_picture(self, sha256: str, target: Path, where: str) -> Path:
+        """A scene's picture in the work dir, as the graph reads it: a GIF or WebP becomes a PNG of
+        its first frame."""
+        blob = self._blob(sha256, None, where)
+        if target.exists() or not stills.needs_first_frame(blob.ext):
+            return self._fetch(sha256, target, where)
+        original = self._fetch(sha256, target.with_suffix(f".{blob.ext}"), where)
+        try:
+            return stills.first_frame(original, target, ext=blob.ext)
+        except (OSError, ValueError, EOFError) as exc:  # Pillow: it decoded at upload, so this is the file
+            raise PermanentJobError(f"{where}: the picture of asset {sha256[:12]}… does not decode.") from exc
 
     def _fetch(self, sha256: str, target: Path, where: str) -> Path:
         """Copy a blob from storage to the work dir (FFmpeg reads local files; storage may be S3)."""
@@ -141,7 +154,8 @@ class Render:
             raise PermanentJobError(
                 f"{where}: the file of asset {sha256[:12]}… is missing from storage.") from None
         except OSError as exc:
-            raise TransientJobError(f"{where}: reading asset {sha256[:12]}… failed: {exc}") from exc
+            why = exc.strerror or type(exc).__name__  # str(exc) would name a server path
+            raise TransientJobError(f"{where}: reading asset {sha256[:12]}… failed ({why}).") from exc
 
     # --- pieces -----------------------------------------------------------------------------
 
@@ -162,7 +176,7 @@ class Render:
 
     def _piece(self, segments: tuple[Segment, ...]) -> Piece:
         out, pic = self.timeline.output, self.picture
-        key = _hash([GRAPH_VERSION, cards.LAYOUT_VERSION, ffmpeg.binary(), out.width, out.height, out.fps,
+        key = _hash([GRAPH_VERSION, cards.LAYOUT_VERSION, ffmpeg.version(), out.width, out.height, out.fps,
                      pic.preset, pic.crf, pic.gop, [self._shape(seg) for seg in segments]])
         return Piece(segments=segments, key=key)
 
@@ -225,10 +239,14 @@ class Render:
         return made
 
     def _keep(self, piece: Piece, path: Path) -> Path:
-        frames = probe.count_frames(str(path), demuxer="mp4")
+        try:
+            frames = probe.count_frames(str(path), demuxer="mp4")
+        except probe.ProbeError as exc:
+            raise PermanentJobError(f"{self._names(piece.scenes())}: the rendered piece does not open.") from exc
         expected = sum(self.picture.frames(s) for s in piece.segments)
-        if frames != expected:
-            raise TransientJobError(f"A rendered piece has {frames} frames instead of {expected}.")
+        if frames != expected:  # the same graph would make the same frames again
+            raise PermanentJobError(f"{self._names(piece.scenes())}: the rendered piece has {frames} frames "
+                                    f"instead of {expected}.")
         storage_key = f"{PIECE_PREFIX}/{piece.key}.mp4"
         published = self.dir / f"publish-{piece.key[:16]}.mp4"
         shutil.copyfile(path, published)  # publishing may move the file; the local one is joined later
@@ -293,12 +311,13 @@ class Render:
         return replace(track, premixed=Media(out, "wav", track.duration))
 
     def _format(self, sources: list[Media]) -> tuple[int, int]:
-        """The highest rate and channel count among the sources: nothing is resampled down, a
-        mono narration stays mono."""
+        """The highest rate and channel count among the sources: nothing is resampled down that
+        AAC can carry (a source above 48 kHz or below 8 kHz is resampled to the nearest rate it
+        can), a mono narration stays mono."""
         formats = {media.path: _audio_format(media) for media in sources}
         if not formats:
             return SILENT_RATE, 1
-        return max(r for r, _ in formats.values()), min(2, max(c for _, c in formats.values()))
+        return compose.aac_rate(max(r for r, _ in formats.values())), min(2, max(c for _, c in formats.values()))
 
     # --- whole outputs ----------------------------------------------------------------------
 
@@ -317,8 +336,12 @@ class Render:
         joined = self.dir / "joined.mp4"
         try:
             remux.join_video([local[p.key] for p in pieces], joined, fps=self.picture.fps)
-        except probe.ProbeError as exc:
-            raise TransientJobError(f"Joining the rendered pieces failed: {exc}") from exc
+        except remux.JoinError as exc:
+            if exc.index is None:  # writing failed (a full disk): worth another attempt
+                raise TransientJobError(f"Joining the rendered pieces failed: {exc}") from exc
+            # our own pieces refused: the same pieces would be refused again
+            raise PermanentJobError(f"{self._names(pieces[exc.index].scenes())}: joining the rendered pieces "
+                                    f"failed: {exc}") from exc
         duration = self.picture.total_frames / self.picture.fps
         sound = {"encoded": encoded} if encoded is not None else {"tracks": self.tracks()}
         self._run(compose.assemble_args(video=joined, duration=duration, subtitles=subtitles, out_path=out,
@@ -336,7 +359,7 @@ class Render:
                 said := s.speech_in(language)) else None] for s, start in zip(timeline.scenes, starts, strict=True)]
             music = [timeline.music.asset, timeline.music.volume] if timeline.music else None
             key = _hash([TRACK_VERSION, compose.AAC, clips, music, self.picture.total_frames, self.picture.fps,
-                         language, ffmpeg.binary()])
+                         language, ffmpeg.version()])
             wanted.append((language, f"{TRACK_PREFIX}/{key}.m4a", self.dir / f"track-{key[:16]}.m4a"))
         missing = [i for i, (_, key, _) in enumerate(wanted) if not trusted(key)]
         if missing:
@@ -358,6 +381,8 @@ class Render:
                        on_progress=(lambda p: self.on_progress(p / 100)) if seconds else None)
         except ffmpeg.FFmpegCancelled:
             raise
+        except ffmpeg.FFmpegUnavailable as exc:  # this machine's fault, not the steps': another worker may do
+            raise TransientJobError(str(exc)) from exc
         except ffmpeg.FFmpegError as exc:
             if exc.deterministic:
                 raise PermanentJobError(f"{self._culprits(exc, scenes)}: FFmpeg cannot render "
@@ -369,10 +394,34 @@ class Render:
     def _culprits(self, exc: ffmpeg.FFmpegError, scenes: set[int]) -> str:
         """The steps to name: those whose files FFmpeg complains about, else all it was given."""
         named = {i for i in scenes if str(self.picture.scenes[i].source.path) in exc.stderr_tail}
-        chosen = sorted(named or scenes)
+        return self._names(named or scenes)
+
+    def _names(self, scenes: set[int]) -> str:
+        chosen = sorted(scenes)
         if not chosen:
             return "The finished video"
         return ", ".join(self._label(i) for i in chosen[:5]) + (" and more" if len(chosen) > 5 else "")
+
+
+def verify(path: Path, *, frames: int, fps: int, audio: int, subtitles: int) -> float:
+    """The one check of a finished file, a preview's or a video's: one H.264 stream of exactly
+    `frames` frames, `audio` AAC tracks and `subtitles` subtitle tracks, lasting its picture to
+    within 0.1 s (the sound's last AAC frame may run a little past it). Returns its duration.
+    It is our own output: what fails here would fail again, so the failure is permanent."""
+    try:
+        info = probe.probe(str(path), demuxer="mp4", max_streams=64, count_frames=True)
+    except probe.ProbeError as exc:
+        raise PermanentJobError(f"The finished file does not open ({exc.args[0].split(':')[0]}).") from exc
+    kinds = [(s.type, s.codec) for s in info.streams]
+    wanted = [("video", "h264")] + [("audio", "aac")] * audio
+    if sorted(k for k in kinds if k[0] != "subtitle") != sorted(wanted) or len(kinds) - len(wanted) != subtitles:
+        raise PermanentJobError(f"The finished file has the wrong streams: {', '.join(f'{t} {c}' for t, c in kinds)}.")
+    expected = frames / fps
+    if info.duration is None or abs(info.duration - expected) > 0.1:
+        raise PermanentJobError(f"The finished file lasts {info.duration}s instead of {expected:.3f}s.")
+    if info.video_frames != frames:  # the container's duration follows the longer track: the picture must be whole
+        raise PermanentJobError(f"The finished file has {info.video_frames} frames instead of {frames}.")
+    return info.duration
 
 
 def _audio_format(media: Media) -> tuple[int, int]:

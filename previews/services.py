@@ -17,14 +17,12 @@ from django.utils import timezone
 from contentizer import logs
 from contentizer.jobs import events
 from contentizer.jobs import services as jobs
-from contentizer.jobs.errors import TransientJobError
 from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
 from contentizer.jobs.runner import JobContext
-from contentizer.media import probe
 from contentizer.models import Project
 from contentizer.storage import delete_tree, publish_bytes, publish_file
 from previews.compile import Format, StepSpec, requested_timeline
-from previews.render import Render
+from previews.render import Render, verify
 from previews.timeline import Timeline
 
 logger = logging.getLogger(__name__)
@@ -117,27 +115,6 @@ def preview_manifest(timeline: Timeline, *, labels: list[str]) -> dict[str, Any]
 
 # --- rendering in the worker ----------------------------------------------------------------
 
-def verify_mp4(path: Path, timeline: Timeline) -> float:
-    """The render must hold H.264 and AAC and last the timeline's duration to within a frame."""
-    try:
-        info = probe.probe(str(path), demuxer="mp4", max_streams=4, count_frames=True)
-    except probe.ProbeError as exc:
-        raise TransientJobError(f"The rendered file does not open: {exc}") from exc
-    video, audio = info.first("video"), info.first("audio")
-    if not (video and video.codec == "h264" and audio and audio.codec == "aac"):
-        raise TransientJobError(f"The render has the wrong streams: {info.codecs}")
-    frame = 1 / timeline.output.fps
-    if info.duration is None or abs(info.duration - timeline.duration) > frame + 1e-6:
-        raise TransientJobError(
-            f"The render lasts {info.duration}s; the timeline lasts {timeline.duration}s."
-        )
-    # the container's duration follows the longer track: the picture itself must be whole too
-    frames = info.video_frames or 0
-    if abs(frames - timeline.frames()) > 1:
-        raise TransientJobError(f"The render has {frames} frames; the timeline has {timeline.frames()}.")
-    return info.duration
-
-
 def preview_render(ctx: JobContext) -> dict[str, Any]:
     """The worker side of a preview: fetch, draw cards, render, verify, publish. A preview of at
     most RENDER_CHUNK_SCENES scenes is one FFmpeg process; a longer one is rendered in chunks of
@@ -157,7 +134,7 @@ def preview_render(ctx: JobContext) -> dict[str, Any]:
         render.assemble(pieces, render.render_pieces(pieces), out)
     render_seconds = time.monotonic() - started
     ctx.progress(96, "verify")
-    duration = verify_mp4(out, timeline)
+    duration = verify(out, frames=render.picture.total_frames, fps=timeline.output.fps, audio=1, subtitles=0)
     ctx.progress(98, "publish")
     key = f"{artifact_prefix(job)}/preview.mp4"
     size = publish_file(key=key, path=out)

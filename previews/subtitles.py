@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ import webvtt
 
 MAX_LINE = 42
 MAX_LINES = 2
+ZWSP = "\u200b"
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,24 @@ def cues_for(text: str, start: float, end: float) -> list[Cue]:
     return cues
 
 
+def vtt_text(text: str) -> str:
+    """Cue text as WebVTT reads it back: `&`, `<` and `>` escaped, so that "File --> Save As" can
+    neither end the cue nor start another, and "<Enter>" is shown, not taken for a tag."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def srt_text(text: str) -> str:
+    """Cue text as SubRip readers show it. SRT has no escapes, and readers (FFmpeg's among them)
+    take `<word>` for a formatting tag and `{\\...}` for an override, dropping them: an invisible
+    zero-width space after the `<` or `{` keeps such text as text. "-->" inside a line is fine."""
+    return re.sub(r"\{(?=\\)", "{" + ZWSP, re.sub(r"<(?=[A-Za-z/!?])", "<" + ZWSP, text))
+
+
 def write(cues: list[Cue], *, vtt_path: Path, srt_path: Path) -> None:
-    document = webvtt.WebVTT(captions=[webvtt.Caption(_stamp(c.start), _stamp(c.end), c.text) for c in cues])
+    """Both files from the same cues, whatever their text holds (anything the author can type)."""
+    document = webvtt.WebVTT(captions=[webvtt.Caption(_stamp(c.start), _stamp(c.end), vtt_text(c.text))
+                                       for c in cues])
     document.save(str(vtt_path))
-    document.save_as_srt(str(srt_path))
+    blocks = [f"{n}\n{_stamp(c.start).replace('.', ',')} --> {_stamp(c.end).replace('.', ',')}\n{srt_text(c.text)}\n"
+              for n, c in enumerate(cues, start=1)]
+    srt_path.write_text("\n".join(blocks), encoding="utf-8")

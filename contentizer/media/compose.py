@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 AAC_BITRATE = {1: "64k", 2: "128k"}
+# The sample rates a track is encoded at: what AAC (and every player) takes, up to 48 kHz.
+AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 # FFmpeg's AAC encoder with its fast coder: a quarter of the default coder's time, and speech at
 # 64 kbit/s mono sounds the same.
 AAC = ["aac", "-aac_coder", "fast"]
@@ -125,6 +127,12 @@ class Track:
         return round(self.duration * self.rate)
 
 
+def aac_rate(rate: int) -> int:
+    """The lowest AAC rate that keeps everything a source at `rate` holds (48 kHz at most): a 192 kHz
+    or a 7 Hz WAV is resampled instead of refused by the encoder."""
+    return next((r for r in AAC_RATES if r >= rate), AAC_RATES[-1])
+
+
 # --- building graphs ------------------------------------------------------------------------
 
 @dataclass
@@ -164,8 +172,11 @@ def _fit(pic: Picture) -> str:
     converted to the same BT.709 limited-range YUV, so every piece's encoder writes the same
     stream header and pieces from different kinds of picture can be joined."""
     w, h = pic.width, pic.height
+    # setparams: the frames say what they now are (the encoder writes what the frames say in newer
+    # FFmpeg builds, what its options say in older ones: both are told the same)
     return (f"scale={w}:{h}:force_original_aspect_ratio=decrease:out_color_matrix=bt709:out_range=tv,"
-            f"format=yuv420p,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1")
+            f"format=yuv420p,setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709,"
+            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1")
 
 
 def _scene_sources(graph: _Graph, pic: Picture, indexes: list[int]) -> dict[int, str]:
@@ -262,10 +273,36 @@ def _joined(graph: _Graph, streams: list[str], fps: int) -> str:
     return out
 
 
+# H.264 levels (Table A-1): (level, most macroblocks a second, most macroblocks a frame).
+H264_LEVELS = ((30, 40_500, 1_620), (31, 108_000, 3_600), (32, 216_000, 5_120), (40, 245_760, 8_192),
+               (42, 522_240, 8_704), (50, 589_824, 22_080), (51, 983_040, 36_864), (52, 2_073_600, 36_864))
+H264_PROFILE = "high"
+# Every stream's header says the same whatever made it: BT.709 limited range (what `_fit` converts
+# to) with MPEG-2 chroma siting, square pixels (`setsar=1`), High profile, the level of the
+# picture's size and rate, and a track time scale of 512 ticks a frame. Left to themselves, FFmpeg
+# builds write different headers for the same pictures (FFmpeg 5.1 marks a JPEG's chroma as centred
+# and a PNG's not at all; FFmpeg 9 ignores the colour options and writes what the frames say), and
+# pieces from different builds, machines or kinds of source would not join.
+COLOUR = ["-color_range", "tv", "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
+          "-chroma_sample_location", "left"]
+TICKS_PER_FRAME = 512
+
+
+def h264_level(width: int, height: int, fps: int) -> int:
+    """The lowest level (times ten: 31 is 3.1) whose limits hold this picture size and rate."""
+    per_frame = math.ceil(width / 16) * math.ceil(height / 16)
+    for level, per_second, most in H264_LEVELS:
+        if per_frame <= most and per_frame * fps <= per_second:
+            return level
+    return H264_LEVELS[-1][0]
+
+
 def _video_codec(pic: Picture) -> list[str]:
     gop = ["-g", str(pic.gop)] if pic.gop else []
+    level = h264_level(pic.width, pic.height, pic.fps)
     return ["-c:v", "libx264", "-preset", pic.preset, "-crf", str(pic.crf), *gop, "-pix_fmt", "yuv420p",
-            "-r", str(pic.fps)]
+            "-r", str(pic.fps), "-profile:v", H264_PROFILE, "-level:v", f"{level // 10}.{level % 10}", *COLOUR,
+            "-video_track_timescale", str(pic.fps * TICKS_PER_FRAME)]
 
 
 def pieces_args(pic: Picture, pieces: Sequence[tuple[Sequence[Segment], Path]]) -> list[str]:

@@ -79,16 +79,70 @@ class FFmpegError(Exception):
         return "FFmpeg refused the input"
 
 
+class FFmpegUnavailable(FFmpegError):
+    """FFmpeg cannot be started on this machine (missing, not executable, too old). The message
+    is for the author and names no path; the operator finds the detail in the worker's log and
+    in `manage.py check`."""
+
+    def __init__(self, message: str = "FFmpeg is not available on the worker that took this job; "
+                                      "an operator must check FFMPEG_BINARY (manage.py check says why).") -> None:
+        super().__init__(message)
+
+
+# The oldest FFmpeg release the render tests pass with (.ci/run runs them with Debian 12's 5.1 too);
+# an older one is refused at start-up by `manage.py check` and so by every worker (`qcluster`
+# runs the checks before it starts).
+TESTED_MINIMUM = (5, 1)
+
+
 @functools.cache
 def binary() -> str:
     configured = getattr(settings, "FFMPEG_BINARY", "")
     if configured:
         if not (os.path.isfile(configured) and os.access(configured, os.X_OK)):
-            raise FFmpegError(f"FFMPEG_BINARY={configured!r} is not an executable file")
+            logger.error("FFMPEG_BINARY is not an executable file", extra={"event": "ffmpeg.unavailable",
+                                                                           "binary": configured})
+            raise FFmpegUnavailable
         return configured
     import imageio_ffmpeg  # the pip-installed build, the one the test suite runs
 
     return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@functools.cache
+def version() -> str:
+    """What the binary says it is (`5.1.9-0+deb12u1`, `n9.0.2-17-g2a571b6068-20260930`)."""
+    try:
+        done = subprocess.run([binary(), "-hide_banner", "-version"], capture_output=True, text=True, timeout=30,
+                              check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        logger.error("FFmpeg did not start", extra={"event": "ffmpeg.unavailable", "binary": binary(),
+                                                    "detail": str(exc)})
+        raise FFmpegUnavailable from exc
+    match = re.match(r"ffmpeg version (\S+)", done.stdout)
+    if done.returncode != 0 or match is None:
+        raise FFmpegUnavailable
+    return match[1]
+
+
+def release(text: str) -> tuple[int, ...] | None:
+    """The release numbers of a version string (`n9.0.2-17-g…` is (9, 0, 2)); None for a build
+    from FFmpeg's main branch (`N-121000-g…`), which names no release."""
+    match = re.match(r"n?(\d+)\.(\d+)(?:\.(\d+))?", text)
+    return tuple(int(part) for part in match.groups() if part is not None) if match else None
+
+
+def build_problem() -> str | None:
+    """Why the configured FFmpeg must not render (for operators: names the binary), or None."""
+    try:
+        found = version()
+    except FFmpegUnavailable:
+        return f"FFmpeg at {getattr(settings, 'FFMPEG_BINARY', '') or binary()} does not run"
+    numbers = release(found)
+    if numbers is not None and numbers[:2] < TESTED_MINIMUM:
+        minimum = ".".join(map(str, TESTED_MINIMUM))
+        return f"FFmpeg {found} ({binary()}) is older than {minimum}, the oldest release Contentizer is tested with"
+    return None
 
 
 def base_argv() -> list[str]:
@@ -122,11 +176,16 @@ def run(
     """
     argv = [*base_argv(), "-progress", "pipe:1", "-nostats", *guard_inputs(args)]
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True, text=True, errors="replace", bufsize=1,
-        preexec_fn=_die_with_parent(),  # noqa: PLW1509 - only prctl runs between fork and exec
-    )
+    try:
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True, text=True, errors="replace", bufsize=1,
+            preexec_fn=_die_with_parent(),  # noqa: PLW1509 - only prctl runs between fork and exec
+        )
+    except OSError as exc:  # the binary vanished or lost its permissions since start-up
+        logger.error("FFmpeg could not be started", extra={"event": "ffmpeg.unavailable", "binary": argv[0],
+                                                           "detail": str(exc)})
+        raise FFmpegUnavailable from exc
     readers = [
         threading.Thread(target=_read_stderr, args=(proc.stderr, tail, log_path), daemon=True),
         threading.Thread(target=_read_progress, args=(proc.stdout, total_seconds, on_progress), daemon=True),

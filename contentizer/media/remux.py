@@ -18,6 +18,15 @@ import av.error
 from contentizer.media.probe import ProbeError, open_input
 
 
+class JoinError(ProbeError):
+    """Joining failed. `index` is the piece at fault (None when writing the output failed, which
+    says nothing about the pieces: a full disk, worth another try)."""
+
+    def __init__(self, message: str, *, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
 def join_video(pieces: Sequence[Path], out: Path, *, fps: int) -> int:
     """The first video stream of each MP4 piece, one after another, into `out`; returns the
     frames written. Every piece must come from the same encoder settings (one SPS/PPS): the
@@ -25,21 +34,22 @@ def join_video(pieces: Sequence[Path], out: Path, *, fps: int) -> int:
     frames, last, stream, settings = 0, None, None, None
     try:
         with av.open(str(out), mode="w", format="mp4") as output:
-            for path in pieces:
-                with _opened(path) as piece:
+            for index, path in enumerate(pieces):
+                with _opened(path, index) as piece:
                     source = piece.streams.video[0]
                     if stream is None:
                         stream, settings = output.add_stream_from_template(source), source.codec_context.extradata
-                    elif source.codec_context.extradata != settings:
-                        raise ProbeError(f"{path.name} was encoded with other settings than the pieces before it")
+                    elif source.codec_context.extradata != settings or source.time_base != stream.time_base:
+                        raise JoinError(f"{path.name} was encoded with other settings than the pieces before it",
+                                        index=index)
                     shift = round(Fraction(frames, fps) / source.time_base)
-                    for packet in _packets(piece, source, path.name):
+                    for packet in _packets(piece, source, path.name, index):
                         last = _shifted(packet, shift, last)
                         packet.stream = stream
                         output.mux(packet)
                         frames += 1
     except (av.error.FFmpegError, OSError) as exc:  # writing: FFmpeg's words would name our paths
-        raise ProbeError(f"writing the joined video failed ({getattr(exc, 'strerror', None) or 'error'})") from exc
+        raise JoinError(f"writing the joined video failed ({getattr(exc, 'strerror', None) or 'error'})") from exc
     return frames
 
 
@@ -54,17 +64,17 @@ def _shifted(packet: av.Packet, shift: int, last: Fraction | None) -> Fraction:
     return packet.dts * packet.time_base
 
 
-def _opened(path: Path) -> av.container.InputContainer:
+def _opened(path: Path, index: int) -> av.container.InputContainer:
     try:
         return open_input(str(path), "mp4", decode=False)
     except ProbeError as exc:  # its words name the work dir
-        raise ProbeError(f"{path.name} does not open as MP4") from exc
+        raise JoinError(f"{path.name} does not open as MP4", index=index) from exc
 
 
-def _packets(piece: av.container.InputContainer, source: av.stream.Stream, name: str):
+def _packets(piece: av.container.InputContainer, source: av.stream.Stream, name: str, index: int):
     try:
         for packet in piece.demux(source):
             if packet.size:
                 yield packet
     except av.error.FFmpegError as exc:
-        raise ProbeError(f"{name} cannot be read to the end ({exc.strerror})") from exc
+        raise JoinError(f"{name} cannot be read to the end ({exc.strerror})", index=index) from exc

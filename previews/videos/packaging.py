@@ -6,25 +6,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from contentizer.jobs.errors import TransientJobError
 from contentizer.languages import language_name
 from contentizer.media import compose, probe
 
 logger = logging.getLogger(__name__)
 
 HLS_SEGMENT_SECONDS = 4
-
-
-def verify_mp4(path: Path, *, duration: float, frames: int, languages: int) -> None:
-    """One video, an audio and a subtitle track per language, the right length to the frame."""
-    info = probe.probe(str(path), demuxer="mp4", max_streams=64, count_frames=True)
-    kinds = [s.type for s in info.streams]
-    if kinds.count("video") != 1 or kinds.count("audio") != max(1, languages) or kinds.count("subtitle") != languages:
-        raise TransientJobError(f"The packaged MP4 has the wrong streams: {kinds}")
-    if info.duration is None or abs(info.duration - duration) > 0.1:
-        raise TransientJobError(f"The packaged MP4 lasts {info.duration}s instead of {duration}s")
-    if info.video_frames != frames:
-        raise TransientJobError(f"The packaged MP4 has {info.video_frames} frames instead of {frames}.")
 
 
 def hls_args(video: Path, languages: list[str], root: Path) -> list[str]:

@@ -33,7 +33,7 @@ from contentizer.storage import delete_tree, fetch, publish_file, publish_files,
 from previews import compile as compiler
 from previews import speech, subtitles, tts
 from previews.models import Video
-from previews.render import Render
+from previews.render import Render, verify
 from previews.timeline import Speech, Timeline, TimelineError
 from previews.videos import packaging
 from previews.videos.services import STAGES, chapter_state
@@ -66,7 +66,7 @@ class VideoPipeline(StagedJob):
 
     def inputs(self, stage: str) -> dict:
         """What a stage depends on: its hash decides whether an earlier run can stand in."""
-        versions = {"ffmpeg": ffmpeg.binary(), "tts": tts.narration_state(
+        versions = {"ffmpeg": ffmpeg.version(), "tts": tts.narration_state(
             project=self.video.project, languages=self.job.payload["languages"]) if stage == "narrate" else None}
         earlier = {name: stable_hash(self.outputs[name]) for name in STAGES[: STAGES.index(stage)]}
         own = {"chapter": chapter_state(self.video.chapter),
@@ -190,8 +190,8 @@ class VideoPipeline(StagedJob):
         encoded = render.encoded_tracks()
         video = render.assemble(pieces, local, self.ctx.work_dir / "video.mp4", subtitles=srts, encoded=encoded)
         duration = render.picture.total_frames / timeline.output.fps
-        packaging.verify_mp4(video, duration=duration, frames=render.picture.total_frames,
-                             languages=len(timeline.languages))
+        verify(video, frames=render.picture.total_frames, fps=timeline.output.fps,
+               audio=max(1, len(timeline.languages)), subtitles=len(timeline.languages))
         return {"videoKey": self.publish(f"{self.prefix}/work/render/video.mp4", video), "duration": duration,
                 "width": timeline.output.width, "height": timeline.output.height,
                 "channels": [_channels(path) for path, _ in encoded], "rendered": render.rendered,

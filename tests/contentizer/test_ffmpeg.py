@@ -19,8 +19,10 @@ from tests.conftest import REPO, wait_for
 @pytest.fixture(autouse=True)
 def fresh_binary_cache():
     ffmpeg.binary.cache_clear()
+    ffmpeg.version.cache_clear()
     yield
     ffmpeg.binary.cache_clear()
+    ffmpeg.version.cache_clear()
 
 
 def _fake(path, script: str) -> str:
@@ -41,10 +43,57 @@ def test_it_uses_the_bundled_binary_even_with_an_ffmpeg_on_path(settings, tmp_pa
     assert "imageio_ffmpeg" in ffmpeg.binary()
 
 
-def test_it_refuses_a_configured_binary_that_is_not_executable(settings, tmp_path):
+def test_it_refuses_a_configured_binary_that_is_not_executable_without_naming_its_path(settings, tmp_path):
     settings.FFMPEG_BINARY = str(tmp_path / "missing")
-    with pytest.raises(ffmpeg.FFmpegError, match="not an executable"):
+    with pytest.raises(ffmpeg.FFmpegUnavailable) as caught:
         ffmpeg.binary()
+    assert "FFMPEG_BINARY" in str(caught.value) and str(tmp_path) not in str(caught.value)
+
+
+def test_a_binary_that_vanished_after_start_up_is_a_clear_error_without_a_path(settings, tmp_path):
+    settings.FFMPEG_BINARY = _fake(tmp_path / "ffmpeg", "exit 0\n")
+    ffmpeg.binary()  # found at start-up
+    os.remove(settings.FFMPEG_BINARY)
+    with pytest.raises(ffmpeg.FFmpegUnavailable) as caught:
+        ffmpeg.run(["-version"], timeout=10)
+    message = str(caught.value)
+    assert "not available on the worker" in message and "/" not in message and "Errno" not in message
+
+
+@pytest.mark.parametrize(("said", "numbers"), [
+    ("5.1.9-0+deb12u1", (5, 1, 9)), ("n9.0.2-17-g2a571b6068-20260930", (9, 0, 2)), ("7.1", (7, 1)),
+    ("N-121000-g0123456789", None),
+])
+def test_it_reads_the_release_from_a_version_string(said, numbers):
+    assert ffmpeg.release(said) == numbers
+
+
+def test_manage_py_check_refuses_an_ffmpeg_older_than_the_tested_minimum(tmp_path):
+    old = _fake(tmp_path / "ffmpeg", 'echo "ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright (c) 2000-2021"\n')
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "contentizer.settings", "DATA_DIR": str(tmp_path),
+           "FFMPEG_BINARY": old}
+    done = subprocess.run([sys.executable, "manage.py", "check"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode != 0
+    assert "contentizer.E001" in done.stderr and "4.4.2" in done.stderr and "older than 5.1" in done.stderr
+    assert "Unset FFMPEG_BINARY" in done.stderr
+
+
+def test_a_worker_refuses_to_start_with_an_ffmpeg_older_than_the_tested_minimum(tmp_path):
+    old = _fake(tmp_path / "ffmpeg", 'echo "ffmpeg version 4.4.2 Copyright (c) 2000-2021"\n')
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "contentizer.settings", "DATA_DIR": str(tmp_path),
+           "FFMPEG_BINARY": old}
+    done = subprocess.run([sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode != 0 and "older than 5.1" in done.stderr
+
+
+def test_manage_py_check_accepts_the_bundled_ffmpeg(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "contentizer.settings", "DATA_DIR": str(tmp_path),
+           "FFMPEG_BINARY": ""}
+    done = subprocess.run([sys.executable, "manage.py", "check"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 def test_it_whitelists_protocols_before_every_input():
