@@ -37,9 +37,10 @@ def join_video(pieces: Sequence[Path], out: Path, *, fps: int) -> int:
             for index, path in enumerate(pieces):
                 with _opened(path, index) as piece:
                     source = piece.streams.video[0]
-                    if stream is None:
-                        stream, settings = output.add_stream_from_template(source), source.codec_context.extradata
-                    elif source.codec_context.extradata != settings or source.time_base != stream.time_base:
+                    if stream is None:  # the output's own time base may change when its header is written
+                        stream = output.add_stream_from_template(source)
+                        settings = (source.codec_context.extradata, source.time_base)
+                    elif (source.codec_context.extradata, source.time_base) != settings:
                         raise JoinError(f"{path.name} was encoded with other settings than the pieces before it",
                                         index=index)
                     shift = round(Fraction(frames, fps) / source.time_base)

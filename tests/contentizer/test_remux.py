@@ -62,3 +62,16 @@ def test_a_piece_of_one_or_two_frames_joins_before_a_longer_one(tmp_path, short)
     frames = _decoded(out)
     assert [round(t * 30) for t, _ in frames] == list(range(28 + short))
     assert frames[20][1][2] > 200 and frames[20 + short][1][1] > 200, "blue, then lime, each in its place"
+
+
+def test_pieces_with_a_time_scale_the_muxer_raises_still_join(tmp_path):
+    """At 10 fps a piece's track time scale is 5120 ticks a second; the joined file's muxer raises
+    its own to 10240 when it writes its header, which must not read as a piece with other settings."""
+    def piece(path, colour):
+        ffmpeg.run(["-f", "lavfi", "-i", f"color=c={colour}:s=64x64:r=10", "-frames:v", "5", "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", "-video_track_timescale", "5120", "-f", "mp4", str(path)], timeout=60)
+        return path
+
+    out = tmp_path / "joined.mp4"
+    assert remux.join_video([piece(tmp_path / "a.mp4", "red"), piece(tmp_path / "b.mp4", "blue")], out, fps=10) == 10
+    assert len(_decoded(out)) == 10
