@@ -68,6 +68,8 @@ def check_url(url: str, *, allow_private: bool) -> Target:
     if parts.username is not None or parts.password is not None:
         raise UrlRefused("The URL may not carry a user name or password; verify the signature instead.")
     host = parts.hostname
+    if reason := addresses.unusable(host):
+        raise UrlRefused(f"{reason[0].upper()}{reason[1:]}; webhooks only reach public addresses.")
     if not allow_private:
         if addresses.is_local_name(host):
             raise UrlRefused(f"{host} is this machine; webhooks only reach public addresses.")
