@@ -32,6 +32,10 @@ class JobKind:
     # template to include and its context. The job pages stay generic and never import a kind.
     section: Callable[[Job], tuple[str, dict[str, Any]]] | None = None
     label: str = ""  # how pages name the kind ("Video"); the name capitalised when empty
+    # Kinds that wait on the network, not the CPU (webhook deliveries): a worker runs their jobs
+    # on a thread of its own process, so the django-q2 task returns at once and never holds a
+    # worker process that renders need (runner.dispatch). `max_concurrency` still bounds them.
+    threaded: bool = False
 
     @property
     def title(self) -> str:

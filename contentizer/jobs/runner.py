@@ -2,14 +2,20 @@
 
 The heartbeat runs in a thread of its own, so a job is seen alive however long one FFmpeg call
 takes, and a cancel requested through the API reaches the handler within a heartbeat.
+
+Kinds registered `threaded` (webhook deliveries: they wait on other people's servers) run on a
+thread pool of the worker process instead of in the django-q2 task itself: the task claims the
+job, hands it over and returns, so the worker process is free for the next render at once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,14 +86,67 @@ def _heartbeat(ctx: JobContext, stop: threading.Event) -> None:
 
 
 def run_job(job_id: str) -> str:
-    """Entry point of the django-q2 task: returns the status the job ended this attempt in.
+    """Claim the job and run this attempt here and now; returns the status it ended in (or
+    "skipped" when there was nothing to run). Tests and benchmarks call it directly.
 
     (django-q2 closes stale database connections before each task itself.)
     """
-    worker = services.worker_name()
-    job = services.job_claim(job_id=job_id, worker=worker)
+    job = services.job_claim(job_id=job_id, worker=services.worker_name())
     if job is None:
         return "skipped"
+    return run_claimed(job)
+
+
+def dispatch(job_id: str) -> str:
+    """Entry point of the django-q2 task: claim the job, then run it in this task, or, for a
+    threaded kind, on this process's pool of the kind and return at once."""
+    job = services.job_claim(job_id=job_id, worker=services.worker_name())
+    if job is None:
+        return "skipped"
+    kind = registry.get(job.kind)
+    if not kind.threaded:
+        return run_claimed(job)
+    _pool(kind).submit(_run_on_thread, job)
+    return "running on a thread"
+
+
+_pools: dict[str, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _forget_pools() -> None:
+    global _pools_lock
+    _pools.clear()  # a forked child has none of its parent's threads, nor its lock's holder
+    _pools_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pools)
+
+
+def _pool(kind: registry.JobKind) -> ThreadPoolExecutor:
+    """The kind's threads in this process. The claim bounds how many jobs of the kind run across
+    all workers; twice as many threads cover the moment between a job leaving "running" and its
+    thread returning, so a claimed job never waits here without a heartbeat. The threads are not
+    daemons: a worker process that stops or recycles lets its attempts end first (each threaded
+    kind bounds an attempt's time itself), and one that is killed leaves them to the reconciler."""
+    with _pools_lock:
+        if kind.name not in _pools:
+            _pools[kind.name] = ThreadPoolExecutor(max_workers=2 * max(1, kind.max_concurrency()),
+                                                   thread_name_prefix=f"job-{kind.name}")
+        return _pools[kind.name]
+
+
+def _run_on_thread(job: Job) -> None:
+    try:
+        run_claimed(job)
+    except Exception:  # noqa: BLE001 - a pool keeps a thread's error to itself: log it; the reconciler retries
+        logger.exception("job attempt crashed on its thread", extra={"event": "job.crash", "jobId": str(job.pk)})
+    finally:
+        connection.close()
+
+
+def run_claimed(job: Job) -> str:
+    """Run one attempt of a job this worker claimed: heartbeat, the kind's handler, the outcome."""
     token = logs.bind(
         jobId=str(job.id), kind=job.kind, requestId=job.payload.get("traceId") or job.request_id or None
     )

@@ -6,7 +6,7 @@ from contentizer.jobs import runner, services
 
 
 def run_job(job_id: str) -> str:
-    return runner.run_job(job_id)
+    return runner.dispatch(job_id)
 
 
 def reconcile() -> dict[str, int]:

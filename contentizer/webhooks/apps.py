@@ -14,6 +14,6 @@ class WebhooksConfig(AppConfig):
         registry.register(registry.JobKind(
             name=services.KIND, run=services.delivery_run, cleanup=services.delivery_cleanup,
             max_concurrency=lambda: settings.WEBHOOK_MAX_CONCURRENCY, listed=False,
-            backoff=services.delivery_backoff,
+            backoff=services.delivery_backoff, threaded=True,
         ))
         events.listen(services.events_record)

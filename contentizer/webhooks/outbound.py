@@ -3,9 +3,14 @@
 The host is resolved once and every address checked (`addresses.py`); the connection goes to
 the checked address itself, with the URL's host name only in the Host header and, for https, in
 TLS (SNI and certificate verification): no second lookup can send the request elsewhere (DNS
-rebinding). Redirects are not followed. Connecting has its own short timeout; the whole exchange
-has another, enforced by a watchdog that shuts the socket however slowly the receiver drips; at
-most a small excerpt of the answer is read.
+rebinding). Redirects are not followed. At most a small excerpt of the answer is read.
+
+One try has a hard wall-clock limit (`timeout`), from the lookup to the last byte read: a
+watchdog keeps its own descriptor of the connection's socket from the moment it is made and shuts
+the socket down at the deadline, whatever the exchange is doing (connecting, the TLS handshake,
+waiting for the status line, reading a body that drips, a closing answer whose socket the HTTP
+client no longer holds). Connecting has a shorter limit of its own (`connect_timeout`), which
+bounds only the connection.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import socket
 import ssl
 import threading
 import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -68,6 +75,8 @@ def check_url(url: str, *, allow_private: bool) -> Target:
     if parts.username is not None or parts.password is not None:
         raise UrlRefused("The URL may not carry a user name or password; verify the signature instead.")
     host = parts.hostname
+    if reason := addresses.unusable(host):
+        raise UrlRefused(f"{reason[0].upper()}{reason[1:]}; webhooks only reach public addresses.")
     if not allow_private:
         if addresses.is_local_name(host):
             raise UrlRefused(f"{host} is this machine; webhooks only reach public addresses.")
@@ -79,62 +88,152 @@ def check_url(url: str, *, allow_private: bool) -> Target:
                   host_header=netloc)
 
 
-def _connection(target: Target, address: addresses.IPAddress, connect_timeout: float) -> HTTPConnection:
+class _Watchdog:
+    """Shuts down every socket it guards at the deadline: a blocked connect, handshake or read
+    returns at once (close() alone would not wake it)."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.fired = threading.Event()
+        self._lock = threading.Lock()
+        self._guarded: list[socket.socket] = []
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._guarded:
+                sock.close()
+            self._guarded.clear()
+
+    def remaining(self) -> float:
+        return max(0.001, self.deadline - time.monotonic())
+
+    def guard(self, sock: socket.socket) -> None:
+        # A descriptor of our own for the same socket: http.client drops its reference once an
+        # answer says `Connection: close`, and TLS detaches the plain socket it wraps; a shutdown
+        # through any descriptor ends the connection for all of them.
+        duplicate = sock.dup()
+        with self._lock:
+            self._guarded.append(duplicate)
+            if self.fired.is_set():
+                _shutdown(duplicate)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired.set()
+            for sock in self._guarded:
+                _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed by the other side
+
+
+class _Guarded:
+    """A connection whose socket the watchdog guards from the moment it exists."""
+
+    watchdog: _Watchdog
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()  # type: ignore[misc]
+        self.watchdog.guard(sock)
+        return sock
+
+
+class _GuardedHTTP(_Guarded, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPS(_Guarded, HTTPSConnection):
+    pass
+
+
+def _connection(target: Target, address: addresses.IPAddress, connect_timeout: float,
+                watchdog: _Watchdog) -> HTTPConnection:
     if target.scheme == "https":
-        return HTTPSConnection(str(address), target.port, timeout=connect_timeout, server_hostname=target.host,
-                               cert_reqs="CERT_REQUIRED")
-    return HTTPConnection(str(address), target.port, timeout=connect_timeout)
+        conn = _GuardedHTTPS(str(address), target.port, timeout=connect_timeout, server_hostname=target.host,
+                             cert_reqs="CERT_REQUIRED")
+    else:
+        conn = _GuardedHTTP(str(address), target.port, timeout=connect_timeout)
+    conn.watchdog = watchdog
+    return conn
+
+
+def _resolve(target: Target, *, allow_private: bool, deadline: float, timeout: float) -> addresses.IPAddress:
+    """The checked address, within the deadline. A lookup cannot be interrupted, so it runs on a
+    thread of its own, left to end by itself (the resolver's own timeouts) if it hangs."""
+    found: Future[addresses.IPAddress] = Future()
+
+    def lookup() -> None:
+        try:
+            found.set_result(addresses.resolve(target.host, target.port, allow_private=allow_private)[0])
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, which raises it
+            found.set_exception(exc)
+
+    threading.Thread(target=lookup, name="webhook-lookup", daemon=True).start()
+    try:
+        return found.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        raise DeliveryFailed(f"{target.host} did not resolve within {timeout:g} s.") from None
 
 
 def post(url: str, *, body: bytes, headers: dict[str, str], allow_private: bool, connect_timeout: float,
          timeout: float, excerpt_bytes: int = 1024) -> Answer:
-    """POST `body` to `url`; the receiver's status and the first `excerpt_bytes` of its answer.
+    """POST `body` to `url`; the receiver's status and the first `excerpt_bytes` of its answer,
+    all within `timeout` seconds (the status decides; a body still arriving at the deadline is
+    cut off, and what came of it is the excerpt).
 
     Raises UrlRefused or addresses.AddressRefused (never worth a retry), addresses.Unresolvable
     or DeliveryFailed (worth one).
     """
-    target = check_url(url, allow_private=allow_private)
-    address = addresses.resolve(target.host, target.port, allow_private=allow_private)[0]
     started = time.monotonic()
-    conn = _connection(target, address, connect_timeout)
-    fired = threading.Event()
-    watchdog = threading.Timer(timeout, _abort, args=(conn, fired))
-    watchdog.start()
-    try:
-        conn.connect()
-        conn.sock.settimeout(timeout)  # connected: from now on the exchange's own limit
-        conn.request("POST", target.path, body=body, preload_content=False, decode_content=False,
-                     headers={**headers, "Host": target.host_header, "Content-Length": str(len(body))})
-        response = conn.getresponse()
-    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
-        raise DeliveryFailed(_why(exc, fired, connect_timeout, timeout)) from exc
-    else:
-        excerpt = _excerpt(response, excerpt_bytes)
-        return Answer(status=response.status, excerpt=excerpt, duration=round(time.monotonic() - started, 3),
-                      location=response.headers.get("location", "")[:300])
-    finally:
-        watchdog.cancel()
-        conn.close()
-
-
-def _excerpt(response, limit: int) -> str:
-    """The start of the answer; the status has been given already, so a body that does not come
-    is only noted."""
-    try:
-        data = response.read(limit)
-    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError):
-        return "(the body could not be read in time)"
-    return data.decode("utf-8", "replace")
-
-
-def _abort(conn: HTTPConnection, fired: threading.Event) -> None:
-    fired.set()
-    sock = getattr(conn, "sock", None)
-    if sock is not None:
+    target = check_url(url, allow_private=allow_private)
+    address = _resolve(target, allow_private=allow_private, deadline=started + timeout, timeout=timeout)
+    with _Watchdog(started + timeout) as watchdog:
+        conn = _connection(target, address, min(connect_timeout, watchdog.remaining()), watchdog)
         try:
-            sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked read; close() alone would not
-        except OSError:
-            pass
+            conn.connect()
+            # Connected: what is left of the whole try bounds each read from now on (urllib3 sets
+            # the connection's timeout on the socket again before reading the answer).
+            conn.timeout = watchdog.remaining()
+            conn.request("POST", target.path, body=body, preload_content=False, decode_content=False,
+                         headers={**headers, "Host": target.host_header, "Content-Length": str(len(body))})
+            response = conn.getresponse()
+        except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
+            conn.close()
+            raise DeliveryFailed(_why(exc, watchdog.fired, connect_timeout, timeout)) from exc
+        try:
+            excerpt = _excerpt(response, excerpt_bytes, watchdog.fired)
+        finally:
+            conn.close()
+            response.close()
+    return Answer(status=response.status, excerpt=excerpt, duration=round(time.monotonic() - started, 3),
+                  location=response.headers.get("location", "")[:300])
+
+
+def _excerpt(response, limit: int, fired: threading.Event) -> str:
+    """The start of the answer, as much of it as arrives in time; the status has been given
+    already, so a body that does not come is only noted."""
+    data = bytearray()
+    try:
+        while len(data) < limit and not fired.is_set():
+            chunk = response.read1(limit - len(data))
+            if not chunk:
+                break
+            data += chunk
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError):
+        if not data:
+            return "(the body could not be read in time)"
+    return data.decode("utf-8", "replace")
 
 
 def _why(exc: Exception, fired: threading.Event, connect_timeout: float, timeout: float) -> str:

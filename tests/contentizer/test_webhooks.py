@@ -122,6 +122,36 @@ def test_a_private_address_is_refused_when_registering(alice_api, url):
     assert WebhookEndpoint.objects.count() == 0
 
 
+# A zone id names a network interface, a trailing dot the root of DNS: neither hides an address.
+HIDDEN = ["http://[::1%25lo]/", "http://[fe80::1%25eth0]/", "http://127.0.0.1./", "http://0x7f000001./"]
+
+
+@pytest.mark.parametrize("url", [*HIDDEN, "http://[fe80::1%eth0]:8080/", "http://127.0.0.1../x"])
+def test_a_zone_id_or_a_trailing_dot_does_not_hide_a_private_address(alice_api, url):
+    response = _create(alice_api, url)
+    assert response.status_code == 400, (url, response.json())
+    error = response.json()["error"]
+    assert error["code"] == "validation_error" and "public" in error["details"]["fields"]["url"][0], error
+    assert WebhookEndpoint.objects.count() == 0
+    endpoint = _create(alice_api).json()
+    changed = alice_api.patch(f"/api/v1/webhooks/{endpoint['id']}", {"url": url}, format="json")
+    assert changed.status_code == 400 and "public" in changed.json()["error"]["details"]["fields"]["url"][0]
+    assert WebhookEndpoint.objects.get().url == "https://hooks.example.com/contentizer"
+
+
+def test_a_zone_id_is_refused_even_where_private_addresses_are_allowed(alice_api, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    response = _create(alice_api, "http://[fe80::1%25eth0]:9000/hook")
+    assert response.status_code == 400 and "zone id" in response.json()["error"]["details"]["fields"]["url"][0]
+    assert _create(alice_api, "http://127.0.0.1.:9000/hook").status_code == 201
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1.", "0x7f000001.", "::1%25lo", "fe80::1%25eth0", "fe80::1%eth0"])
+def test_the_lookup_refuses_a_hidden_private_address(host):
+    with pytest.raises(addresses.AddressRefused, match="public addresses"):
+        addresses.resolve(host, 80, allow_private=False)
+
+
 def test_a_refused_url_is_reported_with_the_other_problems_at_once(alice_api):
     response = alice_api.post("/api/v1/webhooks", {"url": "http://127.0.0.1/", "events": ["job.bogus"], "typo": 1},
                               format="json")
@@ -185,7 +215,7 @@ def test_the_request_goes_to_the_address_checked_without_a_second_lookup(receive
     real, asked = socket.getaddrinfo, []
 
     def rebinding(host, *args, **kwargs):
-        if host == "rebind.test":
+        if host == "rebind.test" and not kwargs.get("flags", 0) & socket.AI_NUMERICHOST:  # a lookup, not a parse
             asked.append(host)
             return real("127.0.0.1" if len(asked) == 1 else "192.0.2.1", *args, **kwargs)
         return real(host, *args, **kwargs)
@@ -362,6 +392,22 @@ def test_a_receiver_on_a_private_address_is_refused_at_delivery_and_not_retried(
     assert attempt.status_code is None and "public addresses" in attempt.error
     body = alice_api.get(f"/api/v1/webhooks/{endpoint.pk}/deliveries").json()["results"][0]
     assert body["status"] == "failed" and body["tries"] == 1
+
+
+@pytest.mark.parametrize("url", HIDDEN)
+def test_an_endpoint_saved_with_a_hidden_private_address_is_refused_at_delivery(alice_api, alice, alice_project,
+                                                                                url):
+    from contentizer.webhooks import signing
+
+    # as if registered before these forms were refused
+    endpoint = WebhookEndpoint.objects.create(owner=alice, url=url, events=ALL_EVENTS, secret=signing.new_secret())
+    _dry_run(alice_api, alice_project)
+    delivery = WebhookDelivery.objects.get()
+    assert runner.run_job(str(delivery.job_id)) == JobStatus.FAILED  # refused, not retried
+    assert Job.objects.get(pk=delivery.job_id).result["failure"]["code"] == "webhook_url_refused"
+    body = alice_api.get(f"/api/v1/webhooks/{endpoint.pk}/deliveries").json()["results"][0]
+    assert (body["status"], body["tries"]) == ("failed", 1)
+    assert "public addresses" in body["attempts"][0]["error"], body
 
 
 def test_a_listener_failure_never_stops_a_job_from_ending(alice, alice_project, monkeypatch, local):
