@@ -267,12 +267,27 @@ def walk(prefix: str, *, storage: Storage | None = None) -> Iterator[str]:
 
 
 def delete_tree(prefix: str, *, storage: Storage | None = None) -> int:
+    """Every object under `prefix`, their ledger records and, on local disk, the folders
+    themselves. Returns the number of objects removed."""
     storage = storage or default_storage
     keys = list(walk(prefix, storage=storage))
     for key in keys:
         storage.delete(key)
     _ledger().objects.filter(key__startswith=f"{prefix}/").delete()
+    _remove_empty_folders(prefix, storage=storage)
     return len(keys)
+
+
+def _remove_empty_folders(prefix: str, *, storage: Storage) -> None:
+    """FileSystemStorage.delete() leaves a file's folder behind (S3 has no folders): the
+    tree's folders go too, deepest first. One a concurrent writer filled again stays."""
+    if not isinstance(storage, FileSystemStorage):
+        return
+    for folder, _, _ in os.walk(storage.path(prefix), topdown=False):
+        try:
+            os.rmdir(folder)
+        except OSError:  # not empty (written meanwhile) or gone already
+            continue
 
 
 def incoming_sweep(*, older_than: timedelta, storage: Storage | None = None) -> list[str]:
