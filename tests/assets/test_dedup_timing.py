@@ -5,8 +5,8 @@ Timing, measured in pairs: each pair is one upload by Alice of bytes nobody has 
 bytes only Bob has (each pair its own files), in alternating order (A B, B A, ...) so a drift of
 the machine's load weighs on both sides alike. The statistic is the median of the pairs' ratios
 (known / new): without the fix a long MP3 Bob has was answered six to twelve times faster
-(medians 0.08 multipart, 0.17 tus), with it the ratio is about 1. The band is wide enough for a loaded two-core machine, and no
-absolute time is asserted.
+(medians 0.08 multipart, 0.17 tus), with it the ratio is about 1. The band is wide enough for
+a loaded two-core machine, and no absolute time is asserted.
 """
 
 from __future__ import annotations
