@@ -290,6 +290,17 @@ def _remove_empty_folders(prefix: str, *, storage: Storage) -> None:
             continue
 
 
+def forget_missing(prefix: str, *, present: set[str], recorded_before) -> int:
+    """Ledger records under `prefix` of objects a listing (`present`, taken after
+    `recorded_before`) did not find: their objects are gone. Returns how many were forgotten."""
+    ledger = _ledger()
+    gone = [key for key in ledger.objects.filter(key__startswith=f"{prefix}/", published_at__lt=recorded_before)
+            .values_list("key", flat=True).iterator() if key not in present]
+    for start in range(0, len(gone), 500):  # bounded IN lists
+        ledger.objects.filter(key__in=gone[start:start + 500], published_at__lt=recorded_before).delete()
+    return len(gone)
+
+
 def incoming_sweep(*, older_than: timedelta, storage: Storage | None = None) -> list[str]:
     """Temporary objects of publishes whose writer died (a killed worker, a full disk)."""
     storage = storage or default_storage
