@@ -53,14 +53,7 @@ def asset_ingest(*, project: Project, upload: UploadedFile) -> IngestResult:
         if not upload.size:
             raise ApplicationError("The file is empty.", code="empty_file")
         sha256 = getattr(upload, "sha256", None) or hashing.sha256_stream(upload.open("rb"))[0]
-        if blob := Blob.objects.filter(sha256=sha256).first():
-            # Stored once whoever uploaded it, but only reported as a duplicate of the caller's
-            # own uploads: telling Bob that Alice already has these bytes would leak it.
-            _repair(blob=blob, upload=upload)
-            mine = _owner_has(blob, project)
-            result = IngestResult(asset=_link(project=project, blob=blob, name=name), deduplicated=mine)
-        else:
-            result = _ingest_new(project=project, upload=upload, sha256=sha256, name=name)
+        result = _ingest(project=project, upload=upload, sha256=sha256, name=name)
     finally:
         upload.close()
     logger.info(
@@ -105,12 +98,17 @@ def _inspect(upload: UploadedFile, filetype: sniffing.FileType) -> Inspection:
         raise UnprocessableEntity(str(exc), details={"detected": filetype.mime, **exc.details}) from exc
 
 
-def _ingest_new(*, project: Project, upload: UploadedFile, sha256: str, name: str) -> IngestResult:
+def _ingest(*, project: Project, upload: UploadedFile, sha256: str, name: str) -> IngestResult:
+    """Bytes stored already go through every step new bytes go through (detection, probing,
+    the thumbnail, the store) and get the same checks and answers: a refusal, or an answer that
+    came sooner, would tell one user that another has these bytes. Storing them again also
+    repairs an object a disk cut short, or lost."""
     filetype = _detect(upload)
     inspection = _inspect(upload, filetype)
-    key = hashing.blob_key(sha256, filetype.ext)
-    thumb_key = hashing.thumbnail_key(sha256) if inspection.preview is not None else ""
-    thumb_bytes = _thumbnail_webp(inspection.preview) if thumb_key else b""
+    known = Blob.objects.filter(sha256=sha256).first()
+    key = known.storage_key if known else hashing.blob_key(sha256, filetype.ext)
+    thumb_key = "" if inspection.preview is None else known.thumbnail_key if known else hashing.thumbnail_key(sha256)
+    thumb_bytes = _thumbnail_webp(inspection.preview) if inspection.preview is not None else b""
     # Whatever lies at these keys without a Blob row was left by a crash and is not trusted:
     # the upload's bytes, whose hash names the key, replace it.
     written: list[str] = []
@@ -119,7 +117,7 @@ def _ingest_new(*, project: Project, upload: UploadedFile, sha256: str, name: st
         if thumb_key:
             written += _store_bytes(thumb_key, thumb_bytes)
         with transaction.atomic():
-            blob, created = Blob.objects.get_or_create(
+            blob, _ = Blob.objects.get_or_create(
                 sha256=sha256,
                 defaults=dict(
                     kind=filetype.kind, mime=filetype.mime, ext=filetype.ext, size=upload.size,
@@ -128,7 +126,9 @@ def _ingest_new(*, project: Project, upload: UploadedFile, sha256: str, name: st
                     storage_key=key, thumbnail_key=thumb_key,
                 ),
             )
-            mine = not created and _owner_has(blob, project)
+            # Only a duplicate of the caller's own uploads is reported as one: telling Bob
+            # that Alice already has these bytes would leak it.
+            mine = _owner_has(blob, project)
             asset = _link(project=project, blob=blob, name=name)
     except BaseException:
         # Only what no Blob row names: a concurrent upload of the same bytes may own it now.
@@ -137,19 +137,6 @@ def _ingest_new(*, project: Project, upload: UploadedFile, sha256: str, name: st
                 storage.remove(stored)
         raise
     return IngestResult(asset=asset, deduplicated=mine)
-
-
-def _repair(*, blob: Blob, upload: UploadedFile) -> None:
-    """A re-upload of stored bytes is a chance to fix their object: one the disk cut short (or
-    that went missing) is stored again from the upload, whose hash is the blob's."""
-    if blob.thumbnail_key and not storage.trusted(blob.thumbnail_key):
-        inspection = _inspect(upload, _detect(upload))  # before the blob store moves the upload away
-        if inspection.preview is not None:
-            logger.warning("thumbnail repaired", extra={"event": "asset.repaired", "key": blob.thumbnail_key})
-            _store_bytes(blob.thumbnail_key, _thumbnail_webp(inspection.preview))
-    if not storage.trusted(blob.storage_key, size=blob.size):
-        logger.warning("blob repaired from an upload", extra={"event": "asset.repaired", "sha256": blob.sha256})
-        _store_blob(key=blob.storage_key, upload=upload, sha256=blob.sha256)
 
 
 def _owner_has(blob: Blob, project: Project) -> bool:

@@ -8,7 +8,7 @@ incompressible MP4 files made with FFmpeg. Each file is sent with tuspy in 8 MiB
 the worker's RSS is sampled every 50 ms. If chunks stream to disk as designed, the peak does not
 depend on the file's size: the script prints peak(large) / peak(small). Then the large file is
 sent again, alternately as one multipart POST (curl) and through tus, in A B A B pairs (both are
-duplicates by then, so both only receive, hash and link): the ratio of their medians is the cost
+duplicates by then, so both go through the same ingest): the ratio of their medians is the cost
 of the protocol.
 """
 

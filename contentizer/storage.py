@@ -267,12 +267,38 @@ def walk(prefix: str, *, storage: Storage | None = None) -> Iterator[str]:
 
 
 def delete_tree(prefix: str, *, storage: Storage | None = None) -> int:
+    """Every object under `prefix`, their ledger records and, on local disk, the folders
+    themselves. Returns the number of objects removed."""
     storage = storage or default_storage
     keys = list(walk(prefix, storage=storage))
     for key in keys:
         storage.delete(key)
     _ledger().objects.filter(key__startswith=f"{prefix}/").delete()
+    _remove_empty_folders(prefix, storage=storage)
     return len(keys)
+
+
+def _remove_empty_folders(prefix: str, *, storage: Storage) -> None:
+    """FileSystemStorage.delete() leaves a file's folder behind (S3 has no folders): the
+    tree's folders go too, deepest first. One a concurrent writer filled again stays."""
+    if not isinstance(storage, FileSystemStorage):
+        return
+    for folder, _, _ in os.walk(storage.path(prefix), topdown=False):
+        try:
+            os.rmdir(folder)
+        except OSError:  # not empty (written meanwhile) or gone already
+            continue
+
+
+def forget_missing(prefix: str, *, present: set[str], recorded_before) -> int:
+    """Ledger records under `prefix` of objects a listing (`present`, taken after
+    `recorded_before`) did not find: their objects are gone. Returns how many were forgotten."""
+    ledger = _ledger()
+    gone = [key for key in ledger.objects.filter(key__startswith=f"{prefix}/", published_at__lt=recorded_before)
+            .values_list("key", flat=True).iterator() if key not in present]
+    for start in range(0, len(gone), 500):  # bounded IN lists
+        ledger.objects.filter(key__in=gone[start:start + 500], published_at__lt=recorded_before).delete()
+    return len(gone)
 
 
 def incoming_sweep(*, older_than: timedelta, storage: Storage | None = None) -> list[str]:

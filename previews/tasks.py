@@ -11,7 +11,8 @@ def expire_previews() -> int:
 
 
 def expire_videos() -> int:
-    """Scheduled daily (migration 0003): superseded renders and unused cached pieces go."""
+    """Scheduled daily (migration 0003): superseded renders, unused cached pieces and cached
+    objects nothing vouches for go."""
     from previews.videos import services as videos
 
     return videos.videos_expire()

@@ -59,3 +59,25 @@ def noise_png(size: tuple[int, int] = (300, 200), seed: int = 1) -> bytes:
     buffer = io.BytesIO()
     Image.frombytes("RGB", size, pixels).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+VARIANT = b"variant-0000000000000000"  # a fixed-length slot in a file's metadata; see variant()
+
+
+def long_mp3(directory: Path, *, minutes: int) -> bytes:
+    """A CBR MP3 lasting `minutes`, made in a fraction of a second: one minute is encoded (its
+    ID3 title holds the VARIANT slot) and its frames repeated; MP3 frames simply concatenate.
+    No Xing header, so the duration is the length over the bit rate, as for any CBR stream."""
+    out = make_av(directory, "minute.mp3", [
+        "-f", "lavfi", "-i", "sine=frequency=330:duration=60", "-ac", "1", "-c:a", "libmp3lame", "-b:a", "32k",
+        "-write_xing", "0", "-metadata", f"title={VARIANT.decode()}"])
+    data = out.read_bytes()
+    tag = 10 + (data[6] << 21 | data[7] << 14 | data[8] << 7 | data[9])  # ID3v2: a syncsafe size
+    return data[:tag] + data[tag:] * minutes
+
+
+def variant(content: bytes, label: str) -> bytes:
+    """Other bytes, the same media: `label` written into the VARIANT slot of `content`."""
+    slot = label.encode().ljust(len(VARIANT), b"-")
+    assert VARIANT in content and len(slot) == len(VARIANT), label
+    return content.replace(VARIANT, slot, 1)

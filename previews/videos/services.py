@@ -13,7 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from assets.models import Asset, Blob
-from contentizer import logs
+from contentizer import logs, storage
 from contentizer.errors import Forbidden, UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.models import Job
@@ -25,13 +25,12 @@ from previews import compile as compiler
 from previews import tts
 from previews.compile import Format
 from previews.models import Segment, Video
-from previews.render import TRACK_PREFIX
-from previews.speech import LOUDNESS_PREFIX, SPEECH_PREFIX
-from previews.tts.synthesis import CACHE_PREFIX as TTS_PREFIX
+from previews.render import PIECE_PREFIX
 
 logger = logging.getLogger(__name__)
 
 KIND = "video"
+CACHE_PREFIX = "videos/cache"  # pieces, tracks, speech, loudness: content-keyed, shared by every video
 STAGES = ("plan", "narrate", "captions", "render", "package")
 
 
@@ -159,16 +158,19 @@ def video_cleanup(job: Job) -> None:
 
 def videos_expire(*, now=None) -> int:
     """Delete videos superseded by a newer render for longer than VIDEO_SUPERSEDED_TTL_SECONDS,
-    and cached pieces, speech and loudness no render has used for as long."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.VIDEO_SUPERSEDED_TTL_SECONDS)
+    pieces no render has used for as long, the files of videos whose chapter or project was
+    deleted, and whatever in the cache folders nothing vouches for (`_sweep_cache`)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.VIDEO_SUPERSEDED_TTL_SECONDS)
     removed = 0
     for video in Video.objects.filter(superseded_at__lt=cutoff).exclude(mp4_key=""):
         removed += delete_tree(f"videos/{video.id}")
         Video.objects.filter(pk=video.pk).update(mp4_key="", hls_prefix="", poster_key="", size=0)
     for segment in Segment.objects.filter(used_at__lt=cutoff):
-        default_storage.delete(segment.storage_key)
-        segment.delete()
-        removed += 1
+        # Conditional: a render that used the piece since the query above keeps it.
+        if Segment.objects.filter(pk=segment.pk, used_at__lt=cutoff).delete()[0]:
+            storage.remove(segment.storage_key)
+            removed += 1
     try:
         folders = default_storage.listdir("videos")[0]
     except (FileNotFoundError, NotADirectoryError):
@@ -177,9 +179,31 @@ def videos_expire(*, now=None) -> int:
     for folder in folders:  # videos whose chapter or project was deleted
         if folder != "cache" and folder not in known:
             removed += delete_tree(f"videos/{folder}")
-    for prefix in (TTS_PREFIX, SPEECH_PREFIX, LOUDNESS_PREFIX, TRACK_PREFIX, "videos/cache/mix"):
-        for key in list(walk(prefix)):
-            if default_storage.get_modified_time(key) < cutoff:
-                default_storage.delete(key)
-                removed += 1
+    return removed + _sweep_cache(now=now, unused_before=cutoff)
+
+
+def _sweep_cache(*, now, unused_before) -> int:
+    """Every object under videos/cache, whichever code wrote it, once untouched for
+    STORAGE_INCOMING_GRACE_SECONDS (a writer may be between storing and recording it): one the
+    ledger does not vouch for (no record, or a stored size other than the recorded one), a piece
+    no Segment row names, and, outside the pieces (whose rows say when a render last used
+    them), one older than the TTL. Then the ledger forgets cached objects that are gone."""
+    settled = now - timedelta(seconds=settings.STORAGE_INCOMING_GRACE_SECONDS)
+    pieces = set(Segment.objects.values_list("storage_key", flat=True))
+    present, removed = set(), 0
+    for key in list(walk(CACHE_PREFIX)):
+        present.add(key)
+        try:
+            modified = default_storage.get_modified_time(key)
+        except OSError:  # gone meanwhile
+            continue
+        if modified >= settled:
+            continue
+        wanted = key in pieces if key.startswith(f"{PIECE_PREFIX}/") else modified >= unused_before
+        if wanted and storage.trusted(key):
+            continue
+        storage.remove(key)
+        Segment.objects.filter(storage_key=key).delete()
+        removed += 1
+    storage.forget_missing(CACHE_PREFIX, present=present, recorded_before=settled)
     return removed

@@ -106,3 +106,17 @@ def test_a_thumbnail_cut_in_place_is_a_404_until_a_reupload_repairs_it(alice_api
     assert alice_api.get(f"/api/assets/{asset['id']}/thumbnail").status_code == 404
     assert upload_file(alice_api, alice_project.id, "again.png", content).status_code == 200
     assert _download(alice_api, f"/api/assets/{asset['id']}/thumbnail") == whole
+
+
+def test_a_full_disk_during_an_upload_of_bytes_bob_has_is_a_503_and_bobs_blob_stays_whole(
+    alice_api, bob_api, alice_project, bob_project, failing,
+):
+    content = _noise_png(640)
+    bobs = upload_file(bob_api, bob_project.id, "screen.png", content).json()
+    failing.cut_after = {".png": 64 * 1024}
+    response = upload_file(alice_api, alice_project.id, "screen.png", content)
+    assert response.status_code == 503 and response.json()["error"]["code"] == "storage_unavailable"
+    assert Asset.objects.count() == 1
+    failing.heal()
+    assert _download(bob_api, f"/api/assets/{bobs['id']}/content") == content
+    assert upload_file(alice_api, alice_project.id, "screen.png", content).status_code == 201

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import timedelta
 
 import av
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 from PIL import Image
 
 from assets.models import Asset, Blob
@@ -188,6 +191,13 @@ def test_the_same_bytes_uploaded_by_two_users_at_once_make_one_blob_and_two_link
     assert Blob.objects.count() == 1 and Asset.objects.count() == 2
     assert [k for k in left_behind()["media"] if k.startswith("assets/")] == [Blob.objects.get().storage_key]
     assert left_behind()["tmp"] == []
+
+    alices = alice_api.delete(f"/api/projects/{alice_project.id}/assets/{responses['alice'].json()['id']}")
+    assert alices.status_code == 204
+    Blob.objects.update(last_linked_at=timezone.now() - timedelta(days=30))
+    call_command("assets_cleanup", stdout=io.StringIO())
+    bobs = bob_api.get(f"/api/assets/{responses['bob'].json()['id']}/content")
+    assert bobs.status_code == 200 and b"".join(bobs.streaming_content) == content
 
 
 def test_it_records_a_large_jpegs_real_size(alice_api, alice_project):

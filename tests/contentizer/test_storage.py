@@ -126,3 +126,12 @@ def test_temporaries_of_dead_writers_are_swept_and_fresh_ones_kept(settings):
     os.utime(Path(settings.MEDIA_ROOT) / old, (two_hours, two_hours))
     assert storage.incoming_sweep(older_than=timedelta(hours=1)) == [old]
     assert default_storage.exists(fresh) and not default_storage.exists(old)
+
+
+def test_a_deleted_tree_leaves_no_folder_and_spares_its_neighbours():
+    for key in ("videos/7/hls/en/seg0.ts", "videos/7/hls/index.m3u8", "videos/7/video.mp4", "videos/8/video.mp4"):
+        storage.publish_bytes(key=key, data=b"bytes")
+    assert storage.delete_tree("videos/7") == 3
+    assert default_storage.listdir("videos")[0] == ["8"]
+    assert list(storage.walk("videos")) == ["videos/8/video.mp4"]
+    assert list(StoredObject.objects.values_list("key", flat=True)) == ["videos/8/video.mp4"]

@@ -39,6 +39,14 @@ def _uploads() -> list[str]:
     return stored_keys("imports")
 
 
+def _import_folders() -> list[str]:
+    """The folders under imports/ as the storage lists them (local disk keeps empty ones)."""
+    try:
+        return default_storage.listdir("imports")[0]
+    except FileNotFoundError:
+        return []
+
+
 def test_the_request_stores_the_zip_and_answers_202_without_importing(alice_api, zips, export):
     path = export.write(zips / "ok.zip")
     response = _post(alice_api, path)
@@ -112,6 +120,16 @@ def test_cancelling_a_queued_import_removes_its_upload(alice_api, zips, export):
     cancelled = alice_api.delete(f"/api/v1/jobs/{job_id}")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert left_behind() == NOTHING
+    assert _import_folders() == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("extra", "status"), [([], "succeeded"), ([("../evil.png", b"x")], "failed")])
+def test_an_import_that_ended_leaves_no_folder_behind(alice_api, zips, export, extra, status):
+    job_id = _post(alice_api, export.write(zips / "in.zip", extra=extra)).json()["id"]
+    assert _import_folders() == [job_id]
+    assert runner.run_job(job_id) == status
+    assert _uploads() == [] and _import_folders() == []
 
 
 def test_an_upload_over_the_import_limit_is_a_413_and_nothing_is_kept(alice_api, zips, export, settings):
@@ -159,7 +177,7 @@ def test_expiry_removes_uploads_that_ended_lost_their_job_or_waited_too_long(ali
     assert imports_expire(now=now) == 1  # the finished one; the orphan is still within its grace
     assert imports_expire(now=now + timedelta(hours=2)) == 1  # the orphan
     assert imports_expire(now=now + timedelta(hours=4)) == 2  # both waiting past the TTL
-    assert _uploads() == []
+    assert _uploads() == [] and _import_folders() == []
 
 
 def test_an_import_whose_upload_expired_fails_with_a_clear_error(alice):
