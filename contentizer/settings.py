@@ -7,6 +7,7 @@ switches to PostgreSQL, the Redis broker or S3 without touching code.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -364,6 +365,18 @@ WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3
 WEBHOOK_MAX_CONCURRENCY = env.int("WEBHOOK_MAX_CONCURRENCY", default=2)  # deliveries sending at once, all workers
 WEBHOOK_MAX_ENDPOINTS = env.int("WEBHOOK_MAX_ENDPOINTS", default=20)  # per user
 WEBHOOK_LOG_TTL_SECONDS = env.int("WEBHOOK_LOG_TTL_SECONDS", default=30 * 24 * 3600)
+
+# --- Metrics ---------------------------------------------------------------------------------
+# /metrics (Prometheus) answers only a scraper that sends METRICS_TOKEN as a bearer token or comes
+# from an address in METRICS_ALLOWED_IPS (addresses or networks); with neither set it is off (404),
+# so a fresh install publishes nothing (docs/operations.md, "Metrics").
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+for network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(network, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {network!r} is not an address or network") from exc
 
 # --- Auth, sessions, security -----------------------------------------------------------------
 LOGIN_URL = "/accounts/login/"
