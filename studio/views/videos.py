@@ -32,7 +32,7 @@ def player(video: Video, base: str, *, hls: str, mp4: str, poster: str, subtitle
         "hls": base + hls, "mp4": base + mp4, "poster": base + poster, "steps": _steps(video),
         "tracks": [{"lang": lang, "name": language_name(lang), "vtt": base + subtitles.format(lang=lang)}
                    for lang in video.languages],
-        "title": video.chapter.title,
+        "title": video.title or "Video",  # as made: a later rename of the chapter stays out of shared pages
     }
 
 
