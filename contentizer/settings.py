@@ -8,6 +8,7 @@ switches to PostgreSQL, the Redis broker or S3 without touching code.
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 from pathlib import Path
 
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "contentizer.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "contentizer.http.static.StaticFilesMiddleware",  # WhiteNoise, also asynchronous
+    "contentizer.http.csp.ContentSecurityPolicyMiddleware",  # pages, not the static files above
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -394,6 +396,12 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (contentizer/http/csp.py): origins media may come from besides this site
+# and the storage's own (added by itself when media redirects to presigned URLs), e.g. a CDN.
+CSP_MEDIA_ORIGINS = env.list("CSP_MEDIA_ORIGINS", default=[])
+for origin in CSP_MEDIA_ORIGINS:
+    if not re.fullmatch(r"https?://[^\s;,'\"/]+", origin):
+        raise ImproperlyConfigured(f"CSP_MEDIA_ORIGINS: {origin!r} is not an origin like https://cdn.example.org")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
