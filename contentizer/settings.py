@@ -7,6 +7,8 @@ switches to PostgreSQL, the Redis broker or S3 without touching code.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import secrets
 from pathlib import Path
 
@@ -64,6 +66,7 @@ MIDDLEWARE = [
     "contentizer.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "contentizer.http.static.StaticFilesMiddleware",  # WhiteNoise, also asynchronous
+    "contentizer.http.csp.ContentSecurityPolicyMiddleware",  # pages, not the static files above
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -365,6 +368,18 @@ WEBHOOK_MAX_CONCURRENCY = env.int("WEBHOOK_MAX_CONCURRENCY", default=2)  # deliv
 WEBHOOK_MAX_ENDPOINTS = env.int("WEBHOOK_MAX_ENDPOINTS", default=20)  # per user
 WEBHOOK_LOG_TTL_SECONDS = env.int("WEBHOOK_LOG_TTL_SECONDS", default=30 * 24 * 3600)
 
+# --- Metrics ---------------------------------------------------------------------------------
+# /metrics (Prometheus) answers only a scraper that sends METRICS_TOKEN as a bearer token or comes
+# from an address in METRICS_ALLOWED_IPS (addresses or networks); with neither set it is off (404),
+# so a fresh install publishes nothing (docs/operations.md, "Metrics").
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+for network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(network, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {network!r} is not an address or network") from exc
+
 # --- Auth, sessions, security -----------------------------------------------------------------
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -381,6 +396,12 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (contentizer/http/csp.py): origins media may come from besides this site
+# and the storage's own (added by itself when media redirects to presigned URLs), e.g. a CDN.
+CSP_MEDIA_ORIGINS = env.list("CSP_MEDIA_ORIGINS", default=[])
+for origin in CSP_MEDIA_ORIGINS:
+    if not re.fullmatch(r"https?://[^\s;,'\"/]+", origin):
+        raise ImproperlyConfigured(f"CSP_MEDIA_ORIGINS: {origin!r} is not an origin like https://cdn.example.org")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -7,6 +7,7 @@ from contentizer.api.errors import json_error_view
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.metrics, name="prometheus-django-metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -17,7 +18,6 @@ urlpatterns = [
     path("", include("contentizer.jobs.urls")),
     path("s/", include("previews.share_urls")),
     path("", include("studio.urls")),
-    path("", include("django_prometheus.urls")),
 ]
 
 _api_400 = json_error_view(400, "bad_request", "The request was refused.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contentizer.jobs.messages import public_error
 from contentizer.jobs.models import Job, JobStatus
 from exports import services
 
@@ -22,7 +23,7 @@ def export_job_fields(job: Job) -> dict[str, Any]:
     return {
         "links": {"status": f"/api/export/{job.pk}", "artifact": download},
         "result": {**own, "files": result.get("files")},
-        **own, "errors": [job.error] if job.error else [],
+        **own, "errors": [public_error(job.error)] if job.error else [],
     }
 
 

@@ -15,6 +15,9 @@ class Video(models.Model):
     project = models.ForeignKey("contentizer.Project", on_delete=models.CASCADE, related_name="videos")
     chapter = models.ForeignKey("contentizer.Chapter", on_delete=models.CASCADE, related_name="videos")
     job = models.OneToOneField("contentizer.Job", on_delete=models.PROTECT, related_name="video")
+    # what its share page shows: a rename of the chapter after sharing must not reach link holders
+    title = models.CharField(max_length=200, blank=True, default="",
+                             help_text="the chapter's title when the video was asked for")
     height = models.PositiveIntegerField(default=720, help_text="the resolution: the short edge in pixels")
     aspect = models.CharField(max_length=8, default="16:9")
     languages = models.JSONField(default=list)

@@ -151,6 +151,22 @@ def bob_api(bob) -> APIClient:
     return _client(bob)
 
 
+SCRAPE_TOKEN = "test-scrape-token-0123456789"
+
+
+@pytest.fixture
+def scrape(settings, client):
+    """Read /metrics as Prometheus does: with the bearer token an operator configured."""
+    settings.METRICS_TOKEN = SCRAPE_TOKEN
+
+    def read() -> str:
+        response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {SCRAPE_TOKEN}")
+        assert response.status_code == 200, response.status_code
+        return response.content.decode()
+
+    return read
+
+
 @pytest.fixture
 def alice_project(alice) -> Project:
     return Project.objects.create(owner=alice, title="Alice's tutorial")

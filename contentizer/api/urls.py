@@ -1,8 +1,9 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from contentizer.api import views
 from contentizer.api.routing import route
+from contentizer.http.csp import API_REFERENCE, csp_override
 
 urlpatterns = [
     *route("projects", views.ProjectListApi.as_view(), "project-list"),
@@ -17,8 +18,11 @@ urlpatterns = [
     *route("steps/<int:step_id>", views.StepDetailApi.as_view(), "step-detail"),
     # The schema and its viewers are public documents: no per-client throttle (and no cache).
     *route("schema", SpectacularAPIView.as_view(throttle_classes=[]), "schema"),
-    *route("docs", SpectacularSwaggerView.as_view(url_name="schema", throttle_classes=[]), "swagger-ui"),
-    *route("redoc", SpectacularRedocView.as_view(url_name="schema", throttle_classes=[]), "redoc"),
+    # the split view serves its start-up script from ?script, so the page runs no inline code (CSP)
+    *route("docs", SpectacularSwaggerSplitView.as_view(url_name="schema", throttle_classes=[],
+                                                       template_name="api/swagger_ui.html"), "swagger-ui"),
+    *route("redoc", csp_override(API_REFERENCE)(SpectacularRedocView.as_view(
+        url_name="schema", throttle_classes=[], template_name="api/redoc.html")), "redoc"),
     path("", include("contentizer.jobs.api.urls")),
     path("", include("contentizer.webhooks.api.urls")),
 ]

@@ -1,8 +1,9 @@
 """What an author is told about a job that went wrong.
 
 A job's `error` is written for operators: it may end with the tail of FFmpeg's stderr or name a
-file on the worker. Pages show authors one sentence without either; the full text stays in the
-admin and in the operators' log section of the job page.
+file on the worker. Everything an author or a client program reads (the pages, the job resource of
+the API, its Server-Sent Events and webhook events) shows `public_error`: one sentence without
+either. The full text stays in the admin and in the operators' log section of the job page.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ logger = logging.getLogger(__name__)
 MAX_CHARS = 300
 # Absolute paths (two or more components), e.g. /srv/data/work/12/in.png
 _PATH = re.compile(r"(?<![\w.])/(?:[^\s/'\"():,]+/)+[^\s/'\"():,]*")
+# A quoted absolute path, spaces and all, as OSError words it: '/srv/my data/x.png'
+_QUOTED_PATH = re.compile(r"""(['"])/[^'"\n]*\1""")
+ON_SERVER = "(a file on the server)"
 INTERNAL = "Something went wrong on our side; it was logged for the operators. Try again, or ask them."
 
 
@@ -24,5 +28,5 @@ def public_error(error: str) -> str:
         return ""
     if first.startswith("Internal error"):
         return INTERNAL
-    first = _PATH.sub("(a file on the server)", first)
+    first = _PATH.sub(ON_SERVER, _QUOTED_PATH.sub(rf"\1{ON_SERVER}\1", first))
     return first if len(first) <= MAX_CHARS else first[: MAX_CHARS - 1].rstrip() + "…"

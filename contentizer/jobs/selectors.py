@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from contentizer.jobs import registry
+from contentizer.jobs.messages import public_error
 from contentizer.jobs.models import Job, JobStatus, StageRun
 
 
@@ -37,13 +38,13 @@ def seconds_between(later, earlier) -> float | None:
 
 def job_failure(job: Job) -> dict[str, Any] | None:
     """Why a failed or dead job ended: what its handler said (code, message, details), or a
-    generic code around the last error."""
+    generic code around the last error; the message as authors read it (no server paths)."""
     if job.status not in (JobStatus.FAILED, JobStatus.DEAD):
         return None
     if stored := (job.result or {}).get("failure"):
-        return stored
+        return {**stored, "message": public_error(stored.get("message", "")) or "The job failed."}
     code = "job_dead" if job.status == JobStatus.DEAD else "job_failed"
-    return {"code": code, "message": job.error or "The job failed.", "details": {}}
+    return {"code": code, "message": public_error(job.error) or "The job failed.", "details": {}}
 
 
 STAGE_COUNTERS = ("rendered", "reused", "pieces", "encoded", "measured", "synthesized")
@@ -59,7 +60,7 @@ def stage_summary(job: Job, stages: tuple[str, ...]) -> list[dict[str, Any]]:
             "stage": stage, "status": run.status if run else "pending", "attempt": run.attempt if run else None,
             "startedAt": run.started_at if run else None,
             "finishedAt": run.finished_at if run else None,
-            "duration": run.duration if run else None, "error": run.error if run else "",
+            "duration": run.duration if run else None, "error": public_error(run.error) if run else "",
             "outputs": {k: v for k, v in run.outputs.items() if k in STAGE_COUNTERS} if run else {},
         })
     return out

@@ -104,8 +104,8 @@ def video_request(
     with transaction.atomic():
         job = jobs.job_submit(kind=KIND, owner=owner, project=project, payload=payload, request_id=request_id).job
         video, _ = Video.objects.get_or_create(job=job, defaults={
-            "owner": owner, "project": project, "chapter": chapter, "height": fmt.resolution, "aspect": fmt.aspect,
-            "languages": payload["languages"], "music": track or {},
+            "owner": owner, "project": project, "chapter": chapter, "title": chapter.title,
+            "height": fmt.resolution, "aspect": fmt.aspect, "languages": payload["languages"], "music": track or {},
         })
     return video
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from contentizer.errors import ApplicationError
+from contentizer.http.csp import SHARE_PAGE, csp_override
 from contentizer.languages import language_name
 from previews import selectors, shares
 from previews.models import Share, Video
@@ -32,7 +33,7 @@ def player(video: Video, base: str, *, hls: str, mp4: str, poster: str, subtitle
         "hls": base + hls, "mp4": base + mp4, "poster": base + poster, "steps": _steps(video),
         "tracks": [{"lang": lang, "name": language_name(lang), "vtt": base + subtitles.format(lang=lang)}
                    for lang in video.languages],
-        "title": video.chapter.title,
+        "title": video.title or "Video",  # as made: a later rename of the chapter stays out of shared pages
     }
 
 
@@ -78,6 +79,7 @@ def share_revoke(request: HttpRequest, video_id, share_id) -> HttpResponse:
 
 
 @require_GET
+@csp_override(SHARE_PAGE)
 def shared_page(request: HttpRequest, token: str) -> HttpResponse:
     """The public watch page of a share link: works logged out, grants this one video only."""
     try:

@@ -49,20 +49,32 @@ def browser():
         chromium.close()
 
 
+def csp_violations(context) -> list[str]:
+    """What the Content-Security-Policy blocked in this context, as Chromium reports it on the
+    console (scripts, styles, images, media, requests and workers alike)."""
+    found: list[str] = []
+    context.on("console", lambda message: found.append(f"{message.location.get('url')}: {message.text}")
+               if "Content Security Policy" in message.text else None)
+    return found
+
+
 @pytest.fixture
 def open_context(browser, live_server):
-    """New browser contexts (a fresh profile: no cookies, no storage) against the live server."""
-    made = []
+    """New browser contexts (a fresh profile: no cookies, no storage) against the live server.
+    No page any test opens in them may do what its Content-Security-Policy forbids."""
+    made, violations = [], []
 
     def make(width: int = 1280, height: int = 900):
         context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": height})
         context.set_default_timeout(20_000)
         made.append(context)
+        violations.append(csp_violations(context))
         return context
 
     yield make
     for context in made:
         context.close()
+    assert [v for found in violations for v in found] == []
 
 
 @pytest.fixture

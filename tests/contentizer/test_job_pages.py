@@ -108,3 +108,10 @@ def test_public_errors_drop_paths_tool_output_and_internal_details():
     assert public_error("step 2 (id 17): its asset 3f2a… is missing from storage.") == (
         "step 2 (id 17): its asset 3f2a… is missing from storage.")
     assert len(public_error("x" * 1000)) == 300
+
+
+def test_public_errors_drop_a_quoted_path_with_spaces_whole():
+    assert public_error("[Errno 30] Read-only file system: '/srv/my data/media/incoming/x y.mp4'") == (
+        "[Errno 30] Read-only file system: '(a file on the server)'")
+    assert public_error("The zip entry '../evil.png' is refused: it contains '..'.") == (
+        "The zip entry '../evil.png' is refused: it contains '..'.")

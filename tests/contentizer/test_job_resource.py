@@ -189,3 +189,77 @@ def test_a_dead_job_shows_a_generic_failure_and_a_requeue_clears_it(alice, alice
     retried = alice_api.post(f"/api/v1/jobs/{job.pk}/retry", {}, format="json").json()
     assert retried["status"] == "queued" and retried["failure"] is None and retried["error"] == ""
     assert Job.objects.get(pk=job.pk).result == {}
+
+
+# --- what clients read of an error: no server paths, no tool output ------------------------------
+
+MISSING_FFMPEG = "[Errno 2] No such file or directory: '/usr/bin/ffmpeg'"
+
+
+def _server_paths(settings) -> tuple[str, ...]:
+    return ("/usr/bin", str(settings.DATA_DIR), str(settings.MEDIA_ROOT), "/work/")
+
+
+@pytest.fixture
+def failed_on_paths(alice, scripted, settings):
+    """A dead job whose worker lost its FFmpeg binary, and a failed one naming a file in DATA_DIR
+    with FFmpeg's stderr after it (as job errors are written, for operators)."""
+    settings.JOB_MAX_ATTEMPTS = 1
+    scripted.append(FileNotFoundError(2, "No such file or directory", "/usr/bin/ffmpeg"))
+    dead = services.job_submit(kind="scripted", owner=alice, payload={}).job
+    assert runner.run_job(str(dead.pk)) == JobStatus.DEAD
+    stored = f"{settings.DATA_DIR}/media/incoming/3f2a-video.mp4"
+    scripted.append(PermanentJobError(f"Writing the video failed: [Errno 30] Read-only file system: '{stored}'\n"
+                                      f"[out#0/mp4 @ 0x55d] {settings.DATA_DIR}/work/7/out.mp4: I/O error",
+                                      code="storage_unavailable", details={}))
+    failed = services.job_submit(kind="scripted", owner=alice, payload={}).job
+    assert runner.run_job(str(failed.pk)) == JobStatus.FAILED
+    assert Job.objects.get(pk=dead.pk).error == MISSING_FFMPEG  # operators keep the whole text
+    return dead, failed
+
+
+def test_the_api_shows_a_jobs_error_without_server_paths(alice_api, failed_on_paths, settings):
+    dead, failed = failed_on_paths
+    body = alice_api.get(f"/api/v1/jobs/{dead.pk}").json()
+    assert body["error"] == "[Errno 2] No such file or directory: '(a file on the server)'"
+    assert body["failure"]["message"] == body["error"]
+    body = alice_api.get(f"/api/v1/jobs/{failed.pk}").json()
+    assert body["error"] == "Writing the video failed: [Errno 30] Read-only file system: '(a file on the server)'"
+    assert body["failure"] == {"code": "storage_unavailable", "message": body["error"], "details": {}}
+    listed = alice_api.get("/api/v1/jobs").content.decode()
+    assert not [path for path in _server_paths(settings) if path in listed], listed
+
+
+def test_the_job_page_shows_the_same_error_as_the_api(client, alice, alice_api, failed_on_paths, settings):
+    client.force_login(alice)
+    for job in failed_on_paths:
+        page = client.get(f"/jobs/{job.pk}/").content.decode()
+        assert alice_api.get(f"/api/v1/jobs/{job.pk}").json()["error"].replace("'", "&#x27;") in page
+        assert not [path for path in _server_paths(settings) if path in page], page
+
+
+def test_a_webhook_event_shows_a_jobs_error_without_server_paths(alice, alice_api, scripted, settings):
+    from contentizer.webhooks.models import WebhookEvent
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    registered = alice_api.post("/api/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["job.dead"]},
+                                format="json")
+    assert registered.status_code == 201, registered.json()
+    settings.JOB_MAX_ATTEMPTS = 1
+    scripted.append(FileNotFoundError(2, "No such file or directory", "/usr/bin/ffmpeg"))
+    job = services.job_submit(kind="scripted", owner=alice, payload={}).job
+    assert runner.run_job(str(job.pk)) == JobStatus.DEAD
+    body = WebhookEvent.objects.get(job=job).body
+    assert "/usr/bin" not in body and "(a file on the server)" in body
+
+
+def test_a_video_jobs_stage_errors_show_no_server_paths(alice, alice_api, alice_project, settings):
+    from contentizer.jobs.models import StageRun
+
+    job = services.job_submit(kind="video", owner=alice, project=alice_project, payload={"languages": ["en"]}).job
+    StageRun.objects.create(job=job, attempt=1, stage="render", input_hash="x", status="failed",
+                            error=f"step 2 (id 9): {MISSING_FFMPEG}\nffmpeg version 7.1 Copyright (c) 2000-2024")
+    body = alice_api.get(f"/api/v1/jobs/{job.pk}").json()
+    render = next(s for s in body["stages"] if s["stage"] == "render")
+    assert render["error"] == "step 2 (id 9): [Errno 2] No such file or directory: '(a file on the server)'"
+    assert body["result"]["stages"] == body["stages"]

@@ -291,7 +291,7 @@ def test_a_stale_worker_finishing_late_does_not_overwrite_the_new_attempt(alice,
     assert Job.objects.get(pk=job.pk).result == {"from": "new"}
 
 
-def test_worker_metrics_count_outcomes_from_the_database(client, alice, fake):
+def test_worker_metrics_count_outcomes_from_the_database(alice, fake, scrape):
     registry.register(registry.JobKind(name="fake", run=fake.run, cleanup=fake.cleanup, max_concurrency=lambda: 9))
     from contentizer.metrics import register_job_metrics
 
@@ -300,7 +300,7 @@ def test_worker_metrics_count_outcomes_from_the_database(client, alice, fake):
     runner.run_job(str(_submit(alice).pk))
     runner.run_job(str(_submit(alice).pk))
     _submit(alice)
-    body = client.get("/metrics").content.decode()
+    body = scrape()
     assert 'fake_worker_jobs_total{outcome="success"} 1.0' in body
     assert 'fake_worker_jobs_total{outcome="retry"} 1.0' in body
     assert "fake_worker_queue_size 2.0" in body  # the retried one and the new one
@@ -382,10 +382,10 @@ def test_the_reconciler_removes_work_dirs_of_attempts_that_no_longer_run(alice, 
     assert live.exists() and not dead.exists() and not foreign.exists()
 
 
-def test_every_registered_kind_has_worker_metrics(client, alice):
+def test_every_registered_kind_has_worker_metrics(alice, scrape):
     registry.register(registry.JobKind(name="latecomer", run=lambda ctx: {}, cleanup=lambda job: None,
                                        max_concurrency=lambda: 1))
-    body = client.get("/metrics").content.decode()
+    body = scrape()
     for kind in ("preview", "video", "export", "latecomer"):
         assert f'{kind}_worker_jobs_total{{outcome="success"}}' in body, kind
         assert f"{kind}_worker_queue_size" in body and f"{kind}_worker_active_jobs" in body

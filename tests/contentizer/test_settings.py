@@ -66,6 +66,18 @@ def test_it_refuses_s3_without_credentials(tmp_path):
     assert "AWS_ACCESS_KEY_ID is required when AWS_STORAGE_BUCKET_NAME is set" in result.stderr
 
 
+def test_it_refuses_a_metrics_allow_list_entry_that_is_no_address(tmp_path):
+    result = _settings_with(tmp_path, METRICS_ALLOWED_IPS="10.0.0.0/8,prometheus.internal")
+    assert result.returncode != 0
+    assert "METRICS_ALLOWED_IPS: 'prometheus.internal' is not an address or network" in result.stderr
+
+
+def test_it_refuses_a_media_origin_that_would_change_the_content_security_policy(tmp_path):
+    result = _settings_with(tmp_path, CSP_MEDIA_ORIGINS="https://cdn.example.org; script-src *")
+    assert result.returncode != 0
+    assert "CSP_MEDIA_ORIGINS: 'https://cdn.example.org; script-src *' is not an origin" in result.stderr
+
+
 def test_it_keeps_a_generated_secret_key_in_data_dir(tmp_path):
     _settings_with(tmp_path)
     key = (tmp_path / "secret_key").read_text()

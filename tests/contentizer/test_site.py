@@ -27,11 +27,39 @@ def test_it_serves_the_docs_ui_from_its_own_static_files(client):
         assert client.get(source).status_code == 200, source
 
 
-def test_it_exposes_prometheus_metrics(client, db):
+def test_it_exposes_prometheus_metrics_to_the_scrape_token(client, db, scrape):
     client.get("/healthz")
+    assert "django_http_requests_total_by_method_total" in scrape()
+
+
+def test_metrics_are_off_on_a_fresh_install(client, db):
     response = client.get("/metrics")
-    assert response.status_code == 200
-    assert b"django_http_requests_total_by_method_total" in response.content
+    assert response.status_code == 404 and b"django_http" not in response.content
+
+
+def test_it_asks_for_the_metrics_token_when_none_is_sent(client, db, settings):
+    settings.METRICS_TOKEN = "s3cret-scrape-token"
+    response = client.get("/metrics")
+    assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
+    assert b"django_http" not in response.content
+
+
+def test_it_refuses_a_wrong_metrics_token(client, db, settings):
+    settings.METRICS_TOKEN = "s3cret-scrape-token"
+    for wrong in ("Bearer s3cret-scrape-tokeN", "Bearer s3cret", "Basic czNjcmV0LXNjcmFwZS10b2tlbg==",
+                  "s3cret-scrape-token", "Bearer "):
+        response = client.get("/metrics", HTTP_AUTHORIZATION=wrong)
+        assert response.status_code == 401 and b"django_http" not in response.content, wrong
+
+
+def test_it_serves_metrics_to_an_allowed_address_only(client, db, settings):
+    settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8", "192.0.2.7"]
+    for address in ("10.1.2.3", "192.0.2.7", "::ffff:10.9.9.9"):
+        response = client.get("/metrics", REMOTE_ADDR=address)
+        assert response.status_code == 200 and b"django_http" in response.content, address
+    for address in ("127.0.0.1", "192.0.2.8", "not an address"):
+        response = client.get("/metrics", REMOTE_ADDR=address)
+        assert response.status_code == 403 and b"django_http" not in response.content, address
 
 
 def test_it_answers_health_checks(client, db):

@@ -45,7 +45,7 @@ def _tutorial(api, project_id: int, av_dir: Path) -> dict:
     ])
 
 
-def test_a_tutorial_makes_the_round_trip_intact(alice_api, bob_api, alice_project, worker, av_dir, tmp_path, client):
+def test_a_tutorial_makes_the_round_trip_intact(alice_api, bob_api, alice_project, worker, av_dir, tmp_path, scrape):
     chapter = _tutorial(alice_api, alice_project.id, av_dir)
     video = alice_api.post("/api/videos/generate", {"projectId": alice_project.id, "chapterId": chapter["id"],
                                                     "languages": ["en", "de"]}, format="json").json()
@@ -56,7 +56,7 @@ def test_a_tutorial_makes_the_round_trip_intact(alice_api, bob_api, alice_projec
     status = _wait(alice_api, accepted.json()["exportId"])
     assert status["status"] == "succeeded" and status["bytesWritten"] == status["size"] > 0, status
     # the worker metrics of every kind are read from the job tables, whichever process ran them
-    metrics = client.get("/metrics").content.decode()
+    metrics = scrape()
     assert 'video_worker_jobs_total{outcome="success"} 1.0' in metrics
     assert 'export_worker_jobs_total{outcome="success"} 1.0' in metrics and "export_worker_active_jobs 0.0" in metrics
     # the signed URL works without the API token

@@ -58,7 +58,7 @@ def _audio_rms(container: av.container.InputContainer, start: float, end: float)
 
 
 def test_a_preview_renders_with_captions_transitions_and_audio(
-    alice_api, alice_project, workers, worker, av_dir, client
+    alice_api, alice_project, workers, worker, av_dir, scrape
 ):
     chapter = three_colour_chapter(alice_api, alice_project.id)
     steps = alice_api.get(f"/api/chapters/{chapter['id']}/steps").json()["results"]
@@ -92,7 +92,7 @@ def test_a_preview_renders_with_captions_transitions_and_audio(
         assert _close(_mean(_frame_at(container, 4.5)[:300, 300:550]), GREEN)
         narrated, after = _audio_rms(container, 0.1, 0.9), _audio_rms(container, 2.0, 4.5)
         assert narrated > 0.04 and 0 < after < narrated / 3, (narrated, after)
-    metrics = client.get("/metrics").content.decode()
+    metrics = scrape()
     assert 'preview_worker_jobs_total{outcome="success"} 1.0' in metrics
     lines = [json.loads(line) for line in workers.log(0).read_text().splitlines()
              if line.startswith("{")]

@@ -201,3 +201,26 @@ def test_the_watch_page_makes_links_for_the_offered_lifetimes_and_revokes_them(c
     client.post(f"/videos/{video.id}/shares/{share.id}/revoke")
     share.refresh_from_db()
     assert share.revoked_at is not None and not shares.share_active(share)
+
+
+def test_a_share_link_keeps_the_title_the_video_was_made_with(alice, alice_api, alice_project):
+    from contentizer.jobs.models import Job, JobStatus
+    from tests.previews.helpers import chapter_with_steps
+
+    chapter = chapter_with_steps(alice_api, alice_project.id, [{"caption": "Hi", "duration": 1}])
+    alice_api.patch(f"/api/chapters/{chapter['id']}", {"title": "Installing the app"}, format="json")
+    accepted = alice_api.post("/api/videos/generate", {"projectId": alice_project.id, "chapterId": chapter["id"]},
+                              format="json").json()
+    # what the worker's package stage leaves (the render itself is not what this is about)
+    Job.objects.filter(pk=accepted["jobId"]).update(status=JobStatus.SUCCEEDED)
+    Video.objects.filter(pk=accepted["videoId"]).update(mp4_key="videos/x/video.mp4", hls_prefix="videos/x/hls",
+                                                        poster_key="videos/x/poster.jpg", duration=1.0)
+    share = alice_api.post(f"/api/videos/{accepted['videoId']}/shares", {"expiresIn": "1d"}, format="json").json()
+    renamed = alice_api.patch(f"/api/chapters/{chapter['id']}", {"title": "Internal draft: do not ship"},
+                              format="json")
+    assert renamed.status_code == 200 and renamed.json()["title"] == "Internal draft: do not ship"
+    page = Client().get(urlsplit(share["url"]).path)
+    html = page.content.decode()
+    assert page.status_code == 200 and "Internal draft" not in html
+    assert "<title>Installing the app</title>" in html and "<h1>Installing the app</h1>" in html
+    assert 'aria-label="Installing the app"' in html

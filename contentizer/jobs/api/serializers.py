@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from contentizer.api.serializers_base import StrictInputMixin
 from contentizer.jobs import registry, selectors
+from contentizer.jobs.messages import public_error
 from contentizer.jobs.models import Job, JobStatus
 
 
@@ -51,7 +52,11 @@ class JobResourceSerializer(serializers.Serializer):
     stage = serializers.CharField(allow_blank=True)
     attempts = serializers.IntegerField()
     maxAttempts = serializers.IntegerField()
-    error = serializers.CharField(allow_blank=True, help_text="The last attempt's error, if any.")
+    error = serializers.CharField(
+        allow_blank=True,
+        help_text="The last attempt's error, if any: one sentence, without server paths or tool output "
+                  "(operators read the whole text in the admin).",
+    )
     failure = JobFailureSerializer(
         allow_null=True,
         help_text="Why a failed or dead job ended, in the one error format (code, message, details).",
@@ -86,7 +91,7 @@ def _common(job: Job) -> dict[str, Any]:
     url = f"/api/v1/jobs/{job.pk}"
     return {
         "id": job.pk, "kind": job.kind, "status": job.status, "progress": job.progress, "stage": job.stage,
-        "attempts": job.attempts, "maxAttempts": job.max_attempts, "error": job.error,
+        "attempts": job.attempts, "maxAttempts": job.max_attempts, "error": public_error(job.error),
         "failure": selectors.job_failure(job), "projectId": job.project_id, "requestId": job.request_id,
         "createdAt": job.created_at, "startedAt": job.started_at, "finishedAt": job.finished_at,
         "queuedSeconds": selectors.seconds_between(job.started_at, job.created_at),
