@@ -69,3 +69,38 @@ def test_storage_refusing_the_blob_names_the_cause(alice_api, alice_project, fai
     response = upload_file(alice_api, alice_project.id, "shot.png", media.noise_png((200, 200), seed=1))
     _assert_503(response, "full", "disk is full")
     assert Blob.objects.count() == Asset.objects.count() == 0
+
+
+def test_under_the_asgi_server_a_body_that_cannot_be_spooled_is_a_503(monkeypatch, tmp_path):
+    """Django's ASGI handler spools a large body to a temporary file before any view runs."""
+    import json
+    import tempfile
+
+    from asgiref.sync import async_to_sync
+
+    from contentizer.asgi import application
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    DiskFault(spool, code=errno.EROFS).install(monkeypatch.setattr)
+    body = b"x" * (settings.FILE_UPLOAD_MAX_MEMORY_SIZE + 1)
+    sent, messages = [], [{"type": "http.request", "body": body[:1 << 20], "more_body": True},
+                          {"type": "http.request", "body": body[1 << 20:], "more_body": False}]
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/projects/1/assets", "query_string": b"",
+             "headers": [(b"host", b"testserver"), (b"content-length", str(len(body)).encode())],
+             "server": ("testserver", 80), "client": ("127.0.0.1", 5000), "scheme": "http",
+             "asgi": {"version": "3.0"}, "http_version": "1.1", "root_path": ""}
+    async_to_sync(application)(scope, receive, send)
+    start = sent[0]
+    assert start["status"] == 503 and dict(start["headers"])[b"retry-after"] == b"60"
+    error = json.loads(sent[1]["body"])["error"]
+    assert (error["code"], error["details"]["cause"]) == ("storage_unavailable", "read_only")
+    assert not list(spool.iterdir())
