@@ -497,3 +497,86 @@ def test_creating_an_upload_on_a_read_only_disk_is_503_and_keeps_nothing(alice_a
     assert response.status_code == 503 and response.json()["error"]["details"]["cause"] == "read_only"
     assert "read-only" in response.json()["error"]["message"]
     assert Upload.objects.count() == 0
+
+
+# --- a chunk dropped while the server writes it (issue 17.5) -------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_dropped_under_the_asgi_server_is_a_client_abort_keeping_what_was_written(
+        alice, web_servers, isolated_storage):
+    """A reload while the server writes a chunk: uvicorn tells Django the client is gone, and
+    Django closes the request body under the view still reading it. On a slow disk (5 ms a
+    write) an 8 MiB chunk takes over half a second to write: time to drop the connection."""
+    from contentizer.models import Project
+
+    project = Project.objects.create(owner=alice, title="Reloaded")
+    base = web_servers.start(DJANGO_SETTINGS_MODULE="tests.fault_settings", DISK_FAULT="SLOW:0.005",
+                             LOG_LEVEL="INFO")
+    web_dir = isolated_storage / "web-0"
+    auth = {"Authorization": f"Token {_token(alice)}", "Tus-Resumable": "1.0.0"}
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    size = 8 * 1024 * 1024
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    conn.request("POST", "/api/uploads/", headers={**auth, "Upload-Length": str(size + 1), "Upload-Metadata":
+                                                   _metadata(filename="big.mp4", projectId=str(project.id))})
+    created = conn.getresponse()
+    created.read()
+    path = urlsplit(created.getheader("Location")).path
+    on_disk = web_dir / "tmp" / "uploads" / "tus" / path.rsplit("/", 1)[1]
+    raw = socket.create_connection((host, port), timeout=30)
+    raw.sendall((f"PATCH {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {auth['Authorization']}\r\n"
+                 f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: {CHUNK_TYPE}\r\n"
+                 f"Content-Length: {size}\r\n\r\n").encode() + os.urandom(size))
+    wait_for(lambda: on_disk.stat().st_size > 0, timeout=30, interval=0.005)  # the view is writing
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    raw.close()  # a reset, as a reload does
+    wait_for(lambda: Upload.objects.get().busy_until is None, timeout=30)
+
+    conn.request("HEAD", path, headers=auth)
+    head = conn.getresponse()
+    head.read()
+    offset = int(head.getheader("Upload-Offset"))
+    assert 0 < offset < size and offset == on_disk.stat().st_size, (offset, size)
+    log = (web_dir / "web.log").read_text()
+    assert "Internal Server Error" not in log and "HTTP/1.1\" 500" not in log
+    assert '"event": "tus.client_aborted"' in log
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_command_line_tus_client_sending_checksums_uploads(live_server, alice, tmp_path):
+    from tusclient.client import TusClient
+
+    from contentizer.models import Project
+
+    project = Project.objects.create(owner=alice, title="Checked")
+    source = tmp_path / "diagram.png"
+    source.write_bytes(media.noise_png((200, 150), seed=6))
+    client = TusClient(f"{live_server.url}/api/uploads/", headers={"Authorization": f"Token {_token(alice)}"})
+    client.uploader(str(source), chunk_size=20_000, upload_checksum=True,
+                    metadata={"filename": "diagram.png", "projectId": str(project.id)}).upload()
+    assert Asset.objects.get(project=project).blob.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checksummed_chunk_cut_off_midway_is_discarded(live_server, alice):
+    from contentizer.models import Project
+
+    project = Project.objects.create(owner=alice, title="Checked and cut")
+    content = media.noise_png((200, 200), seed=7)
+    auth = {"Authorization": f"Token {_token(alice)}", "Tus-Resumable": "1.0.0"}
+    host, port = urlsplit(live_server.url).hostname, urlsplit(live_server.url).port
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request("POST", "/api/uploads/", headers={**auth, "Upload-Length": str(len(content)),
+                                                   "Upload-Metadata": _metadata(projectId=str(project.id))})
+    created = conn.getresponse()
+    created.read()
+    path = urlsplit(created.getheader("Location")).path
+    with socket.create_connection((host, port), timeout=10) as raw:  # the connection drops half-way
+        raw.sendall((f"PATCH {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {auth['Authorization']}\r\n"
+                     f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: {CHUNK_TYPE}\r\n"
+                     f"Upload-Checksum: {_checksum('sha256', content)}\r\n"
+                     f"Content-Length: {len(content)}\r\n\r\n").encode() + content[:len(content) // 2])
+        raw.shutdown(socket.SHUT_WR)
+        raw.recv(1)  # the server is done with it
+    upload = wait_for(lambda: (u := Upload.objects.get()).busy_until is None and u, timeout=15)
+    assert upload.offset == 0 and (tus.upload_dir() / str(upload.id)).stat().st_size == 0
