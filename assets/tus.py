@@ -130,7 +130,8 @@ def upload_create(*, owner, project: Project, length: int, metadata: str, filena
     if (active := unfinished.count()) >= settings.TUS_MAX_ACTIVE_UPLOADS:
         raise _too_many(active)
     # What unfinished uploads will store is as good as used: twenty of them cannot pass the quota
-    quota_check(owner=owner, adding=length + (unfinished.aggregate(n=Sum("length"))["n"] or 0))
+    quota_check(owner=owner, adding=length + (unfinished.aggregate(n=Sum("length"))["n"] or 0),
+                what="This upload, with your other unfinished ones, needs")
     upload = Upload.objects.create(
         owner=owner, project=project, length=length, metadata=metadata, filename=clean_display_name(filename),
         expires_at=now + timedelta(seconds=settings.TUS_EXPIRY_SECONDS),

@@ -30,8 +30,9 @@ def storage_usage(owner) -> int:
     return sum(counter(owner) for counter in _counters.values())
 
 
-def quota_check(*, owner, adding: int = 0) -> None:
-    """Refuse (403 quota_exceeded) when the quota is used up, or would be by `adding` bytes more."""
+def quota_check(*, owner, adding: int = 0, what: str = "This needs") -> None:
+    """Refuse (403 quota_exceeded) when the quota is used up, or would be by `adding` bytes more
+    (`what` names them for the message)."""
     usage, quota = storage_usage(owner), settings.VIDEO_QUOTA_BYTES
     if usage >= quota:
         raise QuotaExceeded(
@@ -40,7 +41,7 @@ def quota_check(*, owner, adding: int = 0) -> None:
         )
     if usage + adding > quota:
         raise QuotaExceeded(
-            f"This needs {adding} bytes, but only {quota - usage} of your storage quota of {quota} bytes are "
+            f"{what} {adding} bytes, but only {quota - usage} of your storage quota of {quota} bytes are "
             "left; delete assets or videos first.",
             details={"quota": quota, "usage": usage, "needed": adding},
         )
