@@ -76,7 +76,8 @@ class Upload(models.Model):
     offset = models.BigIntegerField(default=0)
     filename = models.CharField(max_length=255, help_text="display name only, cleaned")
     metadata = models.CharField(max_length=4096, blank=True, default="", help_text="Upload-Metadata as sent")
-    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # deleting the asset ends its upload too: an upload without one is unfinished, and counts so
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     deduplicated = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
-from assets.models import Asset, Upload
+from assets.models import Asset, Blob, Upload
 from contentizer.models import Project
 
 
@@ -20,6 +20,12 @@ def asset_get(*, user: AbstractBaseUser, asset_id: int) -> Asset:
     return get_object_or_404(
         Asset.objects.select_related("blob", "project"), pk=asset_id, project__owner=user
     )
+
+
+def asset_usage(owner) -> int:
+    """The bytes of the distinct blobs the owner's projects link, for the storage quota
+    (contentizer.quota): bytes shared with other users count for each of them."""
+    return Blob.objects.filter(assets__project__owner=owner).distinct().aggregate(n=Sum("size"))["n"] or 0
 
 
 def upload_get(*, user: AbstractBaseUser, upload_id) -> Upload:

@@ -25,7 +25,6 @@ from contentizer.errors import (
     ApplicationError,
     Conflict,
     PayloadTooLarge,
-    StorageUnavailable,
     UnprocessableEntity,
     UnsupportedMediaType,
 )
@@ -149,7 +148,7 @@ def _store_blob(*, key: str, upload: UploadedFile, sha256: str) -> list[str]:
         storage.publish(key=key, content=upload, size=upload.size, sha256=sha256)
     except OSError as exc:
         logger.exception("storing an upload failed", extra={"event": "asset.store_failed", "sha256": sha256})
-        raise StorageUnavailable("The file could not be stored; nothing was kept. Try again shortly.") from exc
+        raise storage.unavailable(exc, what="The file could not be stored") from exc
     return [key]
 
 
@@ -158,7 +157,7 @@ def _store_bytes(key: str, data: bytes) -> list[str]:
         storage.publish_bytes(key=key, data=data)
     except OSError as exc:
         logger.exception("storing a thumbnail failed", extra={"event": "asset.store_failed", "key": key})
-        raise StorageUnavailable("The file could not be stored; nothing was kept. Try again shortly.") from exc
+        raise storage.unavailable(exc, what="The file could not be stored") from exc
     return [key]
 
 

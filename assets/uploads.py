@@ -30,7 +30,8 @@ from django.http.multipartparser import MultiPartParserError
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser
 
-from contentizer.errors import ApplicationError, PayloadTooLarge
+from contentizer import storage
+from contentizer.errors import ApplicationError, PayloadTooLarge, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,10 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         return None
 
     def new_file(self, *args, **kwargs) -> None:
-        super().new_file(*args, **kwargs)
+        try:
+            super().new_file(*args, **kwargs)
+        except OSError as exc:  # the upload directory is read-only or full
+            raise _refused(exc) from exc
         if fcntl is not None:
             fcntl.flock(self.file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.sha256 = hashlib.sha256()
@@ -80,15 +84,36 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self.received += len(raw_data)
         if self.received > self.max_bytes():
-            self.file.close()  # a NamedTemporaryFile: closing it deletes it
+            self.discard()
             raise _too_large(self.max_bytes(), self.received, self.limit_name)
         self.sha256.update(raw_data)
-        self.file.write(raw_data)
+        try:
+            self.file.write(raw_data)
+        except OSError as exc:
+            self.discard()
+            raise _refused(exc) from exc
 
     def file_complete(self, file_size: int) -> TemporaryUploadedFile:
-        file = super().file_complete(file_size)
+        try:
+            file = super().file_complete(file_size)  # flushes what the file still buffers
+        except OSError as exc:
+            self.discard()
+            raise _refused(exc) from exc
         file.sha256 = self.sha256.hexdigest()
         return file
+
+    def discard(self) -> None:
+        """Close (and so delete) the temporary file; a disk that just failed may fail this too."""
+        try:
+            self.file.close()  # a NamedTemporaryFile: closing it deletes it
+        except OSError:
+            logger.warning("an upload temporary could not be removed; the sweep will",
+                           exc_info=True, extra={"event": "uploads.discard_failed"})
+
+
+def _refused(exc: OSError) -> StorageUnavailable:
+    logger.error("writing an upload temporary failed", exc_info=exc, extra={"event": "uploads.write_failed"})
+    return storage.unavailable(exc, what="The upload could not be written")
 
 
 # --- abandoned temporaries ------------------------------------------------------------------------

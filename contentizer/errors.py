@@ -8,6 +8,8 @@ import logging
 
 logger = logging.getLogger(__name__)
 
+STORAGE_RETRY_AFTER_SECONDS = 60  # a full or read-only disk is an operator's fix: minutes, not seconds
+
 
 class ApplicationError(Exception):
     """A refusal: a `code` a client can branch on, a `message` a person can act on, and `details`
@@ -62,6 +64,24 @@ class TooBusy(ApplicationError):
 
 
 class StorageUnavailable(ApplicationError):
-    """Storage refused a write (full, read-only, unreachable): nothing was kept; try again."""
+    """Storage refused a write (full, read-only, unreachable): nothing was kept; try again after
+    `retry_after` seconds."""
 
     default_code = "storage_unavailable"
+
+    def __init__(self, message: str, *, retry_after: int | None = STORAGE_RETRY_AFTER_SECONDS,
+                 code: str | None = None, details: dict | None = None) -> None:
+        super().__init__(message, code=code, details=details)
+        self.retry_after = retry_after
+
+
+class Locked(ApplicationError):
+    """Another request is working on the object right now; try again shortly."""
+
+    default_code = "locked"
+
+
+class ChecksumMismatch(ApplicationError):
+    """The bytes received are not the bytes the client's checksum describes."""
+
+    default_code = "checksum_mismatch"

@@ -15,6 +15,7 @@ whoever publishes it next), never reused.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -29,6 +30,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from contentizer.errors import StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +74,36 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+# --- storage refusing writes -------------------------------------------------------------------
+
+READ_ONLY, FULL = "read_only", "full"
+_FAULTS = {errno.EROFS: READ_ONLY, errno.ENOSPC: FULL, errno.EDQUOT: FULL}
+FAULT_TEXT = {READ_ONLY: "the server's storage is read-only", FULL: "the server's disk is full"}
+
+
+def fault_cause(exc: BaseException) -> str | None:
+    """READ_ONLY or FULL when `exc`, or an error it was raised from, is storage refusing writes."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in _FAULTS:
+            return _FAULTS[seen.errno]
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def fault_in_text(text: str) -> str | None:
+    """The same, from what a program printed (FFmpeg says "Read-only file system")."""
+    return next((cause for code, cause in _FAULTS.items() if os.strerror(code) in text), None)
+
+
+def unavailable(exc: BaseException, *, what: str) -> StorageUnavailable:
+    """The 503 for a write that storage refused: says why (read-only, full) without the path."""
+    cause = fault_cause(exc)
+    reason = FAULT_TEXT.get(cause, "the server's storage failed")
+    return StorageUnavailable(f"{what}: {reason}. Nothing was kept; try again later.",
+                              details={"cause": cause or "unavailable"})
 
 
 # --- writing ----------------------------------------------------------------------------------

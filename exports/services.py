@@ -265,7 +265,11 @@ def import_request(*, owner, upload: TemporaryUploadedFile) -> Job:
                              retry_after=10, details={"active": active, "limit": settings.IMPORT_MAX_CONCURRENT})
     job_id = uuid.uuid4()
     key = f"{import_upload_prefix(job_id)}/upload.zip"
-    publish_file(key=key, path=Path(upload.temporary_file_path()))
+    try:
+        publish_file(key=key, path=Path(upload.temporary_file_path()))
+    except OSError as exc:  # publish leaves nothing behind when it fails
+        logger.exception("storing an import upload failed", extra={"event": "import.store_failed"})
+        raise storage.unavailable(exc, what="The zip could not be stored") from exc
     payload = {"traceId": logs.log_context().get("requestId"), "upload": key, "uploadSize": upload.size,
                "sha256": getattr(upload, "sha256", None)}
     try:

@@ -7,6 +7,7 @@ class PreviewsConfig(AppConfig):
     verbose_name = "Previews and videos"
 
     def ready(self) -> None:
+        from contentizer import quota
         from contentizer.jobs import registry
         from previews import selectors, services, views
         from previews.api.serializers import PreviewJobSerializer, VideoJobSerializer
@@ -24,6 +25,7 @@ class PreviewsConfig(AppConfig):
             serializer=VideoJobSerializer, describe=lambda job: selectors.video_job_fields(job, videos.STAGES),
             section=views.video_section,
         ))
+        quota.register("videos", videos.video_usage)
         from previews import checks  # noqa: F401 - registers the voice checks
         from previews.tts import catalogue
 

@@ -1,8 +1,8 @@
-"""tus 1.0 at /api/uploads/ (core, creation, termination, expiration); see docs/uploads.md.
+"""tus 1.0 at /api/uploads/ (core, creation, termination, expiration, checksum); see docs/uploads.md.
 
 Errors use the one error format with the statuses tus names (409 for a wrong offset, 412 for a
-missing Tus-Resumable, 415 for a wrong chunk Content-Type); the last PATCH answers with exactly
-what `POST /api/projects/{id}/assets` would have for the same file.
+missing Tus-Resumable, 415 for a wrong chunk Content-Type, 460 for a checksum mismatch); the last
+PATCH answers with exactly what `POST /api/projects/{id}/assets` would have for the same file.
 """
 
 from __future__ import annotations
@@ -37,6 +37,16 @@ _ERRORS = {
     404: OpenApiResponse(description="No such upload among yours"),
     410: OpenApiResponse(description="Expired"),
     412: OpenApiResponse(description="Tus-Resumable missing or not 1.0.0"),
+    503: OpenApiResponse(description="Storage refused the write (read-only, full; `details.cause`); see Retry-After"),
+}
+# What the request that completes an upload may answer besides (the last PATCH, or a HEAD that
+# finishes an upload whose finishing request died): what a direct upload of the same file gets.
+_FINISHING = {
+    409: OpenApiResponse(description="The upload's bytes are no longer on the server (`upload_lost`)"),
+    413: OpenApiResponse(description="Over its kind's size limit"),
+    415: OpenApiResponse(description="Not an accepted type of file"),
+    422: OpenApiResponse(description="The file does not decode or breaks a limit"),
+    423: OpenApiResponse(description="Another request is storing the complete file as an asset right now"),
 }
 
 
@@ -74,12 +84,15 @@ class _TusApi(APIView):
         response["Tus-Resumable"] = tus.VERSION
         if response.status_code == 412:
             response["Tus-Version"] = tus.VERSION
+        if response.status_code == 460:
+            response.reason_phrase = "Checksum Mismatch"
         return response
 
     def options(self, request: Request, *args, **kwargs) -> HttpResponse:
         response = HttpResponse(status=204)
         response["Tus-Version"] = tus.VERSION
         response["Tus-Extension"] = ",".join(tus.EXTENSIONS)
+        response["Tus-Checksum-Algorithm"] = ",".join(tus.CHECKSUM_ALGORITHMS)
         response["Tus-Max-Size"] = str(max_upload_bytes())
         return response
 
@@ -109,6 +122,7 @@ class UploadCreateApi(_TusApi):
         ],
         responses={201: OpenApiResponse(description="Created; `Location` is the upload's URL, `Upload-Expires` "
                                                     "when it is removed if unfinished"),
+                   403: OpenApiResponse(description="It would go over your storage quota (`quota_exceeded`)"),
                    413: OpenApiResponse(description="Larger than the largest asset"),
                    429: OpenApiResponse(description="Too many unfinished uploads"), **_ERRORS},
     )
@@ -141,10 +155,10 @@ class UploadDetailApi(_TusApi):
     @extend_schema(summary="An upload's offset (tus core: where to resume)", tags=["uploads"],
                    parameters=[_RESUMABLE], responses={200: OpenApiResponse(
                        description="`Upload-Offset`, `Upload-Length`, `Upload-Expires`, `Upload-Metadata`; "
-                                   "once complete, `Contentizer-Asset-Id`"), **_ERRORS})
+                                   "once complete, `Contentizer-Asset-Id` (a complete upload whose finishing "
+                                   "request died is finished by this request)"), **_FINISHING, **_ERRORS})
     def head(self, request: Request, upload_id) -> HttpResponse:
-        upload = self._upload(request, upload_id)
-        tus.check_alive(upload)
+        upload = tus.upload_state(upload=self._upload(request, upload_id))
         response = _state(upload, HttpResponse(status=200))
         if upload.metadata:
             response["Upload-Metadata"] = upload.metadata
@@ -153,14 +167,18 @@ class UploadDetailApi(_TusApi):
     @extend_schema(
         summary="Send a chunk at the upload's offset (tus core)", tags=["uploads"],
         request={CHUNK_TYPE: OpenApiTypes.BINARY},
-        parameters=[_RESUMABLE, OpenApiParameter("Upload-Offset", int, _HEADER, required=True)],
+        parameters=[_RESUMABLE, OpenApiParameter("Upload-Offset", int, _HEADER, required=True),
+                    OpenApiParameter("Upload-Checksum", str, _HEADER, description=(
+                        "tus checksum extension: `<algorithm> <base64 digest>` of this chunk (sha1, sha256 or "
+                        "sha512); a chunk that does not match is discarded with 460"))],
         responses={204: OpenApiResponse(description="Stored; `Upload-Offset` is the new offset. After the last "
                                                     "chunk the file is an asset: `Contentizer-Asset-Id`"),
-                   409: OpenApiResponse(description="Upload-Offset is not the upload's offset"),
-                   413: OpenApiResponse(description="Beyond the upload's length, or its kind's size limit"),
+                   **_FINISHING,
+                   409: OpenApiResponse(description="Upload-Offset is not the upload's offset, or its bytes are gone"),
+                   413: OpenApiResponse(description="Beyond the upload's length, or (last chunk) its kind's limit"),
                    415: OpenApiResponse(description="Not application/offset+octet-stream, or (last chunk) not an "
                                                     "accepted type of file"),
-                   422: OpenApiResponse(description="(last chunk) The file does not decode or breaks a limit"),
+                   460: OpenApiResponse(description="The chunk does not match Upload-Checksum; it was discarded"),
                    **_ERRORS},
     )
     def patch(self, request: Request, upload_id) -> HttpResponse:
@@ -169,9 +187,10 @@ class UploadDetailApi(_TusApi):
             raise UnsupportedMediaType(f"Send chunks as {CHUNK_TYPE}.", details={"contentType": request.content_type})
         offset = _number(request, "Upload-Offset")
         length = _number(request, "Content-Length", required=False)
+        checksum = request.headers.get("Upload-Checksum")
         # DRF gives no stream for an empty body; reading an empty one is then the same as none
         appended = tus.upload_append(upload=upload, offset=offset, body=request.stream or io.BytesIO(),
-                                     content_length=length)
+                                     content_length=length, checksum=tus.parse_checksum(checksum) if checksum else None)
         return _state(appended.upload, HttpResponse(status=204))
 
     @extend_schema(summary="Cancel an upload and remove its bytes (tus termination)", tags=["uploads"],

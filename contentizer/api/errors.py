@@ -17,9 +17,11 @@ from rest_framework.views import set_rollback
 from contentizer.api.schema import camel
 from contentizer.errors import (
     ApplicationError,
+    ChecksumMismatch,
     Conflict,
     Forbidden,
     Gone,
+    Locked,
     NotFound,
     PayloadTooLarge,
     StorageUnavailable,
@@ -29,9 +31,9 @@ from contentizer.errors import (
 )
 
 __all__ = [  # the application errors too, for the API handlers that raise them
-    "ApiError", "ApplicationError", "Conflict", "Forbidden", "Gone", "NotFound", "PayloadTooLarge",
-    "StorageUnavailable", "TooBusy", "UnprocessableEntity", "UnsupportedMediaType", "exception_handler",
-    "http_status",
+    "ApiError", "ApplicationError", "ChecksumMismatch", "Conflict", "Forbidden", "Gone", "Locked", "NotFound",
+    "PayloadTooLarge", "StorageUnavailable", "TooBusy", "UnprocessableEntity", "UnsupportedMediaType",
+    "exception_handler", "http_status",
 ]
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,8 @@ HTTP_STATUS: dict[type[ApplicationError], int] = {
     UnprocessableEntity: status.HTTP_422_UNPROCESSABLE_ENTITY,
     TooBusy: status.HTTP_429_TOO_MANY_REQUESTS,
     StorageUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    Locked: status.HTTP_423_LOCKED,
+    ChecksumMismatch: 460,  # tus's own "Checksum Mismatch" (the checksum extension of tus 1.0)
 }
 
 

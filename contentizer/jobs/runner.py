@@ -22,7 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from contentizer import logs
+from contentizer import logs, storage
 from contentizer.jobs import registry, services
 from contentizer.jobs.errors import JobCancelled, PermanentJobError, TransientJobError
 from contentizer.jobs.models import Job
@@ -151,7 +151,6 @@ def run_claimed(job: Job) -> str:
         jobId=str(job.id), kind=job.kind, requestId=job.payload.get("traceId") or job.request_id or None
     )
     work_dir = Path(settings.JOB_WORK_DIR) / f"{job.id}-{job.attempts}"
-    work_dir.mkdir(parents=True, exist_ok=True)
     ctx = JobContext(job=job, work_dir=work_dir)
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(ctx, stop), daemon=True)
@@ -169,19 +168,16 @@ def run_claimed(job: Job) -> str:
 
 
 def _attempt(ctx: JobContext) -> str:
+    """Run the kind's handler once and record how it ended. Whatever it raises, the job leaves
+    "running" here (the reconciler is for workers that died, not for errors)."""
     job, kind = ctx.job, registry.get(ctx.job.kind)
     try:
+        ctx.work_dir.mkdir(parents=True, exist_ok=True)  # a read-only disk refuses even this
         result = kind.run(ctx)
     except (JobCancelled, FFmpegCancelled):
         return _settle(ctx, kind, cancelled=True)
-    except PermanentJobError as exc:
-        return _settle(ctx, kind, error=str(exc), transient=False, failure=exc.failure)
-    except (TransientJobError, FFmpegError, OSError) as exc:
-        logger.exception("job attempt failed", extra={"event": "job.error"})
-        return _settle(ctx, kind, error=str(exc), transient=True)
     except Exception as exc:  # noqa: BLE001 - a bug must fail the attempt, not leave the job "running"
-        logger.exception("job attempt crashed", extra={"event": "job.crash"})
-        return _settle(ctx, kind, error=f"Internal error: {exc}", transient=True)
+        return _settle(ctx, kind, **_failure(exc))
     if not services.job_succeed(job=job, result=result, log_tail=ctx.log_tail()):
         # The reconciler took us for dead and another attempt owns the job now. Its output
         # lives under the same deterministic keys, so ours is left for it rather than deleted.
@@ -189,17 +185,53 @@ def _attempt(ctx: JobContext) -> str:
     return "succeeded"
 
 
+def _failure(exc: Exception) -> dict:
+    """What the job records of an error, and whether another attempt may help. Storage that
+    turned read-only fails the job at once, a full disk is retried (space may be freed), each
+    named as such: the system's message would name a file on the worker instead."""
+    cause = storage.fault_cause(exc) or (storage.fault_in_text(str(exc)) if isinstance(exc, FFmpegError) else None)
+    if cause:
+        logger.exception("job attempt failed: storage refused a write", extra={"event": "job.storage_fault"})
+        return {"error": f"Stopped: {storage.FAULT_TEXT[cause]}, so the job could not write its files. "
+                         "An operator must fix the storage; then retry the job.",
+                "transient": cause != storage.READ_ONLY}
+    if isinstance(exc, PermanentJobError):
+        return {"error": str(exc), "transient": False, "failure": exc.failure}
+    if isinstance(exc, (TransientJobError, FFmpegError, OSError)):
+        logger.exception("job attempt failed", extra={"event": "job.error"})
+        return {"error": str(exc), "transient": True}
+    logger.exception("job attempt crashed", extra={"event": "job.crash"})
+    return {"error": f"Internal error: {exc}", "transient": True}
+
+
 def _settle(ctx: JobContext, kind: registry.JobKind, *, cancelled: bool = False, error: str = "",
             transient: bool = True, failure: dict | None = None) -> str:
     """Remove this attempt's partial output, then record the outcome, but only while this
-    attempt still owns the job: a newer attempt may have finished and published meanwhile."""
+    attempt still owns the job: a newer attempt may have finished and published meanwhile.
+    Nothing on the way out may keep the outcome from being recorded: a cleanup or a job log
+    that cannot be written (the very storage that failed) is logged and noted, never raised."""
     if not services.job_owned(job=ctx.job):
         return "superseded"
     if problem := services.job_cleanup(job=ctx.job):
-        ctx.log(f"cleanup failed: {problem}")
+        _note(ctx, f"cleanup failed: {problem}")
         error = f"{error}\n(Removing its partial output also failed: {problem})" if error else error
+    tail = _tail(ctx)
     if cancelled:
-        services.job_mark_cancelled(job=ctx.job, log_tail=ctx.log_tail())
+        services.job_mark_cancelled(job=ctx.job, log_tail=tail)
         return "cancelled"
-    return services.job_fail(job=ctx.job, error=error, transient=transient, log_tail=ctx.log_tail(),
-                             failure=failure)
+    return services.job_fail(job=ctx.job, error=error, transient=transient, log_tail=tail, failure=failure)
+
+
+def _note(ctx: JobContext, line: str) -> None:
+    try:
+        ctx.log(line)
+    except OSError:
+        logger.warning("the job log could not be written", exc_info=True, extra={"event": "job.log_failed"})
+
+
+def _tail(ctx: JobContext) -> str:
+    try:
+        return ctx.log_tail()
+    except OSError:
+        logger.warning("the job log could not be read", exc_info=True, extra={"event": "job.log_failed"})
+        return ""

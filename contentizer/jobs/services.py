@@ -26,6 +26,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from contentizer import storage
 from contentizer.errors import ApplicationError, Conflict, TooBusy
 from contentizer.jobs import events, registry
 from contentizer.jobs.models import FINISHED, AttemptOutcome, Job, JobAttempt, JobSlot, JobStatus
@@ -288,6 +289,8 @@ def job_cleanup(*, job: Job) -> str:
         registry.get(job.kind).cleanup(job)
     except Exception as exc:  # noqa: BLE001 - any storage backend's error; the outcome must be recorded
         logger.exception("job cleanup failed", extra={"event": "job.cleanup_failed", "jobId": str(job.pk)})
+        if cause := storage.fault_cause(exc):  # the system's message names a file on the worker
+            return storage.FAULT_TEXT[cause]
         return str(exc) or type(exc).__name__
     return ""
 

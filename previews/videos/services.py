@@ -12,14 +12,15 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from assets.models import Asset, Blob
+from assets.models import Asset
 from contentizer import logs, storage
-from contentizer.errors import Forbidden, UnprocessableEntity
+from contentizer.errors import UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.models import Job
 from contentizer.jobs.runner import JobContext
 from contentizer.jobs.stages import kept_keys, stable_hash
 from contentizer.models import Chapter, Project
+from contentizer.quota import quota_check
 from contentizer.storage import delete_tree, walk
 from previews import compile as compiler
 from previews import tts
@@ -34,14 +35,9 @@ CACHE_PREFIX = "videos/cache"  # pieces, tracks, speech, loudness: content-keyed
 STAGES = ("plan", "narrate", "captions", "render", "package")
 
 
-class QuotaExceeded(Forbidden):
-    default_code = "quota_exceeded"
-
-
-def storage_usage(owner) -> int:
-    blobs = Blob.objects.filter(assets__project__owner=owner).distinct().aggregate(n=Sum("size"))["n"] or 0
-    videos = Video.objects.filter(owner=owner).aggregate(n=Sum("size"))["n"] or 0
-    return blobs + videos
+def video_usage(owner) -> int:
+    """The bytes of the owner's videos, for the storage quota (contentizer.quota)."""
+    return Video.objects.filter(owner=owner).aggregate(n=Sum("size"))["n"] or 0
 
 
 def _narrated_languages(chapter: Chapter) -> set[str]:
@@ -77,12 +73,7 @@ def video_request(
     *, owner, project: Project, chapter: Chapter, fmt: Format, languages: list[str] | None,
     music: dict | None, request_id: str = "",
 ) -> Video:
-    usage, quota = storage_usage(owner), settings.VIDEO_QUOTA_BYTES
-    if usage >= quota:
-        raise QuotaExceeded(
-            f"Your storage quota of {quota} bytes is used up ({usage} bytes used); delete assets or videos first.",
-            details={"quota": quota, "usage": usage},
-        )
+    quota_check(owner=owner)
     if not chapter.steps.exists():
         raise UnprocessableEntity("The chapter has no steps.", code="invalid_timeline",
                                   details={"chapterId": chapter.pk})

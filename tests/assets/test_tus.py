@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import http.client
 import os
@@ -22,6 +23,7 @@ from assets import tus
 from assets.models import Asset, Blob, Upload
 from tests import media
 from tests.conftest import left_behind, upload_file, wait_for
+from tests.faults import DiskFault
 
 TUS = {"HTTP_TUS_RESUMABLE": "1.0.0"}
 CHUNK_TYPE = "application/offset+octet-stream"
@@ -63,7 +65,8 @@ def test_options_says_which_protocol_extensions_and_size_the_server_supports(cli
     response = client.options("/api/uploads/")
     assert response.status_code == 204
     assert response["Tus-Version"] == "1.0.0"
-    assert set(response["Tus-Extension"].split(",")) == {"creation", "termination", "expiration"}
+    assert set(response["Tus-Extension"].split(",")) == {"creation", "termination", "expiration", "checksum"}
+    assert {"sha1", "sha256"} <= set(response["Tus-Checksum-Algorithm"].split(","))
     assert int(response["Tus-Max-Size"]) == max(settings.ASSET_MAX_BYTES.values())
 
 
@@ -336,3 +339,244 @@ def test_a_command_line_tus_client_uploads_in_chunks(live_server, alice, tmp_pat
     assert asset.original_name == "diagram.png"
     assert asset.blob.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
     assert Upload.objects.get().offset == source.stat().st_size
+
+
+# --- limits at creation: the largest asset and the storage quota (issue 17.14) ---------------------
+
+def test_a_length_over_the_storage_quota_is_refused_at_creation(alice_api, alice_project, settings):
+    settings.VIDEO_QUOTA_BYTES = 10_000
+    response = _create(alice_api, alice_project.id, 10_001)
+    assert response.status_code == 403, response.content
+    error = response.json()["error"]
+    assert error["code"] == "quota_exceeded" and error["details"] == {"quota": 10_000, "usage": 0, "needed": 10_001}
+    assert Upload.objects.count() == 0 and left_behind() == NOTHING
+
+
+def test_unfinished_uploads_count_against_the_quota(alice_api, alice_project, settings):
+    settings.VIDEO_QUOTA_BYTES = 10_000
+    assert _create(alice_api, alice_project.id, 6_000).status_code == 201
+    response = _create(alice_api, alice_project.id, 6_000)
+    assert response.status_code == 403 and response.json()["error"]["details"]["needed"] == 12_000
+    assert Upload.objects.count() == 1
+
+
+# --- deleting what an upload made (issue 17.14) ---------------------------------------------------
+
+def test_deleting_assets_made_by_uploads_frees_their_places(alice_api, alice_project, settings):
+    settings.TUS_MAX_ACTIVE_UPLOADS = 2
+    for colour in ((1, 1, 1), (2, 2, 2)):
+        _, last = _upload_in_chunks(alice_api, alice_project.id, media.image_bytes("PNG", color=colour), size=10**6)
+        asset_url = f"/api/projects/{alice_project.id}/assets/{last['Contentizer-Asset-Id']}"
+        assert alice_api.delete(asset_url).status_code == 204
+    for _ in range(2):
+        assert _create(alice_api, alice_project.id, 100).status_code == 201
+
+
+# --- a finish cut short is resumed (issue 17.14) --------------------------------------------------
+
+class _Killed(BaseException):
+    """The web worker dies (SIGKILL, OOM) while the last chunk's file becomes an asset."""
+
+
+def _all_in_but_never_finished(client, project_id: int, content: bytes, monkeypatch) -> str:
+    url = _path(_create(client, project_id, len(content)))
+    with monkeypatch.context() as patched:
+        patched.setattr(tus, "asset_ingest", lambda **kwargs: (_ for _ in ()).throw(_Killed()))
+        with pytest.raises(_Killed):
+            _patch(client, url, 0, content)
+    # What the dead worker left: every byte on disk and counted, no asset, its lease running
+    Upload.objects.update(busy_until=timezone.now() + timedelta(seconds=tus.FINISH_LEASE_SECONDS))
+    return url
+
+
+def test_a_head_finishes_an_upload_whose_finishing_request_died(alice_api, alice_project, monkeypatch):
+    content = media.noise_png((120, 80), seed=11)
+    url = _all_in_but_never_finished(alice_api, alice_project.id, content, monkeypatch)
+    busy = alice_api.head(url, **TUS)  # the dead request's lease still holds: not yet, and not twice
+    assert busy.status_code == 423 and Asset.objects.count() == 0
+    Upload.objects.update(busy_until=timezone.now() - timedelta(seconds=1))  # its lease ran out
+    head = alice_api.head(url, **TUS)
+    assert head.status_code == 200 and head["Upload-Offset"] == str(len(content))
+    asset = Asset.objects.get(pk=head["Contentizer-Asset-Id"])
+    assert asset.blob.sha256 == hashlib.sha256(content).hexdigest() and asset.original_name == "shot.png"
+    assert not list(tus.upload_dir().iterdir())
+    assert alice_api.head(url, **TUS)["Contentizer-Asset-Id"] == str(asset.pk)
+
+
+def test_an_empty_patch_at_the_end_finishes_an_upload_whose_finishing_request_died(
+        alice_api, alice_project, monkeypatch):
+    content = media.noise_png((120, 80), seed=12)
+    url = _all_in_but_never_finished(alice_api, alice_project.id, content, monkeypatch)
+    Upload.objects.update(busy_until=None)
+    response = _patch(alice_api, url, len(content), b"")
+    assert response.status_code == 204, response.content
+    assert Asset.objects.get(pk=response["Contentizer-Asset-Id"]).blob.sha256 == hashlib.sha256(content).hexdigest()
+    again = _patch(alice_api, url, len(content), b"")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "upload_complete"
+
+
+def test_a_finish_refused_by_storage_keeps_the_file_for_the_next_request(alice_api, alice_project, settings):
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.faults.FailingStorage"}}
+    from tests.faults import FailingStorage
+
+    FailingStorage.heal()
+    FailingStorage.read_only = True
+    content = media.noise_png((120, 80), seed=13)
+    url = _path(_create(alice_api, alice_project.id, len(content)))
+    try:
+        response = _patch(alice_api, url, 0, content)
+        assert response.status_code == 503 and response.json()["error"]["details"]["cause"] == "read_only"
+        assert (tus.upload_dir() / url.rsplit("/", 1)[1]).read_bytes() == content
+    finally:
+        FailingStorage.heal()
+    head = alice_api.head(url, **TUS)
+    assert head.status_code == 200 and Asset.objects.filter(pk=head["Contentizer-Asset-Id"]).exists()
+
+
+# --- the checksum extension (issue 17.14) ---------------------------------------------------------
+
+def _checksum(algorithm: str, data: bytes) -> str:
+    return f"{algorithm} {base64.b64encode(hashlib.new(algorithm, data).digest()).decode()}"
+
+
+@pytest.mark.parametrize("algorithm", ["sha1", "sha256"])
+def test_a_chunk_matching_its_checksum_is_stored(alice_api, alice_project, algorithm):
+    content = media.noise_png((100, 60), seed=14)
+    url = _path(_create(alice_api, alice_project.id, len(content)))
+    first = _patch(alice_api, url, 0, content[:5000], HTTP_UPLOAD_CHECKSUM=_checksum(algorithm, content[:5000]))
+    assert first.status_code == 204 and first["Upload-Offset"] == "5000"
+    last = _patch(alice_api, url, 5000, content[5000:], HTTP_UPLOAD_CHECKSUM=_checksum(algorithm, content[5000:]))
+    assert last.status_code == 204 and Asset.objects.filter(pk=last["Contentizer-Asset-Id"]).exists()
+
+
+def test_a_chunk_not_matching_its_checksum_is_460_and_discarded(alice_api, alice_project):
+    content = media.noise_png((100, 60), seed=15)
+    url = _path(_create(alice_api, alice_project.id, len(content)))
+    _patch(alice_api, url, 0, content[:5000])
+    damaged = b"\x00" + content[5001:9000]
+    response = _patch(alice_api, url, 5000, damaged, HTTP_UPLOAD_CHECKSUM=_checksum("sha1", content[5000:9000]))
+    assert response.status_code == 460 and response.json()["error"]["code"] == "checksum_mismatch"
+    assert alice_api.head(url, **TUS)["Upload-Offset"] == "5000"
+    assert (tus.upload_dir() / url.rsplit("/", 1)[1]).read_bytes() == content[:5000]
+    assert _patch(alice_api, url, 5000, content[5000:]).status_code == 204
+
+
+@pytest.mark.parametrize(("header", "code"), [
+    ("md4 AAAA", "unsupported_checksum_algorithm"), ("crc32 AAAAAA==", "unsupported_checksum_algorithm"),
+    ("sha1 not-base64!", "invalid_header"), ("sha1 AAAA", "invalid_header"), ("sha1", "invalid_header"),
+])
+def test_a_checksum_the_server_cannot_check_is_400_and_stores_nothing(alice_api, alice_project, header, code):
+    url = _path(_create(alice_api, alice_project.id, 100))
+    response = _patch(alice_api, url, 0, b"x" * 40, HTTP_UPLOAD_CHECKSUM=header)
+    assert response.status_code == 400 and response.json()["error"]["code"] == code
+    assert alice_api.head(url, **TUS)["Upload-Offset"] == "0"
+
+
+# --- a disk that refuses the bytes (issue 17.13) -------------------------------------------------
+
+def test_a_chunk_on_a_full_disk_is_503_and_the_offset_stays(alice_api, alice_project, monkeypatch):
+    content = media.noise_png((300, 300), seed=16)
+    url = _path(_create(alice_api, alice_project.id, len(content)))
+    assert _patch(alice_api, url, 0, content[:10_000]).status_code == 204
+    with monkeypatch.context() as patched:
+        DiskFault(tus.upload_dir(), code=errno.ENOSPC, room=100_000).install(patched.setattr)
+        response = _patch(alice_api, url, 10_000, content[10_000:])
+    assert response.status_code == 503, response.content
+    error = response.json()["error"]
+    assert (error["code"], error["details"]["cause"]) == ("storage_unavailable", "full")
+    assert "disk is full" in error["message"] and int(response["Retry-After"]) > 0
+    assert alice_api.head(url, **TUS)["Upload-Offset"] == "10000"
+    assert (tus.upload_dir() / url.rsplit("/", 1)[1]).read_bytes() == content[:10_000]
+    done = _patch(alice_api, url, 10_000, content[10_000:])  # space freed: the client resends
+    assert done.status_code == 204 and Asset.objects.filter(pk=done["Contentizer-Asset-Id"]).exists()
+
+
+def test_creating_an_upload_on_a_read_only_disk_is_503_and_keeps_nothing(alice_api, alice_project, monkeypatch):
+    DiskFault(settings.FILE_UPLOAD_TEMP_DIR).install(monkeypatch.setattr)
+    response = _create(alice_api, alice_project.id, 100)
+    assert response.status_code == 503 and response.json()["error"]["details"]["cause"] == "read_only"
+    assert "read-only" in response.json()["error"]["message"]
+    assert Upload.objects.count() == 0
+
+
+# --- a chunk dropped while the server writes it (issue 17.5) -------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_dropped_under_the_asgi_server_is_a_client_abort_keeping_what_was_written(
+        alice, web_servers, isolated_storage):
+    """A reload while the server writes a chunk: uvicorn tells Django the client is gone, and
+    Django closes the request body under the view still reading it. On a slow disk (5 ms a
+    write) an 8 MiB chunk takes over half a second to write: time to drop the connection."""
+    from contentizer.models import Project
+
+    project = Project.objects.create(owner=alice, title="Reloaded")
+    base = web_servers.start(DJANGO_SETTINGS_MODULE="tests.fault_settings", DISK_FAULT="SLOW:0.005",
+                             LOG_LEVEL="INFO")
+    web_dir = isolated_storage / "web-0"
+    auth = {"Authorization": f"Token {_token(alice)}", "Tus-Resumable": "1.0.0"}
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    size = 8 * 1024 * 1024
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    conn.request("POST", "/api/uploads/", headers={**auth, "Upload-Length": str(size + 1), "Upload-Metadata":
+                                                   _metadata(filename="big.mp4", projectId=str(project.id))})
+    created = conn.getresponse()
+    created.read()
+    path = urlsplit(created.getheader("Location")).path
+    on_disk = web_dir / "tmp" / "uploads" / "tus" / path.rsplit("/", 1)[1]
+    raw = socket.create_connection((host, port), timeout=30)
+    raw.sendall((f"PATCH {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {auth['Authorization']}\r\n"
+                 f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: {CHUNK_TYPE}\r\n"
+                 f"Content-Length: {size}\r\n\r\n").encode() + os.urandom(size))
+    wait_for(lambda: on_disk.stat().st_size > 0, timeout=30, interval=0.005)  # the view is writing
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    raw.close()  # a reset, as a reload does
+    wait_for(lambda: Upload.objects.get().busy_until is None, timeout=30)
+
+    conn.request("HEAD", path, headers=auth)
+    head = conn.getresponse()
+    head.read()
+    offset = int(head.getheader("Upload-Offset"))
+    assert 0 < offset < size and offset == on_disk.stat().st_size, (offset, size)
+    log = (web_dir / "web.log").read_text()
+    assert "Internal Server Error" not in log and "HTTP/1.1\" 500" not in log
+    assert '"event": "tus.client_aborted"' in log
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_command_line_tus_client_sending_checksums_uploads(live_server, alice, tmp_path):
+    from tusclient.client import TusClient
+
+    from contentizer.models import Project
+
+    project = Project.objects.create(owner=alice, title="Checked")
+    source = tmp_path / "diagram.png"
+    source.write_bytes(media.noise_png((200, 150), seed=6))
+    client = TusClient(f"{live_server.url}/api/uploads/", headers={"Authorization": f"Token {_token(alice)}"})
+    client.uploader(str(source), chunk_size=20_000, upload_checksum=True,
+                    metadata={"filename": "diagram.png", "projectId": str(project.id)}).upload()
+    assert Asset.objects.get(project=project).blob.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checksummed_chunk_cut_off_midway_is_discarded(live_server, alice):
+    from contentizer.models import Project
+
+    project = Project.objects.create(owner=alice, title="Checked and cut")
+    content = media.noise_png((200, 200), seed=7)
+    auth = {"Authorization": f"Token {_token(alice)}", "Tus-Resumable": "1.0.0"}
+    host, port = urlsplit(live_server.url).hostname, urlsplit(live_server.url).port
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request("POST", "/api/uploads/", headers={**auth, "Upload-Length": str(len(content)),
+                                                   "Upload-Metadata": _metadata(projectId=str(project.id))})
+    created = conn.getresponse()
+    created.read()
+    path = urlsplit(created.getheader("Location")).path
+    with socket.create_connection((host, port), timeout=10) as raw:  # the connection drops half-way
+        raw.sendall((f"PATCH {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {auth['Authorization']}\r\n"
+                     f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: {CHUNK_TYPE}\r\n"
+                     f"Upload-Checksum: {_checksum('sha256', content)}\r\n"
+                     f"Content-Length: {len(content)}\r\n\r\n").encode() + content[:len(content) // 2])
+        raw.shutdown(socket.SHUT_WR)
+        raw.recv(1)  # the server is done with it
+    upload = wait_for(lambda: (u := Upload.objects.get()).busy_until is None and u, timeout=15)
+    assert upload.offset == 0 and (tus.upload_dir() / str(upload.id)).stat().st_size == 0

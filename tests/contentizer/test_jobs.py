@@ -353,12 +353,13 @@ def _broken_cleanup(job) -> None:
 
 def test_a_failing_cleanup_is_recorded_and_the_job_fails_at_once_with_the_real_cause(alice, fake):
     registry.register(registry.JobKind(name="fake", run=fake.run, cleanup=_broken_cleanup, max_concurrency=lambda: 2))
-    fake.outcomes = [OSError(errno.EROFS, "Read-only file system: 'previews/1/preview.mp4'")]
+    fake.outcomes = [OSError(errno.ENOSPC, "No space left on device: 'previews/1/preview.mp4'")]
     job = _submit(alice)
     assert runner.run_job(str(job.pk)) == JobStatus.QUEUED
     job.refresh_from_db()
-    assert job.error.startswith("[Errno 30] Read-only file system: 'previews/1/preview.mp4'")
-    assert "Removing its partial output also failed: [Errno 30] Read-only file system" in job.error
+    assert job.error.startswith("Stopped: the server's disk is full")
+    assert "Removing its partial output also failed: the server's storage is read-only" in job.error
+    assert "preview.mp4" not in job.error
     assert list(job.attempt_set.values_list("outcome", flat=True)) == ["retry"]
 
 
