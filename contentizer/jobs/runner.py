@@ -1,7 +1,8 @@
 """Runs one attempt of a job in a worker: claim, heartbeat, call the kind's handler, record.
 
 The heartbeat runs in a thread of its own, so a job is seen alive however long one FFmpeg call
-takes, and a cancel requested through the API reaches the handler within a heartbeat.
+takes, and a cancel requested through the API reaches the handler within a heartbeat. So does a
+stop of the worker (contentizer.jobs.stopping): the attempt is cancelled and the job queued again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 from contentizer import logs
-from contentizer.jobs import registry, services
+from contentizer.jobs import registry, services, stopping
 from contentizer.jobs.errors import JobCancelled, PermanentJobError, TransientJobError
 from contentizer.jobs.models import Job
 from contentizer.media.ffmpeg import FFmpegCancelled, FFmpegError
@@ -73,7 +74,7 @@ class JobContext:
 def _heartbeat(ctx: JobContext, stop: threading.Event) -> None:
     try:
         while not stop.wait(settings.JOB_HEARTBEAT_SECONDS):
-            if services.job_heartbeat(job=ctx.job):
+            if services.job_heartbeat(job=ctx.job) or stopping.requested():
                 ctx.cancel.set()
     finally:
         connection.close()
@@ -84,6 +85,9 @@ def run_job(job_id: str) -> str:
 
     (django-q2 closes stale database connections before each task itself.)
     """
+    if stopping.requested():  # delivered as this worker stops: leave the job to the next worker
+        services.job_park(job_id=job_id)
+        return "parked"
     worker = services.worker_name()
     job = services.job_claim(job_id=job_id, worker=worker)
     if job is None:
@@ -139,6 +143,10 @@ def _settle(ctx: JobContext, kind: registry.JobKind, *, cancelled: bool = False,
     if problem := services.job_cleanup(job=ctx.job):
         ctx.log(f"cleanup failed: {problem}")
         error = f"{error}\n(Removing its partial output also failed: {problem})" if error else error
+    if stopping.requested():
+        # Whatever ended the attempt (its FFmpeg killed, a cancel, an error of the cut-short
+        # work), the worker is stopping: that says nothing about the job.
+        return services.job_interrupt(job=ctx.job, log_tail=ctx.log_tail())
     if cancelled:
         services.job_mark_cancelled(job=ctx.job, log_tail=ctx.log_tail())
         return "cancelled"
