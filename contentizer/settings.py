@@ -51,9 +51,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Before django_q: its `qcluster` command is contentizer's (contentizer/jobs/cluster.py).
+    "contentizer",
     "django_q",
     "django_prometheus",
-    "contentizer",
     "contentizer.webhooks",
     "assets",
     "previews",

@@ -1,7 +1,8 @@
 """Runs one attempt of a job in a worker: claim, heartbeat, call the kind's handler, record.
 
 The heartbeat runs in a thread of its own, so a job is seen alive however long one FFmpeg call
-takes, and a cancel requested through the API reaches the handler within a heartbeat.
+takes, and a cancel requested through the API reaches the handler within a heartbeat. So does a
+stop of the worker (contentizer.jobs.stopping): the attempt is cancelled and the job queued again.
 
 Kinds registered `threaded` (webhook deliveries: they wait on other people's servers) run on a
 thread pool of the worker process instead of in the django-q2 task itself: the task claims the
@@ -23,7 +24,7 @@ from django.conf import settings
 from django.db import connection
 
 from contentizer import logs, storage
-from contentizer.jobs import registry, services
+from contentizer.jobs import registry, services, stopping
 from contentizer.jobs.errors import JobCancelled, PermanentJobError, TransientJobError
 from contentizer.jobs.models import Job
 from contentizer.media.ffmpeg import FFmpegCancelled, FFmpegError
@@ -79,7 +80,7 @@ class JobContext:
 def _heartbeat(ctx: JobContext, stop: threading.Event) -> None:
     try:
         while not stop.wait(settings.JOB_HEARTBEAT_SECONDS):
-            if services.job_heartbeat(job=ctx.job):
+            if services.job_heartbeat(job=ctx.job) or stopping.requested():
                 ctx.cancel.set()
     finally:
         connection.close()
@@ -91,6 +92,9 @@ def run_job(job_id: str) -> str:
 
     (django-q2 closes stale database connections before each task itself.)
     """
+    if stopping.requested():  # delivered as this worker stops: leave the job to the next worker
+        services.job_park(job_id=job_id)
+        return "parked"
     job = services.job_claim(job_id=job_id, worker=services.worker_name())
     if job is None:
         return "skipped"
@@ -100,6 +104,9 @@ def run_job(job_id: str) -> str:
 def dispatch(job_id: str) -> str:
     """Entry point of the django-q2 task: claim the job, then run it in this task, or, for a
     threaded kind, on this process's pool of the kind and return at once."""
+    if stopping.requested():
+        services.job_park(job_id=job_id)
+        return "parked"
     job = services.job_claim(job_id=job_id, worker=services.worker_name())
     if job is None:
         return "skipped"
@@ -216,6 +223,10 @@ def _settle(ctx: JobContext, kind: registry.JobKind, *, cancelled: bool = False,
         _note(ctx, f"cleanup failed: {problem}")
         error = f"{error}\n(Removing its partial output also failed: {problem})" if error else error
     tail = _tail(ctx)
+    if stopping.requested():
+        # Whatever ended the attempt (its FFmpeg killed, a cancel, an error of the cut-short
+        # work), the worker is stopping: that says nothing about the job.
+        return services.job_interrupt(job=ctx.job, log_tail=tail)
     if cancelled:
         services.job_mark_cancelled(job=ctx.job, log_tail=tail)
         return "cancelled"

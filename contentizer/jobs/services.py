@@ -4,6 +4,7 @@ queued --claim--> running --succeed--> succeeded
                      |--fail (permanent)--> failed
                      |--fail (transient, attempts left)--> queued (after a backoff)
                      |--fail (transient, no attempts left)--> dead
+                     |--interrupt (its worker stopping)--> queued (at once; the attempt not counted)
                      '--cancel--> cancelled
 Operators requeue failed, dead and cancelled jobs. Every transition is a conditional update on
 the row, so two workers (or a worker and the reconciler) can never both win one.
@@ -171,6 +172,12 @@ def job_claim(*, job_id, worker: str) -> Job | None:
     return claimed
 
 
+def job_park(*, job_id) -> None:
+    """Leave a delivered job queued without the broker holding it (a worker that is stopping
+    got its task): the reconciler of any running worker hands it to the broker again."""
+    Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(enqueued_at=None)
+
+
 def _claim_oldest(kind: str, worker: str, now) -> Job | None:
     for pk in _due(kind, now).values_list("pk", flat=True)[:5]:
         if Job.objects.filter(pk=pk, status=JobStatus.QUEUED).update(
@@ -264,6 +271,29 @@ def job_fail(*, job: Job, error: str, transient: bool, log_tail: str = "", backo
     _log(job, "job.failed", attempt=job.attempts, next_status=status, transient=transient)
     jobs_wake(kind=job.kind)  # this job once due (now, for a lost worker), or the next in line
     return status
+
+
+def job_interrupt(*, job: Job, log_tail: str = "") -> str:
+    """Queue a running job again at once because its worker is stopping (a deploy, Ctrl-C, a
+    service manager's SIGTERM); returns the job's new status. The attempt is recorded, but not
+    held against the job: it gets one more attempt in its allowance, so a stop never makes it
+    dead. A cancel requested meanwhile wins."""
+    if Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
+        job_mark_cancelled(job=job, log_tail=log_tail)
+        return JobStatus.CANCELLED
+    error = f"The worker {job.worker} was stopped during attempt {job.attempts}; the job was queued again."
+    with transaction.atomic():
+        updated = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
+            status=JobStatus.QUEUED, max_attempts=F("max_attempts") + 1, error=error, log_tail=log_tail,
+            stage="waiting to retry", not_before=None, enqueued_at=None,
+        )
+        if updated:
+            _close_attempt(job, AttemptOutcome.RETRY, error)
+    if not updated:
+        return Job.objects.get(pk=job.pk).status
+    _log(job, "job.interrupted", attempt=job.attempts)
+    jobs_wake(kind=job.kind)  # to the broker now: another worker, or this one's successor, takes it
+    return JobStatus.QUEUED
 
 
 def job_mark_cancelled(*, job: Job, log_tail: str = "") -> None:

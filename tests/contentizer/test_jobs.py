@@ -16,8 +16,8 @@ from django_q.models import Schedule
 
 from contentizer.api.errors import http_status
 from contentizer.errors import Conflict
-from contentizer.jobs import registry, runner, services
-from contentizer.jobs.errors import PermanentJobError, TransientJobError
+from contentizer.jobs import registry, runner, services, stopping
+from contentizer.jobs.errors import JobCancelled, PermanentJobError, TransientJobError
 from contentizer.jobs.models import Job, JobAttempt, JobStatus
 
 
@@ -391,3 +391,42 @@ def test_every_registered_kind_has_worker_metrics(alice, scrape):
         assert f'{kind}_worker_jobs_total{{outcome="success"}}' in body, kind
         assert f"{kind}_worker_queue_size" in body and f"{kind}_worker_active_jobs" in body
         assert f"{kind}_worker_job_duration_seconds_count" in body
+
+
+def test_a_job_cut_short_by_its_workers_stop_is_queued_again_at_once_even_on_its_last_attempt(
+    alice, fake, monkeypatch
+):
+    def stopped_mid_run(ctx):
+        monkeypatch.setattr(stopping, "_requested", True)  # what the worker's SIGTERM handler does
+        raise JobCancelled  # what the heartbeat's cancel makes the handler raise
+    fake.outcomes = [stopped_mid_run]
+    job = _submit(alice)
+    Job.objects.filter(pk=job.pk).update(attempts=2)  # the next attempt is its last
+    assert runner.run_job(str(job.pk)) == JobStatus.QUEUED
+    job.refresh_from_db()
+    assert (job.attempts, job.max_attempts, job.not_before, job.enqueued_at is not None) == (3, 4, None, True)
+    attempt = job.attempt_set.get()
+    assert attempt.outcome == "retry" and "was stopped during attempt 3" in attempt.error
+    assert fake.cleaned == [job.pk]
+
+
+def test_a_task_delivered_to_a_stopping_worker_leaves_its_job_queued_for_the_next(alice, fake, monkeypatch):
+    job = _submit(alice)
+    Job.objects.filter(pk=job.pk).update(enqueued_at=timezone.now())
+    monkeypatch.setattr(stopping, "_requested", True)
+    assert runner.run_job(str(job.pk)) == "parked"
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.enqueued_at) == (JobStatus.QUEUED, 0, None)
+    monkeypatch.setattr(stopping, "_requested", False)
+    assert services.jobs_reconcile()["requeued"] == 1  # any running worker's reconciler hands it over
+
+
+def test_a_cancel_asked_for_before_a_workers_stop_wins(alice, fake, monkeypatch):
+    def cancelled_then_stopped(ctx):
+        Job.objects.filter(pk=ctx.job.pk).update(cancel_requested=True)
+        monkeypatch.setattr(stopping, "_requested", True)
+        raise JobCancelled
+    fake.outcomes = [cancelled_then_stopped]
+    job = _submit(alice)
+    assert runner.run_job(str(job.pk)) == JobStatus.CANCELLED
+    assert Job.objects.get(pk=job.pk).status == JobStatus.CANCELLED
