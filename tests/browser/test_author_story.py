@@ -96,7 +96,9 @@ def test_an_author_makes_watches_and_shares_a_two_language_tutorial(page, open_c
         ["en", True], ["de", True]]
     page.get_by_role("button", name="Generate video").click()
     seen = _follow_live_progress(page)
-    assert len(seen & STAGES) >= 2, seen  # the page changed by itself while the job ran
+    # the page changed by itself while the job ran: it showed a running stage and something else (waiting,
+    # another stage, done); which stages a fast job passes through between two looks is the machine's business
+    assert seen & STAGES and len(seen) >= 2, seen
     page.get_by_role("link", name="Watch the video").click()
 
     _watch_switching_audio_and_subtitles(page)
