@@ -7,9 +7,11 @@ never more than its header's size + 1, against its header and against container.
 
 `import_project` then copies the assets out of the zip into temporary files (outside any
 transaction, so the progress it reports is seen and the database is not held), and recreates the
-project, its chapters and steps for the caller in one transaction; assets go through the normal
-ingest (type detection, probing, deduplication). Subtitles and renders in the zip are verified but
-not imported: the importing Contentizer makes its own when it renders the chapters.
+project (its languages, voices and lexicon), its chapters and steps for the caller in one
+transaction; assets go through the normal ingest (type detection, probing, deduplication). A
+version-2 render is copied out with its subtitles and cut into HLS before the transaction and
+recorded as the chapter's current video inside it (previews.videos.imported); version 1 did not
+describe its renders, so they are verified but not imported, nor are subtitles without a render.
 
 The zip is a path or an open binary file (a stored upload, opened through the storage API), and a
 `progress(stage, fraction)` callback hears how far each stage is: `validate`, `extract`, `import`.

@@ -232,9 +232,9 @@ def test_an_invalid_container_is_refused_naming_the_field(alice, zips, export, c
 
 
 def test_an_unknown_version_is_refused_before_the_schema(alice, zips, export):
-    export.container.update(version=2, futureField={"anything": True})
-    error = _import_refused(alice, export.write(zips / "v2.zip"), 422, "unsupported_version")
-    assert error.details["version"] == "2"
+    export.container.update(version=3, futureField={"anything": True})
+    error = _import_refused(alice, export.write(zips / "v3.zip"), 422, "unsupported_version")
+    assert error.details == {"version": "3", "supported": [1, 2]}
 
 
 def test_an_unlisted_entry_is_refused(alice, zips, export):
