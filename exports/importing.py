@@ -50,6 +50,7 @@ from contentizer import services
 from contentizer.api.serializers import ChapterSerializer, ProjectSerializer, StepSerializer
 from contentizer.errors import ApplicationError, PayloadTooLarge, UnprocessableEntity
 from contentizer.models import Project
+from contentizer.quota import quota_check
 from previews.tts import services as voices
 from previews.tts.engines import bcp47
 from previews.videos import imported as finished
@@ -463,6 +464,10 @@ def import_tutorial(*, owner: AbstractBaseUser, source: Source, progress: Progre
     records = [record for record in container["files"] if record["path"].startswith("assets/")]
     sha256 = {record["path"]: record["sha256"] for record in container["files"]}
     renders = _renders(container)
+    if renders:  # a video counts against the quota as a rendered one would
+        paths = {chapter["render"] for chapter in renders.values()}
+        quota_check(owner=owner, what="The imported videos need",
+                    adding=sum(record["size"] for record in container["files"] if record["path"] in paths))
     staged: dict[str, TemporaryUploadedFile] = {}
     packaged: dict[int, finished.PackagedVideo] = {}
     created: list[Blob] = []

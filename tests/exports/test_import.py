@@ -49,8 +49,8 @@ def test_a_valid_export_becomes_the_same_project_step_for_step_and_byte_for_byte
     got = [(c.title, [(s.caption, s.narration, s.duration, s.transition, s.transition_duration,
                        s.asset and f"assets/{s.asset.blob.sha256}.{s.asset.blob.ext}") for s in c.steps.all()])
            for c in project.chapters.all()]
-    want = [(c["title"], [({"en": s["caption"]}, s["narration"], s["duration"], s["transition"], s["transitionDuration"],
-                           s["asset"]) for s in c["steps"]]) for c in chapters]
+    want = [(c["title"], [({"en": s["caption"]}, s["narration"], s["duration"], s["transition"],
+                           s["transitionDuration"], s["asset"]) for s in c["steps"]]) for c in chapters]
     assert got == want
     assert sorted(a.original_name for a in project.assets.all()) == ["menu.jpg", "save.png", "tone.wav"]
     for path in paths:

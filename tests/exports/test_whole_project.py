@@ -163,6 +163,8 @@ def test_an_export_with_its_render_imports_a_video_that_plays_without_rendering_
     assert page.status_code == 200
     text = page.content.decode()
     assert "hls/master.m3u8" in text and "Loosen the nuts" in text and "Lift the car" in text
+    job_page = client.get(f"/jobs/{listed[0]['id']}/").content.decode()
+    assert "Watch the video" in job_page and f"Imported with its project (import {job['id']})" in job_page
     # the imported video is the chapter's current one: exporting the import with renders works
     again = json.loads(zipfile.ZipFile(io.BytesIO(_export_zip(bob_api, job["result"]["projectId"], renders=True)))
                        .read("container.json"))
@@ -289,3 +291,11 @@ def test_version_1_containers_may_not_carry_version_2_fields(alice, zips):
     export = sample_export()
     export.container["project"]["languages"] = ["en", "de"]
     _refused(alice, export.write(zips / "mixed.zip"), 422, "invalid_container")
+
+
+def test_renders_over_the_storage_quota_are_refused_before_anything_is_written(alice, zips, av_dir, settings):
+    clip = (av_dir / "clip.mp4").read_bytes()
+    settings.VIDEO_QUOTA_BYTES = len(clip) - 1
+    export = with_render(as_version_2(sample_export()), clip, languages=["en"], duration=2.0)
+    error = _refused(alice, export.write(zips / "big.zip"), 403, "quota_exceeded")
+    assert error.details["needed"] == len(clip)
