@@ -31,6 +31,7 @@ from previews.videos.services import KIND, chapter_state_hash
 logger = logging.getLogger(__name__)
 
 MAX_STREAMS = 64
+MAX_EDGE = 7680  # pixels: 8K, beyond anything a render makes (its poster frame is decoded)
 DURATION_TOLERANCE = 0.5  # seconds between the duration the export states and the one measured
 
 
@@ -73,6 +74,9 @@ def _check(mp4: Path, *, what: str, languages: list[str], duration: float) -> pr
     sounds = [s for s in info.streams if s.type == "audio"]
     if [s.codec for s in pictures] != ["h264"] or not pictures[0].width or not pictures[0].height:
         raise _refuse(what, "it must hold exactly one H.264 video stream")
+    width, height = pictures[0].width, pictures[0].height
+    if max(width, height) > MAX_EDGE:
+        raise _refuse(what, f"its picture is {width}×{height}, more than {MAX_EDGE} pixels on a side")
     if [s.codec for s in sounds] != ["aac"] * len(languages):
         raise _refuse(what, f"it must hold one AAC audio track per language ({len(languages)})")
     if info.duration is None or abs(info.duration - duration) > DURATION_TOLERANCE:
