@@ -122,6 +122,9 @@ def test_a_two_language_project_comes_back_whole_through_the_api_and_the_worker(
     assert mine["chapters"][0][1][0]["caption"] == STEPS[0]["caption"]
     assert [s["machineTranslated"] for s in mine["chapters"][0][1]] == MARKS
     assert job["result"]["title"] == "Fix a flat tyre", "bob has no project of that name"
+    again = _import(alice_api, data, tmp_path)
+    assert again["result"]["title"] == "Fix a flat tyre (imported)"
+    assert _whole(alice_api, again["result"]["projectId"]) == mine
 
 
 @pytest.mark.django_db(transaction=True)
