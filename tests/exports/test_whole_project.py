@@ -302,3 +302,14 @@ def test_renders_over_the_storage_quota_are_refused_before_anything_is_written(a
     export = with_render(as_version_2(sample_export()), clip, languages=["en"], duration=2.0)
     error = _refused(alice, export.write(zips / "big.zip"), 403, "quota_exceeded")
     assert error.details["needed"] == len(clip)
+
+
+def test_the_import_job_page_says_what_did_not_come_across(client, alice):
+    project = Project.objects.create(owner=alice, title="Fix a flat tyre (imported)")
+    job = Job.objects.create(kind="import", owner=alice, status="succeeded", result={
+        "projectId": project.pk, "title": project.title, "chapters": 1, "assets": 2, "videos": 1,
+        "warnings": ["There is no voice 'piper:de_DE-x'. de is narrated by the best available voice."]})
+    client.force_login(alice)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "1 video ready to watch without rendering again" in page
+    assert "There is no voice &#x27;piper:de_DE-x&#x27;. de is narrated by the best available voice." in page
