@@ -30,7 +30,8 @@ from contentizer.models import Chapter, Project
 from contentizer.storage import delete_tree, publish_file, walk
 from contentizer.timestamps import rfc3339
 from exports import importing
-from previews.models import LexiconEntry, ProjectVoice, Video
+from previews.models import Video
+from previews.tts import selectors as narration
 from previews.videos.services import current_video
 
 logger = logging.getLogger(__name__)
@@ -208,8 +209,8 @@ def export_run(ctx: JobContext) -> dict[str, Any]:
 def _project(project: Project) -> dict[str, Any]:
     """The project and how it is narrated: its languages in order, each language's voice and rate,
     and the pronunciation lexicon."""
-    voices = ProjectVoice.objects.filter(project=project).order_by("language")
-    lexicon = LexiconEntry.objects.filter(project=project).order_by("language", "written")
+    voices = narration.project_voice_list(project=project).order_by("language")
+    lexicon = narration.lexicon_list(project=project).order_by("language", "written")
     return {"title": project.title, "description": project.description, "languages": list(project.languages),
             "voices": [{"language": v.language, "voice": v.voice, "rate": v.rate} for v in voices],
             "lexicon": [{"language": e.language, "written": e.written, "spoken": e.spoken} for e in lexicon]}
