@@ -276,6 +276,12 @@ def voice_files_local(voice: Voice) -> None:
         try:
             storage.fetch(stored.key, partial, size=stored.size, sha256=stored.sha256)
             os.replace(partial, local)
+        except (FileNotFoundError, storage.IntegrityFailure) as exc:  # an operator's fix, not a retry's
+            logger.exception("uploaded voice file unreadable", extra={"event": "tts.voice_files_missing",
+                                                                      "voice": voice.id, "key": stored.key})
+            raise engines.UnsupportedLanguage(
+                f"The uploaded voice {voice.id} cannot be read from the storage (a file is missing or damaged); "
+                "upload it again in the admin, or turn it off there so the next best voice speaks.") from exc
         finally:
             partial.unlink(missing_ok=True)
         logger.info("voice file cached", extra={"event": "tts.voice_cached", "voice": voice.id, "key": stored.key})

@@ -223,3 +223,21 @@ def test_an_uploaded_voice_narrates_a_real_video_on_a_worker_with_its_own_cache(
     assert rate == 22050 and len(samples) / rate > 0.8 and rms(samples) > 300
     cached = workers.data_dir / "cache" / "voices" / f"{voice.model_sha256}.onnx"
     assert cached.stat().st_size == voice.model_size, "the worker fetched the model into its own cache"
+
+
+def test_a_voice_whose_stored_file_is_gone_says_so_without_a_server_path(admin_client, alice_api, joe, settings,
+                                                                         tmp_path):
+    from contentizer.storage import remove
+
+    model, config = joe
+    assert _post(admin_client, model, config).status_code == 302
+    voice = UploadedVoice.objects.get()
+    remove(voice.model_key)
+    settings.TTS_VOICE_CACHE_DIR = tmp_path / "a-new-machine"
+    response = alice_api.post(f"/api/v1/voices/{voice.voice_id}/sample", {"text": "Click Save."}, format="json")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "voice_unavailable" and error["message"] == (
+        f"The uploaded voice {voice.voice_id} cannot be read from the storage (a file is missing or damaged); "
+        "upload it again in the admin, or turn it off there so the next best voice speaks.")
+    assert list((tmp_path / "a-new-machine").iterdir()) == [], "no partial copy left"
