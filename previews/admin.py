@@ -55,8 +55,7 @@ class UploadedVoiceAdmin(admin.ModelAdmin):
         elif request.method == "POST":
             data = form.cleaned_data
             try:
-                voice = uploaded.uploaded_voice_add(model=data["model"], config=data["config"],
-                                                    model_file_name=data["model"].name, name=data["name"],
+                voice = uploaded.uploaded_voice_add(model=data["model"], config=data["config"], name=data["name"],
                                                     language=data["language"], enabled=data["enabled"])
             except ApplicationError as exc:  # not a working voice, a name taken, storage refusing
                 form.add_service_error(exc)

@@ -1,6 +1,6 @@
 """Piper voices an operator uploads in the Django admin, without a shell.
 
-A voice is added only after it spoke: both files are written to a temporary folder, the config is
+A voice is added only after it spoke: with both files still the request's uploads, the config is
 parsed, the language read from the form or the config, and the model made to say a sentence whose
 audio must be long enough and not silent. Only then are the files published to the storage under
 keys made of their SHA-256 (`voices/piper/<sha256>.onnx`, `.onnx.json`) and the row written, so a
@@ -11,7 +11,6 @@ before it speaks.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -20,10 +19,10 @@ import uuid
 import wave
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
 
 from contentizer import storage
@@ -54,17 +53,15 @@ MIN_PEAK = 0.02  # of full scale: below it, the "speech" is silence or noise flo
 
 @dataclass(frozen=True)
 class CheckedVoice:
-    """A voice that spoke, its files still in a temporary folder."""
+    """A voice that spoke; its files are still the request's uploads."""
 
     name: str
     language: str
     config: PiperConfig = field(repr=False)
-    model: Path
+    model: UploadedFile = field(repr=False)
     model_sha256: str
-    model_size: int
-    config_path: Path
+    config_file: UploadedFile = field(repr=False)
     config_sha256: str
-    config_size: int
     seconds: float  # of the test sentence
 
 
@@ -74,20 +71,24 @@ def _refuse(message: str, field_name: str, code: str = "invalid_voice") -> Unpro
 
 # --- the check ----------------------------------------------------------------------------------
 
-def _copy(upload: IO[bytes], target: Path, *, limit: int, field_name: str, what: str) -> tuple[str, int]:
-    """Stream an uploaded file to `target`; its sha256 and size."""
-    digest, size = hashlib.sha256(), 0
-    with open(target, "wb") as out:
-        for chunk in iter(lambda: upload.read(storage.CHUNK), b""):
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLarge(f"The {what} is larger than {limit} bytes; is it the right file?",
-                                      details={"field": field_name, "maxBytes": limit})
-            digest.update(chunk)
-            out.write(chunk)
-    if not size:
+def _on_disk(upload: UploadedFile, work: Path, name: str, *, limit: int, field_name: str, what: str) -> Path:
+    """The uploaded file as a local file: the upload's own temporary file (the upload handler spools
+    every upload to disk, locked while the request holds it, swept if the request dies), or a copy."""
+    if upload.size > limit:
+        raise PayloadTooLarge(f"The {what} is larger than {limit} bytes; is it the right file?",
+                              details={"field": field_name, "maxBytes": limit})
+    if not upload.size:
         raise _refuse(f"The {what} is empty.", field_name)
-    return digest.hexdigest(), size
+    if hasattr(upload, "temporary_file_path"):
+        return Path(upload.temporary_file_path())
+    with open(work / name, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return work / name
+
+
+def _sha256(upload: UploadedFile, path: Path) -> str:
+    return getattr(upload, "sha256", "") or storage.sha256_file(path)  # the upload handler hashed it on the way
 
 
 def _name(name: str, model_file_name: str) -> str:
@@ -150,17 +151,17 @@ def _speak(voice: Voice, work: Path) -> float:
     return seconds
 
 
-def uploaded_voice_check(*, model: IO[bytes], config: IO[bytes], model_file_name: str, name: str, language: str,
+def uploaded_voice_check(*, model: UploadedFile, config: UploadedFile, name: str, language: str,
                          work: Path) -> CheckedVoice:
-    """Everything short of storing: the files written into `work`, parsed, and made to speak."""
-    name = _name(name, model_file_name)
-    model_path, config_path = work / "voice.onnx", work / "voice.onnx.json"
-    config_sha256, config_size = _copy(config, config_path, limit=CONFIG_MAX_BYTES, field_name="config",
-                                       what=".onnx.json")
+    """Everything short of storing: the config parsed, the language settled, the model made to speak
+    (its test sentence written into `work`)."""
+    name = _name(name, model.name)
+    config_path = _on_disk(config, work, "voice.onnx.json", limit=CONFIG_MAX_BYTES, field_name="config",
+                           what=".onnx.json")
     parsed = _config(config_path)
     language = _language(language, parsed)
-    model_sha256, model_size = _copy(model, model_path, limit=settings.TTS_VOICE_MAX_BYTES, field_name="model",
-                                     what=".onnx model")
+    model_path = _on_disk(model, work, "voice.onnx", limit=settings.TTS_VOICE_MAX_BYTES, field_name="model",
+                          what=".onnx model")
     if engines.onnx_load_problem(model_path):
         raise _refuse("The .onnx file does not load as a model (truncated, or not an ONNX file). Upload the "
                       "voice's .onnx file again.", "model")
@@ -171,34 +172,34 @@ def uploaded_voice_check(*, model: IO[bytes], config: IO[bytes], model_file_name
         seconds = _speak(voice, work)
     finally:
         engines.onnx_forget(model_path)  # the session of a temporary file: the stored voice loads its own copy
-    return CheckedVoice(name=name, language=language, config=parsed, model=model_path, model_sha256=model_sha256,
-                        model_size=model_size, config_path=config_path, config_sha256=config_sha256,
-                        config_size=config_size, seconds=seconds)
+    return CheckedVoice(name=name, language=language, config=parsed, model=model,
+                        model_sha256=_sha256(model, model_path), config_file=config,
+                        config_sha256=_sha256(config, config_path), seconds=seconds)
 
 
 # --- adding, removing ---------------------------------------------------------------------------
 
-def uploaded_voice_add(*, model: IO[bytes], config: IO[bytes], model_file_name: str = "", name: str = "",
-                       language: str = "", enabled: bool = True) -> UploadedVoice:
+def uploaded_voice_add(*, model: UploadedFile, config: UploadedFile, name: str = "", language: str = "",
+                       enabled: bool = True) -> UploadedVoice:
     """Check an uploaded Piper voice by making it speak, then store its files and offer it. Raises an
     ApplicationError whose `details["field"]` names the file or field at fault; nothing is kept then."""
-    with tempfile.TemporaryDirectory(prefix="voice-upload-", dir=settings.FILE_UPLOAD_TEMP_DIR) as directory:
-        checked = uploaded_voice_check(model=model, config=config, model_file_name=model_file_name, name=name,
-                                       language=language, work=Path(directory))
-        return _store(checked, enabled=enabled)
+    with tempfile.TemporaryDirectory(prefix="voice-check-") as directory:  # a WAV of a few seconds
+        checked = uploaded_voice_check(model=model, config=config, name=name, language=language,
+                                       work=Path(directory))
+    return _store(checked, enabled=enabled)
 
 
 def _store(checked: CheckedVoice, *, enabled: bool) -> UploadedVoice:
     row = UploadedVoice(name=checked.name, language=checked.language, model_sha256=checked.model_sha256,
-                        model_size=checked.model_size, config_sha256=checked.config_sha256,
-                        config_size=checked.config_size, sample_rate=checked.config.sample_rate,
+                        model_size=checked.model.size, config_sha256=checked.config_sha256,
+                        config_size=checked.config_file.size, sample_rate=checked.config.sample_rate,
                         quality=checked.config.quality[:16], licence=checked.config.licence[:300], enabled=enabled)
     published: list[str] = []
     try:
-        for key, path, size in ((row.model_key, checked.model, row.model_size),
-                                (row.config_key, checked.config_path, row.config_size)):
-            if not storage.trusted(key, size=size):  # content-addressed: another voice may share the file
-                storage.publish_file(key=key, path=path)
+        for key, upload, sha256 in ((row.model_key, checked.model, row.model_sha256),
+                                    (row.config_key, checked.config_file, row.config_sha256)):
+            if not storage.trusted(key, size=upload.size):  # content-addressed: another voice may share the file
+                storage.publish(key=key, content=upload, size=upload.size, sha256=sha256)
                 published.append(key)
         with transaction.atomic():
             row.save()
