@@ -8,7 +8,13 @@ from rest_framework import serializers
 
 from contentizer import transitions
 from contentizer.api.serializers_base import CaptionField, StrictInputMixin, TransitionField
-from contentizer.languages import MAX_LANGUAGES, duplicates, invalid_codes, invalid_codes_message
+from contentizer.languages import (
+    MAX_LANGUAGES,
+    duplicates,
+    invalid_codes,
+    invalid_codes_message,
+    resolve_language,
+)
 from contentizer.models import Chapter, Project, Step, caption_object
 
 MAX_NARRATION_CHARS = 5000
@@ -21,8 +27,9 @@ class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
     chapterCount = serializers.IntegerField(source="chapters.count", read_only=True)
     languages = serializers.ListField(
         child=serializers.CharField(max_length=35), min_length=1, max_length=MAX_LANGUAGES, required=False,
-        help_text='Ordered BCP 47 codes, e.g. ["en", "de"]; the first is the default audio and subtitle '
-                  "language of the project's videos.",
+        help_text='Ordered BCP 47 codes, e.g. ["en", "de"], or language names in English or in the language '
+                  'itself ("German", "Deutsch"), which are stored as their codes; the first is the default audio '
+                  "and subtitle language of the project's videos.",
     )
 
     class Meta:
@@ -32,6 +39,12 @@ class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
         extra_kwargs = TIMESTAMPS
 
     def validate_languages(self, value: list[str]) -> list[str]:
+        resolved = [resolve_language(entry) for entry in value]
+        if unknown := [entry for entry, code in zip(value, resolved, strict=True) if code is None]:
+            raise serializers.ValidationError(
+                f"Not languages (use a name like 'German' or a BCP 47 code like 'de' or 'pt-BR'): "
+                f"{', '.join(unknown)}")
+        value = [code for code in resolved if code]
         if bad := invalid_codes(value):
             raise serializers.ValidationError(invalid_codes_message(bad))
         if repeated := duplicates(value):
