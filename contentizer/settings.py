@@ -181,8 +181,8 @@ UPLOAD_SWEEP_SECONDS = env.int("UPLOAD_SWEEP_SECONDS", default=60)  # each web p
 STORAGE_INCOMING_GRACE_SECONDS = env.int("STORAGE_INCOMING_GRACE_SECONDS", default=3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1 * MB)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
-# Two: the admin's voice upload takes a model and its config in one form; every other upload route
-# reads its one named file, and a third file is refused before it is stored.
+# Django's hard cap on file parts: two, for the admin's voice upload (a model and its config). Every
+# other route takes one: the upload handler refuses a second file part before reading it.
 DATA_UPLOAD_MAX_NUMBER_FILES = 2
 
 ASSET_MAX_BYTES = {

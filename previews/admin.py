@@ -4,17 +4,30 @@ previews/tts/uploaded.py), turn one off, or delete it."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from assets.uploads import HashingUploadHandler
 from contentizer.errors import ApplicationError
 from previews.models import UploadedVoice
 from previews.tts import uploaded
+
+
+class VoiceUploadHandler(HashingUploadHandler):
+    """The add form's two files (a model and its config) in one request, each spooled to disk and hashed."""
+
+    limit_name = "the largest voice model (TTS_VOICE_MAX_BYTES)"
+    max_files = 2
+
+    def max_bytes(self) -> int:
+        return settings.TTS_VOICE_MAX_BYTES + uploaded.CONFIG_MAX_BYTES
 
 _FIELDS = {"model": "model", "config": "config", "name": "name", "language": "language"}
 
@@ -45,6 +58,15 @@ class UploadedVoiceAdmin(admin.ModelAdmin):
     @admin.display(description="model size", ordering="model_size")
     def model_size_text(self, voice: UploadedVoice) -> str:
         return filesizeformat(voice.model_size)
+
+    def get_urls(self):
+        @csrf_exempt  # checked below, once the body is read with the handler that takes two files
+        def add(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            request.upload_handlers = [VoiceUploadHandler(request)]
+            return csrf_protect(self.add_view)(request, *args, **kwargs)
+
+        name = f"{self.opts.app_label}_{self.opts.model_name}_add"
+        return [path("add/", self.admin_site.admin_view(add), name=name), *super().get_urls()]
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
         if not self.has_add_permission(request):

@@ -241,3 +241,19 @@ def test_a_voice_whose_stored_file_is_gone_says_so_without_a_server_path(admin_c
         f"The uploaded voice {voice.voice_id} cannot be read from the storage (a file is missing or damaged); "
         "upload it again in the admin, or turn it off there so the next best voice speaks.")
     assert list((tmp_path / "a-new-machine").iterdir()) == [], "no partial copy left"
+
+
+def test_the_upload_still_needs_its_csrf_token(admin_user, joe):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    model, config = joe
+    assert _post(client, model[:1000], config).status_code == 403, "the two-file handler did not skip the check"
+    assert not UploadedVoice.objects.exists() and stored_keys() == []
+
+
+def test_other_uploads_still_take_one_file(alice_api, alice_project):
+    response = alice_api.post(f"/api/projects/{alice_project.id}/assets", {"file": [
+        SimpleUploadedFile("a.txt", b"a"), SimpleUploadedFile("b.txt", b"b")]}, format="multipart")
+    assert response.status_code == 400 and left_behind()["tmp"] == []
