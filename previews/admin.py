@@ -38,8 +38,9 @@ class UploadedVoiceForm(forms.Form):
                                                                      "e.g. de_DE-thorsten-medium.onnx.json")
     name = forms.CharField(required=False, max_length=81, help_text="its voice id is piper:<name>; empty: the "
                                                                     "model's file name without .onnx")
-    language = forms.CharField(required=False, max_length=35, help_text="BCP 47, e.g. de-DE; empty: the "
-                                                                        "language the config names")
+    language = forms.CharField(required=False, max_length=35, help_text="a code such as de-DE or a name such "
+                                                                        "as German; empty: the language the config "
+                                                                        "names")
     enabled = forms.BooleanField(required=False, initial=True, help_text="offer it to projects at once")
 
     def add_service_error(self, exc: ApplicationError) -> None:

@@ -27,6 +27,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from contentizer import storage
 from contentizer.errors import Conflict, PayloadTooLarge, UnprocessableEntity
+from contentizer.languages import resolve_language
 from previews.models import UploadedVoice
 from previews.tts import engines
 from previews.tts.engines import PiperConfig, PiperEngine, StoredFile, Voice
@@ -124,10 +125,13 @@ def _language(language: str, config: PiperConfig) -> str:
     if not language and not config.language:
         raise _refuse("The config names no language (language.code); enter the language this voice speaks, "
                       "e.g. de-DE.", "language")
-    language = engines.bcp47(language) if language else config.language
-    if not _LANGUAGE.match(language.lower()):
-        raise _refuse(f"'{language}' is not a language tag; enter one such as de or pt-BR.", "language")
-    return language
+    if not language:
+        return config.language
+    code = resolve_language(language) or engines.bcp47(language)  # "German", "Deutsch", "de_DE", "de-DE"
+    if not _LANGUAGE.match(code.lower()):
+        raise _refuse(f"'{language}' is not a language; enter a code such as de-DE or a name such as German.",
+                      "language")
+    return engines.bcp47(code)
 
 
 def _speak(voice: Voice, work: Path) -> float:

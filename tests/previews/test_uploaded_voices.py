@@ -112,9 +112,13 @@ def test_the_language_comes_from_the_form_when_the_config_names_none(admin_clien
     assert refused.status_code == 422 and not UploadedVoice.objects.exists()
     assert _errors(refused) == ["The config names no language (language.code); enter the language this voice "
                                 "speaks, e.g. de-DE."]
-    added = _post(admin_client, model, anonymous, model_name="thorsten.onnx", language="de", name="de_DE-thorsten")
+    unknown = _post(admin_client, model, anonymous, model_name="thorsten.onnx", language="Elvish!")
+    assert unknown.status_code == 422 and _errors(unknown) == [
+        "'Elvish!' is not a language; enter a code such as de-DE or a name such as German."]
+    added = _post(admin_client, model, anonymous, model_name="thorsten.onnx", language="Deutsch",
+                  name="de_DE-thorsten")
     assert added.status_code == 302, _errors(added)
-    assert UploadedVoice.objects.get().language == "de"
+    assert UploadedVoice.objects.get().language == "de", "a name as well as a code"
     assert tts.default_voice("de").id == "piper:de_DE-thorsten", "a neural voice becomes the language's default"
 
 
