@@ -215,14 +215,17 @@ def test_an_uploaded_voice_narrates_a_real_video_on_a_worker_with_its_own_cache(
     assert _post(admin_client, model, _german(config), model_name="de_DE-uploaded-medium.onnx").status_code == 302
     voice = UploadedVoice.objects.get()
     project = Project.objects.create(owner=alice, title="Tutorial", languages=["de"])
-    assert alice_api.get(f"/api/projects/{project.id}/voices/de").json()["speaking"] == voice.voice_id
+    assert alice_api.get(f"/api/projects/{project.id}/voices/de").json()["speaking"] == voice.voice_id, "the default"
+    chosen = alice_api.put(f"/api/projects/{project.id}/voices/de", {"voice": voice.voice_id, "rate": 1.1},
+                           format="json")
+    assert chosen.status_code == 200 and chosen.json()["voice"] == voice.voice_id and chosen.json()["neural"]
     workers.start()
     chapter = chapter_with_steps(alice_api, project.id, [
         {"caption": "Speichern", "duration": 1.0, "narration": {"de": "Klicken Sie auf Speichern."}}])
     accepted = _generate(alice_api, project.id, chapter["id"], languages=["de"])
     _finished(alice_api, accepted)
     clips = _stage(accepted["jobId"], "narrate")["speech"]["de"]
-    assert [(c["voice"], c["modelSha256"]) for c in clips] == [(voice.voice_id, voice.model_sha256)]
+    assert [(c["voice"], c["modelSha256"], c["rate"]) for c in clips] == [(voice.voice_id, voice.model_sha256, 1.1)]
     rate, _, samples = _stored_wav(clips[0]["key"], workers.data_dir / "check")
     assert rate == 22050 and len(samples) / rate > 0.8 and rms(samples) > 300
     cached = workers.data_dir / "cache" / "voices" / f"{voice.model_sha256}.onnx"
