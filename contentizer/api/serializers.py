@@ -88,11 +88,16 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         required=False,
         help_text='Narration text per language code, e.g. {"en": "Click Save."}',
     )
+    approve = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=35)), write_only=True, required=False,
+        help_text='Machine-translated texts the author approves as they are: {"caption": ["de"]}. Editing a '
+                  "text approves it too.",
+    )
 
     class Meta:
         model = Step
         fields = [
-            "id", "chapter", "position", "caption", "narration", "machineTranslated", "asset", "duration",
+            "id", "chapter", "position", "caption", "narration", "machineTranslated", "approve", "asset", "duration",
             "transition", "transitionDuration", "createdAt", "updatedAt",
         ]
         read_only_fields = ["id", "position", "createdAt", "updatedAt"]
@@ -117,6 +122,11 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
             return {**caption_object(value, self._languages()), **kept}
         return self.validate_narration(value)
 
+    def validate_approve(self, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if unknown := sorted(set(value) - {"caption", "narration"}):
+            raise serializers.ValidationError(f"Only caption and narration can be approved, not: {', '.join(unknown)}")
+        return value
+
     def validate_narration(self, value: dict[str, str]) -> dict[str, str]:
         if len(value) > MAX_LANGUAGES:
             raise serializers.ValidationError(f"At most {MAX_LANGUAGES} languages.")
@@ -139,3 +149,22 @@ class ReorderInputSerializer(StrictInputMixin, serializers.Serializer):
         child=serializers.IntegerField(), allow_empty=False, max_length=10000,
         help_text="Every id of the collection, each once, in the new order.",
     )
+
+
+class StepGapSerializer(serializers.Serializer):
+    step = serializers.IntegerField(help_text="The step's id.")
+    number = serializers.IntegerField(help_text="The step's number in the chapter, from 1.")
+    fields = serializers.ListField(child=serializers.ChoiceField(choices=["caption", "narration"]),
+                                   help_text="The texts this language lacks while another language has them.")
+
+
+class LanguageCompletenessSerializer(serializers.Serializer):
+    language = serializers.CharField()
+    name = serializers.CharField(help_text='The language\'s name, e.g. "German".')
+    complete = serializers.BooleanField()
+    missing = StepGapSerializer(many=True)
+
+
+class ChapterCompletenessSerializer(serializers.Serializer):
+    chapter = serializers.IntegerField()
+    languages = LanguageCompletenessSerializer(many=True, help_text="The project's languages in order.")
