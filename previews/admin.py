@@ -29,8 +29,6 @@ class VoiceUploadHandler(HashingUploadHandler):
     def max_bytes(self) -> int:
         return settings.TTS_VOICE_MAX_BYTES + uploaded.CONFIG_MAX_BYTES
 
-_FIELDS = {"model": "model", "config": "config", "name": "name", "language": "language"}
-
 
 class UploadedVoiceForm(forms.Form):
     model = forms.FileField(label="Model (.onnx)", help_text="the voice's model, e.g. de_DE-thorsten-medium.onnx")
@@ -44,7 +42,9 @@ class UploadedVoiceForm(forms.Form):
     enabled = forms.BooleanField(required=False, initial=True, help_text="offer it to projects at once")
 
     def add_service_error(self, exc: ApplicationError) -> None:
-        self.add_error(_FIELDS.get(exc.details.get("field")), exc.message)
+        """The service's refusal beside the field it names (the form's fields have the service's names)."""
+        field = exc.details.get("field")
+        self.add_error(field if field in self.fields else None, exc.message)
 
 
 @admin.register(UploadedVoice)
