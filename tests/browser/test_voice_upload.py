@@ -50,13 +50,13 @@ def test_an_operator_uploads_a_german_voice_and_the_author_sees_it_speak_german(
     broken.write_bytes(b"not a model")
     operator.get_by_label("Model (.onnx)").set_input_files(broken)
     operator.get_by_label("Config (.onnx.json)").set_input_files(german_voice[1])
-    operator.get_by_role("button", name="Check and add the voice").click()
+    operator.get_by_role("button", name="Check and add the voice").click(timeout=90_000)  # 63 MB sent and checked
     expect(operator.get_by_text("The .onnx file does not load as a model")).to_be_visible()
     assert not UploadedVoice.objects.exists()
 
     operator.get_by_label("Model (.onnx)").set_input_files(german_voice[0])
     operator.get_by_label("Config (.onnx.json)").set_input_files(german_voice[1])
-    operator.get_by_role("button", name="Check and add the voice").click()
+    operator.get_by_role("button", name="Check and add the voice").click(timeout=90_000)  # 63 MB sent and checked
     expect(operator.get_by_text("The voice piper:de_DE-uploaded-medium (de-DE) spoke its test sentence")).to_be_visible(
         timeout=60_000)
 
