@@ -173,3 +173,11 @@ def translate_job_fields(job: Job) -> dict[str, Any]:
                        "to": payload.get("to", ""), "model": payload.get("pair", ""),
                        "filled": (result or {}).get("filled"), "protectedSpans": (result or {}).get("protectedSpans"),
                        "steps": (result or {}).get("steps", [])}}
+
+
+def translation_targets(project: Project) -> list[dict[str, Any]]:
+    """What the chapter page offers: each project language after the first, and whether a model translates the
+    first language into it."""
+    source = project.languages[0] if project.languages else ""
+    return [{"from": source, "to": language, "available": catalogue.pair_for(source, language) is not None}
+            for language in project.languages[1:]]
