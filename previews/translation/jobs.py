@@ -167,12 +167,12 @@ def translate_cleanup(job: Job) -> None:
 
 
 def translate_job_fields(job: Job) -> dict[str, Any]:
-    result = job.result if job.status == JobStatus.SUCCEEDED else {}
+    result = (job.result or {}) if job.status == JobStatus.SUCCEEDED else {}
     payload = job.payload or {}
     return {"result": {"chapterId": payload.get("chapterId"), "from": payload.get("from", ""),
-                       "to": payload.get("to", ""), "model": payload.get("pair", ""),
-                       "filled": (result or {}).get("filled"), "protectedSpans": (result or {}).get("protectedSpans"),
-                       "steps": (result or {}).get("steps", [])}}
+                       "to": payload.get("to", ""), "model": result.get("model") or payload.get("pair", ""),
+                       "filled": result.get("filled"), "protectedSpans": result.get("protectedSpans"),
+                       "steps": result.get("steps", [])}}
 
 
 def translation_targets(project: Project) -> list[dict[str, Any]]:
