@@ -85,10 +85,12 @@ class AssetResolver:
         return asset
 
 
-def chapter_steps(chapter: Chapter) -> list[StepSpec]:
+def chapter_steps(chapter: Chapter, language: str | None = None) -> list[StepSpec]:
+    """The chapter's steps with their captions in `language` (default: the project's first)."""
+    language = language or chapter.project.languages[0]
     return [
         StepSpec(
-            label=f"step {i + 1} (id {step.id})", caption=step.caption, duration=step.duration,
+            label=f"step {i + 1} (id {step.id})", caption=step.caption_in(language), duration=step.duration,
             transition=step.transition, transition_duration=step.transition_duration,
             asset=step.asset_id, spoken_in=tuple(sorted(lang for lang, text in step.narration.items() if text.strip())),
         )
