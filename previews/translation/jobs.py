@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import transaction
 
 from contentizer import logs
+from contentizer.api.serializers import MAX_NARRATION_CHARS
+from contentizer.api.serializers_base import MAX_CAPTION_CHARS
 from contentizer.errors import UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.errors import PermanentJobError
@@ -31,8 +33,8 @@ logger = logging.getLogger(__name__)
 
 KIND = "translate"
 FIELDS = ("caption", "narration")
-# What a field may hold per language (the API's limit for a caption or a narration).
-MAX_CHARS = 2000
+# What a field may hold per language: the API's own limits.
+MAX_CHARS = {"caption": MAX_CAPTION_CHARS, "narration": MAX_NARRATION_CHARS}
 
 
 def _project_language(project: Project, code: str, role: str) -> str:
@@ -74,7 +76,7 @@ def translate_max_concurrency() -> int:
 class StepOutcome:
     stepId: int  # noqa: N815 - as on the wire
     position: int
-    caption: str  # filled, kept (the target has text), empty (no source text), too long (over MAX_CHARS)
+    caption: str  # filled, kept (the target has text), empty (no source text), too long (over the field's limit)
     narration: str
 
 
@@ -134,7 +136,7 @@ def _translate_step(step_id: int, source: str, target: str, translate, terms: li
                 result = translate_protected(text, translate, terms=terms)
             except TranslationUnavailable as exc:
                 raise PermanentJobError(str(exc), code="translation_unavailable") from exc
-            if len(result.text) > MAX_CHARS:  # cut, it could lose a protected span: the author writes it
+            if len(result.text) > MAX_CHARS[field]:  # cut, it could lose a protected span: the author writes it
                 states[field] = "too long"
                 continue
             wanted[field], preserved = result.text, preserved + result.preserved
