@@ -51,11 +51,26 @@ def step_create(*, chapter: Chapter, **fields: Any) -> Step:
 
 
 def object_update(*, obj: Model, **fields: Any) -> Model:
+    if isinstance(obj, Step):
+        _clear_edited_translations(step=obj, fields=fields)
     for name, value in fields.items():
         setattr(obj, name, value)
     obj.full_clean(exclude=["position"], validate_unique=False, validate_constraints=False)
     obj.save()
     return obj
+
+
+def _clear_edited_translations(*, step: Step, fields: dict[str, Any]) -> None:
+    """A machine-translated text the author changes is theirs from then on: its mark goes. Saving it
+    unchanged (a form sends every field) keeps the mark."""
+    for field in ("caption", "narration"):
+        new = fields.get(field)
+        if not isinstance(new, dict):
+            continue
+        old = getattr(step, field) or {}
+        for language in list((step.machine_translated or {}).get(field, [])):
+            if language in new and new[language] != old.get(language):
+                step.clear_machine_translated(field, language)
 
 
 def _close_gap(siblings: QuerySet, removed_position: int) -> None:

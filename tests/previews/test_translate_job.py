@@ -187,3 +187,18 @@ def test_translating_needs_authentication(client, alice_api, bilingual):
     chapter = chapter_with_steps(alice_api, bilingual.pk, [{"caption": "Open the menu."}])
     assert client.post(f"/api/chapters/{chapter['id']}/translate", {"from": "en", "to": "pt"},
                        content_type="application/json").status_code == 401
+
+
+def test_an_edit_by_the_author_clears_the_mark_of_that_text_only(alice_api, bilingual):
+    chapter = chapter_with_steps(alice_api, bilingual.pk, [{"caption": "Open the menu.", "narration": {"en": "Hi."}}])
+    step = _steps(chapter["id"])[0]
+    step.caption, step.narration = {"en": "Open the menu.", "pt": "Abra o menu."}, {"en": "Hi.", "pt": "Olá."}
+    step.mark_machine_translated("caption", "pt")
+    step.mark_machine_translated("narration", "pt")
+    step.save()
+    unchanged = {"caption": {"en": "Open the menu.", "pt": "Abra o menu."}, "narration": {"en": "Hi.", "pt": "Olá."}}
+    response = alice_api.patch(f"/api/steps/{step.pk}", unchanged, format="json")
+    assert response.json()["machineTranslated"] == {"caption": ["pt"], "narration": ["pt"]}, "saved unchanged"
+    edited = {"caption": {"en": "Open the menu.", "pt": "Abra o menu principal."}}
+    response = alice_api.patch(f"/api/steps/{step.pk}", edited, format="json")
+    assert response.status_code == 200 and response.json()["machineTranslated"] == {"narration": ["pt"]}
