@@ -173,8 +173,9 @@ class VideoDetailSerializer(serializers.Serializer):
 class TranslationStepOutcomeSerializer(serializers.Serializer):
     stepId = serializers.IntegerField()
     position = serializers.IntegerField()
-    caption = serializers.CharField(help_text="filled, kept (the target language had text: the author's is never "
-                                              "overwritten), empty (nothing to translate) or too long")
+    caption = serializers.CharField(help_text="filled; kept (the target language has the author's text: never "
+                                              "overwritten); machine-translated (filled before, not redone); empty "
+                                              "(nothing to translate); too long (over the field's limit)")
     narration = serializers.CharField(help_text="as caption")
 
 

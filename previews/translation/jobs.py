@@ -76,7 +76,9 @@ def translate_max_concurrency() -> int:
 class StepOutcome:
     stepId: int  # noqa: N815 - as on the wire
     position: int
-    caption: str  # filled, kept (the target has text), empty (no source text), too long (over the field's limit)
+    # filled; kept (the target has the author's text); machine-translated (filled before, by a job or an
+    # attempt of this one); empty (no source text); too long (over the field's limit)
+    caption: str
     narration: str
 
 
@@ -129,8 +131,8 @@ def _translate_step(step_id: int, source: str, target: str, translate, terms: li
         text = _text_in(step, field, source).strip()
         if not text:
             states[field] = "empty"
-        elif _text_in(step, field, target).strip():
-            states[field] = "kept"
+        elif _text_in(step, field, target).strip():  # never overwritten, nor translated again
+            states[field] = "machine-translated" if step.is_machine_translated(field, target) else "kept"
         else:
             try:
                 result = translate_protected(text, translate, terms=terms)

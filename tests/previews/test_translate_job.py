@@ -76,6 +76,8 @@ def test_the_job_fills_only_empty_fields_and_marks_them(alice_api, bilingual, wo
 
     again = _wait(alice_api, _translate(alice_api, chapter["id"]).json()["id"])
     assert again["status"] == "succeeded" and again["result"]["filled"] == 0, "a repeat fills nothing twice"
+    assert [(s["caption"], s["narration"]) for s in again["result"]["steps"]] == [
+        ("machine-translated", "machine-translated"), ("kept", "machine-translated"), ("empty", "kept")]
     assert [s.caption for s in _steps(chapter["id"])] == [first.caption, second.caption, third.caption]
 
 
