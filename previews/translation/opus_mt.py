@@ -77,8 +77,10 @@ class OpusMtEngine:
                     licence=self.LICENCE, bundled=False, path=str(folder))
 
     def _load_problem(self, folder: Path) -> str:
+        """Loaded once to check it, then let go: web processes list models but never translate, and an
+        OPUS-MT model holds hundreds of megabytes."""
         try:
-            self._model(folder)
+            self._load(folder)
         except ImportError:
             return "ctranslate2 or sentencepiece is not installed; install requirements.txt"
         except TranslationUnavailable as exc:
@@ -90,16 +92,19 @@ class OpusMtEngine:
         """Which files, and which version of them: a copy or a rewrite loads the model again."""
         return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in sorted(folder.iterdir()) if f.is_file())
 
-    def _model(self, folder: Path) -> tuple:
+    def _load(self, folder: Path) -> tuple:
         import ctranslate2
         import sentencepiece
 
+        return (self._translator(ctranslate2, folder), self._spm(sentencepiece, folder / "source.spm"),
+                self._spm(sentencepiece, folder / "target.spm"))
+
+    def _model(self, folder: Path) -> tuple:
+        """The loaded model, kept for the next texts (a worker translates a chapter step by step)."""
         key = (str(folder), self._stamp(folder))
         with self._lock:
             if key not in self._loaded:
-                self._loaded[key] = (self._translator(ctranslate2, folder),
-                                     self._spm(sentencepiece, folder / "source.spm"),
-                                     self._spm(sentencepiece, folder / "target.spm"))
+                self._loaded = {key: self._load(folder)}  # the one model in use; a changed folder replaces it
             return self._loaded[key]
 
     @staticmethod
