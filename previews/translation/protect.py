@@ -76,17 +76,29 @@ class Protected:
 Translate = Callable[[str], str]
 
 
+# Where a sentence ends: after . ! ? or … and spaces, before a capital (or an opening quote or bracket and
+# one). A file name or version never matches: its dots are not followed by a space.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])(\s+)(?=[\"'“‘(\[¿¡]?[A-ZÀ-ÖØ-Þ])")
+
+
 def translate_protected(text: str, translate: Translate, *, terms: Iterable[str] = ()) -> Protected:
-    """Translate `text` line by line (the models join lines into one), keeping every protected span."""
-    results = [_line(line, translate, tuple(terms)) for line in text.split("\n")]
+    """Translate `text` sentence by sentence, line by line (the models join lines into one, and lose
+    placeholders in long inputs), keeping every protected span and the spaces and line breaks between."""
+    results, separators = [], []
+    for line_number, line in enumerate(text.split("\n")):
+        if line_number:
+            separators.append("\n")
+        parts = _SENTENCE_END.split(line)
+        results += [_sentence(part, translate, tuple(terms)) for part in parts[::2]]
+        separators += parts[1::2]
     spans = tuple(span for result in results for span in result.spans)
     strategy = "pieces" if any(r.strategy == "pieces" for r in results) else (
         "placeholders" if spans else "plain")
-    return Protected(text="\n".join(r.text for r in results), spans=spans,
-                     preserved=sum(r.preserved for r in results), strategy=strategy)
+    joined = "".join(r.text + sep for r, sep in zip(results, [*separators, ""], strict=True))
+    return Protected(text=joined, spans=spans, preserved=sum(r.preserved for r in results), strategy=strategy)
 
 
-def _line(line: str, translate: Translate, terms: tuple[str, ...]) -> Protected:
+def _sentence(line: str, translate: Translate, terms: tuple[str, ...]) -> Protected:
     if not _has_words(line):
         return Protected(text=line, spans=(), preserved=0, strategy="plain")
     spans = find_spans(line, terms)

