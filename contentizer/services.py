@@ -51,8 +51,6 @@ def step_create(*, chapter: Chapter, **fields: Any) -> Step:
 
 
 def object_update(*, obj: Model, **fields: Any) -> Model:
-    if isinstance(obj, Step):
-        _clear_edited_translations(step=obj, fields=fields)
     for name, value in fields.items():
         setattr(obj, name, value)
     obj.full_clean(exclude=["position"], validate_unique=False, validate_constraints=False)
@@ -60,17 +58,19 @@ def object_update(*, obj: Model, **fields: Any) -> Model:
     return obj
 
 
-def _clear_edited_translations(*, step: Step, fields: dict[str, Any]) -> None:
-    """A machine-translated text the author changes is theirs from then on: its mark goes. Saving it
-    unchanged (a form sends every field) keeps the mark."""
+def step_update(*, step: Step, approve: dict[str, list[str]] | None = None, **fields: Any) -> Step:
+    """A step's new fields; a machine-translated text the author edits, or approves (`approve`,
+    {"caption": ["de"]}), is the author's from then on."""
     for field in ("caption", "narration"):
-        new = fields.get(field)
-        if not isinstance(new, dict):
-            continue
-        old = getattr(step, field) or {}
-        for language in list((step.machine_translated or {}).get(field, [])):
-            if language in new and new[language] != old.get(language):
-                step.clear_machine_translated(field, language)
+        if field in fields:
+            old, new = getattr(step, field) or {}, fields[field] or {}
+            for lang in set(old) | set(new):
+                if old.get(lang, "") != new.get(lang, ""):
+                    step.clear_machine_translated(field, lang)
+    for field, languages in (approve or {}).items():
+        for lang in languages:
+            step.clear_machine_translated(field, lang)
+    return object_update(obj=step, **fields)
 
 
 def _close_gap(siblings: QuerySet, removed_position: int) -> None:

@@ -208,3 +208,9 @@ def first_pts(path: str, *, demuxer: str, stream_type: str = "video", clock: int
         if stream is None or stream.start_time is None:
             raise ProbeError(f"has no {stream_type} stream with a start time")
         return round(stream.start_time * stream.time_base * clock)
+
+
+def audio_channels(path: str, *, demuxer: str) -> list[int]:
+    """The channel count of every audio stream, in stream order (an HLS master playlist names them)."""
+    with open_input(path, demuxer, decode=False) as container:
+        return [stream.codec_context.channels for stream in container.streams.audio]

@@ -29,6 +29,7 @@ from contentizer.jobs.stages import StagedJob, stable_hash
 from contentizer.languages import iso639_2
 from contentizer.media import ffmpeg, probe
 from contentizer.media.compose import Media
+from contentizer.selectors import stand_in
 from contentizer.storage import delete_tree, fetch, publish_file, publish_files, trusted
 from previews import compile as compiler
 from previews import speech, subtitles, tts
@@ -81,7 +82,8 @@ class VideoPipeline(StagedJob):
 
     def stage_plan(self, inputs: dict) -> dict:
         payload, chapter = inputs["payload"], self.video.chapter
-        steps = compiler.chapter_steps(chapter)
+        fallback = payload.get("missing") == "fallback"
+        steps = compiler.chapter_steps(chapter, fallback=fallback)
         music = {"asset": payload["music"]["sha256"], "volume": payload["music"]["volume"]} \
             if payload.get("music") else None
         try:
@@ -97,10 +99,25 @@ class VideoPipeline(StagedJob):
                 blob = Blob.objects.filter(sha256=sha).first()
                 if blob is None or not trusted(blob.storage_key, size=blob.size):
                     raise PermanentJobError(f"{labels[i]}: its asset {sha[:12]}… is missing from storage.")
-        texts = [{lang: state["narration"].get(lang, "").strip() for lang in payload["languages"]}
-                 for state in inputs["chapter"]]
-        return {"timeline": timeline.to_dict(), "labels": labels, "texts": texts,
-                "captions": [state["caption"] for state in inputs["chapter"]],
+        order = self.video.project.languages
+        # Where a language lacks a text another has, and the request said so, that language's text
+        # and voice stand in (`voices`), and the step says so on the watch page (`fallbacks`).
+        texts, voices, fallbacks = [], [], []
+        for state in inputs["chapter"]:
+            said, voice, marks = {}, {}, {}
+            for lang in payload["languages"]:
+                other = stand_in(state["narration"], lang, order) if fallback else None
+                said[lang], voice[lang] = state["narration"].get(other or lang, "").strip(), other or lang
+                captions = state["caption"] if isinstance(state["caption"], dict) else {}
+                fields = [f for f, given in (("caption", captions), ("narration", state["narration"]))
+                          if fallback and stand_in(given, lang, order)]
+                if fields:
+                    marks[lang] = fields
+            texts.append(said)
+            voices.append(voice)
+            fallbacks.append(marks)
+        return {"timeline": timeline.to_dict(), "labels": labels, "texts": texts, "voices": voices,
+                "fallbacks": fallbacks, "captions": [state["caption"] for state in inputs["chapter"]],
                 "chapterState": stable_hash(inputs["chapter"])}
 
     def stage_narrate(self, inputs: dict) -> dict:
@@ -109,9 +126,10 @@ class VideoPipeline(StagedJob):
         speech_out: dict[str, list] = {lang: [None] * len(timeline.scenes) for lang in timeline.languages}
         new: dict[str, tuple[Path, float]] = {}
         texts = [(lang, i, text) for i, by_lang in enumerate(plan["texts"]) for lang, text in by_lang.items() if text]
+        voices = plan.get("voices") or [{} for _ in plan["texts"]]
         for n, (lang, i, text) in enumerate(texts):
             self.ctx.check_cancelled()
-            said = self._speak(lang, text, plan["labels"][i])
+            said = self._speak(voices[i].get(lang, lang), text, plan["labels"][i])
             clip = Path(said["key"]).stem  # the spoken clip's cache id names its normalised copy too
             meta = speech.cached_speech(clip)
             if meta is None and clip not in new:
@@ -231,9 +249,12 @@ class VideoPipeline(StagedJob):
                             "audio": languages, "subtitles": languages}
         video.chapter_state = self.outputs["plan"]["chapterState"]
         timeline = Timeline.parse(self.outputs["captions"]["timeline"])
-        video.steps = [{"start": start, "caption": caption, "narration": texts}  # the watch page's step list
-                       for start, caption, texts in zip(timeline.starts(), self.outputs["plan"]["captions"],
-                                                        self.outputs["plan"]["texts"], strict=True)]
+        plan = self.outputs["plan"]
+        video.steps = [{"start": start, "caption": caption, "narration": texts,  # the watch page's step list
+                        **({"fallback": marks} if marks else {})}
+                       for start, caption, texts, marks in zip(
+                           timeline.starts(), plan["captions"], plan["texts"],
+                           plan.get("fallbacks") or [{} for _ in plan["texts"]], strict=True)]
         video.finished_at = timezone.now()
         video.save()
         Video.objects.filter(chapter=video.chapter, superseded_at__isnull=True, job__status="succeeded").exclude(

@@ -57,7 +57,7 @@ def test_the_master_playlist_declares_every_rendition_with_its_channels():
     audio = [m for m in master.media if m.type == "AUDIO"]
     subs = [m for m in master.media if m.type == "SUBTITLES"]
     assert [(m.language, m.name, m.default, m.channels) for m in audio] == [
-        ("en", "English", "YES", "1"), ("pt-BR", "Portuguese", "NO", "2")]
+        ("en", "English", "YES", "1"), ("pt-BR", "Portuguese (Brazil)", "NO", "2")]
     assert [m.uri for m in subs] == ["subs_en/index.m3u8", "subs_pt-BR/index.m3u8"]
     assert master.playlists[0].stream_info.audio == "aud" and master.playlists[0].stream_info.subtitles == "subs"
 
