@@ -88,6 +88,9 @@ def translate_run(ctx: JobContext) -> dict[str, Any]:
     chapter = Chapter.objects.select_related("project").filter(pk=payload["chapterId"]).first()
     if chapter is None:
         raise PermanentJobError("The chapter was deleted before it could be translated.", code="not_found")
+    if not {source, target} <= set(chapter.project.languages):
+        raise PermanentJobError(f"The project no longer has both {source} and {target} among its languages.",
+                                code="invalid_languages", details={"languages": chapter.project.languages})
     pair = catalogue.pair_for(source, target)
     if pair is None:
         raise PermanentJobError(f"No translation model translates {source} into {target} any more; an operator "

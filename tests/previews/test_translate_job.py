@@ -204,3 +204,21 @@ def test_an_edit_by_the_author_clears_the_mark_of_that_text_only(alice_api, bili
     edited = {"caption": {"en": "Open the menu.", "pt": "Abra o menu principal."}}
     response = alice_api.patch(f"/api/steps/{step.pk}", edited, format="json")
     assert response.status_code == 200 and response.json()["machineTranslated"] == {"narration": ["pt"]}
+
+
+def test_a_language_removed_before_the_job_runs_fails_it_cleanly(alice_api, bilingual):
+    from contentizer.jobs.errors import PermanentJobError
+
+    chapter = chapter_with_steps(alice_api, bilingual.pk, [{"caption": "Open the menu."}])
+    job = Job.objects.get(pk=_translate(alice_api, chapter["id"]).json()["id"])
+    bilingual.languages = ["en"]
+    bilingual.save()
+
+    class Context:
+        pass
+
+    context = Context()
+    context.job = job
+    with pytest.raises(PermanentJobError) as raised:
+        translation_jobs.translate_run(context)
+    assert raised.value.code == "invalid_languages" and _steps(chapter["id"])[0].caption == {"en": "Open the menu."}
