@@ -83,7 +83,7 @@ class VideoPipeline(StagedJob):
     def stage_plan(self, inputs: dict) -> dict:
         payload, chapter = inputs["payload"], self.video.chapter
         fallback = payload.get("missing") == "fallback"
-        steps = compiler.chapter_steps(chapter, fallback=fallback)
+        steps = compiler.chapter_steps(chapter)
         music = {"asset": payload["music"]["sha256"], "volume": payload["music"]["volume"]} \
             if payload.get("music") else None
         try:
@@ -109,8 +109,9 @@ class VideoPipeline(StagedJob):
                 other = stand_in(state["narration"], lang, order) if fallback else None
                 said[lang], voice[lang] = state["narration"].get(other or lang, "").strip(), other or lang
                 captions = state["caption"] if isinstance(state["caption"], dict) else {}
-                fields = [f for f, given in (("caption", captions), ("narration", state["narration"]))
-                          if fallback and stand_in(given, lang, order)]
+                fields = [f for f, given, stands in (("caption", captions, True),
+                                                     ("narration", state["narration"], fallback))
+                          if stands and stand_in(given, lang, order)]
                 if fields:
                     marks[lang] = fields
             texts.append(said)
