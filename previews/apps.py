@@ -26,7 +26,23 @@ class PreviewsConfig(AppConfig):
             section=views.video_section,
         ))
         quota.register("videos", videos.video_usage)
-        from previews import checks  # noqa: F401 - registers the voice checks
+        self._register_translation(registry)
+        from previews import checks  # noqa: F401 - registers the voice and translation model checks
         from previews.tts import catalogue
 
         catalogue.log_problems_at_start()
+        from previews.translation import catalogue as translation_catalogue
+
+        translation_catalogue.log_problems_at_start()
+
+    @staticmethod
+    def _register_translation(registry) -> None:
+        from previews import views
+        from previews.api.serializers import TranslationJobSerializer
+        from previews.translation import jobs as translation
+
+        registry.register(registry.JobKind(
+            name=translation.KIND, run=translation.translate_run, cleanup=translation.translate_cleanup,
+            max_concurrency=translation.translate_max_concurrency, serializer=TranslationJobSerializer,
+            describe=translation.translate_job_fields, section=views.translate_section, label="Translation",
+        ))

@@ -1,4 +1,4 @@
-"""`manage.py check`: speech settings that cannot work, and voices that cannot be used."""
+"""`manage.py check`: speech settings that cannot work, voices and translation models that cannot be used."""
 
 from __future__ import annotations
 
@@ -21,3 +21,13 @@ def voices_check(app_configs, **kwargs) -> list:
     return [Warning(f"Voice {voice.id} ({voice.language}) cannot be used: {voice.problem}",
                     hint="Its language is narrated by the next best voice (eSpeak NG at worst) until it is fixed.",
                     id="previews.W001") for voice in catalogue.problems()]
+
+
+@register("previews")
+def translation_check(app_configs, **kwargs) -> list:
+    from previews import translation
+
+    return [Warning(f"Translation model {pair.id} ({pair.source} → {pair.target}) cannot be used: {pair.problem}",
+                    hint="Chapters are translated with the other models (the bundled English ↔ Portuguese one at "
+                         "least) until it is fixed; see docs/translation.md.",
+                    id="previews.W002") for pair in translation.problems()]

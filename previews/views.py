@@ -1,4 +1,4 @@
-"""What preview and video jobs add to the job page (registered as their kinds' `section`)."""
+"""What preview, video and translation jobs add to the job page (registered as their kinds' `section`)."""
 
 from __future__ import annotations
 
@@ -36,3 +36,10 @@ def video_section(job: Job) -> tuple[str, dict[str, Any]]:
         "stage_runs": StageRun.objects.filter(job=job).order_by("attempt", "id"),
         "can_retry": job.status in RETRYABLE,
     }
+
+
+def translate_section(job: Job) -> tuple[str, dict[str, Any]]:
+    from previews.translation.jobs import translate_job_fields
+
+    return "previews/job_translate.html", {"result": translate_job_fields(job)["result"],
+                                           "done": job.status == JobStatus.SUCCEEDED}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studio.views import chapters, library, projects, rendering, transfers, videos, voices, webhooks
+from studio.views import chapters, library, projects, rendering, transfers, translation, videos, voices, webhooks
 
 urlpatterns = [
     path("", projects.home, name="home"),
@@ -24,6 +24,7 @@ urlpatterns = [
     path("chapters/<int:chapter_id>/steps/reorder", chapters.steps_reorder, name="steps-reorder"),
     path("chapters/<int:chapter_id>/preview/", rendering.chapter_preview, name="chapter-preview"),
     path("chapters/<int:chapter_id>/video/", rendering.chapter_generate, name="chapter-generate"),
+    path("chapters/<int:chapter_id>/translate", translation.chapter_translate, name="chapter-translate"),
     path("steps/<int:step_id>/", chapters.step_save, name="step-save"),
     path("steps/<int:step_id>/delete", chapters.step_delete, name="step-delete"),
     path("steps/<int:step_id>/move", chapters.step_move, name="step-move"),

