@@ -52,9 +52,14 @@ class Chapter(models.Model):
 class Step(models.Model):
     chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="steps")
     position = models.IntegerField()
-    caption = models.TextField(blank=True, default="")
+    # One text per language, like narration: {"en": "Save", "de": "Speichern"}. A plain string
+    # assigned here means the project's first language (save() turns it into that object).
+    caption = models.JSONField(default=dict, blank=True)
     # {"en": "Click Save.", "de": "Klicken Sie auf Speichern."}
     narration = models.JSONField(default=dict, blank=True)
+    # Which texts machine translation filled and the author has not edited or approved since:
+    # {"caption": ["de"], "narration": ["de", "pt"]}.
+    machine_translated = models.JSONField(default=dict, blank=True)
     # The project's link to a blob; a step may only point at an asset of its own project.
     asset = models.ForeignKey(
         "assets.Asset", null=True, blank=True, on_delete=models.RESTRICT, related_name="steps"
@@ -81,6 +86,36 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"Step {self.position + 1} of {self.chapter}"
+
+    def save(self, *args, **kwargs) -> None:
+        if isinstance(self.caption, str):
+            self.caption = caption_object(self.caption, self.chapter.project.languages)
+        super().save(*args, **kwargs)
+
+    def caption_in(self, language: str) -> str:
+        return (self.caption or {}).get(language, "") if isinstance(self.caption, dict) else ""
+
+    def narration_in(self, language: str) -> str:
+        return (self.narration or {}).get(language, "")
+
+    def is_machine_translated(self, field: str, language: str) -> bool:
+        return language in (self.machine_translated or {}).get(field, [])
+
+    def mark_machine_translated(self, field: str, language: str) -> None:
+        marks = dict(self.machine_translated or {})
+        if language not in marks.get(field, []):
+            marks[field] = [*marks.get(field, []), language]
+        self.machine_translated = marks
+
+    def clear_machine_translated(self, field: str, language: str) -> None:
+        marks = {f: [lang for lang in langs if not (f == field and lang == language)]
+                 for f, langs in (self.machine_translated or {}).items()}
+        self.machine_translated = {f: langs for f, langs in marks.items() if langs}
+
+
+def caption_object(text: str, languages: list[str]) -> dict[str, str]:
+    """A caption given as one string: the text of the project's first language."""
+    return {languages[0]: text} if text else {}
 
 
 class StoredObject(models.Model):

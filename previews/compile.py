@@ -85,17 +85,12 @@ class AssetResolver:
         return asset
 
 
-def caption_in(step, language: str) -> str:  # TEMPORARY until i18-base's Step.caption_in lands
-    return step.caption_in(language) if hasattr(step, "caption_in") else step.caption
-
-
-def chapter_steps(chapter: Chapter, *, language: str = "") -> list[StepSpec]:
-    """The chapter's steps as scenes show them in `language` (its captions; the project's first
-    language when none is named)."""
-    language = language or (chapter.project.languages or ["en"])[0]
+def chapter_steps(chapter: Chapter, language: str | None = None) -> list[StepSpec]:
+    """The chapter's steps with their captions in `language` (default: the project's first)."""
+    language = language or chapter.project.languages[0]
     return [
         StepSpec(
-            label=f"step {i + 1} (id {step.id})", caption=caption_in(step, language), duration=step.duration,
+            label=f"step {i + 1} (id {step.id})", caption=step.caption_in(language), duration=step.duration,
             transition=step.transition, transition_duration=step.transition_duration,
             asset=step.asset_id, spoken_in=tuple(sorted(lang for lang, text in step.narration.items() if text.strip())),
         )

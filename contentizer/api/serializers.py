@@ -7,9 +7,9 @@ from typing import Any
 from rest_framework import serializers
 
 from contentizer import transitions
-from contentizer.api.serializers_base import StrictInputMixin, TransitionField
+from contentizer.api.serializers_base import CaptionField, StrictInputMixin, TransitionField
 from contentizer.languages import MAX_LANGUAGES, duplicates, invalid_codes, invalid_codes_message
-from contentizer.models import Chapter, Project, Step
+from contentizer.models import Chapter, Project, Step, caption_object
 
 MAX_NARRATION_CHARS = 5000
 # Wire names are camelCase; a ModelSerializer builds a renamed field from the model field its
@@ -63,6 +63,13 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         help_text="Id of an asset of the same project.",
     )
     transition = TransitionField(required=False, default=transitions.DEFAULT)
+    caption = CaptionField(required=False)
+    machineTranslated = serializers.DictField(
+        source="machine_translated", read_only=True,
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='Texts filled by machine translation and not yet edited or approved, per field: '
+                  '{"caption": ["de"], "narration": ["de"]}.',
+    )
     narration = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=MAX_NARRATION_CHARS),
         required=False,
@@ -72,12 +79,11 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
     class Meta:
         model = Step
         fields = [
-            "id", "chapter", "position", "caption", "narration", "asset", "duration",
+            "id", "chapter", "position", "caption", "narration", "machineTranslated", "asset", "duration",
             "transition", "transitionDuration", "createdAt", "updatedAt",
         ]
         read_only_fields = ["id", "position", "createdAt", "updatedAt"]
-        extra_kwargs = {**TIMESTAMPS, "caption": {"max_length": 2000},
-                        "transitionDuration": {"source": "transition_duration"}}
+        extra_kwargs = {**TIMESTAMPS, "transitionDuration": {"source": "transition_duration"}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,6 +91,18 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         if project is not None:
             # Only the project's own assets resolve; any other id reads as "does not exist".
             self.fields["asset"].queryset = _asset_model().objects.filter(project=project)
+
+    def _languages(self) -> list[str]:
+        project = self.context.get("project") or (self.instance.chapter.project if self.instance else None)
+        return project.languages if project is not None else ["en"]
+
+    def validate_caption(self, value: dict[str, str] | str) -> dict[str, str]:
+        if isinstance(value, str):
+            # The first language's text; the other languages keep what they have.
+            kept = {k: v for k, v in (getattr(self.instance, "caption", None) or {}).items()
+                    if k != self._languages()[0]}
+            return {**caption_object(value, self._languages()), **kept}
+        return self.validate_narration(value)
 
     def validate_narration(self, value: dict[str, str]) -> dict[str, str]:
         if len(value) > MAX_LANGUAGES:

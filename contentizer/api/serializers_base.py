@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.serializers import as_serializer_error
@@ -44,3 +45,39 @@ class TransitionField(serializers.ChoiceField):
 
     def to_internal_value(self, data: Any) -> str:
         return transitions.canonical(super().to_internal_value(data))
+
+
+MAX_CAPTION_CHARS = 2000
+
+
+@extend_schema_field({
+    "oneOf": [
+        {"type": "object", "additionalProperties": {"type": "string", "maxLength": MAX_CAPTION_CHARS}},
+        {"type": "string", "maxLength": MAX_CAPTION_CHARS},
+    ],
+    "description": 'On-screen text per language code, e.g. {"en": "Save", "de": "Speichern"}. A plain string '
+                   "is accepted as the text of the project's first language (the other languages keep theirs); "
+                   "answers always give the object.",
+})
+class CaptionField(serializers.Field):
+    """A caption: an object of language code → text, or a plain string meaning the first
+    language. The string form stays a string here; the serializer knows the project."""
+
+    default_error_messages = {
+        "invalid": "Give an object of language code to text, or a string.",
+        "max_length": f"Ensure this field has no more than {MAX_CAPTION_CHARS} characters.",
+    }
+
+    def to_internal_value(self, data: Any) -> dict[str, str] | str:
+        if isinstance(data, str):
+            texts: Any = data
+        elif isinstance(data, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            texts = dict(data)
+        else:
+            self.fail("invalid")
+        if any(len(t) > MAX_CAPTION_CHARS for t in ([texts] if isinstance(texts, str) else texts.values())):
+            self.fail("max_length")
+        return texts
+
+    def to_representation(self, value: Any) -> dict[str, str]:
+        return dict(value) if isinstance(value, Mapping) else {}

@@ -112,7 +112,7 @@ class VideoPipeline(StagedJob):
                  for state in inputs["chapter"]]
         return {"timeline": timelines[languages[0]], "timelines": timelines, "languages": languages,
                 "labels": labels, "texts": texts,
-                "captions": [{lang: compiler.caption_in(step, lang) for lang in languages} for step in steps],
+                "captions": [{lang: step.caption_in(lang) for lang in languages} for step in steps],
                 "chapterState": stable_hash(inputs["chapter"])}
 
     def stage_narrate(self, inputs: dict) -> dict:

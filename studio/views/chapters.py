@@ -55,7 +55,8 @@ def step_input(post, languages: list[str], narration: dict[str, str]) -> dict[st
 
 def _values(source: Step | Any, languages: list[str]) -> dict[str, Any]:
     if isinstance(source, Step):
-        return {"caption": source.caption, "narration": {lang: source.narration.get(lang, "") for lang in languages},
+        return {"caption": source.caption_in(languages[0]),
+                "narration": {lang: source.narration.get(lang, "") for lang in languages},
                 "duration": source.duration, "transition": source.transition,
                 "transitionDuration": source.transition_duration, "asset": source.asset_id or ""}
     return {"caption": source.get("caption", ""),

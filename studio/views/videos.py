@@ -21,10 +21,17 @@ from previews.models import Share, Video
 logger = logging.getLogger(__name__)
 
 
+def _caption(step: dict[str, Any], language: str) -> str:
+    """A step's caption in a video's step list: one text per language, or one string (videos made
+    before captions had languages)."""
+    caption = step.get("caption") or ""
+    return caption if isinstance(caption, str) else caption.get(language, "")
+
+
 def _steps(video: Video) -> list[dict[str, Any]]:
     first = video.languages[0] if video.languages else ""
     return [{"start": step["start"], "number": i + 1,
-             "label": step.get("caption") or (step.get("narration") or {}).get(first, "") or f"Step {i + 1}"}
+             "label": _caption(step, first) or (step.get("narration") or {}).get(first, "") or f"Step {i + 1}"}
             for i, step in enumerate(video.steps or [])]
 
 

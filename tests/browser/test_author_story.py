@@ -79,7 +79,7 @@ def test_an_author_makes_watches_and_shares_a_two_language_tutorial(page, open_c
         card.get_by_role("radio", name=picture).check()
         card.get_by_role("button", name="Add step").click()
         assert page.get_by_role("status").filter(has_text="added.").is_visible()
-    saved = list(Step.objects.order_by("position").values_list("caption", "narration", "asset__original_name"))
+    saved = list(Step.objects.order_by("position").values_list("caption__en", "narration", "asset__original_name"))
     assert saved == [(c, {"en": en, "de": de}, pic) for c, en, de, pic in STEPS]
 
     # preview: it plays inline once ready

@@ -29,7 +29,7 @@ def chapter(alice):
 
 
 def _order(chapter) -> list[str]:
-    return list(Step.objects.filter(chapter=chapter).order_by("position").values_list("caption", flat=True))
+    return list(Step.objects.filter(chapter=chapter).order_by("position").values_list("caption__en", flat=True))
 
 
 def _headings(page) -> list[str]:

@@ -184,7 +184,7 @@ def test_it_deletes_a_chapter_with_its_steps_and_closes_the_gap(alice_api, alice
 def test_it_creates_a_step_with_defaults(alice_api, alice_chapter):
     body = step(alice_api, alice_chapter["id"], narration={"en": "Click Save.", "pt-BR": "Clique."})
     expected = {
-        "chapter": alice_chapter["id"], "position": 0, "caption": "A step", "asset": None, "duration": 5.0,
+        "chapter": alice_chapter["id"], "position": 0, "caption": {"en": "A step"}, "asset": None, "duration": 5.0,
         "transition": "crossfade", "transitionDuration": 0.5, "narration": {"en": "Click Save.", "pt-BR": "Clique."},
     }
     assert body | expected == body
@@ -320,7 +320,7 @@ def test_it_404s_another_users_chapter(bob_api, alice_chapter, alice_step, metho
 @pytest.mark.parametrize("method", ["get", "patch", "delete"])
 def test_it_404s_another_users_step(bob_api, alice_step, method):
     assert_error(foreign_call(bob_api, method, f"/api/steps/{alice_step['id']}"), 404, "not_found")
-    assert Step.objects.get(pk=alice_step["id"]).caption == "A step"
+    assert Step.objects.get(pk=alice_step["id"]).caption == {"en": "A step"}
 
 
 # Authentication

@@ -46,7 +46,7 @@ def test_a_valid_export_becomes_the_same_project_step_for_step_and_byte_for_byte
     project = import_project(owner=alice, source=export.write(zips / "ok.zip"))
 
     assert (project.owner, project.title, project.description) == (alice, "Getting started", "A tour.")
-    got = [(c.title, [(s.caption, s.narration, s.duration, s.transition, s.transition_duration,
+    got = [(c.title, [(s.caption_in("en"), s.narration, s.duration, s.transition, s.transition_duration,
                        s.asset and f"assets/{s.asset.blob.sha256}.{s.asset.blob.ext}") for s in c.steps.all()])
            for c in project.chapters.all()]
     want = [(c["title"], [(s["caption"], s["narration"], s["duration"], s["transition"], s["transitionDuration"],

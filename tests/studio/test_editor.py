@@ -54,7 +54,7 @@ def test_a_step_is_added_with_narration_in_both_languages(client, alice, alice_a
         duration="2.5", transition="dissolve", transitionDuration="0.4", asset=str(image["id"])))
     step = Step.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/chapters/{chapter_id}/#step-{step.pk}"
-    assert (step.caption, step.narration, step.duration, step.transition, step.transition_duration,
+    assert (step.caption_in("en"), step.narration, step.duration, step.transition, step.transition_duration,
             step.asset_id) == ("Remove the wheel", {"en": "Loosen the nuts.", "de": "Lösen Sie die Muttern."},
                                2.5, "dissolve", 0.4, image["id"])
     assert alice_api.get(f"/api/steps/{step.pk}").json()["narration"] == step.narration
@@ -95,7 +95,8 @@ def test_saving_a_step_changes_only_what_the_card_holds(client, alice, alice_api
                                         "narration-fr": "Vieux mots."}))
     assert response.status_code == 302
     saved = Step.objects.get()
-    assert saved.caption == "New" and saved.narration == {"en": "New words.", "de": "Neue Worte.", "fr": "Vieux mots."}
+    assert saved.caption == {"en": "New"}
+    assert saved.narration == {"en": "New words.", "de": "Neue Worte.", "fr": "Vieux mots."}
     client.post(f"/steps/{step['id']}/", _step_form(caption="New", duration="4", **{"narration-en": "Only this."}))
     assert Step.objects.get().narration == {"en": "Only this."}  # emptied fields remove their language
 
@@ -153,7 +154,7 @@ def _three_steps(alice_api, project, chapter_id) -> list[int]:
 
 
 def _order(chapter_id) -> list[str]:
-    return list(Step.objects.filter(chapter_id=chapter_id).order_by("position").values_list("caption", flat=True))
+    return list(Step.objects.filter(chapter_id=chapter_id).order_by("position").values_list("caption__en", flat=True))
 
 
 def test_steps_move_up_and_down_with_buttons(client, alice, alice_api, bilingual):
@@ -187,7 +188,7 @@ def test_a_step_is_deleted_and_the_others_close_the_gap(client, alice, alice_api
     ids = _three_steps(alice_api, project, chapter_id)
     client.force_login(alice)
     client.post(f"/steps/{ids[1]}/delete")
-    assert list(Step.objects.order_by("position").values_list("caption", "position")) == [("one", 0), ("three", 1)]
+    assert list(Step.objects.order_by("position").values_list("caption__en", "position")) == [("one", 0), ("three", 1)]
 
 
 def test_another_users_steps_are_404(client, bob, alice_api, bilingual):

@@ -1,0 +1,100 @@
+"""A step's caption holds one text per language, like its narration (issue 18.1)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from contentizer.models import Project, Step
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_languages(alice_api, alice) -> dict:
+    project = alice_api.post("/api/projects", {"title": "Tyres", "languages": ["en", "de"]}, format="json").json()
+    return alice_api.post(f"/api/projects/{project['id']}/chapters", {"title": "Wheel"}, format="json").json()
+
+
+def _step(api, chapter: dict, **fields) -> dict:
+    response = api.post(f"/api/chapters/{chapter['id']}/steps", {"duration": 2, **fields}, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_a_caption_per_language_is_kept_and_answered_as_given(alice_api, two_languages):
+    body = _step(alice_api, two_languages, caption={"en": "Save", "de": "Speichern"})
+    assert body["caption"] == {"en": "Save", "de": "Speichern"}
+    assert Step.objects.get(pk=body["id"]).caption_in("de") == "Speichern"
+    assert body["machineTranslated"] == {}
+
+
+def test_a_plain_string_is_the_first_language_and_leaves_the_others_alone(alice_api, two_languages):
+    body = _step(alice_api, two_languages, caption="Save")
+    assert body["caption"] == {"en": "Save"}
+    alice_api.patch(f"/api/steps/{body['id']}", {"caption": {"en": "Save", "de": "Speichern"}}, format="json")
+    patched = alice_api.patch(f"/api/steps/{body['id']}", {"caption": "Save it"}, format="json")
+    assert patched.status_code == 200
+    assert patched.json()["caption"] == {"en": "Save it", "de": "Speichern"}
+
+
+@pytest.mark.parametrize(("caption", "message"), [
+    (["Save"], "Give an object of language code to text, or a string."),
+    ({"en": 3}, "Give an object of language code to text, or a string."),
+    ({"en": "x" * 2001}, "Ensure this field has no more than 2000 characters."),
+    ({"english": "Save"}, "english"),
+])
+def test_a_caption_of_another_shape_is_a_400_naming_the_field(alice_api, two_languages, caption, message):
+    response = alice_api.post(f"/api/chapters/{two_languages['id']}/steps", {"caption": caption}, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert message in " ".join(error["details"]["fields"]["caption"])
+    assert not Step.objects.exists()
+
+
+def test_machine_translated_marks_are_read_only(alice_api, two_languages):
+    body = _step(alice_api, two_languages, caption="Save")
+    response = alice_api.patch(f"/api/steps/{body['id']}", {"machineTranslated": {"caption": ["de"]}}, format="json")
+    assert response.status_code == 200 and response.json()["machineTranslated"] == {}
+    assert Step.objects.get(pk=body["id"]).machine_translated == {}
+
+
+def test_a_string_assigned_in_code_is_stored_as_the_first_language(alice):
+    project = Project.objects.create(owner=alice, title="T", languages=["de", "en"])
+    step = Step.objects.create(chapter=project.chapters.create(title="C", position=0), position=0, caption="Rad")
+    step.refresh_from_db()
+    assert (step.caption, step.caption_in("de"), step.caption_in("en")) == ({"de": "Rad"}, "Rad", "")
+    step.mark_machine_translated("caption", "en")
+    step.mark_machine_translated("caption", "en")
+    assert step.machine_translated == {"caption": ["en"]} and step.is_machine_translated("caption", "en")
+    step.clear_machine_translated("caption", "en")
+    assert step.machine_translated == {} and not step.is_machine_translated("caption", "en")
+
+
+BEFORE = [("contentizer", "0009_cache_table")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_each_caption_to_its_projects_first_language():
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps
+    owner = old.get_model("auth", "User").objects.create(username="alice")
+    Project, Chapter, Step = (old.get_model("contentizer", name) for name in ("Project", "Chapter", "Step"))
+    german = Chapter.objects.create(project=Project.objects.create(owner=owner, title="A", languages=["de", "en"]),
+                                    title="C", position=0)
+    english = Chapter.objects.create(project=Project.objects.create(owner=owner, title="B", languages=["en"]),
+                                     title="C", position=0)
+    Step.objects.create(chapter=german, position=0, caption="Rad abnehmen", narration={"de": "Los."})
+    Step.objects.create(chapter=english, position=0, caption="", narration={})
+    Step.objects.create(chapter=english, position=1, caption='Quote " and ü', narration={})
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from contentizer.models import Step as Current
+
+    assert [(s.caption, s.machine_translated) for s in Current.objects.order_by("chapter_id", "position")] == [
+        ({"de": "Rad abnehmen"}, {}), ({}, {}), ({"en": 'Quote " and ü'}, {})]
