@@ -60,8 +60,10 @@ def picture_master(video: Video, language: str) -> str:
 
 def picture_urls(video: Video, base: str, language: str, *, hls: str, mp4: dict[str, str]) -> dict[str, str]:
     """A language's MP4 (each name in `mp4`, under `base`) and HLS master URLs: the first language's
-    MP4 URLs name no language (as they always have), another's adds `?language=`."""
-    query = "" if language == (video.languages or [""])[0] else f"?language={language}"
+    MP4 URLs name no language (as they always have), another's adds `?language=` (unless one
+    picture serves every language: a video made before each had its own)."""
+    shared = (video.picture(language) or {}).get("shared")
+    query = "" if shared or language == (video.languages or [""])[0] else f"?language={language}"
     return {**{name: f"{base}/{path}{query}" for name, path in mp4.items()},
             "hls": f"{base}/{hls}{picture_master(video, language)}"}
 

@@ -39,7 +39,7 @@ def _picture(video: Video, base: str, lang: str, *, hls: str, mp4: str, subtitle
     """One language's picture for the player: its HLS master, its MP4, where its steps start, and
     every language's WebVTT timed to it (for a browser that plays the MP4)."""
     picture = video.picture(lang) or {}
-    query = "" if lang == video.languages[0] else f"?language={lang}"
+    query = "" if lang == video.languages[0] or picture.get("shared") else f"?language={lang}"
     tree = f"{picture['tree']}/" if picture.get("tree") else ""
     vtt = {other: base + (subtitles.format(lang=other) if picture.get("shared")
                           else f"{hls}{tree}subs_{other}/subtitles.vtt") for other in video.languages}
