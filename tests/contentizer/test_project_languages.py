@@ -78,9 +78,12 @@ def test_the_first_project_language_is_the_default_audio_and_subtitle_track(alic
     assert video["languages"] == ["de", "en"]
     mp4 = tmp_path / "v.mp4"
     mp4.write_bytes(b"".join(alice_api.get(video["urls"]["download"]).streaming_content))
+    # the default download and HLS master are the first language's picture; each language has its own
     with av.open(str(mp4)) as container:
         audio = [(s.language, bool(s.disposition & av.stream.Disposition.default)) for s in container.streams.audio]
-    assert audio == [("deu", True), ("eng", False)]
+        subtitles = [s.language for s in container.streams.subtitles]
+    assert audio == [("deu", True)] and subtitles == ["deu", "eng"]
     master = m3u8.loads(b"".join(alice_api.get(video["urls"]["hls"]).streaming_content).decode())
     tracks = [(m.type, m.language, m.default) for m in master.media]
-    assert tracks[:2] == [("AUDIO", "de", "YES"), ("AUDIO", "en", "NO")]
+    assert tracks == [("AUDIO", "de", "YES"), ("SUBTITLES", "de", "YES"), ("SUBTITLES", "en", "NO")]
+    assert video["urls"]["pictures"]["en"]["hls"].endswith("/hls/en/master.m3u8")
