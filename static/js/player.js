@@ -20,7 +20,7 @@
     const pictures = {};
     JSON.parse(figure.dataset.pictures || "[]").forEach(function (p) { pictures[p.lang] = p; });
     const first = languageMenu.options.length ? languageMenu.options[0].value : "";
-    const player = { mode: "mp4", hls: null, language: first, audio: first, subtitles: "", startAt: -1 };
+    const player = { mode: "mp4", hls: null, language: first, audio: first, subtitles: "", startAt: -1, loading: false };
     window.contentizerPlayer = player;
     controls.hidden = false;
 
@@ -156,6 +156,7 @@
       hls.subtitleDisplay = false; // the chosen track stays "hidden": the page draws its cues
       player.hls = hls;
       hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
+        player.loading = false;
         hls.startLoad(player.startAt);
         // the viewer's choice, not the playlist's DEFAULT, says whether subtitles show
         hls.subtitleTrack = wantedSubtitleTrack(hls);
@@ -168,6 +169,7 @@
         if (track) { player.audio = track.lang; report(); }
       });
       hls.on(window.Hls.Events.SUBTITLE_TRACK_SWITCH, function (event, data) {
+        if (player.loading) return; // the old picture's tracks going away: not the viewer's choice
         const track = hls.subtitleTracks[data.id];
         player.subtitles = track ? track.lang : "";
         subtitleMenu.value = player.subtitles;
@@ -219,6 +221,7 @@
       }
       player.startAt = target;
       if (player.mode === "hls.js") {
+        player.loading = true;
         player.hls.loadSource(picture(wanted).hls);
         if (playing) seekWhenReady(-1, true);
       } else if (player.mode === "native-hls") {
