@@ -4,12 +4,13 @@ subtitles together, stays on the step, and the picture shows the German caption.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from previews import cards
+from previews import cards, shares
 from previews.models import Video
 from previews.timeline import Output
 from tests import media
@@ -134,3 +135,24 @@ def test_a_german_viewer_sees_the_german_caption_hears_german_and_stays_on_the_s
     page.get_by_role("button", name=re.compile("Save your changes")).click()
     page.wait_for_function("() => document.querySelector('[data-captions]').textContent.includes('Speichern Sie')")
     assert errors == []
+
+
+def test_the_share_page_switches_to_the_german_picture_on_the_same_step(open_context, worker, alice, alice_api,
+                                                                        alice_project):
+    video = _two_language_video(alice_api, alice_project)
+    en, de = video.picture("en")["starts"], video.picture("de")["starts"]
+    link = shares.share_path(shares.share_create(video=video, lifetime="1h"))
+    page = open_context().new_page()  # logged out
+    requests = []
+    page.on("request", lambda r: requests.append(urlsplit(r.url).path) if r.url.startswith("http") else None)
+    page.goto(link)
+    page.wait_for_function("() => window.contentizerPlayer && window.contentizerPlayer.hls && "
+                           "window.contentizerPlayer.hls.levels.length > 0")
+    page.locator("video").evaluate(f"v => {{ v.muted = true; v.pause(); v.currentTime = {en[2] + FADE + 0.1}; }}")
+    _settled(page, "en", en[2] + FADE, video.picture("en")["duration"])
+    page.get_by_label("Language", exact=True).select_option(label="German")
+    _settled(page, "de", de[2] + FADE, video.picture("de")["duration"])
+    page.get_by_label("Subtitles").select_option(label="English")  # subtitles stay a choice of their own
+    page.wait_for_function("() => document.querySelector('[data-captions]').textContent.includes('Save your changes')")
+    assert any(path.startswith(f"{link}hls/de/") for path in requests), requests
+    assert all(path.startswith((link, "/static/")) for path in requests), requests
