@@ -107,12 +107,12 @@ class VideoPipeline(StagedJob):
                 blob = Blob.objects.filter(sha256=sha).first()
                 if blob is None or not trusted(blob.storage_key, size=blob.size):
                     raise PermanentJobError(f"{labels[i]}: its asset {sha[:12]}… is missing from storage.")
-        steps = list(chapter.steps.order_by("position"))
         texts = [{lang: state["narration"].get(lang, "").strip() for lang in languages}
                  for state in inputs["chapter"]]
         return {"timeline": timelines[languages[0]], "timelines": timelines, "languages": languages,
                 "labels": labels, "texts": texts,
-                "captions": [{lang: step.caption_in(lang) for lang in languages} for step in steps],
+                "captions": [{lang: (state["caption"] or {}).get(lang, "") for lang in languages}
+                             for state in inputs["chapter"]],
                 "chapterState": stable_hash(inputs["chapter"])}
 
     def stage_narrate(self, inputs: dict) -> dict:
