@@ -340,6 +340,9 @@ def main() -> int:
     extra = [c["wall"] - o["wall"] for c, o in zip(cold_runs, ones, strict=True)]
     print(f"whole pipeline, two languages - one / one (wall): {ratios(extra, [o['wall'] for o in ones])} "
           f"(last: one language {ones[-1]['wall']:.3f} s, two {cold_runs[-1]['wall']:.3f} s)")
+    extra = [c["cpu"] - o["cpu"] for c, o in zip(cold_runs, ones, strict=True)]
+    print(f"whole pipeline, two languages - one / one (cpu):  {ratios(extra, [o['cpu'] for o in ones])} "
+          f"(last: one language {ones[-1]['cpu']:.3f} s, two {cold_runs[-1]['cpu']:.3f} s)")
     extra = [c["stages"]["render"] - o["stages"]["render"] for c, o in zip(cold_runs, ones, strict=True)]
     print(f"render stage, two languages - one / one (wall): {ratios(extra, [o['stages']['render'] for o in ones])}")
     renders = [c["outputs"]["render"]["pictures"] for c in cold_runs]
