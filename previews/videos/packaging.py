@@ -108,6 +108,14 @@ def measured(root: Path, uri: str, *, language: str = "", channels: int = 0) -> 
     return Rendition(uri=uri, peak=peak, average=average, language=language, channels=channels)
 
 
+def largest_combination(video: Rendition, audio: list[Rendition], subtitles: list[Rendition]) -> tuple[int, int]:
+    """(peak, average) bit rate of the largest playable combination: the video, one audio
+    rendition and one subtitle rendition (RFC 8216, BANDWIDTH and AVERAGE-BANDWIDTH)."""
+    return (video.peak + max((a.peak for a in audio), default=0) + max((s.peak for s in subtitles), default=0),
+            video.average + max((a.average for a in audio), default=0)
+            + max((s.average for s in subtitles), default=0))
+
+
 def master_playlist(*, video: Rendition, audio: list[Rendition], subtitles: list[Rendition], codecs: list[str],
                     width: int, height: int, fps: float, default_subtitles: str) -> str:
     """One variant: the picture, with its audio and subtitle groups. BANDWIDTH and
@@ -126,9 +134,7 @@ def master_playlist(*, video: Rendition, audio: list[Rendition], subtitles: list
         lang = rendition.language
         lines.append(f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="{lang}",NAME="{language_name(lang)}",'
                      f'DEFAULT={"YES" if lang == default else "NO"},AUTOSELECT=YES,FORCED=NO,URI="{rendition.uri}"')
-    peak = video.peak + max((a.peak for a in audio), default=0) + max((s.peak for s in subtitles), default=0)
-    average = (video.average + max((a.average for a in audio), default=0)
-               + max((s.average for s in subtitles), default=0))
+    peak, average = largest_combination(video, audio, subtitles)
     groups = (',AUDIO="aud"' if audio else "") + (',SUBTITLES="subs"' if subtitles else "")
     lines.append(f'#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},CODECS="{",".join(codecs)}",'
                  f'RESOLUTION={width}x{height},FRAME-RATE={fps:.3f}{groups}')
@@ -168,9 +174,8 @@ def write_playlists(root: Path, *, source: Path, language: str, subtitle_languag
     (root / "master.m3u8").write_text(master_playlist(
         video=video, audio=audio, subtitles=subs, codecs=codecs, width=width, height=height, fps=fps,
         default_subtitles=language))
-    return {"bandwidth": video.peak + audio[0].peak + max((s.peak for s in subs), default=0),
-            "averageBandwidth": video.average + audio[0].average + max((s.average for s in subs), default=0),
-            "videoPeak": video.peak, "codecs": codecs}
+    peak, average = largest_combination(video, audio, subs)
+    return {"bandwidth": peak, "averageBandwidth": average, "videoPeak": video.peak, "codecs": codecs}
 
 
 def poster(video: Path, *, duration: float, out: Path) -> Path:

@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 
 WEIGHTS = {"plan": 2, "narrate": 15, "captions": 3, "render": 65, "package": 15}
 PAUSE = 0.6  # after the narration, before the next scene
+# the shape of the stages' outputs: a stage recorded in another shape (before each language had its own
+# picture) is never reused by a retry
+OUTPUTS_VERSION = 2
 
 
 def _channels(path: Path) -> int:
@@ -74,7 +77,7 @@ class VideoPipeline(StagedJob):
 
     def inputs(self, stage: str) -> dict:
         """What a stage depends on: its hash decides whether an earlier run can stand in."""
-        versions = {"ffmpeg": ffmpeg.version(), "tts": tts.narration_state(
+        versions = {"outputs": OUTPUTS_VERSION, "ffmpeg": ffmpeg.version(), "tts": tts.narration_state(
             project=self.video.project, languages=self.job.payload["languages"]) if stage == "narrate" else None}
         earlier = {name: stable_hash(self.outputs[name]) for name in STAGES[: STAGES.index(stage)]}
         own = {"chapter": chapter_state(self.video.chapter),
