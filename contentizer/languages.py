@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 
 import iso639
+import langcodes
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,17 @@ def duplicates(codes: Iterable[str]) -> list[str]:
 
 
 def language_name(tag: str) -> str:
-    """"German" for "de", "Portuguese" for "pt-BR", "Klingon" for "tlh"; the tag when unknown."""
+    """"German" for "de", "Portuguese (Brazil)" for "pt-BR", "Klingon" for "tlh"; the tag when
+    unknown. Names come from CLDR (langcodes' data), then ISO 639."""
+    try:
+        language = langcodes.get(tag)
+    except (langcodes.tag_parser.LanguageTagError, ValueError):
+        return _iso_name(tag)
+    name = language.display_name("en")
+    return _iso_name(tag) if name.startswith("Unknown language") else name
+
+
+def _iso_name(tag: str) -> str:
     base = tag.split("-")[0].lower()
     try:
         return iso639.Language.from_part1(base).name
@@ -52,3 +63,39 @@ def iso639_2(tag: str) -> str:
         return iso639.Language.from_part1(tag.split("-")[0].lower()).part2t or "und"
     except iso639.LanguageNotFoundError:
         return tag.split("-")[0].lower() if len(tag.split("-")[0]) == 3 else "und"
+
+
+def resolve_language(text: str) -> str | None:
+    """A language as an author writes it: a BCP 47 code ("de", "pt-BR") stays as written; a name in
+    English or in the language itself ("German", "Deutsch", "Portuguese (Brazil)") becomes its
+    code. None when it is neither."""
+    text = text.strip()
+    if LANGUAGE_CODE.fullmatch(text):
+        return text
+    name, region = (m.group(1).strip(), m.group(2).strip()) if (m := _REGIONAL.fullmatch(text)) else (text, "")
+    try:
+        language = langcodes.find(name)
+    except LookupError:
+        return None
+    if region:
+        try:
+            territory = langcodes.Language.find_name("territory", region, "en").territory
+        except LookupError:
+            return None
+        language = language.update_dict({"territory": territory})
+    return language.to_tag()
+
+
+_REGIONAL = re.compile(r"(.+)\((.+)\)")
+
+
+def split_languages(text: str) -> list[str]:
+    """"en, de", "en de", "German; Portuguese (Brazil)" → the entries in the order written: commas
+    and semicolons separate names (outside parentheses), and a part made only of codes may
+    separate them with spaces."""
+    parts = [part.strip() for part in re.split(r"[,;](?![^()]*\))", text)]
+    entries: list[str] = []
+    for part in filter(None, parts):
+        words = part.split()
+        entries += words if all(LANGUAGE_CODE.fullmatch(w) for w in words) else [part]
+    return entries

@@ -34,3 +34,49 @@ def step_get(*, user: AbstractBaseUser, step_id: int) -> Step:
         Step.objects.select_related("chapter__project", "asset__blob"),
         pk=step_id, chapter__project__owner=user,
     )
+
+
+GAP_FIELDS = ("caption", "narration")
+
+
+def step_gaps(step: Step, languages: list[str]) -> dict[str, list[str]]:
+    """The texts `step` lacks per language: a caption or narration is missing in a language when
+    another language has one and this one is empty. {"de": ["narration"]}; complete languages are
+    left out."""
+    gaps: dict[str, list[str]] = {}
+    for field in GAP_FIELDS:
+        texts = getattr(step, field) or {}
+        if not isinstance(texts, dict) or not any(str(t).strip() for t in texts.values()):
+            continue
+        for lang in languages:
+            if not str(texts.get(lang, "")).strip():
+                gaps.setdefault(lang, []).append(field)
+    return gaps
+
+
+def stand_in(texts: dict[str, str], language: str, order: list[str]) -> str | None:
+    """Which language's text stands in where `language` has none (a request's `missing="fallback"`):
+    the first language in `order` that has one, then any. None when `language` has its own text or
+    no language has any."""
+    if str((texts or {}).get(language, "")).strip():
+        return None
+    filled = [lang for lang, text in (texts or {}).items() if str(text).strip()]
+    return next((lang for lang in order if lang in filled), filled[0] if filled else None)
+
+
+def chapter_gaps(chapter: Chapter, languages: list[str] | None = None) -> dict[str, list[dict]]:
+    """Per language (the project's, or `languages`), each step that lacks a text another language
+    has: {"de": [{"step": 12, "number": 2, "fields": ["narration"]}]}; every language is a key."""
+    languages = list(languages or chapter.project.languages)
+    found: dict[str, list[dict]] = {lang: [] for lang in languages}
+    for number, step in enumerate(chapter.steps.order_by("position"), start=1):
+        for lang, fields in step_gaps(step, languages).items():
+            found[lang].append({"step": step.pk, "number": number, "fields": fields})
+    return found
+
+
+def gaps_sentence(lang_name: str, gaps: list[dict]) -> str:
+    """"German lacks step 2's narration and step 3's caption." for people to read."""
+    parts = [f"step {g['number']}'s {' and '.join(g['fields'])}" for g in gaps]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{lang_name} lacks {listed}."

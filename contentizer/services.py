@@ -58,6 +58,21 @@ def object_update(*, obj: Model, **fields: Any) -> Model:
     return obj
 
 
+def step_update(*, step: Step, approve: dict[str, list[str]] | None = None, **fields: Any) -> Step:
+    """A step's new fields; a machine-translated text the author edits, or approves (`approve`,
+    {"caption": ["de"]}), is the author's from then on."""
+    for field in ("caption", "narration"):
+        if field in fields:
+            old, new = getattr(step, field) or {}, fields[field] or {}
+            for lang in set(old) | set(new):
+                if old.get(lang, "") != new.get(lang, ""):
+                    step.clear_machine_translated(field, lang)
+    for field, languages in (approve or {}).items():
+        for lang in languages:
+            step.clear_machine_translated(field, lang)
+    return object_update(obj=step, **fields)
+
+
 def _close_gap(siblings: QuerySet, removed_position: int) -> None:
     # Shift one by one in ascending order: a bulk update could collide with the unique
     # (parent, position) constraint mid-statement on some databases.

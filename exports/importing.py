@@ -7,9 +7,11 @@ never more than its header's size + 1, against its header and against container.
 
 `import_project` then copies the assets out of the zip into temporary files (outside any
 transaction, so the progress it reports is seen and the database is not held), and recreates the
-project, its chapters and steps for the caller in one transaction; assets go through the normal
-ingest (type detection, probing, deduplication). Subtitles and renders in the zip are verified but
-not imported: the importing Contentizer makes its own when it renders the chapters.
+project (its languages, voices and lexicon), its chapters and steps for the caller in one
+transaction; assets go through the normal ingest (type detection, probing, deduplication). A
+version-2 render is copied out with its subtitles and cut into HLS before the transaction and
+recorded as the chapter's current video inside it (previews.videos.imported); version 1 did not
+describe its renders, so they are verified but not imported, nor are subtitles without a render.
 
 The zip is a path or an open binary file (a stored upload, opened through the storage API), and a
 `progress(stage, fraction)` callback hears how far each stage is: `validate`, `extract`, `import`.
@@ -23,9 +25,11 @@ import json
 import logging
 import re
 import stat
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -46,10 +50,16 @@ from contentizer import services
 from contentizer.api.serializers import ChapterSerializer, ProjectSerializer, StepSerializer
 from contentizer.errors import ApplicationError, PayloadTooLarge, UnprocessableEntity
 from contentizer.models import Project
+from contentizer.quota import quota_check
+from previews.tts import services as voices
+from previews.tts.engines import bcp47
+from previews.videos import imported as finished
 
 logger = logging.getLogger(__name__)
 
 CONTAINER = "container.json"
+SUPPORTED_VERSIONS = (1, 2)
+IMPORTED = "imported"  # what the title of an import says when the owner has a project of its name
 CHUNK = 1024 * 1024
 MAX_CONTAINER_BYTES = 32 * 1024 * 1024
 SCHEMA_PATH = Path(__file__).with_name("container.schema.json")
@@ -191,6 +201,7 @@ def _check_rules(serializer_class: type[serializers.Serializer], data: dict[str,
         raise _invalid(f"container.json is invalid at {path}: {_first_message(errors)}", field=path)
 
 
+_PROJECT_INPUT = ("title", "description", "languages")
 _STEP_INPUT = ("caption", "narration", "duration", "transition", "transitionDuration")
 
 
@@ -200,8 +211,10 @@ def _step_input(step: dict[str, Any]) -> dict[str, Any]:
 
 
 def _step_fields(step: dict[str, Any]) -> dict[str, Any]:
+    """The step's fields; version 1's plain caption is the first language's (Step.save says so)."""
     return {"caption": step["caption"], "narration": step["narration"], "duration": step["duration"],
-            "transition": step["transition"], "transition_duration": step["transitionDuration"]}
+            "transition": step["transition"], "transition_duration": step["transitionDuration"],
+            "machine_translated": step.get("machineTranslated", {})}
 
 
 def _load_container(zf: zipfile.ZipFile) -> dict[str, Any]:
@@ -220,20 +233,59 @@ def _load_container(zf: zipfile.ZipFile) -> dict[str, Any]:
         raise _invalid(f"container.json is not valid JSON: {exc}", field=CONTAINER)
     if not isinstance(container, dict):
         raise _invalid("container.json must hold a JSON object.", field="(root)")
-    if "version" in container and container["version"] != 1:
+    if "version" in container and container["version"] not in SUPPORTED_VERSIONS:
         version = str(container["version"])[:40]
         raise UnprocessableEntity(f"Export format version {version} is not supported; this Contentizer reads "
-                                  "version 1.", code="unsupported_version", details={"version": version,
-                                                                                     "supported": [1]})
+                                  f"versions {' and '.join(map(str, SUPPORTED_VERSIONS))}.",
+                                  code="unsupported_version",
+                                  details={"version": version, "supported": list(SUPPORTED_VERSIONS)})
     if error := jsonschema.exceptions.best_match(_validator().iter_errors(container)):
         path = _field_path(error.absolute_path)
         raise _invalid(f"container.json is invalid at {path}: {error.message[:300]}", field=path)
-    _check_rules(ProjectSerializer, container["project"], "project")
+    project = container["project"]
+    _check_rules(ProjectSerializer, {k: project[k] for k in _PROJECT_INPUT if k in project}, "project")
+    _check_narration(project)
     for i, chapter in enumerate(container["chapters"]):
         _check_rules(ChapterSerializer, {"title": chapter["title"]}, f"chapters[{i}]")
         for j, step in enumerate(chapter["steps"]):
             _check_rules(StepSerializer, _step_input(step), f"chapters[{i}].steps[{j}]")
+        if container["version"] >= 2:
+            _check_video(chapter, f"chapters[{i}]")
     return container
+
+
+def _check_narration(project: dict[str, Any]) -> None:
+    """Each language's voice once, each written form once per language (as the services keep them)."""
+    seen: set[Any] = set()
+    for k, choice in enumerate(project.get("voices", [])):
+        if (language := bcp47(choice["language"])) in seen:
+            raise _invalid(f"project.voices lists {language} a second time.", field=f"project.voices[{k}]")
+        seen.add(language)
+    for k, entry in enumerate(project.get("lexicon", [])):
+        key = (bcp47(entry["language"]), entry["written"].strip())
+        if not key[1] or not entry["spoken"].strip():
+            raise _invalid("A lexicon entry needs a written and a spoken form.", field=f"project.lexicon[{k}]")
+        if key in seen:
+            raise _invalid(f"project.lexicon lists '{key[1]}' in {key[0]} a second time.",
+                           field=f"project.lexicon[{k}]")
+        seen.add(key)
+
+
+def _check_video(chapter: dict[str, Any], where: str) -> None:
+    """A render comes with what serving it needs: its languages' subtitles and its step list."""
+    video, render = chapter["video"], chapter["render"]
+    if (video is None) != (render is None):
+        raise _invalid(f"{where}: a render and its video description come together.", field=f"{where}.video")
+    if video is None:
+        return
+    if missing := [lang for lang in video["languages"] if lang not in chapter["subtitles"]]:
+        raise _invalid(f"{where}.subtitles lacks the render's language {missing[0]}.", field=f"{where}.subtitles")
+    if len(video["steps"]) != len(chapter["steps"]):
+        raise _invalid(f"{where}.video.steps has {len(video['steps'])} steps; the chapter has "
+                       f"{len(chapter['steps'])}.", field=f"{where}.video.steps")
+    starts = [step["start"] for step in video["steps"]]
+    if starts != sorted(starts) or any(start > video["duration"] for start in starts):
+        raise _invalid(f"{where}.video.steps must start in order within the video.", field=f"{where}.video.steps")
 
 
 def _check_files(zf: zipfile.ZipFile, container: dict[str, Any], progress: Progress | None) -> None:
@@ -317,34 +369,150 @@ def _discard(created: list[Blob]) -> None:
             default_storage.delete(key)
 
 
+def _free_title(owner: AbstractBaseUser, title: str) -> str:
+    """The exported title, or, when the owner has a project of that name, one that says it is an
+    import: "Fix a flat tyre (imported)", then "(imported 2)"..."""
+    taken = set(Project.objects.filter(owner=owner, title__startswith=title[:150]).values_list("title", flat=True))
+    suffixes = ("", f" ({IMPORTED})", *(f" ({IMPORTED} {n})" for n in range(2, len(taken) + 2)))
+    max_length = Project._meta.get_field("title").max_length
+    for suffix in suffixes:
+        if (candidate := title[:max_length - len(suffix)] + suffix) not in taken:
+            return candidate
+    raise AssertionError("one of len(taken) + 1 titles is free")
+
+
+def _voice_set(project: Project, choice: dict[str, Any]) -> list[str]:
+    """The exported voice and rate of a language; a voice this Contentizer lacks gives way to the
+    best available one at the same rate, said in the result rather than failing the import."""
+    language, voice, rate = choice["language"], choice["voice"], choice["rate"]
+    try:
+        voices.project_voice_set(project=project, language=language, voice=voice, rate=rate)
+        return []
+    except UnprocessableEntity as exc:
+        if exc.code == "unsupported_language" or not voice:
+            return [f"No voice here speaks {language}: its voice and rate were not kept ({exc.message})"]
+        first = exc.message
+    try:
+        voices.project_voice_set(project=project, language=language, voice="", rate=rate)
+    except UnprocessableEntity as exc:
+        return [f"No voice here speaks {language}: its voice and rate were not kept ({exc.message})"]
+    return [f"{first} {language} is narrated by the best available voice at the exported rate."]
+
+
+def _narration_settings(project: Project, meta: dict[str, Any]) -> list[str]:
+    warnings = [warning for choice in meta.get("voices", []) for warning in _voice_set(project, choice)]
+    for entry in meta.get("lexicon", []):
+        voices.lexicon_entry_create(project=project, **entry)
+    return warnings
+
+
+def _extract(zf: zipfile.ZipFile, path: str, target: Path, sha256: str, meter: _Meter) -> Path:
+    with open(target, "wb") as out:
+        if _read_entry(zf, zf.getinfo(path), out.write, meter) != sha256:
+            raise UnprocessableEntity(f"{path} changed while it was imported.", code="checksum_mismatch",
+                                      details={"entry": path})
+    return target
+
+
+def _package(zf: zipfile.ZipFile, chapter: dict[str, Any], sha256: dict[str, str], work_dir: Path,
+             meter: _Meter) -> finished.PackagedVideo:
+    """A render copied out of the zip with its subtitles, checked and cut into HLS."""
+    video = chapter["video"]
+    work_dir.mkdir()
+    mp4 = _extract(zf, chapter["render"], work_dir / "video.mp4", sha256[chapter["render"]], meter)
+    subtitles = {}
+    for lang in video["languages"]:
+        paths = chapter["subtitles"][lang]
+        subtitles[lang] = finished.Subtitles(
+            **{fmt: _extract(zf, paths[fmt], work_dir / f"{lang}.{fmt}", sha256[paths[fmt]], meter)
+               for fmt in ("vtt", "srt")})
+    return finished.video_package_finished(mp4=mp4, what=chapter["render"], languages=video["languages"],
+                                           duration=video["duration"], subtitles=subtitles,
+                                           work_dir=work_dir / "package")
+
+
+def _renders(container: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """The chapters whose render is imported: version 1 did not describe its renders, so they are
+    verified but left out, as before."""
+    return {i: chapter for i, chapter in enumerate(container["chapters"]) if chapter.get("video")}
+
+
+def _extracted_bytes(container: dict[str, Any], renders: dict[int, dict[str, Any]]) -> int:
+    paths = {record["path"] for record in container["files"] if record["path"].startswith("assets/")}
+    for chapter in renders.values():
+        paths |= {chapter["render"], *(chapter["subtitles"][lang][fmt] for lang in chapter["video"]["languages"]
+                                       for fmt in ("vtt", "srt"))}
+    return sum(record["size"] for record in container["files"] if record["path"] in paths)
+
+
+@dataclass(frozen=True)
+class Imported:
+    project: Project
+    videos: int
+    warnings: tuple[str, ...]
+
+
 def import_project(*, owner: AbstractBaseUser, source: Source, progress: Progress | None = None) -> Project:
     """Recreate an exported project for `owner`; a refused or failed import writes nothing."""
+    return import_tutorial(owner=owner, source=source, progress=progress).project
+
+
+def import_tutorial(*, owner: AbstractBaseUser, source: Source, progress: Progress | None = None,
+                    origin: str = "") -> Imported:
+    """`import_project` with what a person should know about the result (voices this Contentizer lacks)."""
     container = import_validate(source, progress=progress)
     records = [record for record in container["files"] if record["path"].startswith("assets/")]
+    sha256 = {record["path"]: record["sha256"] for record in container["files"]}
+    renders = _renders(container)
+    if renders:  # a video counts against the quota as a rendered one would
+        paths = {chapter["render"] for chapter in renders.values()}
+        quota_check(owner=owner, what="The imported videos need",
+                    adding=sum(record["size"] for record in container["files"] if record["path"] in paths))
     staged: dict[str, TemporaryUploadedFile] = {}
+    packaged: dict[int, finished.PackagedVideo] = {}
     created: list[Blob] = []
     try:
-        with _open(source) as zf:
-            meter = _Meter(progress, "extract", sum(record["size"] for record in records))
+        with _open(source) as zf, tempfile.TemporaryDirectory(prefix="import-",
+                                                              dir=settings.FILE_UPLOAD_TEMP_DIR) as work:
+            meter = _Meter(progress, "extract", _extracted_bytes(container, renders))
             for record in records:
                 staged[record["path"]] = _stage(zf, record, meter)
-        if progress is not None:
-            progress("import", 0.0)
-        with transaction.atomic():
-            meta = container["project"]
-            project = services.project_create(owner=owner, title=meta["title"], description=meta["description"])
-            assets = {record["path"]: _ingest(project=project, record=record, upload=staged[record["path"]],
-                                              created=created) for record in records}
-            for chapter_data in container["chapters"]:
-                chapter = services.chapter_create(project=project, title=chapter_data["title"])
-                for step in chapter_data["steps"]:
-                    services.step_create(chapter=chapter, asset=assets.get(step["asset"]), **_step_fields(step))
+            for index, chapter in renders.items():
+                packaged[index] = _package(zf, chapter, sha256, Path(work) / str(index), meter)
+            if progress is not None:
+                progress("import", 0.0)
+            project, warnings = _create(owner=owner, container=container, records=records, staged=staged,
+                                        packaged=packaged, created=created, origin=origin)
     except BaseException:
         _discard(created)
+        for video in packaged.values():
+            finished.video_discard(video)
         raise
     finally:
         for upload in staged.values():
             upload.close()  # those the ingest took are gone already; the rest are deleted here
-    logger.info("project imported", extra={"event": "import.done", "project": project.pk,
-                                           "assets": len(assets), "new_blobs": len(created)})
-    return project
+    logger.info("project imported", extra={"event": "import.done", "project": project.pk, "assets": len(records),
+                                           "new_blobs": len(created), "videos": len(packaged)})
+    return Imported(project=project, videos=len(packaged), warnings=tuple(warnings))
+
+
+def _create(*, owner: AbstractBaseUser, container: dict[str, Any], records: list[dict[str, Any]],
+            staged: dict[str, TemporaryUploadedFile], packaged: dict[int, finished.PackagedVideo],
+            created: list[Blob], origin: str) -> tuple[Project, list[str]]:
+    """The project, its narration settings, assets, chapters, steps and videos, in one transaction."""
+    meta = container["project"]
+    with transaction.atomic():
+        project = services.project_create(owner=owner, title=_free_title(owner, meta["title"]),
+                                          description=meta["description"], languages=meta.get("languages"))
+        warnings = _narration_settings(project, meta)
+        assets = {record["path"]: _ingest(project=project, record=record, upload=staged[record["path"]],
+                                          created=created) for record in records}
+        for index, chapter_data in enumerate(container["chapters"]):
+            chapter = services.chapter_create(project=project, title=chapter_data["title"])
+            for step in chapter_data["steps"]:
+                services.step_create(chapter=chapter, asset=assets.get(step["asset"]), **_step_fields(step))
+            if index in packaged:
+                video = chapter_data["video"]
+                finished.video_record_finished(chapter=chapter, packaged=packaged[index], aspect=video["aspect"],
+                                               steps=video["steps"], origin=origin)
+    return project, warnings

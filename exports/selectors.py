@@ -34,5 +34,6 @@ def import_job_fields(job: Job) -> dict[str, Any]:
     return {
         "links": {"artifact": f"/api/projects/{project_id}" if project_id else None},
         "result": {"projectId": project_id, "title": result.get("title"), "chapters": result.get("chapters"),
-                   "assets": result.get("assets"), "uploadSize": job.payload.get("uploadSize")},
+                   "assets": result.get("assets"), "videos": result.get("videos"),
+                   "warnings": result.get("warnings", []), "uploadSize": job.payload.get("uploadSize")},
     }

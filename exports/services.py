@@ -31,12 +31,13 @@ from contentizer.storage import delete_tree, publish_file, walk
 from contentizer.timestamps import rfc3339
 from exports import importing
 from previews.models import Video
+from previews.tts import selectors as narration
 from previews.videos.services import current_video
 
 logger = logging.getLogger(__name__)
 
 KIND = "export"
-FORMAT, VERSION = "contentizer-export", 1
+FORMAT, VERSION = "contentizer-export", 2
 CHUNK = 1024 * 1024
 SIGNING_SALT = "contentizer.export.download"
 
@@ -60,6 +61,10 @@ def _latest_video(chapter: Chapter) -> Video | None:
     return current_video(chapter)
 
 
+def _subtitle_keys(video: Video, lang: str) -> dict[str, str]:
+    return {fmt: f"videos/{video.id}/subtitles/{lang}.{fmt}" for fmt in ("srt", "vtt")}
+
+
 def _preflight(project: Project, chapters: list[Chapter], include: Include) -> list[str]:
     """Every component the export needs that is not there, as sentences a person can act on."""
     missing = []
@@ -72,6 +77,10 @@ def _preflight(project: Project, chapters: list[Chapter], include: Include) -> l
         if include.renders and (video is None or not default_storage.exists(video.mp4_key)):
             missing.append(f"chapter '{chapter.title}' has no finished render of its current steps "
                            "(generate its video first)")
+        elif include.renders and (lost := [lang for lang in video.languages if not all(
+                default_storage.exists(key) for key in _subtitle_keys(video, lang).values())]):
+            missing.append(f"chapter '{chapter.title}': the subtitles of its render are missing from storage "
+                           f"({', '.join(lost)}; generate its video again)")
     return missing
 
 
@@ -182,8 +191,7 @@ def export_run(ctx: JobContext) -> dict[str, Any]:
     for usage in plan["usage"]:
         by_path[usage["path"]]["usedBy"].append({"chapter": usage["chapter"], "step": usage["step"]})
     container = {"format": FORMAT, "version": VERSION, "createdAt": rfc3339(timezone.now()),
-                 "project": {"title": project.title, "description": project.description},
-                 "chapters": plan["chapters"], "files": writer.files}
+                 "project": _project(project), "chapters": plan["chapters"], "files": writer.files}
     writer.zip.writestr(zipfile.ZipInfo("container.json", date_time=timezone.now().timetuple()[:6]),
                         json.dumps(container, indent=2), compress_type=zipfile.ZIP_DEFLATED)
     writer.zip.close()
@@ -196,6 +204,31 @@ def export_run(ctx: JobContext) -> dict[str, Any]:
     key = f"exports/{job.pk}/{slugify(project.title, 0)[3:] or 'tutorial'}.zip"
     publish_file(key=key, path=local)
     return {"artifact": key, "size": size, "bytesWritten": size, "files": len(writer.files)}
+
+
+def _project(project: Project) -> dict[str, Any]:
+    """The project and how it is narrated: its languages in order, each language's voice and rate,
+    and the pronunciation lexicon."""
+    voices = narration.project_voice_list(project=project).order_by("language")
+    lexicon = narration.lexicon_list(project=project).order_by("language", "written")
+    return {"title": project.title, "description": project.description, "languages": list(project.languages),
+            "voices": [{"language": v.language, "voice": v.voice, "rate": v.rate} for v in voices],
+            "lexicon": [{"language": e.language, "written": e.written, "spoken": e.spoken} for e in lexicon]}
+
+
+def _step(step, path: str | None) -> dict[str, Any]:
+    return {"caption": step.caption, "narration": step.narration, "machineTranslated": step.machine_translated,
+            "duration": step.duration, "transition": step.transition,
+            "transitionDuration": step.transition_duration, "asset": path}
+
+
+def _video(video: Video) -> dict[str, Any]:
+    """What the importing Contentizer needs to serve the render without making it again. A video
+    whose languages each have their own picture exports the first language's (its MP4 holds that
+    language's track only): the import serves that language; the others are generated again."""
+    languages = video.languages[:1] if video.pictures else list(video.languages)
+    return {"languages": languages, "height": video.height, "aspect": video.aspect,
+            "duration": video.duration, "steps": video.steps}
 
 
 def _plan(chapters: list[Chapter], include: Include) -> dict[str, Any]:
@@ -213,14 +246,12 @@ def _plan(chapters: list[Chapter], include: Include) -> dict[str, Any]:
                     objects.append((blob.storage_key, path, False, _asset_meta(blob, step.asset.original_name),
                                     {"size": blob.size, "sha256": blob.sha256}))
                 usage.append({"path": path, "chapter": index, "step": s_index})
-            steps.append({"caption": step.caption, "narration": step.narration, "duration": step.duration,
-                          "transition": step.transition, "transitionDuration": step.transition_duration,
-                          "asset": path})
+            steps.append(_step(step, path))
         subtitles = {}
-        if include.subtitles and video:
+        if (include.subtitles or include.renders) and video:  # a render's subtitles come with it
             for lang in video.languages:
                 paths = {fmt: f"subtitles/{slug}/{lang}.{fmt}" for fmt in ("srt", "vtt")}
-                keys = {fmt: f"videos/{video.id}/subtitles/{lang}.{fmt}" for fmt in ("srt", "vtt")}
+                keys = _subtitle_keys(video, lang)
                 if all(default_storage.exists(k) for k in keys.values()):
                     subtitles[lang] = paths
                     objects += [(keys[fmt], paths[fmt], True, {"kind": "subtitle"}, {}) for fmt in ("srt", "vtt")]
@@ -230,7 +261,7 @@ def _plan(chapters: list[Chapter], include: Include) -> dict[str, Any]:
             objects.append((video.mp4_key, render, False, {"kind": "render", "mime": "video/mp4",
                                                           "duration": video.duration}, {"size": video.size}))
         out_chapters.append({"title": chapter.title, "slug": slug, "steps": steps, "subtitles": subtitles,
-                             "render": render})
+                             "render": render, "video": _video(video) if render else None})
     return {"objects": objects, "usage": usage, "chapters": out_chapters}
 
 
@@ -303,11 +334,13 @@ def import_run(ctx: JobContext) -> dict[str, Any]:
                                 code="upload_missing") from None
     with source:
         try:
-            project = importing.import_project(owner=ctx.job.owner, source=source, progress=_import_progress(ctx))
+            done = importing.import_tutorial(owner=ctx.job.owner, source=source, progress=_import_progress(ctx),
+                                             origin=f"import {ctx.job.pk}")
         except ApplicationError as exc:  # the same code, message and details a refused zip answers
             raise PermanentJobError(exc.message, code=exc.code, details=exc.details) from exc
+    project = done.project
     return {"projectId": project.pk, "title": project.title, "chapters": project.chapters.count(),
-            "assets": project.assets.count()}
+            "assets": project.assets.count(), "videos": done.videos, "warnings": list(done.warnings)}
 
 
 def import_cleanup(job: Job) -> None:

@@ -26,5 +26,6 @@ def import_section(job: Job) -> tuple[str, dict[str, Any]]:
     done = job.status == JobStatus.SUCCEEDED and result.get("projectId")
     return "exports/job_import.html", {
         "project_id": result.get("projectId") if done else None, "title": result.get("title"),
-        "chapters": result.get("chapters"), "assets": result.get("assets"),
+        "chapters": result.get("chapters"), "assets": result.get("assets"), "videos": result.get("videos") or 0,
+        "warnings": result.get("warnings") or [],
     }

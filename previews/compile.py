@@ -19,6 +19,7 @@ from assets.models import Asset
 from contentizer import transitions
 from contentizer.errors import UnprocessableEntity
 from contentizer.models import Chapter, Project
+from contentizer.selectors import stand_in
 from previews.timeline import VERSION, Timeline, TimelineError, fitted
 
 DEFAULT_CARD = "#1f2d3d"
@@ -85,12 +86,19 @@ class AssetResolver:
         return asset
 
 
-def chapter_steps(chapter: Chapter, language: str | None = None) -> list[StepSpec]:
-    """The chapter's steps with their captions in `language` (default: the project's first)."""
-    language = language or chapter.project.languages[0]
+def chapter_steps(chapter: Chapter, language: str | None = None, *, fallback: bool = False) -> list[StepSpec]:
+    """The chapter's steps with their captions in `language` (default: the project's first); with
+    `fallback`, a caption `language` lacks is another language's (contentizer.selectors.stand_in)."""
+    order = chapter.project.languages
+    language = language or order[0]
+
+    def caption(step) -> str:
+        other = stand_in(step.caption, language, order) if fallback and isinstance(step.caption, dict) else None
+        return step.caption_in(other or language)
+
     return [
         StepSpec(
-            label=f"step {i + 1} (id {step.id})", caption=step.caption_in(language), duration=step.duration,
+            label=f"step {i + 1} (id {step.id})", caption=caption(step), duration=step.duration,
             transition=step.transition, transition_duration=step.transition_duration,
             asset=step.asset_id, spoken_in=tuple(sorted(lang for lang, text in step.narration.items() if text.strip())),
         )

@@ -7,12 +7,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from assets.models import Asset
+from contentizer import selectors as core_selectors
 from contentizer.jobs.models import FINISHED, Job
 from contentizer.languages import language_name
 from contentizer.models import Chapter, Project, Step
@@ -151,3 +153,12 @@ def voice_rows(project: Project) -> list[VoiceRow]:
             sample=_sample_sentence(project, language),
         ))
     return rows
+
+
+def language_gaps(chapter: Chapter) -> list[dict[str, Any]]:
+    """The chapter's gaps for the pages: per language that has any, its name and each step lacking
+    a text ("Step 2: narration"), with the step's anchor on the chapter page."""
+    return [{"code": lang, "name": language_name(lang), "steps": [
+                {"number": gap["number"], "fields": " and ".join(gap["fields"]), "anchor": f"step-{gap['step']}"}
+                for gap in found]}
+            for lang, found in core_selectors.chapter_gaps(chapter).items() if found]

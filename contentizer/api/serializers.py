@@ -8,7 +8,13 @@ from rest_framework import serializers
 
 from contentizer import transitions
 from contentizer.api.serializers_base import CaptionField, StrictInputMixin, TransitionField
-from contentizer.languages import MAX_LANGUAGES, duplicates, invalid_codes, invalid_codes_message
+from contentizer.languages import (
+    MAX_LANGUAGES,
+    duplicates,
+    invalid_codes,
+    invalid_codes_message,
+    resolve_language,
+)
 from contentizer.models import Chapter, Project, Step, caption_object
 
 MAX_NARRATION_CHARS = 5000
@@ -21,8 +27,9 @@ class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
     chapterCount = serializers.IntegerField(source="chapters.count", read_only=True)
     languages = serializers.ListField(
         child=serializers.CharField(max_length=35), min_length=1, max_length=MAX_LANGUAGES, required=False,
-        help_text='Ordered BCP 47 codes, e.g. ["en", "de"]; the first is the default audio and subtitle '
-                  "language of the project's videos.",
+        help_text='Ordered BCP 47 codes, e.g. ["en", "de"], or language names in English or in the language '
+                  'itself ("German", "Deutsch"), which are stored as their codes; the first is the default audio '
+                  "and subtitle language of the project's videos.",
     )
 
     class Meta:
@@ -32,6 +39,12 @@ class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
         extra_kwargs = TIMESTAMPS
 
     def validate_languages(self, value: list[str]) -> list[str]:
+        resolved = [resolve_language(entry) for entry in value]
+        if unknown := [entry for entry, code in zip(value, resolved, strict=True) if code is None]:
+            raise serializers.ValidationError(
+                f"Not languages (use a name like 'German' or a BCP 47 code like 'de' or 'pt-BR'): "
+                f"{', '.join(unknown)}")
+        value = [code for code in resolved if code]
         if bad := invalid_codes(value):
             raise serializers.ValidationError(invalid_codes_message(bad))
         if repeated := duplicates(value):
@@ -75,11 +88,16 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         required=False,
         help_text='Narration text per language code, e.g. {"en": "Click Save."}',
     )
+    approve = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=35)), write_only=True, required=False,
+        help_text='Machine-translated texts the author approves as they are: {"caption": ["de"]}. Editing a '
+                  "text approves it too.",
+    )
 
     class Meta:
         model = Step
         fields = [
-            "id", "chapter", "position", "caption", "narration", "machineTranslated", "asset", "duration",
+            "id", "chapter", "position", "caption", "narration", "machineTranslated", "approve", "asset", "duration",
             "transition", "transitionDuration", "createdAt", "updatedAt",
         ]
         read_only_fields = ["id", "position", "createdAt", "updatedAt"]
@@ -104,6 +122,11 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
             return {**caption_object(value, self._languages()), **kept}
         return self.validate_narration(value)
 
+    def validate_approve(self, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if unknown := sorted(set(value) - {"caption", "narration"}):
+            raise serializers.ValidationError(f"Only caption and narration can be approved, not: {', '.join(unknown)}")
+        return value
+
     def validate_narration(self, value: dict[str, str]) -> dict[str, str]:
         if len(value) > MAX_LANGUAGES:
             raise serializers.ValidationError(f"At most {MAX_LANGUAGES} languages.")
@@ -126,3 +149,22 @@ class ReorderInputSerializer(StrictInputMixin, serializers.Serializer):
         child=serializers.IntegerField(), allow_empty=False, max_length=10000,
         help_text="Every id of the collection, each once, in the new order.",
     )
+
+
+class StepGapSerializer(serializers.Serializer):
+    step = serializers.IntegerField(help_text="The step's id.")
+    number = serializers.IntegerField(help_text="The step's number in the chapter, from 1.")
+    fields = serializers.ListField(child=serializers.ChoiceField(choices=["caption", "narration"]),
+                                   help_text="The texts this language lacks while another language has them.")
+
+
+class LanguageCompletenessSerializer(serializers.Serializer):
+    language = serializers.CharField()
+    name = serializers.CharField(help_text='The language\'s name, e.g. "German".')
+    complete = serializers.BooleanField()
+    missing = StepGapSerializer(many=True)
+
+
+class ChapterCompletenessSerializer(serializers.Serializer):
+    chapter = serializers.IntegerField()
+    languages = LanguageCompletenessSerializer(many=True, help_text="The project's languages in order.")

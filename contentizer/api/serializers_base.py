@@ -75,8 +75,12 @@ class CaptionField(serializers.Field):
             texts = dict(data)
         else:
             self.fail("invalid")
-        if any(len(t) > MAX_CAPTION_CHARS for t in ([texts] if isinstance(texts, str) else texts.values())):
-            self.fail("max_length")
+        if isinstance(texts, str):
+            if len(texts) > MAX_CAPTION_CHARS:
+                self.fail("max_length")
+        elif long := {lang: [self.error_messages["max_length"]] for lang, t in texts.items()
+                      if len(t) > MAX_CAPTION_CHARS}:
+            raise serializers.ValidationError(long)  # beside the language's own box
         return texts
 
     def to_representation(self, value: Any) -> dict[str, str]:

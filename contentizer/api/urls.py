@@ -13,6 +13,7 @@ urlpatterns = [
         "projects/<int:project_id>/chapters/reorder", views.ChapterReorderApi.as_view(), "chapter-reorder"
     ),
     *route("chapters/<int:chapter_id>", views.ChapterDetailApi.as_view(), "chapter-detail"),
+    *route("chapters/<int:chapter_id>/completeness", views.ChapterCompletenessApi.as_view(), "chapter-completeness"),
     *route("chapters/<int:chapter_id>/steps", views.StepListApi.as_view(), "step-list"),
     *route("chapters/<int:chapter_id>/steps/reorder", views.StepReorderApi.as_view(), "step-reorder"),
     *route("steps/<int:step_id>", views.StepDetailApi.as_view(), "step-detail"),

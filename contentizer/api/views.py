@@ -10,11 +10,13 @@ from rest_framework.views import APIView
 
 from contentizer import selectors, services
 from contentizer.api.serializers import (
+    ChapterCompletenessSerializer,
     ChapterSerializer,
     ProjectSerializer,
     ReorderInputSerializer,
     StepSerializer,
 )
+from contentizer.languages import language_name
 
 
 @extend_schema_view(
@@ -94,6 +96,22 @@ class ChapterDetailApi(_DetailApi):
         services.chapter_delete(chapter=instance)
 
 
+class ChapterCompletenessApi(APIView):
+    @extend_schema(
+        summary="What each language of a chapter lacks", tags=["chapters"],
+        description="Per project language, every step whose caption or narration is empty while another "
+                    "language has one. A video in a language with gaps is refused (422 incomplete_language) "
+                    'unless the request says `"missing": "fallback"`.',
+        responses={200: ChapterCompletenessSerializer},
+    )
+    def get(self, request: Request, chapter_id: int) -> Response:
+        chapter = selectors.chapter_get(user=request.user, chapter_id=chapter_id)
+        gaps = selectors.chapter_gaps(chapter)
+        return Response(ChapterCompletenessSerializer({"chapter": chapter.pk, "languages": [
+            {"language": lang, "name": language_name(lang), "complete": not missing, "missing": missing}
+            for lang, missing in gaps.items()]}).data)
+
+
 @extend_schema_view(
     get=extend_schema(summary="List a chapter's steps in order", tags=["steps"]),
     post=extend_schema(summary="Add a step at the end of a chapter", tags=["steps"]),
@@ -113,7 +131,8 @@ class StepListApi(generics.ListCreateAPIView):
         return {**super().get_serializer_context(), "project": self.chapter().project}
 
     def perform_create(self, serializer: StepSerializer) -> None:
-        serializer.instance = services.step_create(chapter=self.chapter(), **serializer.validated_data)
+        fields = {k: v for k, v in serializer.validated_data.items() if k != "approve"}  # nothing to approve yet
+        serializer.instance = services.step_create(chapter=self.chapter(), **fields)
 
 
 @extend_schema_view(
@@ -124,6 +143,9 @@ class StepListApi(generics.ListCreateAPIView):
 )
 class StepDetailApi(_DetailApi):
     serializer_class = StepSerializer
+
+    def perform_update(self, serializer) -> None:
+        serializer.instance = services.step_update(step=serializer.instance, **serializer.validated_data)
 
     def get_object(self):
         if not hasattr(self, "_step"):

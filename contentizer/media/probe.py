@@ -229,3 +229,9 @@ def codec_string(path: str, *, demuxer: str, stream_type: str) -> str:
             object_type = 32 + (((extradata[0] & 0x07) << 3) | (extradata[1] >> 5))
         return f"mp4a.40.{object_type}"
     raise ProbeError(f"its {stream_type} stream ({codec or 'unknown'}) has no codec record to name")
+
+
+def audio_channels(path: str, *, demuxer: str) -> list[int]:
+    """The channel count of every audio stream, in stream order (an HLS master playlist names them)."""
+    with open_input(path, demuxer, decode=False) as container:
+        return [stream.codec_context.channels for stream in container.streams.audio]

@@ -60,6 +60,11 @@ class ImportJobResultSerializer(serializers.Serializer):
     title = serializers.CharField(allow_null=True)
     chapters = serializers.IntegerField(allow_null=True)
     assets = serializers.IntegerField(allow_null=True)
+    videos = serializers.IntegerField(allow_null=True, help_text="Chapters whose render was imported, ready to "
+                                                                 "watch without rendering again.")
+    warnings = serializers.ListField(child=serializers.CharField(), help_text="What did not come across as "
+                                     "exported, e.g. a voice this Contentizer does not have (the best available "
+                                     "one narrates that language instead).")
     uploadSize = serializers.IntegerField(allow_null=True, help_text="Bytes of the uploaded zip.")
 
 

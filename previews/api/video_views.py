@@ -50,6 +50,12 @@ class VideoGenerateInputSerializer(StrictInputMixin, serializers.Serializer):
                                      help_text="16:9 (landscape), 9:16 (portrait) or 1:1 (square)")
     languages = serializers.ListField(child=serializers.RegexField(rf"^{LANGUAGE_CODE.pattern}\Z"),
                                       required=False, allow_empty=False, max_length=20)
+    missing = serializers.ChoiceField(
+        choices=["refuse", "fallback"], required=False, default="refuse",
+        help_text="What to do where a language lacks a caption or narration another language has "
+                  "(GET /api/chapters/{id}/completeness lists them): `refuse` (422 incomplete_language naming "
+                  "each step and text) or `fallback` (the first project language that has the text stands in, "
+                  "with its voice; the video's steps mark it).")
     music = VideoMusicInputSerializer(required=False, allow_null=True)
     requestId = serializers.RegexField(r"^[A-Za-z0-9._:-]{1,64}\Z", required=False, allow_blank=True, default="")
 
@@ -97,6 +103,7 @@ class VideoGenerateApi(APIView):
             owner=request.user, project=project, chapter=chapter,
             fmt=Format(aspect=body["aspect"], resolution=RESOLUTIONS[body["resolution"]]),
             languages=body.get("languages"), music=body.get("music"), request_id=body["requestId"],
+            missing=body["missing"],
         )
         return Response({"videoId": video.id, "jobId": video.job_id}, status=status.HTTP_202_ACCEPTED)
 

@@ -29,9 +29,11 @@ logger = logging.getLogger(__name__)
 HLS_SEGMENT_SECONDS = 4
 
 
-def hls_args(video: Path, language: str, root: Path) -> list[str]:
-    """The video and its one audio track of a language's MP4, cut into `root` in one process."""
-    return compose.hls_args(source=video, audio_names=[f"audio_{language}"],
+def hls_args(video: Path, languages: list[str], root: Path) -> list[str]:
+    """The video and its audio tracks (one per language in `languages`, in stream order: a
+    language's own picture has one; a video made with one picture for every language, such as an
+    import of an older export, one per language), cut into `root` in one process."""
+    return compose.hls_args(source=video, audio_names=[f"audio_{lang}" for lang in languages],
                             segment_seconds=HLS_SEGMENT_SECONDS, out_dir=root)
 
 
@@ -117,7 +119,7 @@ def largest_combination(video: Rendition, audio: list[Rendition], subtitles: lis
 
 
 def master_playlist(*, video: Rendition, audio: list[Rendition], subtitles: list[Rendition], codecs: list[str],
-                    width: int, height: int, fps: float, default_subtitles: str) -> str:
+                    width: int, height: int, fps: float | None, default_subtitles: str) -> str:
     """One variant: the picture, with its audio and subtitle groups. BANDWIDTH and
     AVERAGE-BANDWIDTH are the largest sums any playable combination (the video, one audio
     rendition, one subtitle rendition) makes. Exactly one DEFAULT=YES per group: the first audio
@@ -136,8 +138,9 @@ def master_playlist(*, video: Rendition, audio: list[Rendition], subtitles: list
                      f'DEFAULT={"YES" if lang == default else "NO"},AUTOSELECT=YES,FORCED=NO,URI="{rendition.uri}"')
     peak, average = largest_combination(video, audio, subtitles)
     groups = (',AUDIO="aud"' if audio else "") + (',SUBTITLES="subs"' if subtitles else "")
+    rate = f",FRAME-RATE={fps:.3f}" if fps else ""
     lines.append(f'#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},CODECS="{",".join(codecs)}",'
-                 f'RESOLUTION={width}x{height},FRAME-RATE={fps:.3f}{groups}')
+                 f'RESOLUTION={width}x{height}{rate}{groups}')
     lines.append(video.uri)
     return "\n".join(lines) + "\n"
 
@@ -161,19 +164,21 @@ def map_to_segments(vtt: Path, start: int) -> None:
     vtt.write_text(f"{head}\nX-TIMESTAMP-MAP=MPEGTS:{start},LOCAL:00:00:00.000\n{rest}", encoding="utf-8")
 
 
-def write_playlists(root: Path, *, source: Path, language: str, subtitle_languages: list[str], width: int,
-                    height: int, fps: float, duration: float, channels: int) -> dict:
-    """The subtitle playlists and the master of one language's tree (its segments and WebVTT
-    files already in place), measured from what is on disk. Returns what was declared."""
+def write_playlists(root: Path, *, source: Path, audio_languages: list[str], subtitle_languages: list[str],
+                    width: int, height: int, fps: float | None, duration: float, channels: list[int]) -> dict:
+    """The subtitle playlists and the master of one tree (its segments and WebVTT files already in
+    place), measured from what is on disk; the first audio language is the default of both groups.
+    Returns what was declared."""
     for lang in subtitle_languages:
         (root / f"subs_{lang}" / "index.m3u8").write_text(subtitle_playlist(duration))
     video = measured(root, "video/index.m3u8")
-    audio = [measured(root, f"audio_{language}/index.m3u8", language=language, channels=channels)]
+    audio = [measured(root, f"audio_{lang}/index.m3u8", language=lang, channels=n)
+             for lang, n in zip(audio_languages, channels, strict=True)]
     subs = [measured(root, f"subs_{lang}/index.m3u8", language=lang) for lang in subtitle_languages]
     codecs = [probe.codec_string(str(source), demuxer="mp4", stream_type=kind) for kind in ("video", "audio")]
     (root / "master.m3u8").write_text(master_playlist(
         video=video, audio=audio, subtitles=subs, codecs=codecs, width=width, height=height, fps=fps,
-        default_subtitles=language))
+        default_subtitles=audio_languages[0]))
     peak, average = largest_combination(video, audio, subs)
     return {"bandwidth": peak, "averageBandwidth": average, "videoPeak": video.peak, "codecs": codecs}
 

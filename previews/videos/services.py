@@ -14,11 +14,13 @@ from django.utils import timezone
 
 from assets.models import Asset
 from contentizer import logs, storage
+from contentizer import selectors as core_selectors
 from contentizer.errors import UnprocessableEntity
 from contentizer.jobs import services as jobs
 from contentizer.jobs.models import Job
 from contentizer.jobs.runner import JobContext
 from contentizer.jobs.stages import kept_keys, stable_hash
+from contentizer.languages import language_name
 from contentizer.models import Chapter, Project
 from contentizer.quota import quota_check
 from contentizer.storage import delete_tree, walk
@@ -73,15 +75,29 @@ def _check_languages(chapter: Chapter, languages: list[str] | None) -> list[str]
     return languages
 
 
+def _check_gaps(chapter: Chapter, languages: list[str], missing: str) -> None:
+    """A language lacking a text another language has is refused, naming each step and text,
+    unless the request chose what to do with gaps (`missing="fallback"`)."""
+    gaps = {lang: found for lang, found in core_selectors.chapter_gaps(chapter, languages).items() if found}
+    if not gaps or missing == "fallback":
+        return
+    sentences = " ".join(core_selectors.gaps_sentence(language_name(lang), found) for lang, found in gaps.items())
+    raise UnprocessableEntity(
+        f"{sentences} Write the missing texts, or ask for \"missing\": \"fallback\" to use another "
+        "language's text and voice there (the video marks those steps).",
+        code="incomplete_language", details={"languages": gaps})
+
+
 def video_request(
     *, owner, project: Project, chapter: Chapter, fmt: Format, languages: list[str] | None,
-    music: dict | None, request_id: str = "",
+    music: dict | None, request_id: str = "", missing: str = "refuse",
 ) -> Video:
     quota_check(owner=owner)
     if not chapter.steps.exists():
         raise UnprocessableEntity("The chapter has no steps.", code="invalid_timeline",
                                   details={"chapterId": chapter.pk})
     languages = _check_languages(chapter, languages)
+    _check_gaps(chapter, languages, missing)
     track = None
     if music:
         asset = Asset.objects.filter(project=project, pk=music["asset"], blob__kind="audio").first()
@@ -96,6 +112,7 @@ def video_request(
     payload = {
         "traceId": logs.log_context().get("requestId"), "projectId": project.pk, "chapterId": chapter.pk,
         "height": fmt.resolution, "aspect": fmt.aspect, "languages": languages, "music": track,
+        "missing": missing,
     }
     with transaction.atomic():
         job = jobs.job_submit(kind=KIND, owner=owner, project=project, payload=payload, request_id=request_id).job

@@ -37,6 +37,7 @@ from contentizer.jobs.stages import StagedJob, stable_hash
 from contentizer.languages import iso639_2
 from contentizer.media import ffmpeg, probe
 from contentizer.media.compose import Media
+from contentizer.selectors import stand_in
 from contentizer.storage import delete_tree, fetch, publish_file, publish_files, trusted
 from previews import compile as compiler
 from previews import speech, subtitles, tts
@@ -93,6 +94,7 @@ class VideoPipeline(StagedJob):
     def stage_plan(self, inputs: dict) -> dict:
         payload, chapter = inputs["payload"], self.video.chapter
         languages = payload["languages"]
+        fallback = payload.get("missing") == "fallback"
         music = {"asset": payload["music"]["sha256"], "volume": payload["music"]["volume"]} \
             if payload.get("music") else None
         fmt = compiler.Format(aspect=payload.get("aspect", "16:9"), resolution=payload["height"])
@@ -100,7 +102,7 @@ class VideoPipeline(StagedJob):
         for lang in languages:  # each language's picture shows its own captions
             try:
                 timeline, labels = compiler.compile_timeline(
-                    project=self.video.project, steps=compiler.chapter_steps(chapter, language=lang),
+                    project=self.video.project, steps=compiler.chapter_steps(chapter, language=lang, fallback=fallback),
                     quality="final", music=music, fmt=fmt, languages=[lang])
             except TimelineError as exc:
                 raise PermanentJobError(f"The chapter cannot be rendered: {exc}") from exc
@@ -110,12 +112,27 @@ class VideoPipeline(StagedJob):
                 blob = Blob.objects.filter(sha256=sha).first()
                 if blob is None or not trusted(blob.storage_key, size=blob.size):
                     raise PermanentJobError(f"{labels[i]}: its asset {sha[:12]}… is missing from storage.")
-        texts = [{lang: state["narration"].get(lang, "").strip() for lang in languages}
-                 for state in inputs["chapter"]]
+        order = self.video.project.languages
+        # Where a language lacks a text another has, and the request said so, that language's text
+        # and voice stand in (`voices`), and the step says so on the watch page (`fallbacks`).
+        texts, voices, fallbacks, captions = [], [], [], []
+        for state in inputs["chapter"]:
+            said, voice, marks, shown = {}, {}, {}, {}
+            given = state["caption"] if isinstance(state["caption"], dict) else {}
+            for lang in languages:
+                other = stand_in(state["narration"], lang, order) if fallback else None
+                said[lang], voice[lang] = state["narration"].get(other or lang, "").strip(), other or lang
+                shown[lang] = given.get((stand_in(given, lang, order) if fallback else None) or lang, "")
+                fields = [f for f, texts_of in (("caption", given), ("narration", state["narration"]))
+                          if fallback and stand_in(texts_of, lang, order)]
+                if fields:
+                    marks[lang] = fields
+            texts.append(said)
+            voices.append(voice)
+            fallbacks.append(marks)
+            captions.append(shown)
         return {"timeline": timelines[languages[0]], "timelines": timelines, "languages": languages,
-                "labels": labels, "texts": texts,
-                "captions": [{lang: (state["caption"] or {}).get(lang, "") for lang in languages}
-                             for state in inputs["chapter"]],
+                "labels": labels, "texts": texts, "voices": voices, "fallbacks": fallbacks, "captions": captions,
                 "chapterState": stable_hash(inputs["chapter"])}
 
     def stage_narrate(self, inputs: dict) -> dict:
@@ -124,9 +141,10 @@ class VideoPipeline(StagedJob):
         speech_out: dict[str, list] = {lang: [None] * len(timeline.scenes) for lang in plan["languages"]}
         new: dict[str, tuple[Path, float]] = {}
         texts = [(lang, i, text) for i, by_lang in enumerate(plan["texts"]) for lang, text in by_lang.items() if text]
+        voices = plan.get("voices") or [{} for _ in plan["texts"]]
         for n, (lang, i, text) in enumerate(texts):
             self.ctx.check_cancelled()
-            said = self._speak(lang, text, plan["labels"][i])
+            said = self._speak(voices[i].get(lang, lang), text, plan["labels"][i])
             clip = Path(said["key"]).stem  # the spoken clip's cache id names its normalised copy too
             meta = speech.cached_speech(clip)
             if meta is None and clip not in new:
@@ -285,7 +303,7 @@ class VideoPipeline(StagedJob):
         video = fetch(picture["videoKey"], self.ctx.work_dir / f"package-{lang}.mp4")
         tree = root / packaging.tree(lang, languages)
         tree.mkdir(parents=True, exist_ok=True)
-        ffmpeg.run(packaging.hls_args(video, lang, tree), timeout=settings.VIDEO_TIMEOUT_SECONDS,
+        ffmpeg.run(packaging.hls_args(video, [lang], tree), timeout=settings.VIDEO_TIMEOUT_SECONDS,
                    log_path=str(self.ctx.log_path), should_cancel=self.ctx.cancelled)
         start = packaging.segments_start(tree)
         for other in languages:
@@ -293,9 +311,9 @@ class VideoPipeline(StagedJob):
             packaging.map_to_segments(fetch(self.outputs["captions"]["onPicture"][lang][other]["vttKey"],
                                             tree / f"subs_{other}" / "subtitles.vtt"), start)
         declared = packaging.write_playlists(
-            tree, source=video, language=lang, subtitle_languages=languages, width=picture["width"],
+            tree, source=video, audio_languages=[lang], subtitle_languages=languages, width=picture["width"],
             height=picture["height"], fps=timeline.output.fps, duration=picture["duration"],
-            channels=picture["channels"][0])
+            channels=picture["channels"])
         hls_bytes = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file() and (
             lang != languages[0] or p.relative_to(tree).parts[0] not in languages))
         return {"tree": packaging.tree(lang, languages), "duration": picture["duration"],
@@ -312,8 +330,10 @@ class VideoPipeline(StagedJob):
         starts = {lang: picture["starts"] for lang, picture in outputs["pictures"].items()}
         video.steps = [  # the watch page's step list: where each step starts in each language's picture
             {"start": starts[languages[0]][i], "caption": captions[languages[0]], "captions": captions,
-             "narration": texts, "starts": {lang: starts[lang][i] for lang in languages}}
-            for i, (captions, texts) in enumerate(zip(plan["captions"], plan["texts"], strict=True))]
+             "narration": texts, "starts": {lang: starts[lang][i] for lang in languages},
+             **({"fallback": marks} if marks else {})}
+            for i, (captions, texts, marks) in enumerate(zip(plan["captions"], plan["texts"], plan["fallbacks"],
+                                                             strict=True))]
         video.finished_at = timezone.now()
         video.save()
         Video.objects.filter(chapter=video.chapter, superseded_at__isnull=True, job__status="succeeded").exclude(

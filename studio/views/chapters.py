@@ -36,30 +36,44 @@ def editor_languages(chapter: Chapter, steps: list[Step]) -> list[str]:
     """The project's languages in order, then any other language a step is narrated in (kept,
     never dropped by a save)."""
     order = list(chapter.project.languages)
-    extra = sorted({lang for step in steps for lang in step.narration} - set(order))
+    extra = sorted({lang for step in steps for lang in [*step.narration, *(step.caption or {})]} - set(order))
     return order + extra
 
 
-def step_input(post, languages: list[str], narration: dict[str, str]) -> dict[str, Any]:
-    """The API's step input from a card's fields; narration in languages the card does not show
-    is kept as it was."""
-    texts = {lang: text for lang, text in narration.items() if lang not in languages}
-    texts.update({lang: post[f"narration-{lang}"] for lang in languages
-                  if post.get(f"narration-{lang}", "").strip()})
-    return {
-        "caption": post.get("caption", ""), "narration": texts, "duration": post.get("duration", ""),
-        "transition": post.get("transition", ""), "transitionDuration": post.get("transitionDuration", ""),
-        "asset": post.get("asset") or None,
+def _texts(post, field: str, languages: list[str], kept: dict[str, str]) -> dict[str, str]:
+    """A card's per-language boxes (`caption-de`, `narration-de`); languages the card does not show
+    keep their text, and an emptied box removes its language."""
+    texts = {lang: text for lang, text in (kept or {}).items() if lang not in languages}
+    texts.update({lang: post[f"{field}-{lang}"] for lang in languages if post.get(f"{field}-{lang}", "").strip()})
+    return texts
+
+
+def step_input(post, languages: list[str], step: Step | None) -> dict[str, Any]:
+    """The API's step input from a card's fields."""
+    data = {
+        "narration": _texts(post, "narration", languages, step.narration if step else {}),
+        "caption": _texts(post, "caption", languages, step.caption if step else {}),
+        "duration": post.get("duration", ""), "transition": post.get("transition", ""),
+        "transitionDuration": post.get("transitionDuration", ""), "asset": post.get("asset") or None,
     }
+    if "caption" in post and f"caption-{languages[0]}" not in post:
+        data["caption"] = post["caption"]  # one caption box (a page loaded before captions had languages)
+    if approve := post.get("approve", ""):  # "caption:de"
+        field, _, lang = approve.partition(":")
+        data["approve"] = {field: [lang]}
+    return data
 
 
 def _values(source: Step | Any, languages: list[str]) -> dict[str, Any]:
     if isinstance(source, Step):
-        return {"caption": source.caption_in(languages[0]),
+        return {"caption": {lang: source.caption_in(lang) for lang in languages},
                 "narration": {lang: source.narration.get(lang, "") for lang in languages},
                 "duration": source.duration, "transition": source.transition,
                 "transitionDuration": source.transition_duration, "asset": source.asset_id or ""}
-    return {"caption": source.get("caption", ""),
+    captions = {lang: source.get(f"caption-{lang}", "") for lang in languages}
+    if "caption" in source and f"caption-{languages[0]}" not in source:
+        captions[languages[0]] = source["caption"]  # one caption box (see step_input)
+    return {"caption": captions,
             "narration": {lang: source.get(f"narration-{lang}", "") for lang in languages},
             "duration": source.get("duration", ""), "transition": source.get("transition", ""),
             "transitionDuration": source.get("transitionDuration", ""), "asset": _int(source.get("asset"))}
@@ -80,6 +94,8 @@ def chapter_page_response(request: HttpRequest, chapter: Chapter, *, forms: dict
         "chapter": chapter, "project": chapter.project, "cards": cards,
         "new_card": _card(new_step, len(steps), languages, forms.get(NEW), new=True, chapter=chapter),
         "languages": [(code, language_name(code)) for code in languages],
+        "text_kinds": [("caption", "Caption"), ("narration", "Narration")],
+        "gaps": studio.language_gaps(chapter),
         "assets": studio.project_assets(chapter.project).filter(blob__kind__in=PICTURE_KINDS),
         "transitions": transitions.choices(), "rename": rename,
         "title_value": rename.values.get("title", "") if rename else chapter.title,
@@ -95,7 +111,9 @@ def _card(step: Step, index: int, languages: list[str], form: ApiForm | None, *,
     return {"step": step, "number": index + 1, "new": new, "action": action, "last": last,
             "prefix": "new-" if new else f"s{step.pk}-",
             "values": form.values if form else _values(step, languages),
-            "errors": form.errors if form else {}, "form": form}
+            "errors": form.errors if form else {}, "form": form,
+            "gaps": {} if new else selectors.step_gaps(step, languages),
+            "machine": {} if new else (step.machine_translated or {})}
 
 
 @login_required
@@ -131,7 +149,7 @@ def chapter_delete(request: HttpRequest, chapter_id: int) -> HttpResponse:
 def _save_step(request: HttpRequest, chapter: Chapter, step: Step | None) -> HttpResponse:
     steps = list(selectors.step_list(chapter=chapter))
     languages = editor_languages(chapter, steps)
-    data = step_input(request.POST, languages, step.narration if step else {})
+    data = step_input(request.POST, languages, step)
     values = _values(request.POST, languages)
     upload_error = None
     if upload := request.FILES.get("upload"):
@@ -147,10 +165,11 @@ def _save_step(request: HttpRequest, chapter: Chapter, step: Step | None) -> Htt
     if not valid or upload_error is not None:
         return chapter_page_response(request, chapter, forms={step.pk if step else NEW: form}, status=form.status)
     if step is None:
-        step = services.step_create(chapter=chapter, **form.validated_data)
+        step = services.step_create(chapter=chapter, **{k: v for k, v in form.validated_data.items()
+                                                        if k != "approve"})
         messages.success(request, f"Step {step.position + 1} added.")
     else:
-        services.object_update(obj=step, **form.validated_data)
+        services.step_update(step=step, **form.validated_data)
         messages.success(request, f"Step {step.position + 1} saved.")
     return redirect(reverse("chapter-page", args=[chapter.pk]) + f"#step-{step.pk}")
 

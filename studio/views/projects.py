@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from contentizer import selectors, services
 from contentizer.api.serializers import ChapterSerializer, ProjectSerializer
-from contentizer.languages import language_name
+from contentizer.languages import language_name, split_languages
 from contentizer.models import Project
 from previews.tts import selectors as tts_selectors
 from studio import selectors as studio
@@ -23,8 +22,9 @@ logger = logging.getLogger(__name__)
 
 
 def _languages(text: str) -> list[str]:
-    """"en, de" or "en de" → ["en", "de"]: the order the author wrote."""
-    return [code for code in re.split(r"[\s,;]+", text.strip()) if code]
+    """"en, de", "en de" or "German, Deutsch" → the entries in the order the author wrote them (the
+    API turns names into codes)."""
+    return split_languages(text)
 
 
 def project_input(post) -> dict:

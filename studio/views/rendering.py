@@ -69,6 +69,7 @@ def generate_choices(chapter: Chapter) -> dict[str, Any]:
         "default_aspect": fields["aspect"].default,
         "music_assets": studio.project_assets(chapter.project, kind="audio"),
         "default_volume": VideoMusicInputSerializer().fields["volume"].default,
+        "gaps": studio.language_gaps(chapter),
     }
 
 
@@ -79,6 +80,8 @@ def generate_input(post, chapter: Chapter) -> dict[str, Any]:
         data["aspect"] = post.get("aspect")
     if post.get("music"):
         data["music"] = {"asset": post.get("music"), "volume": post.get("volume", "")}
+    if post.get("missing"):
+        data["missing"] = post.get("missing")
     return data
 
 
@@ -101,7 +104,7 @@ def chapter_generate(request: HttpRequest, chapter_id: int) -> HttpResponse:
         return _generate_page(request, chapter)
     values = {"languages": request.POST.getlist("languages"), "resolution": request.POST.get("resolution", ""),
               "aspect": request.POST.get("aspect", ""), "music": request.POST.get("music", ""),
-              "volume": request.POST.get("volume", "")}
+              "volume": request.POST.get("volume", ""), "missing": request.POST.get("missing", "")}
     form = ApiForm(VideoGenerateInputSerializer, data=generate_input(request.POST, chapter), values=values)
     if not form.is_valid():
         return _generate_page(request, chapter, form)
@@ -110,7 +113,7 @@ def chapter_generate(request: HttpRequest, chapter_id: int) -> HttpResponse:
         video = videos.video_request(
             owner=request.user, project=chapter.project, chapter=chapter,
             fmt=Format(aspect=body["aspect"], resolution=RESOLUTIONS[body["resolution"]]),
-            languages=body.get("languages"), music=body.get("music"),
+            languages=body.get("languages"), music=body.get("music"), missing=body["missing"],
         )
     except ApplicationError as exc:
         form.add_api_error(exc, field=_field_of(exc))
@@ -120,6 +123,6 @@ def chapter_generate(request: HttpRequest, chapter_id: int) -> HttpResponse:
 
 
 def _field_of(exc: ApplicationError) -> str:
-    if exc.code in ("invalid_languages", "unsupported_language"):
+    if exc.code in ("invalid_languages", "unsupported_language", "incomplete_language"):
         return "languages"
     return "__all__"

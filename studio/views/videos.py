@@ -31,7 +31,9 @@ def _caption(step: dict[str, Any], language: str) -> str:
 def _steps(video: Video) -> list[dict[str, Any]]:
     first = video.languages[0] if video.languages else ""
     return [{"start": step["start"], "number": i + 1,
-             "label": _caption(step, first) or (step.get("narration") or {}).get(first, "") or f"Step {i + 1}"}
+             "label": _caption(step, first) or (step.get("narration") or {}).get(first, "") or f"Step {i + 1}",
+             "note": "; ".join(f"{language_name(lang)} uses another language’s {' and '.join(fields)}"
+                               for lang, fields in (step.get("fallback") or {}).items())}
             for i, step in enumerate(video.steps or [])]
 
 

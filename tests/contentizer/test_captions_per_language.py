@@ -50,7 +50,8 @@ def test_a_caption_of_another_shape_is_a_400_naming_the_field(alice_api, two_lan
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "validation_error"
-    assert message in " ".join(error["details"]["fields"]["caption"])
+    problems = error["details"]["fields"]["caption"]
+    assert message in " ".join(problems if isinstance(problems, list) else [m for ms in problems.values() for m in ms])
     assert not Step.objects.exists()
 
 

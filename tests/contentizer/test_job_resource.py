@@ -25,7 +25,7 @@ LEGACY = {"preview": {"jobId", "dryRun", "timings", "artifactUrl"},
 RESULT = {"preview": {"dryRun", "artifactUrl", "mime", "size", "duration", "expired"},
           "video": {"videoId", "chapterId", "resolution", "languages", "duration", "size", "urls", "stages"},
           "export": {"exportId", "bytesWritten", "size", "files", "expired", "downloadUrl", "signedUrl"},
-          "import": {"projectId", "title", "chapters", "assets", "uploadSize"}}
+          "import": {"projectId", "title", "chapters", "assets", "videos", "warnings", "uploadSize"}}
 ALIASES = {"preview": "/api/preview/{}/status", "video": "/api/videos/jobs/{}/status", "export": "/api/export/{}"}
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 

@@ -23,7 +23,9 @@ def test_languages_keep_the_order_they_were_given_in(alice_api):
 
 
 @pytest.mark.parametrize(("languages", "message"), [
-    (["en", "English"], "Not language codes (use BCP 47, like 'en' or 'pt-BR'): English"),
+    (["en", "Elvish tongue"], "Not languages (use a name like 'German' or a BCP 47 code like 'de' or 'pt-BR'): "
+                              "Elvish tongue"),
+    (["en", "English"], "Each language may be listed once: en"),  # a name is its code
     (["en", "de-AT", "de-at"], "Each language may be listed once: de-at"),
     ([], "Ensure this field has at least 1 elements."),
     (["x" * 40], "Ensure this field has no more than 35 characters."),
@@ -87,3 +89,22 @@ def test_the_first_project_language_is_the_default_audio_and_subtitle_track(alic
     tracks = [(m.type, m.language, m.default) for m in master.media]
     assert tracks == [("AUDIO", "de", "YES"), ("SUBTITLES", "de", "YES"), ("SUBTITLES", "en", "NO")]
     assert video["urls"]["pictures"]["en"]["hls"].endswith("/hls/en/master.m3u8")
+
+
+@pytest.mark.parametrize(("written", "stored"), [
+    (["English", "Deutsch", "de-AT"], ["en", "de", "de-AT"]),
+    (["german", "Portuguese (Brazil)", "français", "日本語"], ["de", "pt-BR", "fr", "ja"]),
+])
+def test_languages_may_be_named_in_english_or_in_themselves_and_are_stored_as_codes(alice_api, written, stored):
+    response = alice_api.post("/api/projects", {"title": "Named", "languages": written}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["languages"] == stored == Project.objects.get().languages
+
+
+def test_the_studio_takes_names_and_shows_names(client, alice):
+    client.force_login(alice)
+    response = client.post("/projects/new", {"title": "Tyres", "languages": "English, Deutsch; Portuguese (Brazil)"})
+    project = Project.objects.get()
+    assert response.status_code == 302 and project.languages == ["en", "de", "pt-BR"]
+    page = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "English (default), German, Portuguese (Brazil)" in page

@@ -82,3 +82,40 @@ def sample_export() -> Export:
                "render": RENDER}
     return Export(pictures, [chapter])
 
+
+
+def as_version_2(export: Export, *, languages: list[str] | None = None, voices: list[dict] | None = None,
+                 lexicon: list[dict] | None = None) -> Export:
+    """The same export written as version 2: captions per language, no machine translation, and
+    the render (version 1's is not a real video) left out unless a test describes one."""
+    languages = languages or ["en"]
+    export.container["version"] = 2
+    export.container["project"].update(languages=languages, voices=voices or [], lexicon=lexicon or [])
+    for chapter in export.container["chapters"]:
+        chapter.update(render=None, video=None)
+        for one in chapter["steps"]:
+            one.update(caption={languages[0]: one["caption"]}, machineTranslated={})
+    return export
+
+
+def with_render(export: Export, data: bytes, *, languages: list[str], duration: float) -> Export:
+    """Version 2's first chapter with `data` as its render, described as `languages` lasting `duration`."""
+    records = export.container["files"]
+    records[:] = [r for r in records if r["path"] != RENDER]
+    records.append(plain_record(RENDER, data, "render"))
+    export.files[RENDER] = data
+    chapter = export.container["chapters"][0]
+    for lang in languages:
+        if lang not in chapter["subtitles"]:
+            pair = {fmt: f"subtitles/01-intro/{lang}.{fmt}" for fmt in ("srt", "vtt")}
+            for fmt, path in pair.items():
+                body = (media.SRT if fmt == "srt" else media.VTT).encode()
+                records.append(plain_record(path, body, "subtitle"))
+                export.files[path] = body
+            chapter["subtitles"][lang] = pair
+    steps = len(chapter["steps"])
+    chapter.update(render=RENDER, video={
+        "languages": languages, "height": 240, "aspect": "4:3", "duration": duration,
+        "steps": [{"start": round(i * duration / steps, 3), "caption": s["caption"][languages[0]],
+                   "narration": s["narration"]} for i, s in enumerate(chapter["steps"])]})
+    return export

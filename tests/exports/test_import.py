@@ -46,11 +46,11 @@ def test_a_valid_export_becomes_the_same_project_step_for_step_and_byte_for_byte
     project = import_project(owner=alice, source=export.write(zips / "ok.zip"))
 
     assert (project.owner, project.title, project.description) == (alice, "Getting started", "A tour.")
-    got = [(c.title, [(s.caption_in("en"), s.narration, s.duration, s.transition, s.transition_duration,
+    got = [(c.title, [(s.caption, s.narration, s.duration, s.transition, s.transition_duration,
                        s.asset and f"assets/{s.asset.blob.sha256}.{s.asset.blob.ext}") for s in c.steps.all()])
            for c in project.chapters.all()]
-    want = [(c["title"], [(s["caption"], s["narration"], s["duration"], s["transition"], s["transitionDuration"],
-                           s["asset"]) for s in c["steps"]]) for c in chapters]
+    want = [(c["title"], [({"en": s["caption"]}, s["narration"], s["duration"], s["transition"],
+                           s["transitionDuration"], s["asset"]) for s in c["steps"]]) for c in chapters]
     assert got == want
     assert sorted(a.original_name for a in project.assets.all()) == ["menu.jpg", "save.png", "tone.wav"]
     for path in paths:
@@ -232,9 +232,9 @@ def test_an_invalid_container_is_refused_naming_the_field(alice, zips, export, c
 
 
 def test_an_unknown_version_is_refused_before_the_schema(alice, zips, export):
-    export.container.update(version=2, futureField={"anything": True})
-    error = _import_refused(alice, export.write(zips / "v2.zip"), 422, "unsupported_version")
-    assert error.details["version"] == "2"
+    export.container.update(version=3, futureField={"anything": True})
+    error = _import_refused(alice, export.write(zips / "v3.zip"), 422, "unsupported_version")
+    assert error.details == {"version": "3", "supported": [1, 2]}
 
 
 def test_an_unlisted_entry_is_refused(alice, zips, export):

@@ -53,8 +53,8 @@ def test_the_request_stores_the_zip_and_answers_202_without_importing(alice_api,
     assert response.status_code == 202, response.json()
     body = response.json()
     assert (body["kind"], body["status"], body["attempts"]) == ("import", "queued", 0)
-    assert body["result"] == {"projectId": None, "title": None, "chapters": None, "assets": None,
-                              "uploadSize": path.stat().st_size}
+    assert body["result"] == {"projectId": None, "title": None, "chapters": None, "assets": None, "videos": None,
+                              "warnings": [], "uploadSize": path.stat().st_size}
     assert body == alice_api.get(f"/api/v1/jobs/{body['id']}").json()
     assert Project.objects.count() == 0 and Blob.objects.count() == 0
     assert _uploads() == [f"imports/{body['id']}/upload.zip"]
@@ -73,8 +73,8 @@ def test_a_worker_imports_the_zip_and_the_upload_goes(alice_api, alice, zips, ex
     assert body["links"]["artifact"] == f"/api/projects/{project.pk}"
     assert project.owner == alice and project.title == "Getting started"
     steps = list(Step.objects.filter(chapter__project=project).order_by("position"))
-    assert [(s.caption_in("en"), s.asset.blob.sha256) for s in steps] == [
-        (s["caption"], s["asset"][7:71]) for s in export.container["chapters"][0]["steps"]]
+    assert [(s.caption, s.asset.blob.sha256) for s in steps] == [
+        ({"en": s["caption"]}, s["asset"][7:71]) for s in export.container["chapters"][0]["steps"]]
     for blob in Blob.objects.all():
         with default_storage.open(blob.storage_key) as fh:
             assert hashlib.sha256(fh.read()).hexdigest() == blob.sha256

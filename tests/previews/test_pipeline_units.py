@@ -61,7 +61,8 @@ def test_the_master_playlist_declares_every_rendition_with_its_channels():
     master = m3u8.loads(text)
     audio = [m for m in master.media if m.type == "AUDIO"]
     subs = [m for m in master.media if m.type == "SUBTITLES"]
-    assert [(m.language, m.name, m.default, m.channels) for m in audio] == [("pt-BR", "Portuguese", "YES", "2")]
+    assert [(m.language, m.name, m.default, m.channels) for m in audio] == [
+        ("pt-BR", "Portuguese (Brazil)", "YES", "2")]
     assert [(m.uri, m.default) for m in subs] == [("subs_en/index.m3u8", "NO"), ("subs_pt-BR/index.m3u8", "YES")]
     info = master.playlists[0].stream_info
     assert info.audio == "aud" and info.subtitles == "subs" and info.codecs == "avc1.64001f,mp4a.40.2"

@@ -40,12 +40,12 @@ def tree(tmp_path_factory) -> Path:
                 "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
                 "-level:v", "3.0", "-force_key_frames", "expr:gte(t,n_forced*2)", "-c:a", "aac", "-ac", "1",
                 "-t", "12", "-f", "mp4", str(mp4)], timeout=120, log_path=str(work / "encode.log"))
-    ffmpeg.run(packaging.hls_args(mp4, "en", work), timeout=120, log_path=str(work / "hls.log"))
+    ffmpeg.run(packaging.hls_args(mp4, ["en"], work), timeout=120, log_path=str(work / "hls.log"))
     for lang in ("en", "de"):
         (work / f"subs_{lang}").mkdir()
         (work / f"subs_{lang}" / "subtitles.vtt").write_text("WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello\n")
-    packaging.write_playlists(work, source=mp4, language="en", subtitle_languages=["en", "de"], width=320,
-                              height=240, fps=30, duration=12.0, channels=1)
+    packaging.write_playlists(work, source=mp4, audio_languages=["en"], subtitle_languages=["en", "de"], width=320,
+                              height=240, fps=30, duration=12.0, channels=[1])
     return work
 
 

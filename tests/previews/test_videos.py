@@ -33,7 +33,8 @@ def _bilingual_chapter(api, project_id: int, *, transition: str = "dissolve") ->
              ("Choose a language.", "Wählen Sie eine Sprache."),
              ("", "")]
     return chapter_with_steps(api, project_id, [
-        {"caption": f"Step {i + 1}", "asset": asset["id"], "duration": 1.5, "transition": transition,
+        {"caption": {"en": f"Step {i + 1}", "de": f"Schritt {i + 1}"}, "asset": asset["id"], "duration": 1.5,
+         "transition": transition,
          "transitionDuration": 0.4, "narration": {k: v for k, v in (("en", en), ("de", de)) if v}}
         for i, (asset, (en, de)) in enumerate(zip(assets, texts, strict=True))
     ])

@@ -65,22 +65,23 @@ def test_all_errors_of_a_step_appear_beside_their_fields_in_the_apis_words(clien
     project, chapter_id = bilingual
     bobs = upload(bob_api, bob_project.id, "bob.png", media.image_bytes("PNG", color=(1, 1, 1)))
     client.force_login(alice)
-    form = _step_form(caption="x" * 2001, duration="0", transition="spin", transitionDuration="9",
+    form = _step_form(**{"caption-en": "x" * 2001}, duration="0", transition="spin", transitionDuration="9",
                       asset=str(bobs["id"]), **{"narration-en": "y" * 5001})
     response = client.post(f"/chapters/{chapter_id}/steps", form)
     assert response.status_code == 400 and Step.objects.count() == 0
     html = response.content.decode()
     api = alice_api.post(f"/api/chapters/{chapter_id}/steps", {
-        "caption": "x" * 2001, "duration": 0, "transition": "spin", "transitionDuration": 9,
+        "caption": {"en": "x" * 2001}, "duration": 0, "transition": "spin", "transitionDuration": 9,
         "asset": bobs["id"], "narration": {"en": "y" * 5001}}, format="json").json()["error"]["details"]["fields"]
-    assert _error(html, "new-", "caption") == api["caption"][0] == "Ensure this field has no more than 2000 characters."
+    assert _error(html, "new-", "caption-en") == api["caption"]["en"][0] == (
+        "Ensure this field has no more than 2000 characters.")
     assert _error(html, "new-", "duration") == api["duration"][0]
     assert _error(html, "new-", "transition") == api["transition"][0].replace('"', "&quot;")
     assert _error(html, "new-", "transitionDuration") == api["transitionDuration"][0]
     assert _error(html, "new-", "asset") == api["asset"][0].replace('"', "&quot;")
     assert _error(html, "new-", "narration-en") == api["narration"]["en"][0]
     assert "6 problems to fix:" in _text(response)
-    assert 'id="new-caption" name="caption" rows="2" aria-invalid="true"' in html
+    assert 'id="new-caption-en" name="caption-en" rows="2" lang="en" aria-invalid="true"' in html
 
 
 def test_saving_a_step_changes_only_what_the_card_holds(client, alice, alice_api, bilingual):

@@ -23,7 +23,8 @@ def project(alice) -> Project:
 
 def _chapter(api, project: Project, **narration) -> int:
     return chapter_with_steps(api, project.pk, [
-        {"caption": "Wheel", "duration": 1, "narration": narration or {"de": "Rad.", "en": "Wheel."}}])["id"]
+        {"caption": {"en": "Wheel", "de": "Rad"}, "duration": 1,
+         "narration": narration or {"de": "Rad.", "en": "Wheel."}}])["id"]
 
 
 def test_a_dry_run_from_the_chapter_opens_its_manifest(client, alice, alice_api, project):
