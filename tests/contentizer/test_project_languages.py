@@ -71,8 +71,8 @@ def test_the_first_project_language_is_the_default_audio_and_subtitle_track(alic
     project = alice_api.post("/api/projects", {"title": "Zweisprachig", "languages": ["de", "en"]},
                              format="json").json()
     chapter = chapter_with_steps(alice_api, project["id"], [
-        {"caption": "Eins", "duration": 1, "narration": {"en": "One.", "de": "Eins."}},
-        {"caption": "Zwei", "duration": 1, "narration": {"en": "Two.", "de": "Zwei."}},
+        {"caption": {"de": "Eins", "en": "One"}, "duration": 1, "narration": {"en": "One.", "de": "Eins."}},
+        {"caption": {"de": "Zwei", "en": "Two"}, "duration": 1, "narration": {"en": "Two.", "de": "Zwei."}},
     ])
     accepted = _generate(alice_api, project["id"], chapter["id"])  # no languages: the project decides
     assert _wait(alice_api, accepted["jobId"])["status"] == "succeeded"
