@@ -135,6 +135,9 @@ def test_a_two_language_narrated_video_end_to_end(alice_api, alice_project, work
     german = alice_api.get(pictures["de"]["stream"], headers={"Range": "bytes=0-99"})
     german_size = (tmp_path / "video-de.mp4").stat().st_size
     assert german.status_code == 206 and german["Content-Range"].endswith(f"/{german_size}")
+    from previews.videos.services import video_usage
+
+    assert video_usage(row.owner) == size + german_size, "the quota counts every language's MP4"
     missing = alice_api.get(f"{video['urls']['stream']}?language=fr")
     assert missing.status_code == 404 and missing.json()["error"]["details"]["languages"] == ["en", "de"]
     assert not any("/work/" in key for key in _stored(f"videos/{accepted['videoId']}"))
