@@ -85,14 +85,18 @@
       const two = function (n) { return (n < 10 ? "0" : "") + n; };
       return hours ? hours + ":" + two(minutes) + ":" + two(secs) : minutes + ":" + two(secs);
     }
+    // the step list follows the picture playing: where each step starts in it, and its caption
     function showSteps() {
-      const starts = picture(player.language).starts;
+      const p = picture(player.language);
       document.querySelectorAll("[data-step]").forEach(function (button) {
-        const start = starts[parseInt(button.dataset.step, 10)];
+        const i = parseInt(button.dataset.step, 10);
+        const start = p.starts[i];
         if (start === undefined) return;
         button.dataset.seek = String(start);
         const time = button.querySelector(".time");
         if (time) time.textContent = clock(start);
+        const label = button.querySelector(".label");
+        if (label && p.labels && p.labels[i]) label.textContent = p.labels[i];
       });
     }
 

@@ -45,8 +45,12 @@ def _picture(video: Video, base: str, lang: str, *, hls: str, mp4: str, subtitle
     tree = f"{picture['tree']}/" if picture.get("tree") else ""
     vtt = {other: base + (subtitles.format(lang=other) if picture.get("shared")
                           else f"{hls}{tree}subs_{other}/subtitles.vtt") for other in video.languages}
+    labels = [_caption(step, lang) if "captions" not in step else step["captions"].get(lang, "")
+              for step in video.steps or []]
+    labels = [label or (step.get("narration") or {}).get(lang, "") or f"Step {i + 1}"
+              for i, (label, step) in enumerate(zip(labels, video.steps or [], strict=True))]
     return {"lang": lang, "name": language_name(lang), "hls": base + hls + selectors.picture_master(video, lang),
-            "mp4": base + mp4 + query, "starts": picture.get("starts", []), "vtt": vtt,
+            "mp4": base + mp4 + query, "starts": picture.get("starts", []), "vtt": vtt, "labels": labels,
             "duration": picture.get("duration") or video.duration}
 
 

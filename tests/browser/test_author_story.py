@@ -214,7 +214,7 @@ def _watch_switching_audio_and_subtitles(page) -> None:
                            ".find((t) => t.language === 'de' && t.cues).cues].map((c) => c.startTime)")
     steps = [float(s) for s in page.locator("[data-seek]").evaluate_all("bs => bs.map((b) => b.dataset.seek)")]
     assert all(abs(cue - step) < 0.1 for cue, step in zip(starts, steps, strict=True)), (starts, steps)
-    page.get_by_role("button", name=re.compile(r"Find the hole")).click()  # step 2, in German
+    page.get_by_role("button", name=re.compile(r"Loch finden")).click()  # step 2, named and timed in German
     page.wait_for_function("() => document.querySelector('[data-captions]').textContent.includes('Pumpen Sie')")
     assert "Pump the tyre" not in page.locator("[data-captions]").inner_text()
     page.wait_for_function("() => document.querySelector('video').currentTime > 2.5")
@@ -239,7 +239,7 @@ def _watch_where_hls_cannot_play(open_context, author, url: str) -> None:
     page.get_by_label("Language", exact=True).select_option(label="German")  # the German MP4, its own picture
     page.wait_for_function("() => document.querySelector('video').currentSrc.endsWith('/stream?language=de')")
     page.get_by_label("Subtitles").select_option(label="German")
-    page.get_by_role("button", name=re.compile(r"Patch it")).click()
+    page.get_by_role("button", name=re.compile(r"Flicken")).click()
     page.wait_for_function("() => document.querySelector('[data-captions]').textContent.includes('Kleben Sie')")
     context.close()
 

@@ -132,7 +132,7 @@ def test_a_german_viewer_sees_the_german_caption_hears_german_and_stays_on_the_s
     # the step list now seeks in the German picture
     steps = [float(s) for s in page.locator("[data-seek]").evaluate_all("bs => bs.map(b => b.dataset.seek)")]
     assert steps == pytest.approx(de, abs=0.001)
-    page.get_by_role("button", name=re.compile("Save your changes")).click()
+    page.get_by_role("button", name=re.compile("Speichern Sie")).click()  # the steps are named in German too
     page.wait_for_function("() => document.querySelector('[data-captions]').textContent.includes('Speichern Sie')")
     assert errors == []
 
