@@ -141,8 +141,7 @@ def test_an_export_with_its_render_imports_a_video_that_plays_without_rendering_
     listed = bob_api.get("/api/v1/jobs", {"kind": "video", "project": job["result"]["projectId"]}).json()["results"]
     assert [j["status"] for j in listed] == ["succeeded"]
     video = bob_api.get(f"/api/videos/{listed[0]['result']['videoId']}").json()
-    # each language has its own picture; the export carries the first language's (deliberate change)
-    assert video["languages"] == ["en"] and video["status"] == "succeeded"
+    assert video["languages"] == ["en", "de"] and video["status"] == "succeeded"
     assert video["duration"] == pytest.approx(original["duration"], abs=0.05)
     assert JobAttempt.objects.filter(kind="video").count() == 1, "only alice's video was ever rendered"
 
@@ -159,6 +158,15 @@ def test_an_export_with_its_render_imports_a_video_that_plays_without_rendering_
     for name in ("video/index.m3u8", "audio_en/index.m3u8", "subs_en/index.m3u8", "subs_en/subtitles.vtt"):
         assert bob_api.get(f"{base}/{name}").status_code == 200, name
     assert "Loosen the nuts" in download(bob_api, video["urls"]["subtitles"]["en"]["vtt"]).decode()
+    # each language's own picture came with it: the German MP4 and HLS tree, its own track and subtitles
+    german = tmp_path / "imported-de.mp4"
+    german.write_bytes(download(bob_api, video["urls"]["pictures"]["de"]["stream"]))
+    info = probe.probe(str(german), demuxer="mp4", max_streams=16)
+    assert [(s.type, s.codec) for s in info.streams if s.type != "subtitle"] == [("video", "h264"), ("audio", "aac")]
+    german_master = download(bob_api, video["urls"]["pictures"]["de"]["hls"]).decode()
+    assert 'LANGUAGE="de"' in german_master and "audio_de/index.m3u8" in german_master
+    german_base = video["urls"]["pictures"]["de"]["hls"].rsplit("/", 1)[0]
+    assert "Heben Sie das Auto an" in download(bob_api, f"{german_base}/subs_de/subtitles.vtt").decode()
     assert bob_api.get(video["urls"]["poster"]).status_code == 200
 
     client.force_login(bob)
@@ -171,7 +179,9 @@ def test_an_export_with_its_render_imports_a_video_that_plays_without_rendering_
     # the imported video is the chapter's current one: exporting the import with renders works
     again = json.loads(zipfile.ZipFile(io.BytesIO(_export_zip(bob_api, job["result"]["projectId"], renders=True)))
                        .read("container.json"))
-    assert again["chapters"][0]["video"]["languages"] == ["en"]
+    assert again["chapters"][0]["video"]["languages"] == ["en", "de"]
+    slug = again["chapters"][0]["slug"]
+    assert again["chapters"][0]["video"]["pictures"]["de"]["render"] == f"renders/{slug}.de.mp4"
 
 
 # --- the same rules, through the import service, with zips built by hand ----------------------------
