@@ -290,8 +290,10 @@ def test_a_failure_after_the_video_was_stored_removes_it(alice, zips, av_dir, mo
     (lambda c: c["chapters"][0]["steps"][0].update(caption="v1 style"), "chapters[0].steps[0].caption"),
     (lambda c: c["chapters"][0]["steps"][0].pop("machineTranslated"), "chapters[0].steps[0]"),
     (lambda c: c["project"].pop("languages"), "project"),
+    (lambda c: c["chapters"][0]["video"].update(pictures={"en": {"render": "renders/01-intro.mp4", "duration": 2.0}}),
+     "chapters[0].video.pictures"),
 ], ids=["lexicon-twice", "voice-twice", "video-steps", "render-without-video", "string-caption", "no-marks",
-        "no-languages"])
+        "no-languages", "picture-of-the-first-language"])
 def test_version_2_containers_must_be_whole_and_consistent(alice, zips, av_dir, change, field):
     clip = (av_dir / "clip.mp4").read_bytes()
     export = with_render(as_version_2(sample_export()), clip, languages=["en"], duration=2.0)
