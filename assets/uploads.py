@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
-from django.http.multipartparser import MultiPartParserError
+from django.http.multipartparser import MultiPartParserError, TooManyFilesSent
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser
 
@@ -60,6 +60,11 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
     """
 
     limit_name = "the largest allowed asset"
+    max_files = 1  # file parts a request may carry; a view that takes more installs a subclass
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.files_started = 0
 
     def max_bytes(self) -> int:
         """The largest file this handler takes; a route with other limits subclasses it."""
@@ -72,6 +77,9 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         return None
 
     def new_file(self, *args, **kwargs) -> None:
+        self.files_started += 1
+        if self.files_started > self.max_files:  # as Django's own cap does, before a byte of it is read
+            raise TooManyFilesSent(f"The number of files exceeded {self.max_files}.")
         try:
             super().new_file(*args, **kwargs)
         except OSError as exc:  # the upload directory is read-only or full

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -40,12 +42,17 @@ GAP_FIELDS = ("caption", "narration")
 
 
 def step_gaps(step: Step, languages: list[str]) -> dict[str, list[str]]:
-    """The texts `step` lacks per language: a caption or narration is missing in a language when
-    another language has one and this one is empty. {"de": ["narration"]}; complete languages are
-    left out."""
+    """The texts `step` lacks per language (see text_gaps)."""
+    return text_gaps({field: getattr(step, field) for field in GAP_FIELDS}, languages)
+
+
+def text_gaps(texts_of: dict[str, Any], languages: list[str]) -> dict[str, list[str]]:
+    """A caption or narration is missing in a language when another language has one and this one
+    is empty: {"de": ["narration"]} from {"caption": {...}, "narration": {...}}; complete languages
+    are left out."""
     gaps: dict[str, list[str]] = {}
     for field in GAP_FIELDS:
-        texts = getattr(step, field) or {}
+        texts = texts_of.get(field) or {}
         if not isinstance(texts, dict) or not any(str(t).strip() for t in texts.values()):
             continue
         for lang in languages:

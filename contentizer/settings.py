@@ -181,7 +181,9 @@ UPLOAD_SWEEP_SECONDS = env.int("UPLOAD_SWEEP_SECONDS", default=60)  # each web p
 STORAGE_INCOMING_GRACE_SECONDS = env.int("STORAGE_INCOMING_GRACE_SECONDS", default=3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1 * MB)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
-DATA_UPLOAD_MAX_NUMBER_FILES = 1
+# Django's hard cap on file parts: two, for the admin's voice upload (a model and its config). Every
+# other route takes one: the upload handler refuses a second file part before reading it.
+DATA_UPLOAD_MAX_NUMBER_FILES = 2
 
 ASSET_MAX_BYTES = {
     "image": env.int("ASSET_MAX_IMAGE_BYTES", default=50 * MB),
@@ -325,6 +327,9 @@ PREVIEW_FPS = env.int("PREVIEW_FPS", default=30)
 TTS_ENGINES = env.list("TTS_ENGINES", default=["hibari", "piper", "espeak"])
 TTS_VOICES_DIR = env.str("TTS_VOICES_DIR", default="")
 TTS_SAMPLE_MAX_CHARS = env.int("TTS_SAMPLE_MAX_CHARS", default=300)
+# Voices uploaded in the admin live in the storage; each machine keeps a copy here, named by hash.
+TTS_VOICE_CACHE_DIR = Path(env.str("TTS_VOICE_CACHE_DIR", default=str(DATA_DIR / "cache" / "voices")))
+TTS_VOICE_MAX_BYTES = env.int("TTS_VOICE_MAX_BYTES", default=500 * MB)  # an uploaded .onnx (Piper high: ~110 MB)
 # Preview quality: x264's fastest preset; the CRF is chosen by file size (docs/jobs.md).
 PREVIEW_PRESET = env.str("PREVIEW_PRESET", default="ultrafast")
 PREVIEW_CRF = env.int("PREVIEW_CRF", default=26)

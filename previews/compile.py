@@ -86,14 +86,16 @@ class AssetResolver:
         return asset
 
 
-def chapter_steps(chapter: Chapter, language: str | None = None, *, fallback: bool = False) -> list[StepSpec]:
-    """The chapter's steps with their captions in `language` (default: the project's first); with
-    `fallback`, a caption `language` lacks is another language's (contentizer.selectors.stand_in)."""
+def chapter_steps(chapter: Chapter, language: str | None = None) -> list[StepSpec]:
+    """The chapter's steps with their captions in `language` (default: the project's first); a
+    caption `language` lacks is another language's (contentizer.selectors.stand_in), as the one
+    caption of every language was before captions had languages: the pages and the completeness
+    resource report it, and the video's steps mark it."""
     order = chapter.project.languages
     language = language or order[0]
 
     def caption(step) -> str:
-        other = stand_in(step.caption, language, order) if fallback and isinstance(step.caption, dict) else None
+        other = stand_in(step.caption, language, order) if isinstance(step.caption, dict) else None
         return step.caption_in(other or language)
 
     return [
@@ -106,10 +108,17 @@ def chapter_steps(chapter: Chapter, language: str | None = None, *, fallback: bo
     ]
 
 
-def request_steps(steps: list[dict[str, Any]]) -> list[StepSpec]:
+def request_steps(steps: list[dict[str, Any]], languages: list[str]) -> list[StepSpec]:
+    """A preview request's own steps; a caption given per language shows the first language's text
+    (or another's where it has none)."""
+    def caption(given: str | dict[str, str]) -> str:
+        if isinstance(given, str):
+            return given
+        return given.get(stand_in(given, languages[0], languages) or languages[0], "")
+
     return [
         StepSpec(
-            label=f"step {i + 1}", caption=s.get("caption", ""), duration=s["duration"],
+            label=f"step {i + 1}", caption=caption(s.get("caption", "")), duration=s["duration"],
             transition=s.get("transition", transitions.DEFAULT), transition_duration=s.get("transitionDuration", 0.5),
             asset=s.get("asset"), narration_asset=s.get("narration"),
         )

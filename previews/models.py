@@ -135,3 +135,43 @@ class LexiconEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.language}: {self.written} → {self.spoken}"
+
+
+VOICE_STORAGE_PREFIX = "voices/piper"  # uploaded voices' files, named by their SHA-256
+
+
+class UploadedVoice(models.Model):
+    """A Piper voice an operator uploaded in the admin (previews/tts/uploaded.py). It spoke a test
+    sentence before this row was written; its two files live in the shared storage under keys made of
+    their SHA-256, so every worker machine fetches the same bytes and caches them by hash."""
+
+    name = models.CharField(max_length=81, unique=True, help_text="its voice id is piper:<name>")
+    language = models.CharField(max_length=35, help_text="BCP 47, e.g. de-DE")
+    model_sha256 = models.CharField(max_length=64)
+    model_size = models.BigIntegerField()
+    config_sha256 = models.CharField(max_length=64)
+    config_size = models.PositiveIntegerField()
+    sample_rate = models.PositiveIntegerField()
+    quality = models.CharField(max_length=16, blank=True, default="", help_text="Piper's: x_low, low, medium, high")
+    licence = models.CharField(max_length=300, blank=True, default="", help_text="from its config, when it says")
+    enabled = models.BooleanField(default=True, help_text="offered to projects; off: projects that chose it "
+                                                          "fall back to the next best voice")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["language", "name"]
+
+    def __str__(self) -> str:
+        return f"piper:{self.name} ({self.language})"
+
+    @property
+    def voice_id(self) -> str:
+        return f"piper:{self.name}"
+
+    @property
+    def model_key(self) -> str:
+        return f"{VOICE_STORAGE_PREFIX}/{self.model_sha256}.onnx"
+
+    @property
+    def config_key(self) -> str:
+        return f"{VOICE_STORAGE_PREFIX}/{self.config_sha256}.onnx.json"

@@ -126,6 +126,16 @@ class VoiceRow:
     unusable: list[tts.Voice]  # the same language's voices whose files are missing or broken
     sample: str  # a sentence to try the voice with: the project's own narration where there is one
 
+    @property
+    def engine(self) -> str:
+        """The speaking voice's engine as pages name it ("Piper", "eSpeak NG")."""
+        return tts.ENGINE_LABELS.get(self.speaking.engine, self.speaking.engine) if self.speaking else ""
+
+    @property
+    def needs_neural(self) -> bool:
+        """Spoken, but only by voices that are not neural (eSpeak NG): an operator should add one."""
+        return self.speaking is not None and not any(voice.neural for voice in self.usable)
+
 
 def voice_languages(project: Project) -> list[str]:
     """The project's languages in order, then any other language it narrates or has a voice for."""

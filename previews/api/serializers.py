@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from contentizer import transitions
-from contentizer.api.serializers_base import StrictInputMixin, TransitionField
+from contentizer.api.serializers_base import CaptionField, StrictInputMixin, TransitionField
 from contentizer.jobs.api.serializers import JobResourceSerializer, kind_field
 from contentizer.jobs.models import JobStatus
 from previews.compile import ASPECTS, RESOLUTIONS
@@ -14,7 +14,7 @@ AssetRef = serializers.CharField  # an asset id ("12") or the sha256 of one of t
 
 
 class PreviewStepInputSerializer(StrictInputMixin, serializers.Serializer):
-    caption = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    caption = CaptionField(required=False, default="")
     duration = serializers.FloatField(min_value=0.1, max_value=3600)
     asset = AssetRef(required=False, allow_null=True, max_length=64)
     narration = AssetRef(required=False, allow_null=True, max_length=64, help_text="an audio asset")

@@ -49,7 +49,8 @@ class PreviewCreateApi(APIView):
             chapter = core.chapter_get(user=request.user, chapter_id=spec["chapterId"])
             if chapter.project_id != project.pk:
                 raise ApiError("That chapter belongs to another project.", code="not_found", status_code=404)
-        steps = compiler.request_steps(spec["steps"]) if spec.get("steps") else compiler.chapter_steps(chapter)
+        steps = compiler.request_steps(spec["steps"], project.languages) if spec.get("steps") \
+            else compiler.chapter_steps(chapter)
         resolution = RESOLUTIONS[spec["resolution"]] if spec.get("resolution") else settings.PREVIEW_HEIGHT
         submitted = services.preview_request(
             owner=request.user, project=project, steps=steps, dry_run=body["dryRun"],

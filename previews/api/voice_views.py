@@ -109,7 +109,11 @@ class VoiceSampleApi(APIView):
         if "projectId" in body:
             project = core.project_get(user=request.user, project_id=body["projectId"])
             entries = selectors.lexicon_for(project=project, language=language)
-        audio = tts.voice_sample(voice=voice, text=body["text"], rate=body["rate"], language=language, entries=entries)
+        try:
+            audio = tts.voice_sample(voice=voice, text=body["text"], rate=body["rate"], language=language,
+                                     entries=entries)
+        except tts.UnsupportedLanguage as exc:  # an uploaded voice whose stored files are gone or damaged
+            raise ApiError(str(exc), code="voice_unavailable", status_code=409) from exc
         return HttpResponse(audio, content_type="audio/wav")
 
 

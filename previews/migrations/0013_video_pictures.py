@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("previews", "0010_video_title_backfill"),
+        ("previews", "0011_uploaded_voices"),
     ]
 
     operations = [

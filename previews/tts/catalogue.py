@@ -1,8 +1,10 @@
 """The voice registry: every voice of every enabled engine, with a problem named for each one that
 cannot be used, and the default voice of a language (neural before eSpeak).
 
-The catalogue is rebuilt whenever TTS_VOICES_DIR changes (a file added, removed or rewritten), so an
-operator adds a Piper voice by copying its two files, with no restart and no code.
+The engines' voices are looked at again whenever TTS_VOICES_DIR changes (a file added, removed or
+rewritten), and the voices uploaded in the admin (previews/tts/uploaded.py) are read from the database
+on every call, so an operator adds a Piper voice by copying its two files or by uploading them, with no
+restart and no code, on every machine at once.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from pathlib import Path
 
 from django.conf import settings
 
+from previews.tts import uploaded
 from previews.tts.engines import ESpeakEngine, HibariEngine, PiperEngine, UnsupportedLanguage, Voice
 
 logger = logging.getLogger(__name__)
 
 ENGINES = ("hibari", "piper", "espeak")  # the one list of engine names (settings and docs refer to it)
+ENGINE_LABELS = {"hibari": "hibari", "piper": "Piper", "espeak": "eSpeak NG"}  # as pages name them
 
 _lock = threading.Lock()
 _built: dict[str, object] = {"key": None, "voices": []}
@@ -44,7 +48,7 @@ def engines() -> dict[str, ESpeakEngine | HibariEngine | PiperEngine]:
     enabled = {"espeak": _espeak()}
     if "hibari" in settings.TTS_ENGINES:
         enabled["hibari"] = _hibari()
-    if "piper" in settings.TTS_ENGINES and settings.TTS_VOICES_DIR:
+    if "piper" in settings.TTS_ENGINES:  # voices from TTS_VOICES_DIR (if set) and uploaded ones
         enabled["piper"] = _piper(settings.TTS_VOICES_DIR)
     return enabled
 
@@ -58,13 +62,12 @@ def _fingerprint() -> tuple:
     return tuple(settings.TTS_ENGINES), directory, listing
 
 
-def voices() -> list[Voice]:
-    """Every voice, usable or not, neural ones first."""
+def _engine_voices() -> list[Voice]:
+    """The engines' own voices (bundled and TTS_VOICES_DIR), looked at again when the folder changes."""
     key = _fingerprint()
     with _lock:
         if _built["key"] != key:
             found = [voice for engine in engines().values() for voice in engine.discover()]
-            found.sort(key=lambda v: (not v.neural, v.language, -v.quality, v.id))
             _built.update(key=key, voices=found)
             for voice in found:
                 if not voice.available:
@@ -73,12 +76,19 @@ def voices() -> list[Voice]:
         return list(_built["voices"])
 
 
+def voices() -> list[Voice]:
+    """Every voice, usable or not, neural ones first."""
+    found = _engine_voices() + (uploaded.uploaded_voices() if "piper" in settings.TTS_ENGINES else [])
+    return sorted(found, key=lambda v: (not v.neural, v.language, -v.quality, v.id))
+
+
 def voice_get(voice_id: str) -> Voice | None:
     return next((v for v in voices() if v.id == voice_id), None)
 
 
 def problems() -> list[Voice]:
-    return [v for v in voices() if not v.available]
+    """The voices that should work and do not (an uploaded voice an operator turned off is no problem)."""
+    return [v for v in _engine_voices() if not v.available]
 
 
 def _primary(tag: str) -> str:
@@ -121,7 +131,7 @@ def log_problems_at_start() -> None:
     The bundled neural voice is looked at only when operator voices are configured or its files are gone,
     so a plain start loads no model."""
     if settings.TTS_VOICES_DIR or not _hibari_files_present():
-        voices()  # logs every unavailable voice
+        _engine_voices()  # logs every unavailable voice (uploaded ones spoke before they were added)
 
 
 def _hibari_files_present() -> bool:

@@ -31,6 +31,17 @@ class UnsupportedLanguage(Exception):
 
 
 @dataclass(frozen=True)
+class StoredFile:
+    """A voice file kept in the shared storage (an uploaded voice's model or config), copied to
+    `local` on each machine before the voice speaks."""
+
+    key: str
+    sha256: str
+    size: int
+    local: str
+
+
+@dataclass(frozen=True)
 class Voice:
     id: str  # "<engine>:<name>", stable: it is stored in projects' choices and in cache keys
     engine: str
@@ -45,9 +56,14 @@ class Voice:
     problem: str = ""
     aliases: tuple[tuple[str, int], ...] = ()  # eSpeak: other language tags it answers to, with priority
     source: str = field(default="", repr=False, compare=False)  # model path; never shown to users
+    config_source: str = field(default="", repr=False, compare=False)  # Piper: its config; "" = source + ".json"
+    stored: tuple[StoredFile, ...] = field(default=(), repr=False, compare=False)  # uploaded: fetch these first
 
     def languages(self) -> list[str]:
         return [self.language.lower(), *(tag for tag, _ in self.aliases)]
+
+    def config_path(self) -> Path:
+        return Path(self.config_source or self.source + ".json")
 
 
 def write_wav(samples: np.ndarray, rate: int, out_path: Path) -> float:
@@ -104,6 +120,12 @@ def onnx_session(path: Path):
             options.log_severity_level = 3
             _sessions[key] = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         return _sessions[key]
+
+
+def onnx_forget(path: Path) -> None:
+    """Drop the session of a model file that is about to go (a voice checked before it is stored)."""
+    with _session_lock:
+        _sessions.pop(_stamp(path), None)
 
 
 def onnx_load_problem(path: Path) -> str:
@@ -310,8 +332,8 @@ class HibariEngine:
 
 # --- Piper voices an operator provides -------------------------------------------------------------
 
-_PIPER_QUALITY = {"x_low": 60, "low": 70, "medium": 80, "high": 85}
-_VOICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\Z")
+PIPER_QUALITY = {"x_low": 60, "low": 70, "medium": 80, "high": 85}
+VOICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\Z")
 
 
 class PiperEngine:
@@ -347,7 +369,7 @@ class PiperEngine:
     def _voice(self, name: str) -> Voice:
         model, config_path = self.directory / f"{name}.onnx", self.directory / f"{name}.onnx.json"
         language = bcp47(name.split("-")[0])
-        if not _VOICE_NAME.match(name):
+        if not VOICE_NAME.match(name):
             return self._broken("(invalid name)", "und", "a voice file name may use only letters, digits, '.', "
                                                          "'_' and '-'; rename it")
         if not model.is_file():
@@ -366,11 +388,11 @@ class PiperEngine:
         if problem := onnx_load_problem(model):
             return self._broken(name, config.language or language, problem)
         return Voice(id=f"piper:{name}", engine=self.name, name=name, language=config.language or language,
-                     sample_rate=config.sample_rate, neural=True, quality=_PIPER_QUALITY.get(config.quality, 75),
+                     sample_rate=config.sample_rate, neural=True, quality=PIPER_QUALITY.get(config.quality, 75),
                      licence=config.licence or self.DEFAULT_LICENCE, model_sha256=file_sha256(model), source=str(model))
 
     def synthesize(self, voice: Voice, text: str, rate: float, out_path: Path) -> float:
-        config = PiperConfig.load(Path(voice.source + ".json"))
+        config = PiperConfig.load(voice.config_path())
         session = onnx_session(Path(voice.source))
         silence = np.zeros(round(config.sample_rate * 0.2), dtype=np.float32)  # between sentences
         pieces = []

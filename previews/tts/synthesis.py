@@ -17,7 +17,7 @@ import numpy as np
 from contentizer.media import probe
 from contentizer.models import Project
 from contentizer.storage import fetch, publish_file, trusted
-from previews.tts import catalogue, lexicon, normalizer, selectors
+from previews.tts import catalogue, lexicon, normalizer, selectors, uploaded
 from previews.tts.engines import UnsupportedLanguage, Voice, write_wav
 
 logger = logging.getLogger(__name__)
@@ -108,6 +108,7 @@ SILENT_SECONDS = 0.25  # what a narration with nothing to say ("…", "—") bec
 
 
 def _synthesize(voice: Voice, spoken: str, rate: float, out: Path) -> float:
+    uploaded.voice_files_local(voice)  # an uploaded voice: this machine's copy of its files, fetched once
     seconds = catalogue.engines()[voice.engine].synthesize(voice, spoken, rate, out)
     if seconds <= 0:  # only punctuation or symbols: a short silence rather than a failed video
         logger.warning("nothing to say", extra={"event": "tts.empty", "voice": voice.id})

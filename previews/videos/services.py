@@ -76,9 +76,14 @@ def _check_languages(chapter: Chapter, languages: list[str] | None) -> list[str]
 
 
 def _check_gaps(chapter: Chapter, languages: list[str], missing: str) -> None:
-    """A language lacking a text another language has is refused, naming each step and text,
-    unless the request chose what to do with gaps (`missing="fallback"`)."""
-    gaps = {lang: found for lang, found in core_selectors.chapter_gaps(chapter, languages).items() if found}
+    """A language lacking a narration another language has is refused (it would be silent there),
+    naming each step, unless the request chose what to do with gaps (`missing="fallback"`). A
+    missing caption is not refused: another language's caption stands in, as the one caption did
+    for every language before captions had languages (the pages and the completeness resource
+    list it, the video's steps mark it)."""
+    gaps = {lang: [{**gap, "fields": ["narration"]} for gap in found if "narration" in gap["fields"]]
+            for lang, found in core_selectors.chapter_gaps(chapter, languages).items()}
+    gaps = {lang: found for lang, found in gaps.items() if found}
     if not gaps or missing == "fallback":
         return
     sentences = " ".join(core_selectors.gaps_sentence(language_name(lang), found) for lang, found in gaps.items())

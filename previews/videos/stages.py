@@ -102,7 +102,7 @@ class VideoPipeline(StagedJob):
         for lang in languages:  # each language's picture shows its own captions
             try:
                 timeline, labels = compiler.compile_timeline(
-                    project=self.video.project, steps=compiler.chapter_steps(chapter, language=lang, fallback=fallback),
+                    project=self.video.project, steps=compiler.chapter_steps(chapter, language=lang),
                     quality="final", music=music, fmt=fmt, languages=[lang])
             except TimelineError as exc:
                 raise PermanentJobError(f"The chapter cannot be rendered: {exc}") from exc
@@ -122,9 +122,11 @@ class VideoPipeline(StagedJob):
             for lang in languages:
                 other = stand_in(state["narration"], lang, order) if fallback else None
                 said[lang], voice[lang] = state["narration"].get(other or lang, "").strip(), other or lang
-                shown[lang] = given.get((stand_in(given, lang, order) if fallback else None) or lang, "")
-                fields = [f for f, texts_of in (("caption", given), ("narration", state["narration"]))
-                          if fallback and stand_in(texts_of, lang, order)]
+                # a caption another language has always stands in (as one caption did for every language)
+                shown[lang] = given.get(stand_in(given, lang, order) or lang, "")
+                fields = [f for f, texts_of, stands in (("caption", given, True),
+                                                        ("narration", state["narration"], fallback))
+                          if stands and stand_in(texts_of, lang, order)]
                 if fields:
                     marks[lang] = fields
             texts.append(said)

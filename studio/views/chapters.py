@@ -112,7 +112,8 @@ def _card(step: Step, index: int, languages: list[str], form: ApiForm | None, *,
             "prefix": "new-" if new else f"s{step.pk}-",
             "values": form.values if form else _values(step, languages),
             "errors": form.errors if form else {}, "form": form,
-            "gaps": {} if new else selectors.step_gaps(step, languages),
+            # what the card shows: a box the author just filled in a refused save is not marked
+            "gaps": {} if new else selectors.text_gaps(form.values if form else _values(step, languages), languages),
             "machine": {} if new else (step.machine_translated or {})}
 
 

@@ -72,6 +72,7 @@ def project_page_response(request: HttpRequest, project: Project, *, edit: ApiFo
                           chapter: ApiForm | None = None, export_errors: dict | None = None,
                           voice: tuple[str, ApiForm] | None = None, lexicon: ApiForm | None = None,
                           status: int = 200) -> HttpResponse:
+    voices = _voice_forms(project, voice)
     return render(request, "studio/project.html", {
         "project": project, "rows": studio.project_chapters(project),
         "languages": [(code, language_name(code)) for code in project.languages],
@@ -79,7 +80,7 @@ def project_page_response(request: HttpRequest, project: Project, *, edit: ApiFo
             "title": project.title, "description": project.description, "languages": ", ".join(project.languages)},
         "chapter_form": chapter, "chapter_values": chapter.values if chapter else {},
         "asset_count": project.assets.count(), "jobs": studio.active_jobs(project), "export_errors": export_errors,
-        "voices": _voice_forms(project, voice),
+        "voices": voices, "voices_lacking_neural": [item["row"].name for item in voices if item["row"].needs_neural],
         "lexicon": tts_selectors.lexicon_list(project=project).order_by("language", "written"),
         "lexicon_form": lexicon,
         "lexicon_values": lexicon.values if lexicon else {"language": (project.languages or [""])[0]},

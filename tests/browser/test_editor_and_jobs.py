@@ -33,7 +33,8 @@ def _order(chapter) -> list[str]:
 
 
 def _headings(page) -> list[str]:
-    return [page.get_by_role("form", name=f"Step {n}").get_by_label("Caption").input_value() for n in (1, 2, 3)]
+    return [page.get_by_role("form", name=f"Step {n}").get_by_label("Caption (English)").input_value()
+            for n in (1, 2, 3)]
 
 
 def test_steps_reorder_by_drag_and_drop_and_by_keyboard(open_context, live_server, alice, chapter):
@@ -71,7 +72,7 @@ def test_every_error_of_a_step_appears_beside_its_field_at_once(page, live_serve
     expect(card.get_by_label("Narration (German)")).to_have_accessible_description(
         "Ensure this field has no more than 5000 characters.")
     expect(card.get_by_label("Duration (seconds)", exact=True)).to_have_attribute("aria-invalid", "true")
-    assert Step.objects.get(caption="Two").duration == 2.0  # nothing was saved
+    assert Step.objects.get(caption={"en": "Two"}).duration == 2.0  # nothing was saved
 
 
 def test_an_export_job_page_updates_by_itself_until_its_download_appears(page, live_server, alice, chapter, worker):
@@ -100,7 +101,7 @@ def test_a_file_uploaded_inside_a_step_card_becomes_its_picture(page, live_serve
     expect(card.get_by_role("radio", name="brake-lever.png")).to_be_checked()
     card.get_by_role("button", name="Save step 1").click()
     expect(page.get_by_role("status").filter(has_text="Step 1 saved.")).to_be_visible()
-    step = Step.objects.get(caption="One")
+    step = Step.objects.get(caption={"en": "One"})
     assert step.asset.original_name == "brake-lever.png" and step.asset.project_id == chapter.project_id
     assert Upload.objects.get().asset_id == step.asset_id
 

@@ -54,10 +54,10 @@ def test_generating_a_language_with_gaps_is_a_422_naming_each_step_and_text(alic
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "incomplete_language"
-    assert error["message"].startswith("German lacks step 2's narration and step 3's caption.")
+    # only the narration: a missing caption is shown in another language, as the one caption was before
+    assert error["message"].startswith("German lacks step 2's narration.")
     assert '"missing": "fallback"' in error["message"]
-    assert [(g["number"], g["fields"]) for g in error["details"]["languages"]["de"]] == [
-        (2, ["narration"]), (3, ["caption"])]
+    assert [(g["number"], g["fields"]) for g in error["details"]["languages"]["de"]] == [(2, ["narration"])]
     assert not Video.objects.exists() and not Job.objects.exists()
     # a complete language alone is fine
     english = alice_api.post("/api/videos/generate", {"projectId": project.pk, "chapterId": chapter["id"],
@@ -97,7 +97,7 @@ def test_the_generate_page_lists_gaps_refuses_them_and_offers_the_fallback(clien
     form = {"languages": ["en", "de"], "resolution": "720p", "music": "", "volume": "0.3"}
     refused = client.post(f"/chapters/{chapter['id']}/video/", form)
     assert refused.status_code == 422 and not Video.objects.exists()
-    assert "German lacks step 2's narration and step 3's caption." in refused.content.decode().replace("&#x27;", "'")
+    assert "German lacks step 2's narration." in refused.content.decode().replace("&#x27;", "'")
     accepted = client.post(f"/chapters/{chapter['id']}/video/", {**form, "missing": "fallback"})
     video = Video.objects.get()
     assert accepted["Location"] == f"/jobs/{video.job_id}/" and video.job.payload["missing"] == "fallback"
@@ -126,3 +126,15 @@ def test_a_machine_translated_text_is_marked_until_edited_or_approved(client, al
     assert edited.status_code == 200 and edited.json()["machineTranslated"] == {}
     html = client.get(f"/chapters/{chapter['id']}/").content.decode()
     assert "Machine-translated" not in html
+
+
+def test_a_missing_caption_alone_is_not_refused_and_the_video_marks_it(alice_api, alice):
+    project = Project.objects.create(owner=alice, title="Old", languages=["en", "de"])
+    # captions written before captions had languages: the first language's only
+    chapter = chapter_with_steps(alice_api, project.pk, [
+        {"caption": "Wheel", "duration": 2, "narration": {"en": "Wheel.", "de": "Rad."}}])
+    completeness = alice_api.get(f"/api/chapters/{chapter['id']}/completeness").json()
+    assert completeness["languages"][1]["missing"][0]["fields"] == ["caption"]
+    response = alice_api.post("/api/videos/generate", {"projectId": project.pk, "chapterId": chapter["id"]},
+                              format="json")
+    assert response.status_code == 202 and Video.objects.get().languages == ["en", "de"]

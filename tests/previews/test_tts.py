@@ -17,6 +17,8 @@ from previews.tts import catalogue
 from tests.previews.speech import PIPER_VOICE, copy_piper_voice, read_wav, rms
 
 REPO = Path(__file__).resolve().parents[2]
+# The catalogue lists the voices operators uploaded in the admin, which live in the database.
+pytestmark = pytest.mark.django_db
 SENTENCE = "Click the Save button, then close the window."
 
 

@@ -40,22 +40,24 @@ def test_a_project_is_created_with_its_languages_in_order(client, alice):
 
 def test_every_error_of_the_form_shows_at_once_in_the_apis_words(client, alice):
     client.force_login(alice)
-    response = client.post("/projects/new", {"title": "", "description": "", "languages": "en, English, en"})
+    response = client.post("/projects/new", {"title": "", "description": "", "languages": "en, Elvish tongue, en"})
     assert response.status_code == 400 and Project.objects.count() == 0
     html = response.content.decode()
     title_error = re.search(r'id="new-title-error">([^<]+)<', html).group(1)
     languages_error = re.search(r'id="new-languages-error">([^<]+)<', html).group(1)
     assert title_error == "This field may not be blank."
-    assert languages_error == "Not language codes (use BCP 47, like &#x27;en&#x27; or &#x27;pt-BR&#x27;): English"
+    # "English" is a language now (issue 18.7): a name no one speaks is the invalid entry
+    assert languages_error == ("Not languages (use a name like &#x27;German&#x27; or a BCP 47 code like &#x27;de&#x27; "
+                               "or &#x27;pt-BR&#x27;): Elvish tongue")
     assert 'aria-describedby="new-title-error"' in html and "2 problems to fix:" in _text(response)
-    assert 'value="en, English, en"' in html  # what the author typed stays
+    assert 'value="en, Elvish tongue, en"' in html  # what the author typed stays
 
 
 def test_the_api_answers_the_same_invalid_project_with_the_same_words(alice_api):
-    body = alice_api.post("/api/projects", {"title": "", "languages": ["en", "English"]}, format="json").json()
+    body = alice_api.post("/api/projects", {"title": "", "languages": ["en", "Elvish tongue"]}, format="json").json()
     assert body["error"]["details"]["fields"] == {
         "title": ["This field may not be blank."],
-        "languages": ["Not language codes (use BCP 47, like 'en' or 'pt-BR'): English"]}
+        "languages": ["Not languages (use a name like 'German' or a BCP 47 code like 'de' or 'pt-BR'): Elvish tongue"]}
 
 
 def test_a_project_is_renamed_and_its_languages_reordered(client, alice, alice_project):

