@@ -286,6 +286,9 @@ def _check_video(chapter: dict[str, Any], where: str) -> None:
     starts = [step["start"] for step in video["steps"]]
     if starts != sorted(starts) or any(start > video["duration"] for start in starts):
         raise _invalid(f"{where}.video.steps must start in order within the video.", field=f"{where}.video.steps")
+    if "pictures" in video and sorted(video["pictures"]) != sorted(video["languages"][1:]):
+        raise _invalid(f"{where}.video.pictures must name each language but the first, once: "
+                       f"{', '.join(video['languages'][1:])}.", field=f"{where}.video.pictures")
 
 
 def _check_files(zf: zipfile.ZipFile, container: dict[str, Any], progress: Progress | None) -> None:
@@ -426,9 +429,19 @@ def _package(zf: zipfile.ZipFile, chapter: dict[str, Any], sha256: dict[str, str
         subtitles[lang] = finished.Subtitles(
             **{fmt: _extract(zf, paths[fmt], work_dir / f"{lang}.{fmt}", sha256[paths[fmt]], meter)
                for fmt in ("vtt", "srt")})
-    return finished.video_package_finished(mp4=mp4, what=chapter["render"], languages=video["languages"],
-                                           duration=video["duration"], subtitles=subtitles,
-                                           work_dir=work_dir / "package")
+    if "pictures" not in video:  # one picture for every language
+        return finished.video_package_finished(mp4=mp4, what=chapter["render"], languages=video["languages"],
+                                               duration=video["duration"], subtitles=subtitles,
+                                               work_dir=work_dir / "package")
+    renders = [(video["languages"][0], mp4, chapter["render"], video["duration"])]
+    for lang in video["languages"][1:]:
+        path = video["pictures"][lang]["render"]
+        renders.append((lang, _extract(zf, path, work_dir / f"video.{lang}.mp4", sha256[path], meter), path,
+                        video["pictures"][lang]["duration"]))
+    starts = {lang: [step.get("starts", {}).get(lang, step["start"]) for step in video["steps"]]
+              for lang in video["languages"]}
+    return finished.video_package_pictures(renders=renders, languages=video["languages"], subtitles=subtitles,
+                                           starts=starts, work_dir=work_dir / "package")
 
 
 def _renders(container: dict[str, Any]) -> dict[int, dict[str, Any]]:
@@ -437,11 +450,16 @@ def _renders(container: dict[str, Any]) -> dict[int, dict[str, Any]]:
     return {i: chapter for i, chapter in enumerate(container["chapters"]) if chapter.get("video")}
 
 
+def _render_paths(chapter: dict[str, Any]) -> list[str]:
+    """The render and, when each language has its own picture, every other language's."""
+    return [chapter["render"], *(p["render"] for p in chapter["video"].get("pictures", {}).values())]
+
+
 def _extracted_bytes(container: dict[str, Any], renders: dict[int, dict[str, Any]]) -> int:
     paths = {record["path"] for record in container["files"] if record["path"].startswith("assets/")}
     for chapter in renders.values():
-        paths |= {chapter["render"], *(chapter["subtitles"][lang][fmt] for lang in chapter["video"]["languages"]
-                                       for fmt in ("vtt", "srt"))}
+        paths |= {*_render_paths(chapter), *(chapter["subtitles"][lang][fmt] for lang in chapter["video"]["languages"]
+                                             for fmt in ("vtt", "srt"))}
     return sum(record["size"] for record in container["files"] if record["path"] in paths)
 
 
@@ -465,7 +483,7 @@ def import_tutorial(*, owner: AbstractBaseUser, source: Source, progress: Progre
     sha256 = {record["path"]: record["sha256"] for record in container["files"]}
     renders = _renders(container)
     if renders:  # a video counts against the quota as a rendered one would
-        paths = {chapter["render"] for chapter in renders.values()}
+        paths = {path for chapter in renders.values() for path in _render_paths(chapter)}
         quota_check(owner=owner, what="The imported videos need",
                     adding=sum(record["size"] for record in container["files"] if record["path"] in paths))
     staged: dict[str, TemporaryUploadedFile] = {}

@@ -74,7 +74,9 @@ def _preflight(project: Project, chapters: list[Chapter], include: Include) -> l
                 missing.append(f"chapter '{chapter.title}', step {i + 1}: the file of asset "
                                f"'{step.asset.original_name}' is missing from storage")
         video = _latest_video(chapter)
-        if include.renders and (video is None or not default_storage.exists(video.mp4_key)):
+        if include.renders and (video is None or not all(
+                default_storage.exists(key) for key in [video.mp4_key, *(
+                    video.picture(lang)["mp4Key"] for lang in _other_pictures(video))])):
             missing.append(f"chapter '{chapter.title}' has no finished render of its current steps "
                            "(generate its video first)")
         elif include.renders and (lost := [lang for lang in video.languages if not all(
@@ -222,10 +224,21 @@ def _step(step, path: str | None) -> dict[str, Any]:
             "transitionDuration": step.transition_duration, "asset": path}
 
 
-def _video(video: Video) -> dict[str, Any]:
-    """What the importing Contentizer needs to serve the render without making it again."""
-    return {"languages": list(video.languages), "height": video.height, "aspect": video.aspect,
+def _video(video: Video, pictures: dict[str, str]) -> dict[str, Any]:
+    """What the importing Contentizer needs to serve the render without making it again; with
+    `pictures`, the render is the first language's own picture and each other language's is the
+    file named there."""
+    data = {"languages": list(video.languages), "height": video.height, "aspect": video.aspect,
             "duration": video.duration, "steps": video.steps}
+    if pictures:
+        data["pictures"] = {lang: {"render": path, "duration": video.picture(lang)["duration"]}
+                            for lang, path in pictures.items()}
+    return data
+
+
+def _other_pictures(video: Video) -> list[str]:
+    """The languages of a video whose languages each have their own picture, the first aside."""
+    return list(video.languages[1:]) if video.pictures else []
 
 
 def _plan(chapters: list[Chapter], include: Include) -> dict[str, Any]:
@@ -252,13 +265,17 @@ def _plan(chapters: list[Chapter], include: Include) -> dict[str, Any]:
                 if all(default_storage.exists(k) for k in keys.values()):
                     subtitles[lang] = paths
                     objects += [(keys[fmt], paths[fmt], True, {"kind": "subtitle"}, {}) for fmt in ("srt", "vtt")]
-        render = None
+        render, pictures = None, {}
         if include.renders and video:
             render = f"renders/{slug}.mp4"
             objects.append((video.mp4_key, render, False, {"kind": "render", "mime": "video/mp4",
                                                           "duration": video.duration}, {"size": video.size}))
+            for lang in _other_pictures(video):  # each language's own picture
+                picture, pictures[lang] = video.picture(lang), f"renders/{slug}.{lang}.mp4"
+                objects.append((picture["mp4Key"], pictures[lang], False, {
+                    "kind": "render", "mime": "video/mp4", "duration": picture["duration"]}, {"size": picture["size"]}))
         out_chapters.append({"title": chapter.title, "slug": slug, "steps": steps, "subtitles": subtitles,
-                             "render": render, "video": _video(video) if render else None})
+                             "render": render, "video": _video(video, pictures) if render else None})
     return {"objects": objects, "usage": usage, "chapters": out_chapters}
 
 

@@ -33,6 +33,9 @@ class Video(models.Model):
     chapter_state = models.CharField(max_length=64, blank=True, default="")
     # [{"start": seconds, "caption": "..."}] per step, as rendered: the watch page's step list
     steps = models.JSONField(default=list, blank=True)
+    # each language's own picture (its captions, its timing): {language: {"mp4Key", "size", "duration",
+    # "tree", "starts", ...}}; empty for videos made when one picture served every language
+    pictures = models.JSONField(default=dict, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     superseded_at = models.DateTimeField(null=True, blank=True, help_text="a newer render of the chapter exists")
@@ -42,6 +45,20 @@ class Video(models.Model):
 
     def __str__(self) -> str:
         return f"video {self.id} of {self.chapter_id}"
+
+    def picture(self, language: str = "") -> dict | None:
+        """What shows `language` (the first language when none is named), None for a language the
+        video does not have: its MP4 (`mp4Key`, `size`, `duration`), its HLS tree under the
+        video's `hls/` folder (`tree`: "" for the root) and where each step starts (`starts`).
+        A video made when one picture served every language answers that picture for each."""
+        languages = self.languages or [""]
+        language = language or languages[0]
+        if language not in languages:
+            return None
+        if self.pictures:
+            return self.pictures.get(language)
+        return {"mp4Key": self.mp4_key, "size": self.size, "duration": self.duration, "tree": "",
+                "starts": [step.get("start", 0.0) for step in self.steps or []], "shared": True}
 
 
 class Share(models.Model):

@@ -77,10 +77,12 @@ class Render:
     """Renders one timeline inside one job attempt (its work dir, log, cancel switch)."""
 
     def __init__(self, ctx: JobContext, timeline: Timeline, labels: list[str], *, timeout: float,
-                 on_progress: Callable[[float], None] = lambda fraction: None) -> None:
+                 on_progress: Callable[[float], None] = lambda fraction: None, workspace: str = "render") -> None:
         self.ctx, self.timeline, self.labels, self.timeout = ctx, timeline, labels, timeout
         self.on_progress = on_progress
-        self.dir = ctx.work_dir / "render"
+        # one folder per timeline rendered in a job: each language's picture draws its own cards
+        # and captions under the same names
+        self.dir = ctx.work_dir / workspace
         self.dir.mkdir(parents=True, exist_ok=True)
         self.picture = self._picture()
 

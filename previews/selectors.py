@@ -46,7 +46,26 @@ def video_urls(video: Video) -> dict[str, str] | None:
     return {"download": f"{base}/download", "stream": f"{base}/stream", "hls": f"{base}/hls/master.m3u8",
             "poster": f"{base}/poster",
             "subtitles": {lang: {fmt: f"{base}/subtitles/{lang}.{fmt}" for fmt in ("vtt", "srt")}
-                          for lang in video.languages}}
+                          for lang in video.languages},
+            "pictures": {lang: picture_urls(video, base, lang, hls="hls/", mp4={"download": "download",
+                                                                                 "stream": "stream"})
+                         for lang in video.languages}}
+
+
+def picture_master(video: Video, language: str) -> str:
+    """The master playlist of a language's picture, under the video's `hls/` folder."""
+    tree = (video.picture(language) or {}).get("tree", "")
+    return f"{tree}/master.m3u8" if tree else "master.m3u8"
+
+
+def picture_urls(video: Video, base: str, language: str, *, hls: str, mp4: dict[str, str]) -> dict[str, str]:
+    """A language's MP4 (each name in `mp4`, under `base`) and HLS master URLs: the first language's
+    MP4 URLs name no language (as they always have), another's adds `?language=` (unless one
+    picture serves every language: a video made before each had its own)."""
+    shared = (video.picture(language) or {}).get("shared")
+    query = "" if shared or language == (video.languages or [""])[0] else f"?language={language}"
+    return {**{name: f"{base}/{path}{query}" for name, path in mp4.items()},
+            "hls": f"{base}/{hls}{picture_master(video, language)}"}
 
 
 def video_job_fields(job: Job, stages: tuple[str, ...]) -> dict[str, Any]:

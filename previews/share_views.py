@@ -47,8 +47,13 @@ def shared_poster(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def shared_mp4(request: HttpRequest, token: str) -> HttpResponse:
+    """One language's MP4 (`?language=`; the first language's without it)."""
     video = share_resolve(token).video
-    return _private(serve_stored(request, storage=default_storage, key=video.mp4_key, content_type="video/mp4"))
+    picture = video.picture(request.GET.get("language", ""))
+    if picture is None:
+        raise Http404("no picture in that language")
+    return _private(serve_stored(request, storage=default_storage, key=picture["mp4Key"], content_type="video/mp4",
+                                 size=picture["size"]))
 
 
 @require_GET

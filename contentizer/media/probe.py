@@ -210,6 +210,27 @@ def first_pts(path: str, *, demuxer: str, stream_type: str = "video", clock: int
         return round(stream.start_time * stream.time_base * clock)
 
 
+def codec_string(path: str, *, demuxer: str, stream_type: str) -> str:
+    """The RFC 6381 name of the first `stream_type` stream as it was encoded, for an HLS CODECS
+    attribute: `avc1.PPCCLL` from the H.264 stream's own avcC record (profile, constraint flags,
+    level), `mp4a.40.N` from the AAC stream's AudioSpecificConfig (N its object type: 2 for LC)."""
+    with open_input(path, demuxer, decode=False) as container:
+        stream = next((s for s in container.streams if s.type == stream_type), None)
+        if stream is None:
+            raise ProbeError(f"has no {stream_type} stream")
+        ctx = stream.codec_context
+        extradata = bytes(ctx.extradata or b"")
+        codec = ctx.codec.canonical_name if ctx.codec else ""
+    if codec == "h264" and len(extradata) >= 4 and extradata[0] == 1:  # avcC (MP4), not Annex B
+        return f"avc1.{extradata[1]:02x}{extradata[2]:02x}{extradata[3]:02x}"
+    if codec == "aac" and extradata:
+        object_type = extradata[0] >> 3
+        if object_type == 31 and len(extradata) >= 2:  # escape: the type follows in six more bits
+            object_type = 32 + (((extradata[0] & 0x07) << 3) | (extradata[1] >> 5))
+        return f"mp4a.40.{object_type}"
+    raise ProbeError(f"its {stream_type} stream ({codec or 'unknown'}) has no codec record to name")
+
+
 def audio_channels(path: str, *, demuxer: str) -> list[int]:
     """The channel count of every audio stream, in stream order (an HLS master playlist names them)."""
     with open_input(path, demuxer, decode=False) as container:

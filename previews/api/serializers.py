@@ -111,6 +111,12 @@ class VideoUrlsSerializer(serializers.Serializer):
         child=serializers.DictField(child=serializers.CharField()),
         help_text='Per language, the URL of each subtitle format: {"de": {"vtt": "...", "srt": "..."}}',
     )
+    pictures = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="Per language, its own picture (its captions, its timing): the MP4 to download and stream "
+                  'and the HLS master playlist: {"de": {"download": "...", "stream": "...", "hls": "..."}}. '
+                  "download, stream and hls above are the first language's.",
+    )
 
 
 class VideoJobResultSerializer(serializers.Serializer):

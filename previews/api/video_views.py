@@ -31,7 +31,9 @@ from previews.models import Video
 from previews.videos import services as videos
 
 _MP4 = media("video/mp4", description="The MP4; 206 for a Range request", statuses=(200, 206))
-_HLS_NAME = re.compile(r"^(master\.m3u8|[A-Za-z0-9_-]+/[A-Za-z0-9_-]+\.(m3u8|ts|vtt))\Z")
+# a language's tree is the root or a folder named by its code: master.m3u8, video/seg000.ts, de/master.m3u8,
+# de/subs_en/subtitles.vtt
+_HLS_NAME = re.compile(r"^([A-Za-z0-9-]+/)?(master\.m3u8|[A-Za-z0-9_-]+/[A-Za-z0-9_-]+\.(m3u8|ts|vtt))\Z")
 
 
 class VideoMusicInputSerializer(StrictInputMixin, serializers.Serializer):
@@ -116,22 +118,48 @@ class VideoDetailApi(APIView):
 def _serve_ready(request: Request, video_id, *, key: str, content_type: str, attachment: bool = False):
     video = _video_get(request, video_id)
     _ready(video)
-    filename = f"{video.chapter.title or 'video'}.mp4" if attachment else None
-    return serve_stored(request, storage=default_storage, key=getattr(video, key), content_type=content_type,
-                        filename=filename, attachment=attachment, size=video.size if key == "mp4_key" else None)
+    return serve_stored(request, storage=default_storage, key=getattr(video, key), content_type=content_type)
+
+
+def mp4_of(video: Video, language: str) -> dict:
+    """The picture of `language` (the first language's when none is named); a 404 naming the
+    video's languages for any other."""
+    picture = video.picture(language)
+    if picture is None:
+        raise ApiError(f"The video has no picture in {language!r}.", code="not_found", status_code=404,
+                       details={"languages": video.languages})
+    return picture
+
+
+def _serve_mp4(request: Request, video_id, *, attachment: bool = False) -> HttpResponse:
+    video = _video_get(request, video_id)
+    _ready(video)
+    language = request.query_params.get("language", "")
+    picture = mp4_of(video, language)
+    title = video.chapter.title or "video"
+    filename = (f"{title}.{language}.mp4" if language else f"{title}.mp4") if attachment else None
+    return serve_stored(request, storage=default_storage, key=picture["mp4Key"], content_type="video/mp4",
+                        filename=filename, attachment=attachment, size=picture["size"])
+
+
+_LANGUAGE = OpenApiParameter("language", str, required=False,
+                             description="Whose picture (captions, timing, narration): one of the video's languages; "
+                                         "the first when left out")
 
 
 class VideoDownloadApi(APIView):
-    @extend_schema(summary="Download the MP4 (attachment)", tags=["videos"], responses=_MP4)
+    @extend_schema(summary="Download one language's MP4 (attachment)", tags=["videos"], parameters=[_LANGUAGE],
+                   responses={**_MP4, 404: OpenApiResponse(description="No such video or language")})
     def get(self, request: Request, video_id) -> HttpResponse:
-        return _serve_ready(request, video_id, key="mp4_key", content_type="video/mp4", attachment=True)
+        return _serve_mp4(request, video_id, attachment=True)
 
 
 class VideoStreamApi(APIView):
-    @extend_schema(summary="Stream the MP4 (HTTP Range)", tags=["videos"], responses={**_MP4,
-                   416: OpenApiResponse(description="Range not satisfiable")})
+    @extend_schema(summary="Stream one language's MP4 (HTTP Range)", tags=["videos"], parameters=[_LANGUAGE],
+                   responses={**_MP4, 404: OpenApiResponse(description="No such video or language"),
+                              416: OpenApiResponse(description="Range not satisfiable")})
     def get(self, request: Request, video_id) -> HttpResponse:
-        return _serve_ready(request, video_id, key="mp4_key", content_type="video/mp4")
+        return _serve_mp4(request, video_id)
 
 
 class VideoPosterApi(APIView):

@@ -52,6 +52,9 @@ class PackagedVideo:
     width: int
     height: int
     size: int
+    # each language's own picture ({language: {"mp4Key", "size", "duration", "tree", "starts"}}); empty
+    # when one picture serves every language
+    pictures: tuple[tuple[str, dict], ...] = ()
 
     @property
     def resolution(self) -> int:
@@ -84,12 +87,36 @@ def _check(mp4: Path, *, what: str, languages: list[str], duration: float) -> pr
     return info
 
 
+def video_package_pictures(*, renders: list[tuple[str, Path, str, float]], languages: list[str],
+                           subtitles: dict[str, Subtitles], starts: dict[str, list[float]],
+                           work_dir: Path) -> PackagedVideo:
+    """A video whose languages each have their own picture: `renders` holds (language, MP4, its
+    name in the export, duration) per language, the first language's first. Each is checked and
+    cut into its HLS tree (the first at the root of `hls/`, another under `hls/<language>/`) with its
+    own track and subtitles, as a render's package stage lays them out."""
+    video_id, parts, pictures = uuid.uuid4(), [], {}
+    for n, (lang, mp4, what, duration) in enumerate(renders):
+        tree = packaging.tree(lang, languages)
+        part = video_package_finished(mp4=mp4, what=what, languages=[lang], duration=duration,
+                                      subtitles={lang: subtitles[lang]}, work_dir=work_dir / f"picture-{n}",
+                                      video_id=video_id, tree=tree)
+        parts.append(part)
+        pictures[lang] = {"mp4Key": f"videos/{video_id}/video.mp4" if n == 0 else f"videos/{video_id}/video.{lang}.mp4",
+                          "size": part.size, "duration": part.duration, "tree": tree, "starts": starts[lang]}
+    first = parts[0]
+    return PackagedVideo(video_id=video_id, files=tuple(f for part in parts for f in part.files),
+                         languages=tuple(languages), duration=first.duration, width=first.width, height=first.height,
+                         size=first.size, pictures=tuple(pictures.items()))
+
+
 def video_package_finished(*, mp4: Path, what: str, languages: list[str], duration: float,
-                           subtitles: dict[str, Subtitles], work_dir: Path) -> PackagedVideo:
-    """Check `mp4` and cut what a render's package stage makes from it, in `work_dir`."""
+                           subtitles: dict[str, Subtitles], work_dir: Path, video_id: uuid.UUID | None = None,
+                           tree: str = "") -> PackagedVideo:
+    """Check `mp4` and cut what a render's package stage makes from it, in `work_dir` (as the HLS
+    tree `tree` of video `video_id` when it is one language's picture of several)."""
     info = _check(mp4, what=what, languages=languages, duration=duration)
     picture = info.first("video")
-    video_id, root = uuid.uuid4(), work_dir / "hls"
+    video_id, root = video_id or uuid.uuid4(), work_dir / "hls"
     root.mkdir(parents=True)
     try:
         ffmpeg.run(packaging.hls_args(mp4, languages, root), timeout=settings.VIDEO_TIMEOUT_SECONDS)
@@ -104,14 +131,20 @@ def video_package_finished(*, mp4: Path, what: str, languages: list[str], durati
         (root / f"subs_{lang}").mkdir()
         packaging.map_to_segments(Path(shutil.copyfile(subtitles[lang].vtt, root / f"subs_{lang}" / "subtitles.vtt")),
                                   start)
-    render = {"width": picture.width, "height": picture.height, "duration": info.duration, "channels": channels}
-    packaging.write_playlists(root, render=render, languages=languages)
-    prefix = f"videos/{video_id}"
+    # one picture for every language (what an export holds): one master with an audio rendition per language
+    try:
+        packaging.write_playlists(root, source=mp4, audio_languages=languages, subtitle_languages=languages,
+                                  width=picture.width, height=picture.height, fps=None, duration=info.duration,
+                                  channels=channels)
+    except probe.ProbeError as exc:  # CODECS are read from the stream's own records
+        raise _refuse(what, "its streams do not say their profile and level") from exc
+    prefix, under = f"videos/{video_id}", f"{tree}/" if tree else ""
     files = [(f"{prefix}/subtitles/{lang}.{fmt}", getattr(subtitles[lang], fmt))
              for lang in languages for fmt in ("srt", "vtt")]
-    files += [(f"{prefix}/hls/{path.relative_to(root).as_posix()}", path)
+    files += [(f"{prefix}/hls/{under}{path.relative_to(root).as_posix()}", path)
               for path in sorted(p for p in root.rglob("*") if p.is_file())]
-    files += [(f"{prefix}/video.mp4", mp4), (f"{prefix}/poster.jpg", poster)]
+    files += [(f"{prefix}/video.{tree}.mp4", mp4)] if tree else [(f"{prefix}/video.mp4", mp4),
+                                                                 (f"{prefix}/poster.jpg", poster)]
     return PackagedVideo(video_id=video_id, files=tuple(files), languages=tuple(languages), duration=info.duration,
                          width=picture.width, height=picture.height, size=mp4.stat().st_size)
 
@@ -136,6 +169,7 @@ def video_record_finished(*, chapter: Chapter, packaged: PackagedVideo, aspect: 
         height=packaged.resolution, aspect=aspect, languages=list(packaged.languages), mp4_key=f"{prefix}/video.mp4",
         hls_prefix=f"{prefix}/hls", poster_key=f"{prefix}/poster.jpg", duration=packaged.duration,
         size=packaged.size, steps=steps, chapter_state=chapter_state_hash(chapter), finished_at=now,
+        pictures=dict(packaged.pictures),
         renditions={"video": [{"width": packaged.width, "height": packaged.height}],
                     "audio": list(packaged.languages), "subtitles": list(packaged.languages)})
 

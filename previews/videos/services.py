@@ -38,8 +38,12 @@ STAGES = ("plan", "narrate", "captions", "render", "package")
 
 
 def video_usage(owner) -> int:
-    """The bytes of the owner's videos, for the storage quota (contentizer.quota)."""
-    return Video.objects.filter(owner=owner).aggregate(n=Sum("size"))["n"] or 0
+    """The bytes of the owner's videos, for the storage quota (contentizer.quota): each video's
+    first-language MP4 (`size`) and every other language's."""
+    videos = Video.objects.filter(owner=owner)
+    others = sum(picture.get("size") or 0 for row in videos.exclude(pictures={}).values("pictures", "languages")
+                 for lang, picture in row["pictures"].items() if row["languages"] and lang != row["languages"][0])
+    return (videos.aggregate(n=Sum("size"))["n"] or 0) + others
 
 
 def _narrated_languages(chapter: Chapter) -> set[str]:
@@ -106,9 +110,10 @@ def video_request(
             raise UnprocessableEntity("music.asset is not an audio asset of this project.", code="invalid_timeline",
                                       details={"fields": {"music.asset": "not an audio asset of this project"}})
         track = {"sha256": asset.blob.sha256, "volume": music.get("volume", 0.3)}
-    compiler.requested_timeline(
-        what="video", project=project, steps=compiler.chapter_steps(chapter), quality="final", fmt=fmt,
-        languages=languages, music={"asset": track["sha256"], "volume": track["volume"]} if track else None)
+    for lang in languages:  # each language's picture is timed to its own narration: each must hold
+        compiler.requested_timeline(
+            what="video", project=project, steps=compiler.chapter_steps(chapter, language=lang), quality="final",
+            fmt=fmt, languages=[lang], music={"asset": track["sha256"], "volume": track["volume"]} if track else None)
     payload = {
         "traceId": logs.log_context().get("requestId"), "projectId": project.pk, "chapterId": chapter.pk,
         "height": fmt.resolution, "aspect": fmt.aspect, "languages": languages, "music": track,
@@ -159,7 +164,8 @@ def video_cleanup(job: Job) -> None:
     if video is None:
         return
     prefix = f"videos/{video.id}"
-    for key in (f"{prefix}/video.mp4", f"{prefix}/poster.jpg"):
+    keys = [f"{prefix}/video.mp4", f"{prefix}/poster.jpg", *(f"{prefix}/video.{lang}.mp4" for lang in video.languages)]
+    for key in keys:
         default_storage.delete(key)
     delete_tree(f"{prefix}/hls")
     delete_tree(f"{prefix}/subtitles")

@@ -1,20 +1,28 @@
 """The video job's stages: plan → narrate → captions → render → package.
 
+Each language has its own picture: its captions drawn on it and its steps timed to its own
+narration. What differs per language is rendered once per language; what does not (cross-fades
+between pictures, which carry no caption, and any scene body whose caption, picture and length
+agree) is one cached piece shared by every language.
+
 - plan compiles the chapter into the same versioned Timeline a preview renders (final quality,
-  the languages, the music);
+  the music), once per language with that language's captions;
 - narrate makes each step's speech per language (cached by engine, language and text) and
   measures the loudness of every new clip and narration asset once, in one FFmpeg run;
-- captions times the Timeline to its speech (the one timing rule, `Timeline.narrated`) and
-  writes the subtitles;
-- render renders that Timeline through `previews.render` (pieces cached by content; the finished
-  MP4 with every language's track and subtitles in one more process);
-- package cuts HLS (every rendition in one process), takes the poster and publishes.
+- captions times each language's Timeline to that language's speech (the one timing rule,
+  `Timeline.narrated`) and writes the subtitles: each language's own, and every language's text
+  timed to each picture's steps (the subtitles a viewer picks on their own);
+- render renders each language's Timeline through `previews.render` (pieces cached by content;
+  each language's MP4 with its track and every language's subtitles in one more process);
+- package cuts each language's HLS tree (every rendition of it in one process), writes measured
+  playlists, takes the poster and publishes.
 Storage reads and writes go through `contentizer.storage` (fetch, publish_file, publish_files).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +51,9 @@ logger = logging.getLogger(__name__)
 
 WEIGHTS = {"plan": 2, "narrate": 15, "captions": 3, "render": 65, "package": 15}
 PAUSE = 0.6  # after the narration, before the next scene
+# the shape of the stages' outputs: a stage recorded in another shape (before each language had its own
+# picture) is never reused by a retry
+OUTPUTS_VERSION = 2
 
 
 def _channels(path: Path) -> int:
@@ -67,7 +78,7 @@ class VideoPipeline(StagedJob):
 
     def inputs(self, stage: str) -> dict:
         """What a stage depends on: its hash decides whether an earlier run can stand in."""
-        versions = {"ffmpeg": ffmpeg.version(), "tts": tts.narration_state(
+        versions = {"outputs": OUTPUTS_VERSION, "ffmpeg": ffmpeg.version(), "tts": tts.narration_state(
             project=self.video.project, languages=self.job.payload["languages"]) if stage == "narrate" else None}
         earlier = {name: stable_hash(self.outputs[name]) for name in STAGES[: STAGES.index(stage)]}
         own = {"chapter": chapter_state(self.video.chapter),
@@ -82,18 +93,20 @@ class VideoPipeline(StagedJob):
 
     def stage_plan(self, inputs: dict) -> dict:
         payload, chapter = inputs["payload"], self.video.chapter
+        languages = payload["languages"]
         fallback = payload.get("missing") == "fallback"
-        steps = compiler.chapter_steps(chapter)
         music = {"asset": payload["music"]["sha256"], "volume": payload["music"]["volume"]} \
             if payload.get("music") else None
-        try:
-            timeline, labels = compiler.compile_timeline(
-                project=self.video.project, steps=steps, quality="final", music=music,
-                fmt=compiler.Format(aspect=payload.get("aspect", "16:9"), resolution=payload["height"]),
-                languages=payload["languages"],
-            )
-        except TimelineError as exc:
-            raise PermanentJobError(f"The chapter cannot be rendered: {exc}") from exc
+        fmt = compiler.Format(aspect=payload.get("aspect", "16:9"), resolution=payload["height"])
+        timelines = {}
+        for lang in languages:  # each language's picture shows its own captions
+            try:
+                timeline, labels = compiler.compile_timeline(
+                    project=self.video.project, steps=compiler.chapter_steps(chapter, language=lang),
+                    quality="final", music=music, fmt=fmt, languages=[lang])
+            except TimelineError as exc:
+                raise PermanentJobError(f"The chapter cannot be rendered: {exc}") from exc
+            timelines[lang] = timeline.to_dict()
         for i, scene in enumerate(timeline.scenes):
             for sha in filter(None, (scene.asset, scene.narration)):
                 blob = Blob.objects.filter(sha256=sha).first()
@@ -102,29 +115,32 @@ class VideoPipeline(StagedJob):
         order = self.video.project.languages
         # Where a language lacks a text another has, and the request said so, that language's text
         # and voice stand in (`voices`), and the step says so on the watch page (`fallbacks`).
-        texts, voices, fallbacks = [], [], []
+        texts, voices, fallbacks, captions = [], [], [], []
         for state in inputs["chapter"]:
-            said, voice, marks = {}, {}, {}
-            for lang in payload["languages"]:
+            said, voice, marks, shown = {}, {}, {}, {}
+            given = state["caption"] if isinstance(state["caption"], dict) else {}
+            for lang in languages:
                 other = stand_in(state["narration"], lang, order) if fallback else None
                 said[lang], voice[lang] = state["narration"].get(other or lang, "").strip(), other or lang
-                captions = state["caption"] if isinstance(state["caption"], dict) else {}
-                fields = [f for f, given, stands in (("caption", captions, True),
-                                                     ("narration", state["narration"], fallback))
-                          if stands and stand_in(given, lang, order)]
+                # a caption another language has always stands in (as one caption did for every language)
+                shown[lang] = given.get(stand_in(given, lang, order) or lang, "")
+                fields = [f for f, texts_of, stands in (("caption", given, True),
+                                                        ("narration", state["narration"], fallback))
+                          if stands and stand_in(texts_of, lang, order)]
                 if fields:
                     marks[lang] = fields
             texts.append(said)
             voices.append(voice)
             fallbacks.append(marks)
-        return {"timeline": timeline.to_dict(), "labels": labels, "texts": texts, "voices": voices,
-                "fallbacks": fallbacks, "captions": [state["caption"] for state in inputs["chapter"]],
+            captions.append(shown)
+        return {"timeline": timelines[languages[0]], "timelines": timelines, "languages": languages,
+                "labels": labels, "texts": texts, "voices": voices, "fallbacks": fallbacks, "captions": captions,
                 "chapterState": stable_hash(inputs["chapter"])}
 
     def stage_narrate(self, inputs: dict) -> dict:
         plan = self.outputs["plan"]
         timeline = Timeline.parse(plan["timeline"])
-        speech_out: dict[str, list] = {lang: [None] * len(timeline.scenes) for lang in timeline.languages}
+        speech_out: dict[str, list] = {lang: [None] * len(timeline.scenes) for lang in plan["languages"]}
         new: dict[str, tuple[Path, float]] = {}
         texts = [(lang, i, text) for i, by_lang in enumerate(plan["texts"]) for lang, text in by_lang.items() if text]
         voices = plan.get("voices") or [{} for _ in plan["texts"]]
@@ -180,82 +196,146 @@ class VideoPipeline(StagedJob):
 
     def stage_captions(self, inputs: dict) -> dict:
         plan, narrate = self.outputs["plan"], self.outputs["narrate"]
-        timeline = Timeline.parse(plan["timeline"])
-        spoken = [tuple(Speech(language=lang, clip=clips[i]["clip"], seconds=clips[i]["seconds"],
-                               gain=clips[i]["gain"]) for lang, clips in narrate["speech"].items() if clips[i])
-                  for i in range(len(timeline.scenes))]
-        timeline = timeline.narrated(spoken, pause=PAUSE, gains=narrate["gains"])
-        starts, files = timeline.starts(), {}
-        for lang in timeline.languages:
-            cues = []
-            for i, scene in enumerate(timeline.scenes):
-                if said := scene.speech_in(lang):
-                    cues += subtitles.cues_for(plan["texts"][i][lang], starts[i], starts[i] + said.seconds)
-            vtt, srt = self.ctx.work_dir / f"{lang}.vtt", self.ctx.work_dir / f"{lang}.srt"
-            subtitles.write(cues, vtt_path=vtt, srt_path=srt)
-            files[lang] = {"vttKey": self.publish(f"{self.prefix}/work/captions/{lang}.vtt", vtt),
-                           "srtKey": self.publish(f"{self.prefix}/work/captions/{lang}.srt", srt)}
-        return {"timeline": timeline.to_dict(), "subtitles": files}
+        languages, timelines, own, on_picture = plan["languages"], {}, {}, {}
+        for picture in languages:  # each picture lasts as its own language's narration needs
+            timeline = Timeline.parse(plan["timelines"][picture]).narrated(
+                [tuple([self._said(picture, narrate, i)] if narrate["speech"][picture][i] else ())
+                 for i in range(len(plan["texts"]))], pause=PAUSE, gains=narrate["gains"])
+            timelines[picture] = timeline.to_dict()
+            on_picture[picture] = {}
+            for lang in languages:  # every language's text, timed to this picture's steps
+                cues = self._cues(timeline, lang, picture)
+                name = lang if lang == picture else f"{picture}/{lang}"
+                vtt, srt = self.ctx.work_dir / f"{name}.vtt", self.ctx.work_dir / f"{name}.srt"
+                vtt.parent.mkdir(parents=True, exist_ok=True)
+                subtitles.write(cues, vtt_path=vtt, srt_path=srt)
+                on_picture[picture][lang] = {
+                    "vttKey": self.publish(f"{self.prefix}/work/captions/{name}.vtt", vtt),
+                    "srtKey": self.publish(f"{self.prefix}/work/captions/{name}.srt", srt)}
+            own[picture] = on_picture[picture][picture]
+        return {"timeline": timelines[languages[0]], "timelines": timelines, "subtitles": own,
+                "onPicture": on_picture}
+
+    @staticmethod
+    def _said(lang: str, narrate: dict, i: int) -> Speech:
+        clip = narrate["speech"][lang][i]
+        return Speech(language=lang, clip=clip["clip"], seconds=clip["seconds"], gain=clip["gain"])
+
+    def _cues(self, timeline: Timeline, lang: str, picture: str) -> list[subtitles.Cue]:
+        """`lang`'s narration text as cues on `picture`'s timeline: each step's text from where the
+        step starts, for as long as the picture's own narration of it lasts (or, for a step that
+        language does not narrate, as long as `lang`'s does, within the step)."""
+        plan, narrate, cues = self.outputs["plan"], self.outputs["narrate"], []
+        starts, ends = timeline.starts(), [*timeline.starts()[1:], timeline.duration]
+        for i, scene in enumerate(timeline.scenes):
+            text = plan["texts"][i].get(lang, "")
+            said = scene.speech_in(picture) or (narrate["speech"][lang][i] and self._said(lang, narrate, i))
+            if text and said:
+                cues += subtitles.cues_for(text, starts[i], min(starts[i] + said.seconds, ends[i]))
+        return cues
 
     def stage_render(self, inputs: dict) -> dict:
-        timeline = Timeline.parse(self.outputs["captions"]["timeline"])
+        plan, captions = self.outputs["plan"], self.outputs["captions"]
+        languages, pictures = plan["languages"], {}
+        for n, lang in enumerate(languages):
+            started = time.perf_counter()
+            pictures[lang] = self._render_picture(lang, n, len(languages), captions)
+            pictures[lang]["seconds"] = round(time.perf_counter() - started, 3)
+        first = pictures[languages[0]]
+        counters = {name: sum(p[name] for p in pictures.values()) for name in ("rendered", "reused", "pieces",
+                                                                                "encoded")}
+        return {"videoKey": first["videoKey"], "duration": first["duration"], "width": first["width"],
+                "height": first["height"], "channels": first["channels"], "pictures": pictures, **counters}
+
+    def _render_picture(self, lang: str, n: int, count: int, captions: dict) -> dict:
+        """One language's MP4: its picture (pieces other languages made already are reused),
+        its track, and every language's subtitles timed to it, its own first."""
+        timeline = Timeline.parse(captions["timelines"][lang])
         render = Render(self.ctx, timeline, self.outputs["plan"]["labels"], timeout=settings.VIDEO_TIMEOUT_SECONDS,
-                        on_progress=lambda fraction: self.progress("render", 0.85 * fraction))
+                        on_progress=lambda fraction: self.progress("render", 0.85 * (n + fraction) / count),
+                        workspace=f"render-{lang}")
         pieces = render.pieces()
         local = render.render_pieces(pieces)
-        subs = self.outputs["captions"]["subtitles"]
-        srts = [(fetch(subs[lang]["srtKey"], self.ctx.work_dir / f"render-{lang}.srt"), iso639_2(lang))
-                for lang in timeline.languages]
+        order = [lang] + [other for other in self.outputs["plan"]["languages"] if other != lang]
+        srts = [(fetch(captions["onPicture"][lang][other]["srtKey"],
+                       self.ctx.work_dir / f"render-{lang}" / f"subtitles-{other}.srt"), iso639_2(other))
+                for other in order]
         encoded = render.encoded_tracks()
-        video = render.assemble(pieces, local, self.ctx.work_dir / "video.mp4", subtitles=srts, encoded=encoded)
-        duration = render.picture.total_frames / timeline.output.fps
-        verify(video, frames=render.picture.total_frames, fps=timeline.output.fps,
-               audio=max(1, len(timeline.languages)), subtitles=len(timeline.languages))
-        return {"videoKey": self.publish(f"{self.prefix}/work/render/video.mp4", video), "duration": duration,
+        video = render.assemble(pieces, local, self.ctx.work_dir / f"video-{lang}.mp4", subtitles=srts,
+                                encoded=encoded)
+        verify(video, frames=render.picture.total_frames, fps=timeline.output.fps, audio=1, subtitles=len(srts))
+        size = video.stat().st_size  # publishing may move the file
+        return {"videoKey": self.publish(f"{self.prefix}/work/render/video-{lang}.mp4", video),
+                "duration": render.picture.total_frames / timeline.output.fps, "bytes": size,
                 "width": timeline.output.width, "height": timeline.output.height,
                 "channels": [_channels(path) for path, _ in encoded], "rendered": render.rendered,
                 "reused": render.reused, "pieces": len({p.key for p in pieces}), "encoded": render.tracks_encoded}
 
     def stage_package(self, inputs: dict) -> dict:
-        render, subs = self.outputs["render"], self.outputs["captions"]["subtitles"]
-        languages = list(Timeline.parse(self.outputs["captions"]["timeline"]).languages)
-        video = fetch(render["videoKey"], self.ctx.work_dir / "package-video.mp4")
+        render, captions = self.outputs["render"], self.outputs["captions"]
+        languages = self.outputs["plan"]["languages"]
         root = self.ctx.work_dir / "hls"
         root.mkdir()
-        ffmpeg.run(packaging.hls_args(video, languages, root), timeout=settings.VIDEO_TIMEOUT_SECONDS,
-                   log_path=str(self.ctx.log_path), should_cancel=self.ctx.cancelled)
-        self.progress("package", 0.5)
-        start = packaging.segments_start(root)
-        for lang in languages:
-            packaging.map_to_segments(fetch(subs[lang]["vttKey"], root / f"subs_{lang}" / "subtitles.vtt"), start)
-        packaging.write_playlists(root, render=render, languages=languages)
-        poster = packaging.poster(video, duration=render["duration"], out=self.ctx.work_dir / "poster.jpg")
-        size = video.stat().st_size
-        files = [(f"{self.prefix}/subtitles/{lang}.{fmt}",  # the subtitle files stay beside the video
-                  fetch(subs[lang][f"{fmt}Key"], self.ctx.work_dir / f"final-{lang}.{fmt}"))
-                 for lang in languages for fmt in ("srt", "vtt")]
+        files, pictures = [], {}
+        for n, lang in enumerate(languages):
+            pictures[lang] = self._package_picture(lang, root, languages)
+            mp4 = f"{self.prefix}/video.mp4" if n == 0 else f"{self.prefix}/video.{lang}.mp4"
+            files.append((mp4, self.ctx.work_dir / f"package-{lang}.mp4"))
+            pictures[lang]["mp4Key"] = mp4
+            self.progress("package", 0.8 * (n + 1) / len(languages))
+        first = pictures[languages[0]]
+        poster = packaging.poster(files[0][1], duration=first["duration"], out=self.ctx.work_dir / "poster.jpg")
+        files += [(f"{self.prefix}/subtitles/{lang}.{fmt}",  # the subtitle files stay beside the video
+                   fetch(captions["subtitles"][lang][f"{fmt}Key"], self.ctx.work_dir / f"final-{lang}.{fmt}"))
+                  for lang in languages for fmt in ("srt", "vtt")]
         files += [(f"{self.prefix}/hls/{path.relative_to(root).as_posix()}", path)
                   for path in sorted(p for p in root.rglob("*") if p.is_file())]
-        outputs = {"mp4Key": f"{self.prefix}/video.mp4", "posterKey": f"{self.prefix}/poster.jpg",
-                   "masterKey": f"{self.prefix}/hls/master.m3u8", "duration": render["duration"], "size": size}
-        publish_files([*files, (outputs["mp4Key"], video), (outputs["posterKey"], poster)])  # one ledger write
+        outputs = {"mp4Key": first["mp4Key"], "posterKey": f"{self.prefix}/poster.jpg",
+                   "masterKey": f"{self.prefix}/hls/master.m3u8", "duration": first["duration"],
+                   "size": first["size"], "pictures": pictures}
+        publish_files([*files, (outputs["posterKey"], poster)])  # one ledger write
         self._finish(outputs, languages, render)
         return outputs
 
+    def _package_picture(self, lang: str, root: Path, languages: list[str]) -> dict:
+        """One language's HLS tree: its video and audio cut in one process, every language's
+        subtitles mapped to its segments' clock, and playlists measured from what was written."""
+        picture = self.outputs["render"]["pictures"][lang]
+        timeline = Timeline.parse(self.outputs["captions"]["timelines"][lang])
+        video = fetch(picture["videoKey"], self.ctx.work_dir / f"package-{lang}.mp4")
+        tree = root / packaging.tree(lang, languages)
+        tree.mkdir(parents=True, exist_ok=True)
+        ffmpeg.run(packaging.hls_args(video, [lang], tree), timeout=settings.VIDEO_TIMEOUT_SECONDS,
+                   log_path=str(self.ctx.log_path), should_cancel=self.ctx.cancelled)
+        start = packaging.segments_start(tree)
+        for other in languages:
+            (tree / f"subs_{other}").mkdir()
+            packaging.map_to_segments(fetch(self.outputs["captions"]["onPicture"][lang][other]["vttKey"],
+                                            tree / f"subs_{other}" / "subtitles.vtt"), start)
+        declared = packaging.write_playlists(
+            tree, source=video, audio_languages=[lang], subtitle_languages=languages, width=picture["width"],
+            height=picture["height"], fps=timeline.output.fps, duration=picture["duration"],
+            channels=picture["channels"])
+        hls_bytes = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file() and (
+            lang != languages[0] or p.relative_to(tree).parts[0] not in languages))
+        return {"tree": packaging.tree(lang, languages), "duration": picture["duration"],
+                "size": video.stat().st_size, "starts": timeline.starts(), "hlsBytes": hls_bytes, **declared}
+
     def _finish(self, outputs: dict, languages: list[str], render: dict) -> None:
-        video = self.video
+        video, plan = self.video, self.outputs["plan"]
         video.mp4_key, video.poster_key = outputs["mp4Key"], outputs["posterKey"]
         video.hls_prefix, video.duration, video.size = f"{self.prefix}/hls", outputs["duration"], outputs["size"]
         video.renditions = {"video": [{"width": render["width"], "height": render["height"]}],
                             "audio": languages, "subtitles": languages}
-        video.chapter_state = self.outputs["plan"]["chapterState"]
-        timeline = Timeline.parse(self.outputs["captions"]["timeline"])
-        plan = self.outputs["plan"]
-        video.steps = [{"start": start, "caption": caption, "narration": texts,  # the watch page's step list
-                        **({"fallback": marks} if marks else {})}
-                       for start, caption, texts, marks in zip(
-                           timeline.starts(), plan["captions"], plan["texts"],
-                           plan.get("fallbacks") or [{} for _ in plan["texts"]], strict=True)]
+        video.pictures = outputs["pictures"]
+        video.chapter_state = plan["chapterState"]
+        starts = {lang: picture["starts"] for lang, picture in outputs["pictures"].items()}
+        video.steps = [  # the watch page's step list: where each step starts in each language's picture
+            {"start": starts[languages[0]][i], "caption": captions[languages[0]], "captions": captions,
+             "narration": texts, "starts": {lang: starts[lang][i] for lang in languages},
+             **({"fallback": marks} if marks else {})}
+            for i, (captions, texts, marks) in enumerate(zip(plan["captions"], plan["texts"], plan["fallbacks"],
+                                                             strict=True))]
         video.finished_at = timezone.now()
         video.save()
         Video.objects.filter(chapter=video.chapter, superseded_at__isnull=True, job__status="succeeded").exclude(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -36,14 +37,43 @@ def _steps(video: Video) -> list[dict[str, Any]]:
             for i, step in enumerate(video.steps or [])]
 
 
+def _picture(video: Video, base: str, lang: str, *, hls: str, mp4: str, subtitles: str) -> dict[str, Any]:
+    """One language's picture for the player: its HLS master, its MP4, where its steps start, and
+    every language's WebVTT timed to it (for a browser that plays the MP4)."""
+    picture = video.picture(lang) or {}
+    query = "" if lang == video.languages[0] or picture.get("shared") else f"?language={lang}"
+    tree = f"{picture['tree']}/" if picture.get("tree") else ""
+    vtt = {other: base + (subtitles.format(lang=other) if picture.get("shared")
+                          else f"{hls}{tree}subs_{other}/subtitles.vtt") for other in video.languages}
+    labels = [_caption(step, lang) if "captions" not in step else step["captions"].get(lang, "")
+              for step in video.steps or []]
+    labels = [label or (step.get("narration") or {}).get(lang, "") or f"Step {i + 1}"
+              for i, (label, step) in enumerate(zip(labels, video.steps or [], strict=True))]
+    return {"lang": lang, "name": language_name(lang), "hls": base + hls + selectors.picture_master(video, lang),
+            "mp4": base + mp4 + query, "starts": picture.get("starts", []), "vtt": vtt, "labels": labels,
+            "duration": picture.get("duration") or video.duration}
+
+
 def player(video: Video, base: str, *, hls: str, mp4: str, poster: str, subtitles: str) -> dict[str, Any]:
-    """What templates/studio/_player.html draws: URLs under `base`, languages in the video's order."""
+    """What templates/studio/_player.html draws: URLs under `base` (`hls` the HLS folder), languages
+    in the video's order; each language's own picture in `pictures` for the script to switch to."""
+    pictures = [_picture(video, base, lang, hls=hls, mp4=mp4, subtitles=subtitles) for lang in video.languages]
+    first = pictures[0] if pictures else {"hls": base + hls + "master.m3u8", "mp4": base + mp4, "vtt": {}}
     return {
-        "hls": base + hls, "mp4": base + mp4, "poster": base + poster, "steps": _steps(video),
-        "tracks": [{"lang": lang, "name": language_name(lang), "vtt": base + subtitles.format(lang=lang)}
-                   for lang in video.languages],
+        "hls": first["hls"], "mp4": first["mp4"], "poster": base + poster, "steps": _steps(video),
+        "tracks": [{"lang": lang, "name": language_name(lang), "vtt": first["vtt"][lang]} for lang in video.languages],
+        "pictures": json.dumps(pictures),
         "title": video.title or "Video",  # as made: a later rename of the chapter stays out of shared pages
     }
+
+
+def _downloads(video: Video) -> list[dict[str, Any]]:
+    """Each language's own MP4; one, unnamed, when one picture serves every language."""
+    base = f"/api/videos/{video.id}/download"
+    if not video.pictures or len(video.languages) < 2:
+        return [{"name": "", "url": base, "size": video.size}]
+    return [{"name": language_name(lang), "size": (video.picture(lang) or {}).get("size"),
+             "url": base if i == 0 else f"{base}?language={lang}"} for i, lang in enumerate(video.languages)]
 
 
 @login_required
@@ -54,8 +84,9 @@ def video_page(request: HttpRequest, video_id) -> HttpResponse:
              for share in Share.objects.filter(video=video).order_by("-created_at")[:50]]
     return render(request, "studio/video.html", {
         "video": video, "ready": ready, "up_to_date": ready and selectors.video_up_to_date(video),
-        "player": player(video, f"/api/videos/{video.id}/", hls="hls/master.m3u8", mp4="stream", poster="poster",
+        "player": player(video, f"/api/videos/{video.id}/", hls="hls/", mp4="stream", poster="poster",
                          subtitles="subtitles/{lang}.vtt") if ready else None,
+        "downloads": _downloads(video) if ready else [],
         "links": links, "lifetimes": [(name, label) for name, (label, _) in shares.LIFETIMES.items()],
         "default_lifetime": shares.DEFAULT_LIFETIME,
     })
@@ -99,7 +130,7 @@ def shared_page(request: HttpRequest, token: str) -> HttpResponse:
         video = share.video
         response = render(request, "studio/shared.html", {
             "video": video, "share": share,
-            "player": player(video, f"/s/{token}/", hls="hls/master.m3u8", mp4="video.mp4", poster="poster.jpg",
+            "player": player(video, f"/s/{token}/", hls="hls/", mp4="video.mp4", poster="poster.jpg",
                              subtitles="subtitles/{lang}.vtt"),
         })
     response["Cache-Control"] = "no-store"

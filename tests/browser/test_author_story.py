@@ -188,9 +188,9 @@ def _follow_live_progress(page) -> set[str]:
 def _watch_switching_audio_and_subtitles(page) -> None:
     player = page.locator("figure[data-player]")
     page.wait_for_function("() => window.contentizerPlayer && window.contentizerPlayer.hls && "
-                           "window.contentizerPlayer.hls.audioTracks.length === 2")
+                           "window.contentizerPlayer.hls.audioTracks.length === 1")  # each language its own picture
     assert player.get_attribute("data-mode") == "hls.js"
-    assert page.get_by_label("Audio language").evaluate("s => s.selectedOptions[0].text") == "English"
+    assert page.get_by_label("Language", exact=True).evaluate("s => s.selectedOptions[0].text") == "English"
     audio_requests = []
     page.on("request", lambda r: audio_requests.append(r.url) if "/audio_de/" in r.url else None)
     page.locator("video").evaluate("v => { v.muted = true; }")
@@ -199,7 +199,8 @@ def _watch_switching_audio_and_subtitles(page) -> None:
     page.get_by_role("button", name=re.compile(r"Take the wheel off")).click()  # seeks to step 1 and plays
     page.wait_for_function("() => document.querySelector('[data-captions]').textContent.includes('Open the brake')")
 
-    page.get_by_label("Audio language").select_option(label="German")
+    page.get_by_label("Language", exact=True).select_option(label="German")  # picture, audio and subtitles
+    page.wait_for_selector("figure[data-language=de]")
     page.get_by_label("Subtitles").select_option(label="German")
     page.wait_for_selector("figure[data-audio-language=de][data-subtitle-language=de]")
     assert page.evaluate("() => { const h = window.contentizerPlayer.hls; return h.audioTracks[h.audioTrack].lang; }") \
@@ -212,7 +213,7 @@ def _watch_switching_audio_and_subtitles(page) -> None:
                            ".find((t) => t.language === 'de' && t.cues).cues].map((c) => c.startTime)")
     steps = [float(s) for s in page.locator("[data-seek]").evaluate_all("bs => bs.map((b) => b.dataset.seek)")]
     assert all(abs(cue - step) < 0.1 for cue, step in zip(starts, steps, strict=True)), (starts, steps)
-    page.get_by_role("button", name=re.compile(r"Find the hole")).click()  # step 2, in German
+    page.get_by_role("button", name=re.compile(r"Loch finden")).click()  # step 2, named and timed in German
     page.wait_for_function("() => document.querySelector('[data-captions]').textContent.includes('Pumpen Sie')")
     assert "Pump the tyre" not in page.locator("[data-captions]").inner_text()
     page.wait_for_function("() => document.querySelector('video').currentTime > 2.5")
@@ -233,10 +234,11 @@ def _watch_where_hls_cannot_play(open_context, author, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("figure[data-mode=mp4]")
     assert page.locator("video").evaluate("v => v.currentSrc").endswith("/stream")
-    assert page.get_by_label("Audio language").is_disabled()
     page.locator("video").evaluate("v => { v.muted = true; }")
+    page.get_by_label("Language", exact=True).select_option(label="German")  # the German MP4, its own picture
+    page.wait_for_function("() => document.querySelector('video').currentSrc.endsWith('/stream?language=de')")
     page.get_by_label("Subtitles").select_option(label="German")
-    page.get_by_role("button", name=re.compile(r"Patch it")).click()
+    page.get_by_role("button", name=re.compile(r"Flicken")).click()
     page.wait_for_function("() => document.querySelector('[data-captions]').textContent.includes('Kleben Sie')")
     context.close()
 

@@ -54,7 +54,8 @@ def studio(alice, alice_api, worker):
     picture = upload(alice_api, project.pk, "a-very-long-file-name-of-a-screenshot-taken-on-a-phone.png",
                      media.image_bytes("PNG", (640, 360)))
     chapter = services.chapter_create(project=project, title="A chapter whose title is rather long for a phone")
-    services.step_create(chapter=chapter, caption="Tap Settings", narration={"en": "Tap Settings.", "de": "Tippen."},
+    services.step_create(chapter=chapter, caption={"en": "Tap Settings", "de": "Einstellungen"},
+                         narration={"en": "Tap Settings.", "de": "Tippen."},
                          asset_id=picture["id"], duration=1.0)
     dry = post_preview(alice_api, project.pk, {"chapterId": chapter.pk}, dryRun=True).json()["jobId"]
     generated = alice_api.post("/api/videos/generate", {"projectId": project.pk, "chapterId": chapter.pk},

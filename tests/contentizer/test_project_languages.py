@@ -71,8 +71,8 @@ def test_the_first_project_language_is_the_default_audio_and_subtitle_track(alic
     project = alice_api.post("/api/projects", {"title": "Zweisprachig", "languages": ["de", "en"]},
                              format="json").json()
     chapter = chapter_with_steps(alice_api, project["id"], [
-        {"caption": "Eins", "duration": 1, "narration": {"en": "One.", "de": "Eins."}},
-        {"caption": "Zwei", "duration": 1, "narration": {"en": "Two.", "de": "Zwei."}},
+        {"caption": {"de": "Eins", "en": "One"}, "duration": 1, "narration": {"en": "One.", "de": "Eins."}},
+        {"caption": {"de": "Zwei", "en": "Two"}, "duration": 1, "narration": {"en": "Two.", "de": "Zwei."}},
     ])
     accepted = _generate(alice_api, project["id"], chapter["id"])  # no languages: the project decides
     assert _wait(alice_api, accepted["jobId"])["status"] == "succeeded"
@@ -80,12 +80,15 @@ def test_the_first_project_language_is_the_default_audio_and_subtitle_track(alic
     assert video["languages"] == ["de", "en"]
     mp4 = tmp_path / "v.mp4"
     mp4.write_bytes(b"".join(alice_api.get(video["urls"]["download"]).streaming_content))
+    # the default download and HLS master are the first language's picture; each language has its own
     with av.open(str(mp4)) as container:
         audio = [(s.language, bool(s.disposition & av.stream.Disposition.default)) for s in container.streams.audio]
-    assert audio == [("deu", True), ("eng", False)]
+        subtitles = [s.language for s in container.streams.subtitles]
+    assert audio == [("deu", True)] and subtitles == ["deu", "eng"]
     master = m3u8.loads(b"".join(alice_api.get(video["urls"]["hls"]).streaming_content).decode())
     tracks = [(m.type, m.language, m.default) for m in master.media]
-    assert tracks[:2] == [("AUDIO", "de", "YES"), ("AUDIO", "en", "NO")]
+    assert tracks == [("AUDIO", "de", "YES"), ("SUBTITLES", "de", "YES"), ("SUBTITLES", "en", "NO")]
+    assert video["urls"]["pictures"]["en"]["hls"].endswith("/hls/en/master.m3u8")
 
 
 @pytest.mark.parametrize(("written", "stored"), [

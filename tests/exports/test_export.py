@@ -39,9 +39,12 @@ def _tutorial(api, project_id: int, av_dir: Path) -> dict:
     sound = upload(api, project_id, "tone.wav", (av_dir / "tone.wav").read_bytes())
     clip = upload(api, project_id, "clip.mp4", (av_dir / "clip.mp4").read_bytes())
     return chapter_with_steps(api, project_id, [
-        {"caption": "Open it", "asset": image["id"], "duration": 1.5, "narration": {"en": "Open it.", "de": "Öffnen."}},
-        {"caption": "Listen", "asset": sound["id"], "duration": 1.2, "narration": {"en": "Listen.", "de": "Hören."}},
-        {"caption": "Watch", "asset": clip["id"], "duration": 1.5, "narration": {"en": "Watch.", "de": "Schauen."}},
+        {"caption": {"en": "Open it", "de": "Öffnen"}, "asset": image["id"], "duration": 1.5,
+         "narration": {"en": "Open it.", "de": "Öffnen."}},
+        {"caption": {"en": "Listen", "de": "Hören"}, "asset": sound["id"], "duration": 1.2,
+         "narration": {"en": "Listen.", "de": "Hören."}},
+        {"caption": {"en": "Watch", "de": "Schauen"}, "asset": clip["id"], "duration": 1.5,
+         "narration": {"en": "Watch.", "de": "Schauen."}},
     ])
 
 

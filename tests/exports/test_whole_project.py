@@ -148,17 +148,25 @@ def test_an_export_with_its_render_imports_a_video_that_plays_without_rendering_
     mp4 = tmp_path / "imported.mp4"
     mp4.write_bytes(download(bob_api, video["urls"]["stream"]))
     info = probe.probe(str(mp4), demuxer="mp4", max_streams=16)
-    assert [(s.type, s.codec) for s in info.streams if s.type != "subtitle"] == [
-        ("video", "h264"), ("audio", "aac"), ("audio", "aac")]
+    assert [(s.type, s.codec) for s in info.streams if s.type != "subtitle"] == [("video", "h264"), ("audio", "aac")]
     assert info.duration == pytest.approx(original["duration"], abs=0.05)
     master = bob_api.get(video["urls"]["hls"])
     assert master.status_code == 200 and master["Content-Type"] == "application/vnd.apple.mpegurl"
     playlist = b"".join(master.streaming_content).decode() if master.streaming else master.content.decode()
-    assert 'LANGUAGE="de"' in playlist and "audio_de/index.m3u8" in playlist and "video/index.m3u8" in playlist
+    assert 'LANGUAGE="en"' in playlist and "audio_en/index.m3u8" in playlist and "video/index.m3u8" in playlist
     base = video["urls"]["hls"].rsplit("/", 1)[0]
-    for name in ("video/index.m3u8", "audio_de/index.m3u8", "subs_de/index.m3u8", "subs_de/subtitles.vtt"):
+    for name in ("video/index.m3u8", "audio_en/index.m3u8", "subs_en/index.m3u8", "subs_en/subtitles.vtt"):
         assert bob_api.get(f"{base}/{name}").status_code == 200, name
-    assert "Heben Sie das Auto an" in download(bob_api, video["urls"]["subtitles"]["de"]["vtt"]).decode()
+    assert "Loosen the nuts" in download(bob_api, video["urls"]["subtitles"]["en"]["vtt"]).decode()
+    # each language's own picture came with it: the German MP4 and HLS tree, its own track and subtitles
+    german = tmp_path / "imported-de.mp4"
+    german.write_bytes(download(bob_api, video["urls"]["pictures"]["de"]["stream"]))
+    info = probe.probe(str(german), demuxer="mp4", max_streams=16)
+    assert [(s.type, s.codec) for s in info.streams if s.type != "subtitle"] == [("video", "h264"), ("audio", "aac")]
+    german_master = download(bob_api, video["urls"]["pictures"]["de"]["hls"]).decode()
+    assert 'LANGUAGE="de"' in german_master and "audio_de/index.m3u8" in german_master
+    german_base = video["urls"]["pictures"]["de"]["hls"].rsplit("/", 1)[0]
+    assert "Heben Sie das Auto an" in download(bob_api, f"{german_base}/subs_de/subtitles.vtt").decode()
     assert bob_api.get(video["urls"]["poster"]).status_code == 200
 
     client.force_login(bob)
@@ -172,6 +180,8 @@ def test_an_export_with_its_render_imports_a_video_that_plays_without_rendering_
     again = json.loads(zipfile.ZipFile(io.BytesIO(_export_zip(bob_api, job["result"]["projectId"], renders=True)))
                        .read("container.json"))
     assert again["chapters"][0]["video"]["languages"] == ["en", "de"]
+    slug = again["chapters"][0]["slug"]
+    assert again["chapters"][0]["video"]["pictures"]["de"]["render"] == f"renders/{slug}.de.mp4"
 
 
 # --- the same rules, through the import service, with zips built by hand ----------------------------
@@ -280,8 +290,10 @@ def test_a_failure_after_the_video_was_stored_removes_it(alice, zips, av_dir, mo
     (lambda c: c["chapters"][0]["steps"][0].update(caption="v1 style"), "chapters[0].steps[0].caption"),
     (lambda c: c["chapters"][0]["steps"][0].pop("machineTranslated"), "chapters[0].steps[0]"),
     (lambda c: c["project"].pop("languages"), "project"),
+    (lambda c: c["chapters"][0]["video"].update(pictures={"en": {"render": "renders/01-intro.mp4", "duration": 2.0}}),
+     "chapters[0].video.pictures"),
 ], ids=["lexicon-twice", "voice-twice", "video-steps", "render-without-video", "string-caption", "no-marks",
-        "no-languages"])
+        "no-languages", "picture-of-the-first-language"])
 def test_version_2_containers_must_be_whole_and_consistent(alice, zips, av_dir, change, field):
     clip = (av_dir / "clip.mp4").read_bytes()
     export = with_render(as_version_2(sample_export()), clip, languages=["en"], duration=2.0)

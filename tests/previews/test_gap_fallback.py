@@ -51,19 +51,19 @@ def test_a_fallback_speaks_and_subtitles_the_first_languages_text_where_german_h
     status = _wait(alice_api, accepted["jobId"])
     assert status["status"] == "succeeded", status
     video = alice_api.get(f"/api/videos/{accepted['videoId']}").json()
-    mp4 = tmp_path / "video.mp4"
-    mp4.write_bytes(download(alice_api, video["urls"]["download"]))
+    mp4 = tmp_path / "video.mp4"  # the German picture's own MP4, with its own track
+    mp4.write_bytes(download(alice_api, video["urls"]["pictures"]["de"]["download"]))
 
     from previews.models import Video
 
     steps = Video.objects.get(pk=accepted["videoId"]).steps
     assert [step.get("fallback") for step in steps] == [None, {"de": ["narration"]}]
-    second = steps[1]["start"]
-    german_silences = _silences(mp4, "0:a:1", tmp_path)
+    second = steps[1]["starts"]["de"]
+    german_silences = _silences(mp4, "0:a:0", tmp_path)
     # the step's narration starts with the step (a short lead-in at most) and lasts over a second
     assert not [s for s in german_silences if s[0] < second + 1.5 and s[1] > second + 0.3], german_silences
 
-    base = video["urls"]["hls"].rsplit("/", 1)[0]
+    base = video["urls"]["pictures"]["de"]["hls"].rsplit("/", 1)[0]
     cues = webvtt.from_buffer(io.StringIO(download(alice_api, f"{base}/subs_de/subtitles.vtt").decode())).captions
     assert "Nehmen Sie das Rad ab." in cues[0].text
     spoken = [c for c in cues if "listen carefully" in c.text]

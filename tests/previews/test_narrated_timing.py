@@ -27,7 +27,8 @@ def _short_steps_chapter(api, project_id: int, narration: list[dict]) -> dict:
     assets = [upload(api, project_id, f"{n}.png", media.image_bytes("PNG", (640, 360), colour))
               for n, colour in (("red", RED), ("blue", BLUE), ("green", GREEN))]
     return chapter_with_steps(api, project_id, [
-        {"caption": f"Step {i + 1}", "asset": asset["id"], "duration": 1.0, "transition": "crossfade",
+        {"caption": {"en": f"Step {i + 1}", "de": f"Schritt {i + 1}"}, "asset": asset["id"], "duration": 1.0,
+         "transition": "crossfade",
          "transitionDuration": 0.5, "narration": text}
         for i, (asset, text) in enumerate(zip(assets, narration, strict=True))])
 

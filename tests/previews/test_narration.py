@@ -101,7 +101,7 @@ def test_a_new_english_tutorial_is_narrated_by_the_neural_voice_offline(alice_ap
 def test_changing_one_languages_voice_re_narrates_only_it_and_reuses_the_render(alice_api, alice_project, worker):
     steps = [("Open the settings menu.", "Öffnen Sie die Einstellungen."), ("Choose a language.", "Wählen Sie.")]
     chapter = chapter_with_steps(alice_api, alice_project.id, [
-        {"caption": f"Step {i}", "duration": 6.0, "narration": {"en": en, "de": de}}
+        {"caption": {"en": f"Step {i}", "de": f"Schritt {i}"}, "duration": 6.0, "narration": {"en": en, "de": de}}
         for i, (en, de) in enumerate(steps)])
     first = _generate(alice_api, alice_project.id, chapter["id"], languages=["en", "de"])
     _finished(alice_api, first)

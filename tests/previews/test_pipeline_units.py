@@ -51,15 +51,23 @@ def test_cues_split_long_narration_and_share_its_time():
 
 
 def test_the_master_playlist_declares_every_rendition_with_its_channels():
-    text = packaging.master_playlist({"width": 1280, "height": 720, "channels": [1, 2]}, ["en", "pt-BR"],
-                                     ["en", "pt-BR"])
+    text = packaging.master_playlist(
+        video=packaging.Rendition("video/index.m3u8", peak=900_000, average=400_000),
+        audio=[packaging.Rendition("audio_pt-BR/index.m3u8", peak=70_000, average=65_000, language="pt-BR",
+                                   channels=2)],
+        subtitles=[packaging.Rendition(f"subs_{lang}/index.m3u8", peak=p, average=p, language=lang)
+                   for lang, p in (("en", 100), ("pt-BR", 120))],
+        codecs=["avc1.64001f", "mp4a.40.2"], width=1280, height=720, fps=30, default_subtitles="pt-BR")
     master = m3u8.loads(text)
     audio = [m for m in master.media if m.type == "AUDIO"]
     subs = [m for m in master.media if m.type == "SUBTITLES"]
     assert [(m.language, m.name, m.default, m.channels) for m in audio] == [
-        ("en", "English", "YES", "1"), ("pt-BR", "Portuguese (Brazil)", "NO", "2")]
-    assert [m.uri for m in subs] == ["subs_en/index.m3u8", "subs_pt-BR/index.m3u8"]
-    assert master.playlists[0].stream_info.audio == "aud" and master.playlists[0].stream_info.subtitles == "subs"
+        ("pt-BR", "Portuguese (Brazil)", "YES", "2")]
+    assert [(m.uri, m.default) for m in subs] == [("subs_en/index.m3u8", "NO"), ("subs_pt-BR/index.m3u8", "YES")]
+    info = master.playlists[0].stream_info
+    assert info.audio == "aud" and info.subtitles == "subs" and info.codecs == "avc1.64001f,mp4a.40.2"
+    assert (info.bandwidth, info.average_bandwidth) == (900_000 + 70_000 + 120, 400_000 + 65_000 + 120)
+    assert info.frame_rate == 30 and info.resolution == (1280, 720)
 
 
 def test_subtitle_playlists_cover_the_whole_video():

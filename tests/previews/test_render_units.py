@@ -183,3 +183,34 @@ def test_the_limiter_keeps_peaks_under_the_ceiling_and_the_rest_untouched():
     limited = pcm.limit(loud, ceiling=0.84, window=40)
     assert np.abs(limited).max() <= 0.84 + 1e-9
     assert np.allclose(limited[:3900], loud[:3900]) and np.allclose(limited[4100:], loud[4100:])
+
+
+def _two_pictures(captions: list[str], *, narrated_first: float = 2.0) -> Timeline:
+    return Timeline.parse({"version": 1, "output": {"width": 64, "height": 64, "fps": 30, "quality": "final"},
+                           "scenes": [{"type": "image", "asset": "a" * 64, "caption": captions[0],
+                                       "duration": narrated_first, "transition": {"type": "dissolve", "duration": 0.5}},
+                                      {"type": "image", "asset": "b" * 64, "caption": captions[1], "duration": 2.0}]})
+
+
+def test_languages_share_the_pieces_that_look_the_same_and_only_those(tmp_path, monkeypatch):
+    """A piece's key holds its caption's text: German and English bodies differ, a body whose
+    caption and length agree is one piece, and the cross-fade (no caption) is shared."""
+    from types import SimpleNamespace
+
+    from contentizer.jobs.runner import JobContext
+    from previews.render import Render
+
+    monkeypatch.setattr(Render, "_blob", lambda self, sha256, i, where="": SimpleNamespace(ext="png"))
+
+    def keys(timeline: Timeline, name: str) -> list[str]:
+        render = Render(JobContext(job=None, work_dir=tmp_path), timeline, [], timeout=10, workspace=name)
+        return [piece.key for piece in render.pieces()]
+
+    english = keys(_two_pictures(["Open the menu", "Done"]), "en")
+    german = keys(_two_pictures(["Öffnen Sie das Menü", "Done"]), "de")
+    again = keys(_two_pictures(["Open the menu", "Done"]), "en-again")
+    assert len(english) == 3 and english == again  # body, cross-fade, body: by content, not by run
+    assert english[0] != german[0], "a body with another caption is another piece"
+    assert english[1:] == german[1:], "the cross-fade and the body with the same caption are shared"
+    longer = keys(_two_pictures(["Open the menu", "Done"], narrated_first=3.0), "en-longer")
+    assert longer[0] != english[0] and longer[1:] == english[1:], "a longer step is another body, same fade"

@@ -66,7 +66,7 @@ def test_a_two_language_narrated_video_end_to_end(alice_api, alice_project, work
     chapter = _bilingual_chapter(alice_api, alice_project.id)
     accepted = _generate(alice_api, alice_project.id, chapter["id"], languages=["en", "de"])
     status = _wait(alice_api, accepted["jobId"])
-    assert status["status"] == "succeeded", status
+    assert status["status"] == "succeeded", [(s["stage"], s["error"]) for s in status["stages"]]
     assert [(s["stage"], s["status"]) for s in status["stages"]] == [
         ("plan", "succeeded"), ("narrate", "succeeded"), ("captions", "succeeded"), ("render", "succeeded"),
         ("package", "succeeded")]
@@ -74,47 +74,78 @@ def test_a_two_language_narrated_video_end_to_end(alice_api, alice_project, work
 
     video = alice_api.get(f"/api/videos/{accepted['videoId']}").json()
     assert video["subtitleLanguages"] == ["en", "de"] and video["renditions"]["audio"] == ["en", "de"]
-    download_response = alice_api.get(video["urls"]["download"])
-    assert download_response["Content-Disposition"].startswith("attachment")
-    mp4 = tmp_path / "video.mp4"
-    mp4.write_bytes(b"".join(download_response.streaming_content))
-    with av.open(str(mp4)) as container:
-        kinds = [s.type for s in container.streams]
-        assert kinds.count("video") == 1 and kinds.count("audio") == 2 and kinds.count("subtitle") == 2
-        assert [s.metadata.get("language") for s in container.streams.audio] == ["eng", "deu"]
-        assert [s.metadata.get("language") for s in container.streams.subtitles] == ["eng", "deu"]
-        duration = container.duration / 1e6
-        # each scene lasts at least its narration plus a pause
-        assert duration >= video["duration"] - 0.05 and abs(duration - video["duration"]) < 0.1
-        frames = sum(1 for _ in container.decode(container.streams.video[0]))  # decodes to its end
-    assert frames == round(video["duration"] * 30)
-    # the narration is loudness-normalised to -16 LUFS
-    assert abs(_loudness(mp4, "0:a:0") + 16) < 1.5 and abs(_loudness(mp4, "0:a:1") + 16) < 1.5
+    pictures = video["urls"]["pictures"]
+    assert pictures["en"]["download"] == video["urls"]["download"] and pictures["en"]["hls"] == video["urls"]["hls"]
+    assert pictures["de"]["download"].endswith("/download?language=de")
+    row = Video.objects.get(pk=accepted["videoId"])
+    durations = {}
+    # each language has its own MP4: its picture timed to its own narration, its own track, and every
+    # language's subtitles timed to it (its own first)
+    for lang, tags in (("en", ["eng", "deu"]), ("de", ["deu", "eng"])):
+        response = alice_api.get(pictures[lang]["download"])
+        assert response["Content-Disposition"].startswith("attachment")
+        mp4 = tmp_path / f"video-{lang}.mp4"
+        mp4.write_bytes(b"".join(response.streaming_content))
+        with av.open(str(mp4)) as container:
+            kinds = [s.type for s in container.streams]
+            assert kinds.count("video") == 1 and kinds.count("audio") == 1 and kinds.count("subtitle") == 2
+            assert [s.metadata.get("language") for s in container.streams.audio] == tags[:1]
+            assert [s.metadata.get("language") for s in container.streams.subtitles] == tags
+            durations[lang] = container.duration / 1e6
+            frames = sum(1 for _ in container.decode(container.streams.video[0]))  # decodes to its end
+        assert abs(durations[lang] - row.picture(lang)["duration"]) < 0.1
+        assert frames == round(row.picture(lang)["duration"] * 30)
+        # the narration is loudness-normalised to -16 LUFS
+        assert abs(_loudness(mp4, "0:a:0") + 16) < 1.5
+    assert abs(durations["en"] - video["duration"]) < 0.1
+    # the voices speak at their own pace: each picture's steps last as its own narration needs
+    assert abs(durations["de"] - durations["en"]) > 0.2, durations
+    starts = {lang: row.picture(lang)["starts"] for lang in ("en", "de")}
+    assert starts["en"][0] == starts["de"][0] == 0 and abs(starts["de"][1] - starts["en"][1]) > 0.1
+    assert [step["starts"] for step in row.steps] == [{"en": en, "de": de}
+                                                      for en, de in zip(starts["en"], starts["de"], strict=True)]
 
-    master_text = download(alice_api, video["urls"]["hls"]).decode()
-    master = m3u8.loads(master_text)
-    assert len(master.playlists) == 1 and master.playlists[0].stream_info.resolution == (1280, 720)
-    audio = [m for m in master.media if m.type == "AUDIO"]
-    subs = [m for m in master.media if m.type == "SUBTITLES"]
-    assert [m.language for m in audio] == ["en", "de"] and [m.language for m in subs] == ["en", "de"]
-    base = video["urls"]["hls"].rsplit("/", 1)[0]
-    for uri in [master.playlists[0].uri] + [m.uri for m in audio + subs]:
-        playlist = m3u8.loads(download(alice_api, f"{base}/{uri}").decode())
-        assert playlist.is_endlist and playlist.segments
-        assert abs(sum(s.duration for s in playlist.segments) - video["duration"]) < 0.2, (uri, playlist.dumps())
-        first = download(alice_api, f"{base}/{uri.rsplit('/', 1)[0]}/{playlist.segments[0].uri}")
-        assert first
-    for lang, words in (("en", "settings"), ("de", "Einstellungsmenü")):
-        vtt = download(alice_api, f"{base}/subs_{lang}/subtitles.vtt").decode()
-        captions = webvtt.from_buffer(io.StringIO(vtt)).captions
-        assert len(captions) >= 2 and words in captions[0].text
-        assert captions[0].start_in_seconds == 0 and captions[-1].end_in_seconds <= video["duration"]
+    for lang in ("en", "de"):
+        master_url = pictures[lang]["hls"]
+        master = m3u8.loads(download(alice_api, master_url).decode())
+        assert len(master.playlists) == 1 and master.playlists[0].stream_info.resolution == (1280, 720)
+        audio = [m for m in master.media if m.type == "AUDIO"]
+        subs = [m for m in master.media if m.type == "SUBTITLES"]
+        assert [(m.language, m.default) for m in audio] == [(lang, "YES")]
+        assert [(m.language, m.default) for m in subs] == [("en", "YES" if lang == "en" else "NO"),
+                                                           ("de", "YES" if lang == "de" else "NO")]
+        base = master_url.rsplit("/", 1)[0]
+        for uri in [master.playlists[0].uri] + [m.uri for m in audio + subs]:
+            playlist = m3u8.loads(download(alice_api, f"{base}/{uri}").decode())
+            assert playlist.is_endlist and playlist.segments
+            assert abs(sum(s.duration for s in playlist.segments) - durations[lang]) < 0.2, (uri, playlist.dumps())
+            assert download(alice_api, f"{base}/{uri.rsplit('/', 1)[0]}/{playlist.segments[0].uri}")
+        for other, words in (("en", "settings"), ("de", "Einstellungsmenü")):
+            vtt = download(alice_api, f"{base}/subs_{other}/subtitles.vtt").decode()
+            captions = webvtt.from_buffer(io.StringIO(vtt)).captions
+            assert len(captions) >= 2 and words in captions[0].text
+            assert captions[0].start_in_seconds == 0 and captions[-1].end_in_seconds <= durations[lang]
+            # every language's text is timed to this picture's steps
+            assert any(abs(_seconds(c.start) - starts[lang][1]) < 0.01 for c in captions), (lang, other, vtt)
 
     stream = alice_api.get(video["urls"]["stream"], headers={"Range": "bytes=0-99"})
     assert stream.status_code == 206 and len(b"".join(stream.streaming_content)) == 100
-    size = mp4.stat().st_size
+    size = (tmp_path / "video-en.mp4").stat().st_size
     assert alice_api.get(video["urls"]["stream"], headers={"Range": f"bytes={size}-"}).status_code == 416
+    german = alice_api.get(pictures["de"]["stream"], headers={"Range": "bytes=0-99"})
+    german_size = (tmp_path / "video-de.mp4").stat().st_size
+    assert german.status_code == 206 and german["Content-Range"].endswith(f"/{german_size}")
+    from previews.videos.services import video_usage
+
+    assert video_usage(row.owner) == size + german_size, "the quota counts every language's MP4"
+    missing = alice_api.get(f"{video['urls']['stream']}?language=fr")
+    assert missing.status_code == 404 and missing.json()["error"]["details"]["languages"] == ["en", "de"]
     assert not any("/work/" in key for key in _stored(f"videos/{accepted['videoId']}"))
+
+
+def _seconds(stamp: str) -> float:
+    hours, minutes, seconds = stamp.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
 def _stored(prefix: str) -> list[str]:

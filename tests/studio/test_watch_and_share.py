@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import timedelta
+from html import unescape as html_unescape
 from urllib.parse import urljoin, urlsplit
 
 import av
@@ -45,9 +47,10 @@ def test_the_watch_page_plays_hls_with_both_languages_seekable_steps_and_downloa
     html, text = response.content.decode(), _text(response)
     base = f"/api/videos/{video['videoId']}/"
     assert f'data-hls="{base}hls/master.m3u8" data-mp4="{base}stream"' in html and f'poster="{base}poster"' in html
+    # the first language's picture, with every language's subtitles timed to it
     assert re.findall(r'<track kind="subtitles" src="([^"]+)" srclang="(\w+)" label="(\w+)">', html) == [
-        (f"{base}subtitles/en.vtt", "en", "English"), (f"{base}subtitles/de.vtt", "de", "German")]
-    menu = html.split("data-audio-menu>")[1].split("</select>")[0]
+        (f"{base}hls/subs_en/subtitles.vtt", "en", "English"), (f"{base}hls/subs_de/subtitles.vtt", "de", "German")]
+    menu = html.split("data-language-menu")[1].split("</select>")[0]
     audio = re.findall(r"<option value=\"(\w+)\">(\w+)</option>", menu)
     assert audio == [("en", "English"), ("de", "German")]
     starts = [float(s) for s in re.findall(r'data-seek="([\d.]+)"', html)]
@@ -64,13 +67,18 @@ def test_the_watch_page_plays_hls_with_both_languages_seekable_steps_and_downloa
     header, mapping = hls_vtt.splitlines()[:2]
     start = int(re.fullmatch(r"X-TIMESTAMP-MAP=MPEGTS:(\d+),LOCAL:00:00:00\.000", mapping).group(1))
     assert header == "WEBVTT" and 120000 <= start <= 140000  # FFmpeg's muxdelay, plus the encoder's delay
-    for rendition, kind in (("video", "video"), ("audio_de", "audio")):  # the segments start where the map says
+    for rendition, kind in (("video", "video"), ("audio_en", "audio")):  # the segments start where the map says
         segment = tmp_path / f"{rendition}.ts"
         segment.write_bytes(_body(client.get(f"{base}hls/{rendition}/seg000.ts")))
         with av.open(str(segment)) as ts:
             stream = ts.streams.video[0] if kind == "video" else ts.streams.audio[0]
             assert round(stream.start_time * stream.time_base * 90000) == start
     assert client.get(f"{base}download")["Content-Disposition"].startswith("attachment")
+    # each language's own MP4 is offered for download
+    assert "Video, English (MP4" in text and "Video, German (MP4" in text
+    assert f'href="{base}download?language=de"' in html
+    german = client.get(f"{base}download?language=de")
+    assert german["Content-Disposition"].startswith("attachment") and "Chapter.de.mp4" in german["Content-Disposition"]
     project_text = _text(client.get(f"/projects/{alice_project.id}/"))
     assert "Video up to date · Watch Chapter · 0:0" in project_text and "English, German" in project_text
 
@@ -100,7 +108,11 @@ def test_a_share_link_plays_logged_out_through_its_own_urls_only_until_revoked(c
     assert stranger.get(f"/api/videos/{video['videoId']}/stream").status_code == 401
 
     fetched = _walk_hls(stranger, f"{prefix}hls/master.m3u8")
-    assert {"video", "audio_en", "audio_de", "subs_en", "subs_de"} <= {p.split("/")[0] for p in fetched}
+    assert {"video", "audio_en", "subs_en", "subs_de"} == {p.split("/")[0] for p in fetched if "/" in p}
+    german = _walk_hls(stranger, f"{prefix}hls/de/master.m3u8")  # the German picture's own tree
+    assert {"video", "audio_de", "subs_en", "subs_de"} == {p.split("/")[0] for p in german if "/" in p}
+    assert stranger.get(f"{prefix}video.mp4?language=de", HTTP_RANGE="bytes=0-99").status_code == 206
+    assert stranger.get(f"{prefix}video.mp4?language=fr").status_code == 404
     assert stranger.get(f"{prefix}poster.jpg")["Content-Type"] == "image/jpeg"
     assert stranger.get(f"{prefix}video.mp4", HTTP_RANGE="bytes=0-99").status_code == 206
     assert "Öffnen Sie" in _body(stranger.get(f"{prefix}subtitles/de.vtt")).decode()
@@ -224,3 +236,25 @@ def test_a_share_link_keeps_the_title_the_video_was_made_with(alice, alice_api, 
     assert page.status_code == 200 and "Internal draft" not in html
     assert "<title>Installing the app</title>" in html and "<h1>Installing the app</h1>" in html
     assert 'aria-label="Installing the app"' in html
+
+
+def test_a_video_made_with_one_picture_for_every_language_still_plays_each_language(client, alice, alice_project):
+    """Videos made before each language had its own picture (no `pictures`): every language is that
+    one picture, its HLS master switching audio tracks and its MP4 served for each language."""
+    video = _finished_row(alice, alice_project)
+    Video.objects.filter(pk=video.pk).update(languages=["en", "de"], size=1234, duration=3.0, steps=[
+        {"start": 0.0, "caption": "One"}, {"start": 1.5, "caption": "Two"}])
+    video.refresh_from_db()
+    assert video.picture("de") == video.picture("en") == video.picture() == {
+        "mp4Key": "videos/x/video.mp4", "size": 1234, "duration": 3.0, "tree": "", "starts": [0.0, 1.5],
+        "shared": True}
+    assert video.picture("fr") is None
+    client.force_login(alice)
+    page = client.get(f"/videos/{video.id}/")
+    html = page.content.decode()
+    base = f"/api/videos/{video.id}/"
+    pictures = json.loads(html_unescape(re.search(r'data-pictures="([^"]*)"', html).group(1)))
+    assert [p["hls"] for p in pictures] == [f"{base}hls/master.m3u8"] * 2
+    assert [p["vtt"] for p in pictures] == [{"en": f"{base}subtitles/en.vtt", "de": f"{base}subtitles/de.vtt"}] * 2
+    assert [p["starts"] for p in pictures] == [[0.0, 1.5]] * 2
+    assert "Video (MP4, 1.2" in _text(page) and "?language=" not in html
