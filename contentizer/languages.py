@@ -72,6 +72,11 @@ def resolve_language(text: str) -> str | None:
     text = text.strip()
     if LANGUAGE_CODE.fullmatch(text):
         return text
+    if _CODE_ANY_CASE.fullmatch(text):  # "EN", "Pt-br": a code in other letters, never a name ("EN" is not "Enets")
+        try:
+            return langcodes.standardize_tag(text)
+        except (langcodes.tag_parser.LanguageTagError, ValueError):
+            return text  # refused as a code by invalid_codes, as before
     name, region = (m.group(1).strip(), m.group(2).strip()) if (m := _REGIONAL.fullmatch(text)) else (text, "")
     try:
         language = langcodes.find(name)
@@ -87,6 +92,7 @@ def resolve_language(text: str) -> str | None:
 
 
 _REGIONAL = re.compile(r"(.+)\((.+)\)")
+_CODE_ANY_CASE = re.compile(LANGUAGE_CODE.pattern, re.IGNORECASE)
 
 
 def split_languages(text: str) -> list[str]:

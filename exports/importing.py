@@ -49,6 +49,7 @@ from assets.services import asset_ingest
 from contentizer import services
 from contentizer.api.serializers import ChapterSerializer, ProjectSerializer, StepSerializer
 from contentizer.errors import ApplicationError, PayloadTooLarge, UnprocessableEntity
+from contentizer.languages import resolve_language
 from contentizer.models import Project
 from contentizer.quota import quota_check
 from previews.tts import services as voices
@@ -305,6 +306,8 @@ def _check_files(zf: zipfile.ZipFile, container: dict[str, Any], progress: Progr
         refs = [(f"chapters[{i}].steps[{j}].asset", step["asset"]) for j, step in enumerate(chapter["steps"])]
         refs += [(f"chapters[{i}].subtitles.{lang}.{fmt}", path)
                  for lang, pair in chapter["subtitles"].items() for fmt, path in pair.items()]
+        refs += [(f"chapters[{i}].video.pictures.{lang}.render", picture["render"])
+                 for lang, picture in ((chapter.get("video") or {}).get("pictures") or {}).items()]
         for field, path in [*refs, (f"chapters[{i}].render", chapter["render"])]:
             if path is not None and path not in records:
                 raise _invalid(f"{field} names {path}, which container.json does not list in files.", field=field)
@@ -520,8 +523,9 @@ def _create(*, owner: AbstractBaseUser, container: dict[str, Any], records: list
     """The project, its narration settings, assets, chapters, steps and videos, in one transaction."""
     meta = container["project"]
     with transaction.atomic():
+        languages = [resolve_language(code) or code for code in meta["languages"]] if meta.get("languages") else None
         project = services.project_create(owner=owner, title=_free_title(owner, meta["title"]),
-                                          description=meta["description"], languages=meta.get("languages"))
+                                          description=meta["description"], languages=languages)
         warnings = _narration_settings(project, meta)
         assets = {record["path"]: _ingest(project=project, record=record, upload=staged[record["path"]],
                                           created=created) for record in records}

@@ -488,7 +488,9 @@ def hls_args(*, source: Path, audio_names: Sequence[str], segment_seconds: int, 
     # The AAC encoder's priming packet sits before time zero, hidden by the MP4's edit list;
     # MPEG-TS has no edit list, so it would make every audio rendition start 1024 samples
     # (46 ms at 22.05 kHz) before the video. It is dropped (its samples are never heard).
-    return ["-i", str(source), *maps, "-c", "copy", "-bsf:a", r"noise=drop=lt(pts\,0)", "-f", "hls",
+    # The source is always an MP4 (a render, or one checked by an import): the demuxer is forced,
+    # so a file that merely claims to be one is never read as a playlist or anything else.
+    return ["-f", "mp4", "-i", str(source), *maps, "-c", "copy", "-bsf:a", r"noise=drop=lt(pts\,0)", "-f", "hls",
             "-hls_time", str(segment_seconds),
             "-hls_playlist_type", "vod", "-var_stream_map", " ".join(streams),
             "-hls_segment_filename", str(out_dir / "%v" / "seg%03d.ts"), str(out_dir / "%v" / "index.m3u8")]

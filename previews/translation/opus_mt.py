@@ -127,7 +127,12 @@ class OpusMtEngine:
         return processor
 
     def translate(self, pair: Pair, text: str) -> str:
-        translator, source_spm, target_spm = self._model(Path(pair.path))
+        try:
+            translator, source_spm, target_spm = self._model(Path(pair.path))
+        except OSError as exc:  # the folder went away or changed under a running job; no path in the message
+            raise TranslationUnavailable(
+                f"The model {Path(pair.path).name} can no longer be read; an operator should check "
+                "MT_MODELS_DIR (manage.py check lists its problems).") from exc
         tokens = source_spm.encode(text, out_type=str) + ["</s>"]
         result = translator.translate_batch([tokens], beam_size=4, max_decoding_length=512)
         return target_spm.decode(result[0].hypotheses[0]).strip()

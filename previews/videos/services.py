@@ -140,7 +140,19 @@ def chapter_state(chapter: Chapter) -> list[dict]:
 
 def chapter_state_hash(chapter: Chapter) -> str:
     """What a video's `chapter_state` is compared with: equal means it shows the current steps."""
-    return stable_hash(chapter_state(chapter))
+    return state_hash(chapter_state(chapter), chapter.project.languages)
+
+
+def state_hash(state: list[dict], languages: list[str]) -> str:
+    """The hash of a chapter state as videos record it. A caption only in the first language (or
+    none) hashes as the plain string captions were before they had languages, so the caption
+    migration leaves every video made before it up to date."""
+    def caption(texts: Any) -> Any:
+        if not isinstance(texts, dict) or not any(texts.values()):
+            return texts or ""
+        return texts[languages[0]] if set(texts) == {languages[0]} else texts
+
+    return stable_hash([{**step, "caption": caption(step["caption"])} for step in state])
 
 
 def current_video(chapter: Chapter) -> Video | None:

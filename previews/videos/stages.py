@@ -45,7 +45,7 @@ from previews.models import Video
 from previews.render import Render, verify
 from previews.timeline import Speech, Timeline, TimelineError
 from previews.videos import packaging
-from previews.videos.services import STAGES, chapter_state
+from previews.videos.services import STAGES, chapter_state, state_hash
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class VideoPipeline(StagedJob):
             captions.append(shown)
         return {"timeline": timelines[languages[0]], "timelines": timelines, "languages": languages,
                 "labels": labels, "texts": texts, "voices": voices, "fallbacks": fallbacks, "captions": captions,
-                "chapterState": stable_hash(inputs["chapter"])}
+                "chapterState": state_hash(inputs["chapter"], order)}
 
     def stage_narrate(self, inputs: dict) -> dict:
         plan = self.outputs["plan"]

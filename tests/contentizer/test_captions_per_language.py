@@ -99,3 +99,19 @@ def test_the_migration_moves_each_caption_to_its_projects_first_language():
 
     assert [(s.caption, s.machine_translated) for s in Current.objects.order_by("chapter_id", "position")] == [
         ({"de": "Rad abnehmen"}, {}), ({}, {}), ({"en": 'Quote " and ü'}, {})]
+
+
+def test_videos_made_before_captions_had_languages_stay_up_to_date(alice):
+    """A video records a hash of the steps it shows; the migration turns "Save" into {"en": "Save"},
+    which must not make every existing video out of date (found in a review)."""
+    from contentizer.jobs.stages import stable_hash
+    from previews.videos.services import chapter_state, chapter_state_hash
+
+    project = Project.objects.create(owner=alice, title="T", languages=["en", "de"])
+    chapter = project.chapters.create(title="C", position=0)
+    Step.objects.create(chapter=chapter, position=0, caption="Save", narration={"en": "Save."})
+    Step.objects.create(chapter=chapter, position=1, caption="", narration={"en": "Done."})
+    before = [{**step, "caption": text} for step, text in zip(chapter_state(chapter), ("Save", ""), strict=True)]
+    assert chapter_state_hash(chapter) == stable_hash(before)
+    Step.objects.filter(position=0).update(caption={"en": "Save", "de": "Speichern"})
+    assert chapter_state_hash(chapter) != stable_hash(before)  # a German caption is a change

@@ -169,3 +169,23 @@ def test_ffmpeg_dies_with_the_process_that_started_it(tmp_path):
         for encoder in encoders:
             with contextlib.suppress(psutil.NoSuchProcess):
                 encoder.kill()
+
+
+def test_an_mp4_to_cut_into_hls_is_never_read_as_a_playlist(tmp_path):
+    """An imported render reaches the HLS cutter: a file that is really a playlist naming a local
+    file must fail, not be followed (found in a review: the demuxer was guessed)."""
+    from contentizer.media import compose
+
+    local = tmp_path / "local.ts"
+    ffmpeg.run(["-f", "lavfi", "-i", "testsrc=size=64x64:rate=10:duration=1", "-f", "lavfi",
+                "-i", "anullsrc=r=22050:cl=mono", "-t", "1", "-c:v", "libx264", "-c:a", "aac", str(local)],
+               timeout=60)
+    disguised = tmp_path / "render.mp4"
+    disguised.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n{local}\n#EXT-X-ENDLIST\n")
+    out = tmp_path / "hls"
+    (out / "video").mkdir(parents=True)
+    (out / "audio_en").mkdir()
+    with pytest.raises(ffmpeg.FFmpegError):
+        ffmpeg.run(compose.hls_args(source=disguised, audio_names=["audio_en"], segment_seconds=4, out_dir=out),
+                   timeout=60)
+    assert not list(out.rglob("*.ts"))

@@ -94,6 +94,7 @@ def test_the_first_project_language_is_the_default_audio_and_subtitle_track(alic
 @pytest.mark.parametrize(("written", "stored"), [
     (["English", "Deutsch", "de-AT"], ["en", "de", "de-AT"]),
     (["german", "Portuguese (Brazil)", "français", "日本語"], ["de", "pt-BR", "fr", "ja"]),
+    (["EN", "KO", "Pt-br", "HU"], ["en", "ko", "pt-BR", "hu"]),  # codes in capitals, never names ("EN" ≠ Enets)
 ])
 def test_languages_may_be_named_in_english_or_in_themselves_and_are_stored_as_codes(alice_api, written, stored):
     response = alice_api.post("/api/projects", {"title": "Named", "languages": written}, format="json")

@@ -292,8 +292,14 @@ def test_a_failure_after_the_video_was_stored_removes_it(alice, zips, av_dir, mo
     (lambda c: c["project"].pop("languages"), "project"),
     (lambda c: c["chapters"][0]["video"].update(pictures={"en": {"render": "renders/01-intro.mp4", "duration": 2.0}}),
      "chapters[0].video.pictures"),
+    # from a review: a step list of another shape broke the import or the watch page (500)
+    (lambda c: c["chapters"][0]["video"]["steps"][0].update(starts=[]), "chapters[0].video.steps[0].starts"),
+    (lambda c: c["chapters"][0]["video"]["steps"][0].update(fallback="x"), "chapters[0].video.steps[0].fallback"),
+    (lambda c: c["chapters"][0]["video"]["steps"][0].update(surprise=1), "chapters[0].video.steps[0]"),
+    (lambda c: c["chapters"][0]["video"].update(languages=["en", "en"]), "chapters[0].video.languages"),
 ], ids=["lexicon-twice", "voice-twice", "video-steps", "render-without-video", "string-caption", "no-marks",
-        "no-languages", "picture-of-the-first-language"])
+        "no-languages", "picture-of-the-first-language", "starts-list", "fallback-string", "unknown-step-key",
+        "language-twice"])
 def test_version_2_containers_must_be_whole_and_consistent(alice, zips, av_dir, change, field):
     clip = (av_dir / "clip.mp4").read_bytes()
     export = with_render(as_version_2(sample_export()), clip, languages=["en"], duration=2.0)
@@ -325,3 +331,21 @@ def test_the_import_job_page_says_what_did_not_come_across(client, alice):
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "1 video ready to watch without rendering again" in page
     assert "There is no voice &#x27;piper:de_DE-x&#x27;. de is narrated by the best available voice." in page
+
+
+def test_a_picture_render_not_listed_in_files_is_a_422_naming_it(alice, zips, av_dir):
+    clip = (av_dir / "clip.mp4").read_bytes()
+    export = with_render(as_version_2(sample_export()), clip, languages=["en"], duration=2.0)
+    export.container["chapters"][0]["video"]["languages"] = ["en", "de"]
+    export.container["chapters"][0]["subtitles"]["de"] = export.container["chapters"][0]["subtitles"]["en"]
+    export.container["chapters"][0]["video"]["pictures"] = {"de": {"render": "renders/01-intro.de.mp4",
+                                                                   "duration": 2.0}}
+    error = _refused(alice, export.write(zips / "unlisted.zip"), 422, "invalid_container")
+    assert error.details["field"] == "chapters[0].video.pictures.de.render"
+
+
+def test_languages_written_as_codes_in_capitals_are_stored_as_codes(alice, zips):
+    export = as_version_2(sample_export())
+    export.container["project"]["languages"] = ["EN"]
+    project = import_project(owner=alice, source=export.write(zips / "caps.zip"))
+    assert project.languages == ["en"]
