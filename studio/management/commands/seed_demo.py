@@ -19,11 +19,12 @@ logger = logging.getLogger(__name__)
 
 DEMO_TITLE = "Getting started with Contentizer"
 SLIDES = [
-    ("Welcome", (31, 45, 61), "Welcome to Contentizer.",
+    ("Welcome", (31, 45, 61), {"en": "Welcome to Contentizer.", "de": "Willkommen bei Contentizer."},
      {"en": "Welcome to Contentizer.", "de": "Willkommen bei Contentizer."}),
-    ("Upload assets", (0, 110, 120), "Upload images, audio and video.",
+    ("Upload assets", (0, 110, 120),
+     {"en": "Upload images, audio and video.", "de": "Bilder, Ton und Videos hochladen."},
      {"en": "Upload your images, audio and video.", "de": "Laden Sie Bilder, Ton und Videos hoch."}),
-    ("Write steps", (140, 60, 30), "Write steps with captions.",
+    ("Write steps", (140, 60, 30), {"en": "Write steps with captions.", "de": "Schritte mit Bildtext schreiben."},
      {"en": "Write each step with a caption and narration.",
       "de": "Schreiben Sie jeden Schritt mit Untertitel und Sprechtext."}),
 ]
