@@ -51,16 +51,20 @@ def step_create(*, chapter: Chapter, **fields: Any) -> Step:
 
 
 def object_update(*, obj: Model, **fields: Any) -> Model:
+    """Writes only the fields given (and the modification time): a job writing other fields of the
+    same row meanwhile (a translation filling a step) keeps what it wrote."""
     for name, value in fields.items():
         setattr(obj, name, value)
     obj.full_clean(exclude=["position"], validate_unique=False, validate_constraints=False)
-    obj.save()
+    stamped = [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)]
+    obj.save(update_fields=[*fields, *stamped] if fields else None)
     return obj
 
 
 def step_update(*, step: Step, approve: dict[str, list[str]] | None = None, **fields: Any) -> Step:
     """A step's new fields; a machine-translated text the author edits, or approves (`approve`,
     {"caption": ["de"]}), is the author's from then on."""
+    marks = step.machine_translated
     for field in ("caption", "narration"):
         if field in fields:
             old, new = getattr(step, field) or {}, fields[field] or {}
@@ -70,6 +74,8 @@ def step_update(*, step: Step, approve: dict[str, list[str]] | None = None, **fi
     for field, languages in (approve or {}).items():
         for lang in languages:
             step.clear_machine_translated(field, lang)
+    if step.machine_translated != marks:  # written only when changed: a job may be adding marks meanwhile
+        fields["machine_translated"] = step.machine_translated
     return object_update(obj=step, **fields)
 
 

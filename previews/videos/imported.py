@@ -102,7 +102,9 @@ def video_package_pictures(*, renders: list[tuple[str, Path, str, float]], langu
                                       video_id=video_id, tree=tree)
         parts.append(part)
         pictures[lang] = {"mp4Key": f"videos/{video_id}/video.mp4" if n == 0 else f"videos/{video_id}/video.{lang}.mp4",
-                          "size": part.size, "duration": part.duration, "tree": tree, "starts": starts[lang]}
+                          "size": part.size, "duration": part.duration, "tree": tree, "starts": starts[lang],
+                          # cues are timed to their own picture and not retimed on import: only its own
+                          "subtitles": [lang]}
     first = parts[0]
     return PackagedVideo(video_id=video_id, files=tuple(f for part in parts for f in part.files),
                          languages=tuple(languages), duration=first.duration, width=first.width, height=first.height,

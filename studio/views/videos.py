@@ -43,8 +43,10 @@ def _picture(video: Video, base: str, lang: str, *, hls: str, mp4: str, subtitle
     picture = video.picture(lang) or {}
     query = "" if lang == video.languages[0] or picture.get("shared") else f"?language={lang}"
     tree = f"{picture['tree']}/" if picture.get("tree") else ""
+    timed = picture.get("subtitles") or video.languages  # an imported picture has only its own language's
     vtt = {other: base + (subtitles.format(lang=other) if picture.get("shared")
-                          else f"{hls}{tree}subs_{other}/subtitles.vtt") for other in video.languages}
+                          else f"{hls}{tree}subs_{other}/subtitles.vtt")
+           for other in video.languages if other in timed}
     labels = [_caption(step, lang) if "captions" not in step else step["captions"].get(lang, "")
               for step in video.steps or []]
     labels = [label or (step.get("narration") or {}).get(lang, "") or f"Step {i + 1}"
@@ -61,7 +63,8 @@ def player(video: Video, base: str, *, hls: str, mp4: str, poster: str, subtitle
     first = pictures[0] if pictures else {"hls": base + hls + "master.m3u8", "mp4": base + mp4, "vtt": {}}
     return {
         "hls": first["hls"], "mp4": first["mp4"], "poster": base + poster, "steps": _steps(video),
-        "tracks": [{"lang": lang, "name": language_name(lang), "vtt": first["vtt"][lang]} for lang in video.languages],
+        "tracks": [{"lang": lang, "name": language_name(lang), "vtt": first["vtt"].get(lang)}
+                   for lang in video.languages],
         "pictures": json.dumps(pictures),
         "title": video.title or "Video",  # as made: a later rename of the chapter stays out of shared pages
     }

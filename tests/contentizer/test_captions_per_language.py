@@ -115,3 +115,20 @@ def test_videos_made_before_captions_had_languages_stay_up_to_date(alice):
     assert chapter_state_hash(chapter) == stable_hash(before)
     Step.objects.filter(position=0).update(caption={"en": "Save", "de": "Speichern"})
     assert chapter_state_hash(chapter) != stable_hash(before)  # a German caption is a change
+
+
+def test_saving_some_fields_keeps_what_a_job_wrote_to_others_meanwhile(alice):
+    """A translation job fills a field while the author's save of another field is in flight: the
+    save writes only its own fields, so the fill and its mark stay (found in a review)."""
+    from contentizer import services
+
+    project = Project.objects.create(owner=alice, title="T", languages=["en", "de"])
+    step = Step.objects.create(chapter=project.chapters.create(title="C", position=0), position=0,
+                               caption="Save", narration={"en": "Save it."})
+    stale = Step.objects.get(pk=step.pk)  # the author's request read the step before the job wrote
+    Step.objects.filter(pk=step.pk).update(narration={"en": "Save it.", "de": "Speichern Sie."},
+                                           machine_translated={"narration": ["de"]})
+    services.step_update(step=stale, duration=3.0)
+    step.refresh_from_db()
+    assert (step.duration, step.narration["de"], step.machine_translated) == (
+        3.0, "Speichern Sie.", {"narration": ["de"]})

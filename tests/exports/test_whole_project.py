@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -174,6 +175,9 @@ def test_an_export_with_its_render_imports_a_video_that_plays_without_rendering_
     assert page.status_code == 200
     text = page.content.decode()
     assert "hls/master.m3u8" in text and "Loosen the nuts" in text and "Lift the car" in text
+    # every subtitle file the player may ask for is there (each imported picture offers its own)
+    vtts = set(re.findall(r"/api/videos/[0-9a-f-]+/hls/[A-Za-z0-9_/-]*subtitles\.vtt", text))
+    assert len(vtts) == 2 and all(bob_api.get(url).status_code == 200 for url in vtts), vtts
     job_page = client.get(f"/jobs/{listed[0]['id']}/").content.decode()
     assert "Watch the video" in job_page and f"Imported with its project (import {job['id']})" in job_page
     # the imported video is the chapter's current one: exporting the import with renders works
