@@ -4,14 +4,13 @@ protected spans survive, a repeat fills nothing twice; bad requests are refused 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from contentizer.jobs.models import Job
 from contentizer.models import Step
 from previews.models import LexiconEntry
 from previews.translation import jobs as translation_jobs
+from tests.conftest import wait_for
 from tests.previews.helpers import chapter_with_steps
 from tests.previews.translation_sentences import SENTENCES
 
@@ -30,13 +29,11 @@ def _translate(api, chapter_id: int, **body):
 
 
 def _wait(api, job_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def finished():
         job = api.get(f"/api/v1/jobs/{job_id}").json()
-        if job["status"] not in ("queued", "running"):
-            return job
-        time.sleep(0.25)
-    raise AssertionError(f"job {job_id} still {job['status']} after {timeout}s")
+        return job if job["status"] not in ("queued", "running") else None
+
+    return wait_for(finished, timeout=timeout, interval=0.25)
 
 
 def _steps(chapter_id: int) -> list[Step]:

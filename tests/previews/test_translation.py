@@ -16,6 +16,7 @@ from django.core.management import call_command
 
 from previews import translation
 from previews.translation import catalogue, find_spans, translate_protected
+from tests.offline import NETWORK_GUARD
 from tests.previews.translation_models import make_ct2_model
 from tests.previews.translation_sentences import LEXICON, SENTENCES
 
@@ -206,14 +207,8 @@ def test_the_engines_need_authentication(client):
     assert client.get("/api/translation/engines").status_code == 401
 
 
-_OFFLINE_PROBE = r"""
+_OFFLINE_PROBE = NETWORK_GUARD + r"""
 import json, socket, sys
-def guard(event, args):
-    if event.startswith("socket.") or event in ("urllib.Request", "http.client.connect"):
-        raise RuntimeError(f"network access attempted: {event}")
-sys.addaudithook(guard)
-import django
-django.setup()
 from previews import translation
 result = {}
 for source, target in (("en", "pt"), ("pt", "en"), ("en", "de")):

@@ -14,6 +14,7 @@ import pytest
 
 from previews import tts
 from previews.tts import catalogue
+from tests.offline import NETWORK_GUARD
 from tests.previews.speech import PIPER_VOICE, copy_piper_voice, read_wav, rms
 
 REPO = Path(__file__).resolve().parents[2]
@@ -115,14 +116,8 @@ def test_silence_lasts_exactly_what_was_asked(tmp_path):
     assert len(samples) == 2.5 * rate and not samples.any()
 
 
-_OFFLINE_PROBE = r"""
+_OFFLINE_PROBE = NETWORK_GUARD + r"""
 import json, os, sys
-def guard(event, args):
-    if event.startswith("socket.") or event in ("urllib.Request", "http.client.connect"):
-        raise RuntimeError(f"network access attempted: {event}")
-sys.addaudithook(guard)
-import django
-django.setup()
 from pathlib import Path
 from previews.tts import catalogue
 out = Path(sys.argv[1])
