@@ -185,7 +185,9 @@ def _attempt(ctx: JobContext) -> str:
         return _settle(ctx, kind, cancelled=True)
     except Exception as exc:  # noqa: BLE001 - a bug must fail the attempt, not leave the job "running"
         return _settle(ctx, kind, **_failure(exc))
-    if not services.job_succeed(job=job, result=result, log_tail=ctx.log_tail()):
+    tail = ctx.log_tail()
+    _clear(ctx)
+    if not services.job_succeed(job=job, result=result, log_tail=tail):
         # The reconciler took us for dead and another attempt owns the job now. Its output
         # lives under the same deterministic keys, so ours is left for it rather than deleted.
         return "superseded"
@@ -223,6 +225,7 @@ def _settle(ctx: JobContext, kind: registry.JobKind, *, cancelled: bool = False,
         _note(ctx, f"cleanup failed: {problem}")
         error = f"{error}\n(Removing its partial output also failed: {problem})" if error else error
     tail = _tail(ctx)
+    _clear(ctx)
     if stopping.requested():
         # Whatever ended the attempt (its FFmpeg killed, a cancel, an error of the cut-short
         # work), the worker is stopping: that says nothing about the job.
@@ -231,6 +234,12 @@ def _settle(ctx: JobContext, kind: registry.JobKind, *, cancelled: bool = False,
         services.job_mark_cancelled(job=ctx.job, log_tail=tail)
         return "cancelled"
     return services.job_fail(job=ctx.job, error=error, transient=transient, log_tail=tail, failure=failure)
+
+
+def _clear(ctx: JobContext) -> None:
+    """Remove the attempt's work directory before its outcome is recorded, so whoever sees the
+    job finished (an API client, a test, an operator) finds nothing of it left on the worker."""
+    shutil.rmtree(ctx.work_dir, ignore_errors=True)
 
 
 def _note(ctx: JobContext, line: str) -> None:
