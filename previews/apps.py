@@ -34,6 +34,9 @@ class PreviewsConfig(AppConfig):
         from previews.translation import catalogue as translation_catalogue
 
         translation_catalogue.log_problems_at_start()
+        from previews import asr
+
+        asr.log_problems_at_start()
 
     @staticmethod
     def _register_translation(registry) -> None:
