@@ -1,0 +1,1 @@
+"""Dubbing a recording: the author's own voice in, every language out."""
