@@ -1,7 +1,7 @@
 from django.urls import path
 
 from contentizer.api.routing import route
-from previews.api import share_views, translation_views, video_views, views, voice_views
+from previews.api import dub_views, share_views, translation_views, video_views, views, voice_views
 
 urlpatterns = [
     *route("preview", views.PreviewCreateApi.as_view(), "preview-create"),
@@ -43,4 +43,11 @@ urlpatterns += [
     *route("translation/engines", translation_views.TranslationEngineListApi.as_view(), "translation-engines"),
     *route("chapters/<int:chapter_id>/translate", translation_views.ChapterTranslateApi.as_view(),
            "chapter-translate"),
+]
+
+urlpatterns += [
+    *route("v1/dubs", dub_views.DubListApi.as_view(), "dub-list"),
+    *route("v1/dubs/<uuid:dub_id>", dub_views.DubDetailApi.as_view(), "dub-detail"),
+    *route("v1/dubs/<uuid:dub_id>/segments/<int:index>", dub_views.DubSegmentApi.as_view(), "dub-segment"),
+    *route("v1/dubs/<uuid:dub_id>/resume", dub_views.DubResumeApi.as_view(), "dub-resume"),
 ]
