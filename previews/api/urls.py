@@ -1,7 +1,7 @@
 from django.urls import path
 
 from contentizer.api.routing import route
-from previews.api import dub_views, share_views, translation_views, video_views, views, voice_views
+from previews.api import asr_views, dub_views, share_views, translation_views, video_views, views, voice_views
 
 urlpatterns = [
     *route("preview", views.PreviewCreateApi.as_view(), "preview-create"),
@@ -41,6 +41,7 @@ urlpatterns += [
 
 urlpatterns += [
     *route("translation/engines", translation_views.TranslationEngineListApi.as_view(), "translation-engines"),
+    *route("v1/asr/models", asr_views.AsrModelListApi.as_view(), "asr-models"),
     *route("chapters/<int:chapter_id>/translate", translation_views.ChapterTranslateApi.as_view(),
            "chapter-translate"),
 ]
