@@ -123,7 +123,8 @@ def chapter_latest_video(chapter: Chapter) -> Video | None:
 
 
 def video_up_to_date(video: Video) -> bool:
-    return video.chapter_state == chapter_state_hash(video.chapter)
+    """Whether the video shows its chapter's current steps; a dubbed recording (no chapter) always does."""
+    return video.chapter_id is None or video.chapter_state == chapter_state_hash(video.chapter)
 
 
 def chapter_latest_job(chapter: Chapter, *, kind: str, dry_run: bool | None = None) -> Job | None:

@@ -159,7 +159,7 @@ class VideoDetailSerializer(serializers.Serializer):
     videoId = serializers.UUIDField()
     jobId = serializers.UUIDField()
     projectId = serializers.IntegerField()
-    chapterId = serializers.IntegerField()
+    chapterId = serializers.IntegerField(allow_null=True, help_text="null for a dubbed recording (/api/v1/dubs)")
     status = serializers.ChoiceField(choices=JobStatus.choices, help_text="The video job's status.")
     progress = serializers.FloatField(help_text="0 to 100.")
     resolution = serializers.CharField(help_text="The short edge, e.g. 720p.")

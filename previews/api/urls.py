@@ -1,7 +1,7 @@
 from django.urls import path
 
 from contentizer.api.routing import route
-from previews.api import asr_views, share_views, translation_views, video_views, views, voice_views
+from previews.api import asr_views, dub_views, share_views, translation_views, video_views, views, voice_views
 
 urlpatterns = [
     *route("preview", views.PreviewCreateApi.as_view(), "preview-create"),
@@ -45,4 +45,11 @@ urlpatterns += [
     *route("v1/asr/models", asr_views.AsrModelListApi.as_view(), "asr-models"),
     *route("chapters/<int:chapter_id>/translate", translation_views.ChapterTranslateApi.as_view(),
            "chapter-translate"),
+]
+
+urlpatterns += [
+    *route("v1/dubs", dub_views.DubListApi.as_view(), "dub-list"),
+    *route("v1/dubs/<uuid:dub_id>", dub_views.DubDetailApi.as_view(), "dub-detail"),
+    *route("v1/dubs/<uuid:dub_id>/segments/<int:index>", dub_views.DubSegmentApi.as_view(), "dub-segment"),
+    *route("v1/dubs/<uuid:dub_id>/resume", dub_views.DubResumeApi.as_view(), "dub-resume"),
 ]

@@ -150,7 +150,7 @@ def _serve_mp4(request: Request, video_id, *, attachment: bool = False) -> HttpR
     _ready(video)
     language = request.query_params.get("language", "")
     picture = mp4_of(video, language)
-    title = video.chapter.title or "video"
+    title = video.heading or "video"
     filename = (f"{title}.{language}.mp4" if language else f"{title}.mp4") if attachment else None
     return serve_stored(request, storage=default_storage, key=picture["mp4Key"], content_type="video/mp4",
                         filename=filename, attachment=attachment, size=picture["size"])
@@ -226,7 +226,7 @@ class VideoSubtitlesApi(APIView):
         if fmt not in SUBTITLE_TYPES or language not in video.languages:
             raise ApiError(f"The video has no subtitles in {language!r}.", code="not_found", status_code=404,
                            details={"languages": video.languages})
-        title = video.chapter.title or "video"
+        title = video.heading or "video"
         return serve_stored(request, storage=default_storage, key=f"videos/{video.id}/subtitles/{language}.{fmt}",
                             content_type=SUBTITLE_TYPES[fmt], filename=f"{title}.{language}.{fmt}",
                             attachment=request.query_params.get("download") == "1",
