@@ -61,7 +61,11 @@ class WhisperEngine:
     name = "whisper"
 
     def discover(self) -> list[Model]:
-        return [*self._operator_models(), *self._bundled()]
+        """Operators' models, then the bundled ones; an operator's folder named like a bundled model (a
+        re-converted base, say) stands in for it."""
+        operators = self._operator_models()
+        names = {m.name for m in operators}
+        return [*operators, *(m for m in self._bundled() if m.name not in names)]
 
     def _operator_models(self) -> list[Model]:
         directory = Path(settings.ASR_MODELS_DIR) if settings.ASR_MODELS_DIR else None
