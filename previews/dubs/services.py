@@ -114,8 +114,8 @@ def dub_request(*, owner, project: Project, asset: Asset, source_language: str, 
     """Check everything the request names, then create the dub and its queued job."""
     quota_check(owner=owner)
     _check_recording(asset)
-    _check_targets(source_language, target_languages)
     _check_source(source_language)
+    _check_targets(source_language, target_languages)
     _check_voices(voices, target_languages)
     payload = {"traceId": logs.log_context().get("requestId"), "projectId": project.pk, "assetId": asset.pk,
                "sha256": asset.blob.sha256, "sourceLanguage": source_language or None,

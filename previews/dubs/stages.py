@@ -107,12 +107,10 @@ class DubPipeline(StagedJob):
 
     def _inputs_translate(self) -> dict:
         source = self.outputs["asr"]["language"]
+        # an edited translation is not an input: the stage keeps it whatever it is, and speak reads it
         pairs = {lang: getattr(catalogue.pair_for(source, lang), "id", None) for lang in self.dub.target_languages}
-        edited = {lang: {s["index"]: s["translations"][lang]["text"] for s in self.dub.segments
-                         if (s.get("translations") or {}).get(lang, {}).get("edited")}
-                  for lang in self.dub.target_languages}
         return {"language": source, "segments": [[s["index"], s["text"]] for s in self.dub.segments],
-                "pairs": pairs, "edited": edited, "terms": self._terms()}
+                "pairs": pairs, "terms": self._terms()}
 
     def _inputs_speak(self) -> dict:
         return {"texts": self._translations(), "voices": {lang: self._voice_state(lang)
