@@ -63,6 +63,7 @@ class ChapterRow:
     video: Video | None
     up_to_date: bool
     job: Job | None  # the newest video job, shown live while it runs
+    variants: list[tuple[Video, bool]]  # the current video of each shape and resolution, and whether it is up to date
 
 
 def project_chapters(project: Project) -> list[ChapterRow]:
@@ -74,6 +75,7 @@ def project_chapters(project: Project) -> list[ChapterRow]:
             chapter=chapter, steps=chapter.step_total, video=video,
             up_to_date=bool(video and previews.video_up_to_date(video)),
             job=job if job and job.status not in FINISHED or (job and video is None) else None,
+            variants=_variants(chapter),
         ))
     return rows
 
@@ -100,11 +102,16 @@ def active_jobs(project: Project) -> list[Job]:
     return list(Job.objects.filter(project=project).filter(~Q(status__in=FINISHED)).order_by("-created_at")[:20])
 
 
+def _variants(chapter: Chapter) -> list[tuple[Video, bool]]:
+    return [(video, previews.video_up_to_date(video)) for video in previews.chapter_variants(chapter)]
+
+
 def chapter_video_state(chapter: Chapter) -> dict:
-    """The chapter's current video (and whether it matches the steps) and its newest video job."""
+    """The chapter's current videos, one of each shape and resolution (and whether each matches the
+    steps), and its newest video job."""
     video = previews.chapter_latest_video(chapter)
     return {"video": video, "video_up_to_date": bool(video and previews.video_up_to_date(video)),
-            "video_job": previews.chapter_latest_job(chapter, kind=videos.KIND)}
+            "variants": _variants(chapter), "video_job": previews.chapter_latest_job(chapter, kind=videos.KIND)}
 
 
 def tus_config(project: Project) -> dict:

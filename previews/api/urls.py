@@ -16,6 +16,7 @@ urlpatterns += [
     *route("videos/jobs/<uuid:job_id>/status", video_views.VideoJobStatusApi.as_view(), "video-job-status"),
     *route("videos/jobs/<uuid:job_id>/cancel", video_views.VideoJobCancelApi.as_view(), "video-job-cancel"),
     *route("videos/<uuid:video_id>", video_views.VideoDetailApi.as_view(), "video-detail"),
+    *route("chapters/<int:chapter_id>/videos", video_views.ChapterVideoListApi.as_view(), "chapter-video-list"),
     *route("videos/<uuid:video_id>/download", video_views.VideoDownloadApi.as_view(), "video-download"),
     *route("videos/<uuid:video_id>/stream", video_views.VideoStreamApi.as_view(), "video-stream"),
     *route("videos/<uuid:video_id>/poster", video_views.VideoPosterApi.as_view(), "video-poster"),

@@ -25,7 +25,11 @@ from contentizer.jobs.api.serializers import job_representation
 from contentizer.jobs.models import JobStatus
 from contentizer.languages import LANGUAGE_CODE
 from previews import selectors
-from previews.api.serializers import VideoDetailSerializer, VideoJobSerializer
+from previews.api.serializers import (
+    ChapterVideoListSerializer,
+    VideoDetailSerializer,
+    VideoJobSerializer,
+)
 from previews.compile import ASPECTS, RESOLUTIONS, Format
 from previews.models import Video
 from previews.videos import services as videos
@@ -82,7 +86,8 @@ def video_summary(video: Video) -> dict:
         "resolution": f"{video.height}p", "aspect": video.aspect, "languages": video.languages,
         "subtitleLanguages": video.languages,
         "duration": video.duration, "size": video.size, "renditions": video.renditions,
-        "superseded": video.superseded_at is not None, "createdAt": video.created_at,
+        "superseded": video.superseded_at is not None, "variant": selectors.variant_name(video),
+        "createdAt": video.created_at,
         "urls": selectors.video_urls(video),
     }).data
 
@@ -113,6 +118,15 @@ class VideoDetailApi(APIView):
                    responses={200: VideoDetailSerializer})
     def get(self, request: Request, video_id) -> Response:
         return Response(video_summary(_video_get(request, video_id)))
+
+
+class ChapterVideoListApi(APIView):
+    @extend_schema(summary="A chapter's current videos: one of each shape (16:9, 9:16, 1:1) and resolution",
+                   tags=["videos"], responses={200: ChapterVideoListSerializer})
+    def get(self, request: Request, chapter_id: int) -> Response:
+        chapter = core.chapter_get(user=request.user, chapter_id=chapter_id)
+        return Response({"videos": [{**video_summary(video), "upToDate": selectors.video_up_to_date(video)}
+                                    for video in selectors.chapter_variants(chapter)]})
 
 
 def _serve_ready(request: Request, video_id, *, key: str, content_type: str, attachment: bool = False):

@@ -338,8 +338,11 @@ class VideoPipeline(StagedJob):
                                                              strict=True))]
         video.finished_at = timezone.now()
         video.save()
-        Video.objects.filter(chapter=video.chapter, superseded_at__isnull=True, job__status="succeeded").exclude(
-            pk=video.pk).update(superseded_at=timezone.now())  # the one finishing last is current
+        # the one finishing last is current, among videos of the same shape and resolution: a portrait
+        # video never replaces the landscape one
+        Video.objects.filter(chapter=video.chapter, aspect=video.aspect, height=video.height,
+                             superseded_at__isnull=True, job__status="succeeded").exclude(
+            pk=video.pk).update(superseded_at=timezone.now())
         delete_tree(f"{self.prefix}/work")  # intermediates go once the video is packaged
 
 

@@ -87,6 +87,8 @@ def video_page(request: HttpRequest, video_id) -> HttpResponse:
              for share in Share.objects.filter(video=video).order_by("-created_at")[:50]]
     return render(request, "studio/video.html", {
         "video": video, "ready": ready, "up_to_date": ready and selectors.video_up_to_date(video),
+        "variants": [other for other in selectors.chapter_variants(video.chapter) if other.pk != video.pk]
+        if video.chapter_id else [],
         "player": player(video, f"/api/videos/{video.id}/", hls="hls/", mp4="stream", poster="poster",
                          subtitles="subtitles/{lang}.vtt") if ready else None,
         "downloads": _downloads(video) if ready else [],
