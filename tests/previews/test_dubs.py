@@ -270,3 +270,32 @@ def test_the_job_page_shows_a_queued_dub(alice_api, alice_project, alice, client
     page = client.get(f"/jobs/{accepted['jobId']}/")
     assert page.status_code == 200
     assert "tone.wav: en → pt-BR" in page.content.decode()
+
+
+def test_the_recording_of_a_dub_outlives_its_deleted_asset_for_a_resume(alice_api, alice_project, tone):
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from assets.models import Asset, Blob
+
+    dub_id = _dub(alice_api, alice_project.id, tone["id"], sourceLanguage="en").json()["dubId"]
+    Asset.objects.filter(pk=tone["id"]).delete()
+    Blob.objects.filter(sha256=tone["sha256"]).update(last_linked_at=timezone.now() - timedelta(days=2))
+    call_command("assets_cleanup", stdout=StringIO())
+    assert Blob.objects.filter(sha256=tone["sha256"]).exists()
+    assert alice_api.get(f"/api/v1/dubs/{dub_id}").json()["assetId"] is None
+
+
+def test_the_work_folder_of_a_deleted_dub_is_swept(alice_api, alice_project, tone):
+    from contentizer.storage import publish_bytes
+    from previews.dubs.services import dubs_sweep
+    from tests.conftest import stored_keys
+
+    dub_id = _dub(alice_api, alice_project.id, tone["id"], sourceLanguage="en").json()["dubId"]
+    publish_bytes(key=f"dubs/{dub_id}/work/asr/segments_src.json", data=b"{}")
+    publish_bytes(key="dubs/0b7c6f5e-0000-4000-8000-000000000000/work/asr/segments_src.json", data=b"{}")
+    assert dubs_sweep() == 1
+    assert stored_keys("dubs") == [f"dubs/{dub_id}/work/asr/segments_src.json"]
