@@ -63,3 +63,6 @@ class PreviewsConfig(AppConfig):
             max_concurrency=lambda: settings.VIDEO_MAX_CONCURRENCY, stages=dubs.STAGES,
             serializer=DubJobSerializer, describe=dub_selectors.dub_job_fields, section=views.dub_section,
         ))
+        from assets import references
+
+        references.register(dubs.dub_recordings_in_use)

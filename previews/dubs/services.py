@@ -114,8 +114,8 @@ def dub_request(*, owner, project: Project, asset: Asset, source_language: str, 
     """Check everything the request names, then create the dub and its queued job."""
     quota_check(owner=owner)
     _check_recording(asset)
-    _check_targets(source_language, target_languages)
     _check_source(source_language)
+    _check_targets(source_language, target_languages)
     _check_voices(voices, target_languages)
     payload = {"traceId": logs.log_context().get("requestId"), "projectId": project.pk, "assetId": asset.pk,
                "sha256": asset.blob.sha256, "sourceLanguage": source_language or None,
@@ -199,3 +199,21 @@ def dub_cleanup(job: Job) -> None:
             default_storage.delete(key)
     if dub.video is not None and dub.video.finished_at is None:  # never packaged: nothing of it may show
         delete_tree(f"videos/{dub.video.id}")
+
+
+def dub_recordings_in_use() -> list[int]:
+    """Blobs of the recordings dubs were made from (registered with assets.references): an author who
+    deletes the asset can still correct a segment and resume, so orphan cleanup keeps the blob."""
+    from assets.models import Blob
+
+    return list(Blob.objects.filter(sha256__in=Dub.objects.values("source_sha256")).values_list("pk", flat=True))
+
+
+def dubs_sweep() -> int:
+    """The work folders of dubs that are gone (their project deleted): nothing else would remove them."""
+    try:
+        folders = default_storage.listdir("dubs")[0]
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    known = {str(pk) for pk in Dub.objects.values_list("id", flat=True)}
+    return sum(delete_tree(f"dubs/{folder}") for folder in folders if folder not in known)

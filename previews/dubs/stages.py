@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +55,15 @@ def _named(language: str) -> str:
 
 
 def fit_json(fit: Any, indices: list[int]) -> dict[str, Any]:
-    """A media Fit as the stage records it, with the dub's segment index of each placed clip."""
-    return {**asdict(fit), "indices": indices}
+    """A media Fit as the stage records it, with the dub's segment index of each placed clip (a placed
+    clip's `index` is its position in the lists `fit` was given: the segments that have speech)."""
+    return {**fit.to_json(), "indices": indices}
 
 
 def fit_from_json(data: dict[str, Any]) -> Any:
     from previews.dubs import media
 
-    return media.Fit(placed=tuple(media.Placed(**p) for p in data["placed"]),
-                     holds=tuple(tuple(h) for h in data["holds"]), sped_up=data["sped_up"], grown=data["grown"],
-                     duration=data["duration"])
+    return media.Fit.from_json(data)
 
 
 class DubPipeline(StagedJob):
@@ -107,12 +105,10 @@ class DubPipeline(StagedJob):
 
     def _inputs_translate(self) -> dict:
         source = self.outputs["asr"]["language"]
+        # an edited translation is not an input: the stage keeps it whatever it is, and speak reads it
         pairs = {lang: getattr(catalogue.pair_for(source, lang), "id", None) for lang in self.dub.target_languages}
-        edited = {lang: {s["index"]: s["translations"][lang]["text"] for s in self.dub.segments
-                         if (s.get("translations") or {}).get(lang, {}).get("edited")}
-                  for lang in self.dub.target_languages}
         return {"language": source, "segments": [[s["index"], s["text"]] for s in self.dub.segments],
-                "pairs": pairs, "edited": edited, "terms": self._terms()}
+                "pairs": pairs, "terms": self._terms()}
 
     def _inputs_speak(self) -> dict:
         return {"texts": self._translations(), "voices": {lang: self._voice_state(lang)
@@ -324,9 +320,11 @@ class DubPipeline(StagedJob):
                             end=inputs["duration"])
             paths = [fetch(key, self.ctx.work_dir / "clips" / Path(key).name) for _, key, _ in clips]
             out = self.ctx.work_dir / f"dubbed-{lang}.mp4"
+            # with the recording's own sound as a second track, in step with this picture's holds
             seconds = media.render_dubbed(source, has_video=has_video, fit=fit, clips=paths, out=out, height=height,
                                           work_dir=self.ctx.work_dir, timeout=timeout,
-                                          should_cancel=self.ctx.cancelled)
+                                          should_cancel=self.ctx.cancelled, language=lang,
+                                          original_language=self.outputs["asr"]["language"])
             key = f"{self.prefix}/mix/dubbed-{lang}.mp4"
             publish_file(key=key, path=out)
             dubbed[lang] = {"videoKey": key, "duration": seconds, "fit": fit_json(fit, indices),
@@ -340,7 +338,8 @@ class DubPipeline(StagedJob):
         the translations (a rerun after an edit reuses it)."""
         from previews.dubs import media
 
-        key = f"{self.prefix}/mix/original-{self.dub.source_sha256[:16]}-{height}.mp4"
+        language = self.outputs["asr"]["language"]  # its track is named for it
+        key = f"{self.prefix}/mix/original-{self.dub.source_sha256[:16]}-{height}-{language}.mp4"
         duration_key = f"{key}.json"
         if trusted(key) and trusted(duration_key):
             return {"videoKey": key, "duration": json.loads(fetch(duration_key, self.ctx.work_dir / "original.json")
@@ -348,7 +347,7 @@ class DubPipeline(StagedJob):
         out = self.ctx.work_dir / "original.mp4"
         duration = media.render_original(source, has_video=has_video, out=out, height=height,
                                          work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
-                                         should_cancel=self.ctx.cancelled)
+                                         should_cancel=self.ctx.cancelled, language=language)
         publish_file(key=key, path=out)
         self._publish_json("mix/" + Path(duration_key).name, {"duration": duration})
         return {"videoKey": key, "duration": duration}
