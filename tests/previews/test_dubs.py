@@ -260,6 +260,9 @@ def test_another_users_dub_is_404_and_absent_from_their_list(alice_api, bob_api,
 def test_a_queued_dub_cannot_be_edited(alice_api, alice_project, tone):
     dub_id = _dub(alice_api, alice_project.id, tone["id"], sourceLanguage="en").json()["dubId"]
     _error(alice_api.patch(f"/api/v1/dubs/{dub_id}/segments/0", {"text": "Hello"}, format="json"), 409, "dub_busy")
+    _error(alice_api.post(f"/api/v1/dubs/{dub_id}/resume", {}, format="json"), 409, "job_not_requeueable")
+    _error(alice_api.post(f"/api/v1/dubs/{dub_id}/resume", {"resumeFrom": "render"}, format="json"), 400,
+           "validation_error")
 
 
 def test_a_recording_without_speech_fails_once_and_its_end_reaches_a_webhook(
