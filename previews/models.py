@@ -119,10 +119,15 @@ class Share(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # the video it was made for; a chapter's link plays the newest finished video of that video's chapter,
+    # shape and resolution (previews/shares.py `share_playing`)
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="shares")
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="empty: works until revoked")
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # counted by the share page's player (no third-party analytics): playback started, played to the end
+    plays_started = models.PositiveIntegerField(default=0)
+    plays_finished = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

@@ -25,7 +25,10 @@ from django.conf import settings
 from contentizer.languages import iso639_2
 from contentizer.media import compose, ffmpeg, probe
 from contentizer.media.compose import Media
+from contentizer.storage import publish_files
 from previews import speech
+from previews import subtitles as subtitle_files
+from previews.models import Video
 from previews.render import encoder, verify
 from previews.videos.packaging import HLS_SEGMENT_SECONDS
 
@@ -359,3 +362,137 @@ def render_dubbed(source: Media, *, has_video: bool, fit: Fit, clips: list[Path 
             if path is not None:
                 path.unlink(missing_ok=True)
     return _published(partial, out, frames=frames, fps=shape.fps, audio=2 if original is not None else 1)
+
+
+
+# --- packaging ----------------------------------------------------------------------------------------
+
+Cue = tuple[float, float, str]  # (start, end, text) on the recording's timeline
+
+
+def retimed(cues: Sequence[Cue], fit_: Fit | None, *, own: bool) -> list[subtitle_files.Cue]:
+    """Cues on a picture's timeline: later by the holds before them (none on the original's). On a dubbed
+    picture its own language's cue that starts with a clip lasts at least as long as the clip is heard
+    (into the hold that made room for it; never into the next clip)."""
+    out = []
+    for start, end, text in cues:
+        begin, until = (start, end) if fit_ is None else (fit_.at(start), fit_.at(end))
+        said = next((p for p in fit_.placed if abs(p.start - begin) < 1e-3), None) if fit_ and own else None
+        if said is not None:
+            until = max(until, said.start + said.duration)
+        out += subtitle_files.cues_for(text, begin, max(begin, until))
+    return out
+
+
+def _mp4_args(video: Path, *, audio_languages: list[str], srts: list[tuple[Path, str]], out: Path) -> list[str]:
+    """A rendered picture as it is downloaded: its streams copied, each audio track named for its language
+    (the picture's own the default), every language's subtitles timed to it as mov_text, its own first."""
+    inputs, maps, tags = ["-f", "mp4", "-i", str(video)], ["-map", "0:v:0", "-map", "0:a"], []
+    for n, (path, lang) in enumerate(srts):
+        inputs += ["-f", "srt", "-i", str(path)]
+        maps += ["-map", f"{n + 1}:s:0"]
+        tags += [f"-metadata:s:s:{n}", f"language={iso639_2(lang)}"]
+    for i, lang in enumerate(audio_languages):
+        tags += [f"-metadata:s:a:{i}", f"language={iso639_2(lang)}",
+                 f"-disposition:a:{i}", "default" if i == 0 else "0"]
+    return [*inputs, *maps, "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", *tags, "-movflags", "+faststart",
+            "-f", "mp4", str(out)]
+
+
+@dataclass(frozen=True)
+class _Picture:
+    """One language's rendered MP4 as packaging reads it."""
+
+    language: str
+    path: Path
+    audio: list[str]  # the language of each audio track, in stream order
+    width: int
+    height: int
+    frames: int
+    fps: int
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.fps
+
+
+def _picture(language: str, path: Path, *, source: str) -> _Picture:
+    info = probe.probe(str(path), demuxer="mp4", max_streams=MAX_STREAMS, count_frames=True)
+    shown, tracks = info.first("video"), sum(1 for s in info.streams if s.type == "audio")
+    # a dub's second track is the recording's own sound, held in step with it (render_dubbed)
+    audio = [language] if tracks == 1 or language == source else [language, source]
+    return _Picture(language=language, path=path, audio=audio, width=shown.width, height=shown.height,
+                    frames=info.video_frames or 0, fps=settings.PREVIEW_FPS)
+
+
+def _write_subtitles(cues: list[subtitle_files.Cue], directory: Path, name: str) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    vtt, srt = directory / f"{name}.vtt", directory / f"{name}.srt"
+    subtitle_files.write(cues, vtt_path=vtt, srt_path=srt)
+    return vtt, srt
+
+
+def _steps(cues: dict[str, list[Cue]], languages: list[str], fits: dict[str, Fit]) -> list[dict]:
+    """The watch page's step list: one step a segment of the recording (its own language's cues), where it
+    starts in each language's picture, and what each language says there."""
+    source = languages[0]
+    said = {lang: {round(start, 3): text for start, _, text in cues.get(lang, [])} for lang in languages}
+    return [{"start": start, "caption": "", "captions": {},
+             "narration": {lang: said[lang].get(round(start, 3), "") for lang in languages},
+             "starts": {lang: fits[lang].at(start) if lang in fits else start for lang in languages}}
+            for start, _, _ in sorted(cues.get(source, []))]
+
+
+def package(video: Video, *, pictures: dict[str, Path], subtitles: dict[str, list[Cue]],
+            fits: dict[str, Fit], work_dir: Path, should_cancel: Callable[[], bool] | None = None,
+            progress: Callable[[float], None] | None = None) -> dict:
+    """What a Video needs so its pages, player, shares and downloads work as for any video, published:
+    `pictures` holds each language's MP4 (the recording's own language first: render_original's; then
+    each dub's, render_dubbed's, whose holds `fits` gives), `subtitles` each language's cues on the
+    recording's timeline. Each language gets its MP4 (every language's subtitles timed to it, its tracks
+    named), its HLS tree as a chapter video's (previews.videos.packaging: a master per picture, its audio
+    renditions — a dub's and, when rendered with it, the recording's own — and every language's WebVTT)
+    and its own subtitle files; the first picture gives the poster. Returns the Video's fields to set."""
+    from previews.videos import packaging
+
+    languages = list(pictures)
+    source, prefix, root = languages[0], f"videos/{video.id}", work_dir / "hls"
+    files, fields = [], {}
+    for n, lang in enumerate(languages):
+        shown = _picture(lang, pictures[lang], source=source)
+        timed = {other: _write_subtitles(retimed(subtitles.get(other, []), fits.get(lang), own=other == lang),
+                                         work_dir / "subtitles" / lang, other) for other in languages}
+        mp4 = work_dir / f"packaged-{lang}.mp4"
+        ffmpeg.run(_mp4_args(shown.path, audio_languages=shown.audio, out=mp4,
+                             srts=[(timed[other][1], other) for other in [lang, *(o for o in languages if o != lang)]]),
+                   timeout=settings.VIDEO_TIMEOUT_SECONDS, should_cancel=should_cancel,
+                   log_path=str(work_dir / "package.log"))
+        tree = packaging.tree(lang, languages)
+        declared = packaging.cut_tree(root / tree, video=mp4, audio_languages=shown.audio,
+                                      vtts={other: vtt for other, (vtt, _) in timed.items()}, width=shown.width,
+                                      height=shown.height, fps=shown.fps, duration=shown.duration,
+                                      timeout=settings.VIDEO_TIMEOUT_SECONDS, log_path=str(work_dir / "package.log"),
+                                      should_cancel=should_cancel)
+        key = f"{prefix}/video.mp4" if n == 0 else f"{prefix}/video.{lang}.mp4"
+        fields[lang] = {"mp4Key": key, "size": mp4.stat().st_size, "duration": shown.duration, "tree": tree,
+                        "starts": [], "subtitles": languages, "audio": shown.audio, "width": shown.width,
+                        "height": shown.height, **declared}
+        files += [(key, mp4), *((f"{prefix}/subtitles/{lang}.{fmt}", path)
+                                for fmt, path in zip(("vtt", "srt"), timed[lang], strict=True))]
+        if progress:
+            progress(0.9 * (n + 1) / len(languages))
+    first = fields[source]
+    poster = packaging.poster(files[0][1], duration=first["duration"], out=work_dir / "poster.jpg")
+    files += [(f"{prefix}/hls/{path.relative_to(root).as_posix()}", path)
+              for path in sorted(p for p in root.rglob("*") if p.is_file())]
+    steps = _steps(subtitles, languages, fits)
+    for lang, picture in fields.items():
+        picture["starts"] = [step["starts"][lang] for step in steps]
+    publish_files([*files, (f"{prefix}/poster.jpg", poster)])
+    if progress:
+        progress(1.0)
+    return {"pictures": fields, "mp4_key": first["mp4Key"], "hls_prefix": f"{prefix}/hls",
+            "poster_key": f"{prefix}/poster.jpg", "duration": first["duration"], "size": first["size"],
+            "renditions": {"video": [{"width": first["width"], "height": first["height"]}], "audio": languages,
+                           "subtitles": languages},
+            "steps": steps}

@@ -4,10 +4,12 @@ real FFmpeg on a screen-like recording with the bundled English voice, measured 
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import m3u8
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -18,6 +20,7 @@ from contentizer.media.compose import Media
 from previews import speech as loudness
 from previews.dubs import media
 from previews.dubs.media import MAX_SPEED, Fit, fit
+from tests.previews.recording import Recording, make_recording
 
 FPS = 30
 PORTUGUESE = [
@@ -104,43 +107,15 @@ def _room(slots, p, end) -> float:
 
 # --- a recording --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Recording:
-    path: Path
-    spans: list[tuple[float, float, str]]
-    duration: float
-
-
-def _make_recording(directory: Path, sentences: list[str], *, pause: float = 0.8, height: int = 360) -> Recording:
-    """A screen-like picture (testsrc2: every frame differs) with the bundled English voice reading
-    `sentences`, `pause` seconds apart, as H.264/AAC in MP4."""
-    from previews import tts
-
-    voice, engine = _voice("hibari:heart")
-    pieces, spans, t, rate = [], [], pause, 24000
-    pieces.append(np.zeros(round(pause * rate), dtype="<i2"))
-    for n, sentence in enumerate(sentences):
-        wav = directory / f"said-{n}.wav"
-        engine.synthesize(voice, tts.spoken_text(text=sentence, language="en", entries=[])[0], 1.0, wav)
-        samples = _wav_samples(wav)
-        spans.append((t, t + len(samples) / rate, sentence))
-        pieces += [samples, np.zeros(round(pause * rate), dtype="<i2")]
-        t += len(samples) / rate + pause
-    voice_wav = directory / "voice.wav"
-    tts.write_wav(np.concatenate(pieces), rate, voice_wav)
-    out = directory / "recording.mp4"
-    width = round(height * 16 / 9 / 2) * 2
-    ffmpeg.run(["-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r=25:d={t:.3f}", "-f", "wav", "-i", str(voice_wav),
-                "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                "-c:a", "aac", "-b:a", "96k", "-shortest", "-f", "mp4", str(out)], timeout=120)
-    return Recording(out, spans, probe.probe(str(out), demuxer="mp4", max_streams=4).duration)
-
-
-def _wav_samples(path: Path) -> np.ndarray:
-    import wave
-
-    with wave.open(str(path)) as wav:
-        return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+def _moving(recording: Recording, directory: Path) -> Path:
+    """The recording's sound under a picture that changes every frame (testsrc2, at 25 frames a second as
+    some screen recorders write), so a held frame shows."""
+    out = directory / "moving.mp4"
+    width = 640
+    ffmpeg.run(["-f", "lavfi", "-i", f"testsrc2=s={width}x360:r=25:d={recording.duration:.3f}", "-f", "wav", "-i",
+                str(recording.wav), "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast",
+                "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", "-shortest", "-f", "mp4", str(out)], timeout=120)
+    return out
 
 
 def _voice(voice_id: str):
@@ -162,10 +137,11 @@ def _say(directory: Path, voice_id: str, language: str, text: str, name: str) ->
 
 
 @pytest.fixture(scope="module")
-def recording(tmp_path_factory) -> Recording:
+def recording(tmp_path_factory, django_db_setup, django_db_blocker) -> Recording:
     from tests.previews.speech import TUTORIAL_SENTENCES
 
-    return _make_recording(tmp_path_factory.mktemp("recording"), TUTORIAL_SENTENCES[:3])
+    with django_db_blocker.unblock():  # the voice catalogue looks for uploaded voices
+        return make_recording(tmp_path_factory.mktemp("recording"), TUTORIAL_SENTENCES[:3])
 
 
 @dataclass(frozen=True)
@@ -181,13 +157,14 @@ def dubbed(recording, tmp_path_factory) -> Dub:
     """Portuguese: the first sentence said twice (too long for its slot: sped up to the limit and held),
     nothing for the second (the original voice is heard there), the third as it comes."""
     directory = tmp_path_factory.mktemp("dub")
+    moving = _moving(recording, directory)
     first, first_seconds = _say(directory, "espeak:pt-br", "pt", f"{PORTUGUESE[0]} {PORTUGUESE[1]}", "pt-0")
     third, third_seconds = _say(directory, "espeak:pt-br", "pt", PORTUGUESE[2], "pt-2")
     clips = [first, None, third]
     placed = fit([(s, e) for s, e, _ in recording.spans], [first_seconds, 0.0, third_seconds], end=recording.duration)
     assert placed.holds and placed.placed[0].speed == MAX_SPEED, "the first clip must need a hold"
     out = directory / "pt.mp4"
-    seconds = media.render_dubbed(Media(recording.path, "mp4"), has_video=True, fit=placed, clips=clips, out=out,
+    seconds = media.render_dubbed(Media(moving, "mp4"), has_video=True, fit=placed, clips=clips, out=out,
                                   height=360, work_dir=directory, timeout=300, language="pt", original_language="en")
     return Dub(out, placed, clips, seconds)
 
@@ -351,3 +328,92 @@ def test_the_original_track_of_a_dub_keeps_its_level(dubbed, recording, tmp_path
     assert abs(_lufs(kept, tmp_path) - _lufs(recording.path, tmp_path)) < 1.0
     with av.open(str(dubbed.path), format="mp4") as container:
         assert [s.metadata.get("language") for s in container.streams.audio] == ["por", "eng"]
+
+
+# --- packaging ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def packaged(db, recording, original, dubbed, tmp_path):
+    from previews.models import Video
+
+    video = Video(id=uuid.uuid4(), languages=["en", "pt"])
+    cues = {"en": [(start, end, text) for start, end, text in recording.spans],
+            "pt": [(recording.spans[0][0], recording.spans[0][1], f"{PORTUGUESE[0]} {PORTUGUESE[1]}"),
+                   (recording.spans[2][0], recording.spans[2][1], PORTUGUESE[2])]}
+    fields = media.package(video, pictures={"en": original[0], "pt": dubbed.path}, subtitles=cues,
+                           fits={"pt": dubbed.fit}, work_dir=tmp_path)
+    for name, value in fields.items():
+        setattr(video, name, value)
+    return video
+
+
+def _stored(key: str, directory: Path) -> Path:
+    from django.core.files.storage import default_storage
+
+    out = directory / key
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with default_storage.open(key, "rb") as stored:
+        out.write_bytes(stored.read())
+    return out
+
+
+def _master(video, language: str) -> m3u8.M3U8:
+    from django.core.files.storage import default_storage
+
+    tree = video.picture(language)["tree"]
+    with default_storage.open(f"{video.hls_prefix}/{tree + '/' if tree else ''}master.m3u8", "rb") as stored:
+        return m3u8.loads(stored.read().decode())
+
+
+def test_each_picture_offers_its_sound_and_every_languages_subtitles(packaged):
+    english, portuguese = _master(packaged, "en"), _master(packaged, "pt")
+    assert [(m.language, m.default) for m in english.media if m.type == "AUDIO"] == [("en", "YES")]
+    assert [(m.language, m.default) for m in portuguese.media if m.type == "AUDIO"] == [("pt", "YES"), ("en", "NO")]
+    for master in (english, portuguese):
+        assert sorted(m.language for m in master.media if m.type == "SUBTITLES") == ["en", "pt"]
+        assert len(master.playlists) == 1 and master.playlists[0].stream_info.bandwidth > 0
+
+
+def test_every_media_playlist_parses_and_lasts_its_picture(packaged):
+    from django.core.files.storage import default_storage
+
+    for language in packaged.languages:
+        picture, tree = packaged.picture(language), packaged.picture(language)["tree"]
+        master = _master(packaged, language)
+        base = f"{packaged.hls_prefix}/{tree + '/' if tree else ''}"
+        for uri in [master.playlists[0].uri, *(m.uri for m in master.media)]:
+            with default_storage.open(base + uri, "rb") as stored:
+                playlist = m3u8.loads(stored.read().decode())
+            assert playlist.is_endlist and playlist.segments
+            assert sum(s.duration for s in playlist.segments) == pytest.approx(picture["duration"], abs=0.2)
+
+
+def test_each_languages_mp4_has_its_tracks_and_subtitles(packaged, tmp_path):
+    for language, tracks in (("en", ["eng"]), ("pt", ["por", "eng"])):
+        mp4 = _stored(packaged.picture(language)["mp4Key"], tmp_path)
+        with av.open(str(mp4), format="mp4") as container:
+            assert [s.metadata.get("language") for s in container.streams.audio] == tracks
+            assert len(container.streams.video) == 1
+            assert sorted(s.metadata.get("language") for s in container.streams.subtitles) == ["eng", "por"]
+
+
+def test_subtitles_are_timed_to_each_picture(packaged, recording, dubbed, tmp_path):
+    import webvtt
+
+    third = recording.spans[2][0]
+    for language, expected in (("en", third), ("pt", dubbed.fit.at(third))):
+        tree = packaged.picture(language)["tree"]
+        vtt = _stored(f"{packaged.hls_prefix}/{tree + '/' if tree else ''}subs_en/subtitles.vtt", tmp_path / language)
+        starts = [_seconds(caption.start) for caption in webvtt.read(str(vtt))]
+        assert any(abs(start - expected) < 0.01 for start in starts), (expected, starts)
+    assert packaged.steps[2]["starts"] == {"en": pytest.approx(third), "pt": pytest.approx(dubbed.fit.at(third))}
+    own = webvtt.read(str(_stored(f"videos/{packaged.id}/subtitles/pt.vtt", tmp_path)))
+    first = dubbed.fit.placed[0]
+    assert _seconds(own[0].start) == pytest.approx(first.start, abs=0.01)
+    assert max(_seconds(c.end) for c in own if _seconds(c.start) < dubbed.fit.placed[2].start) == pytest.approx(
+        first.start + first.duration, abs=0.01), "the dub's own subtitles last as long as its speech"
+
+
+def _seconds(stamp: str) -> float:
+    hours, minutes, seconds = stamp.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
