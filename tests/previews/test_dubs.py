@@ -80,7 +80,7 @@ def _dubbed(api, project, tmp_path, sentences) -> tuple[dict, object]:
     return dub, recording
 
 
-def test_a_recording_is_dubbed_into_portuguese(alice_api, alice_project, worker, one_attempt, tmp_path):
+def test_a_recording_is_dubbed_into_portuguese(alice_api, alice, alice_project, worker, one_attempt, tmp_path):
     dub, recording = _dubbed(alice_api, alice_project, tmp_path, TUTORIAL_SENTENCES[:4])
     assert dub["sourceLanguage"] == "en" and dub["targetLanguages"] == ["pt-BR"]
 
@@ -120,6 +120,7 @@ def test_a_recording_is_dubbed_into_portuguese(alice_api, alice_project, worker,
     assert video.chapter_id is None and video.languages == ["en", "pt-BR"] and set(video.pictures) == {"en", "pt-BR"}
     _check_pictures(video, recording, fit, segments, tmp_path)
     assert alice_api.get(f"/api/videos/{video.id}").json()["status"] == "succeeded"
+    _watch_and_share(alice_api, alice, video)
     job = alice_api.get(f"/api/v1/jobs/{dub['jobId']}").json()
     assert job["result"]["segmentsSpedUp"] == dub["segmentsSpedUp"] and job["result"]["videoId"] == dub["videoId"]
 
@@ -152,6 +153,26 @@ def _check_pictures(video, recording, fit, segments, tmp_path) -> None:
     assert jiwer.wer(words(english), words(heard.text)) > 0.9  # not the recording's own voice
 
 
+def _watch_and_share(api, owner, video) -> None:
+    """Watched and shared like any video: the owner's watch page, a share link's page, its HLS master
+    with both languages' audio, logged out."""
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(owner)
+    page = browser.get(f"/videos/{video.id}/")
+    assert page.status_code == 200 and "Dubbed recording" in page.content.decode()
+    share = api.post(f"/api/videos/{video.id}/shares", {}, format="json")
+    assert share.status_code == 201, share.json()
+    link = "/" + share.json()["url"].split("/", 3)[3]
+    anonymous = Client()
+    assert anonymous.get(link).status_code == 200
+    dubbed_master = video.picture("pt-BR")["tree"] + "/master.m3u8"
+    master = anonymous.get(f"{link}hls/{dubbed_master}")
+    playlist = b"".join(master.streaming_content).decode() if master.streaming else master.content.decode()
+    assert master.status_code == 200 and 'LANGUAGE="pt' in playlist and 'LANGUAGE="en' in playlist, playlist
+
+
 def test_editing_one_translation_and_resuming_from_speak_speaks_only_that_segment(
         alice_api, alice_project, worker, one_attempt, tmp_path):
     dub, _ = _dubbed(alice_api, alice_project, tmp_path, TUTORIAL_SENTENCES[:3])
@@ -177,6 +198,8 @@ def test_editing_one_translation_and_resuming_from_speak_speaks_only_that_segmen
     assert again["segments"][1]["translations"]["pt-BR"]["edited"] is True
     assert [s["translations"] for s in again["segments"][::2]] == [s["translations"] for s in dub["segments"][::2]]
     assert again["editedFrom"] is None
+    if MEDIA:  # packaged into the same video again: its links keep working
+        assert again["videoId"] == dub["videoId"] and Video.objects.filter(pk=dub["videoId"]).exists()
 
 
 def test_a_source_edit_retranslates_only_that_segment(alice_api, alice_project, worker, one_attempt, tmp_path):
@@ -332,3 +355,16 @@ def test_the_work_folder_of_a_deleted_dub_is_swept(alice_api, alice_project, ton
     publish_bytes(key="dubs/0b7c6f5e-0000-4000-8000-000000000000/work/asr/segments_src.json", data=b"{}")
     assert dubs_sweep() == 1
     assert stored_keys("dubs") == [f"dubs/{dub_id}/work/asr/segments_src.json"]
+
+
+def test_an_audio_recording_is_dubbed_onto_a_plain_picture(alice_api, alice_project, worker, one_attempt, tmp_path):
+    recording = _recording(tmp_path, TUTORIAL_SENTENCES[1:2])
+    asset = upload(alice_api, alice_project.id, "voice.wav", recording.wav.read_bytes())
+    accepted = _dub(alice_api, alice_project.id, asset["id"])  # the language detected
+    assert accepted.status_code == 202, accepted.json()
+    dub = _wait(alice_api, accepted.json()["dubId"])
+    _finished_up_to_speech(dub)
+    assert dub["sourceLanguage"] == "en" and _outputs(dub["jobId"], "asr")["languageProbability"] > 0.5
+    if MEDIA:
+        video = Video.objects.get(pk=dub["videoId"])
+        assert video.languages == ["en", "pt-BR"] and video.renditions["video"][0]["height"] == 720
