@@ -39,6 +39,7 @@ class StepSpec:
     asset: str | int | None = None
     narration_asset: str | int | None = None
     spoken_in: tuple[str, ...] = ()  # the languages its narration text is written in
+    effects: dict[str, Any] | None = None  # contentizer.effects' JSON form; on a picture only
 
     def spoken(self, languages: list[str] | None) -> bool:
         """Whether the step is narrated in one of `languages` (any, when none are named): its
@@ -103,6 +104,7 @@ def chapter_steps(chapter: Chapter, language: str | None = None) -> list[StepSpe
             label=f"step {i + 1} (id {step.id})", caption=caption(step), duration=step.duration,
             transition=step.transition, transition_duration=step.transition_duration,
             asset=step.asset_id, spoken_in=tuple(sorted(lang for lang, text in step.narration.items() if text.strip())),
+            effects=step.effects or None,
         )
         for i, step in enumerate(chapter.steps.order_by("position"))
     ]
@@ -120,7 +122,7 @@ def request_steps(steps: list[dict[str, Any]], languages: list[str]) -> list[Ste
         StepSpec(
             label=f"step {i + 1}", caption=caption(s.get("caption", "")), duration=s["duration"],
             transition=s.get("transition", transitions.DEFAULT), transition_duration=s.get("transitionDuration", 0.5),
-            asset=s.get("asset"), narration_asset=s.get("narration"),
+            asset=s.get("asset"), narration_asset=s.get("narration"), effects=s.get("effects") or None,
         )
         for i, s in enumerate(steps)
     ]
@@ -133,6 +135,8 @@ def _scene(spec: StepSpec, resolver: AssetResolver, last: bool) -> dict[str, Any
     scene: dict[str, Any] = {"duration": spec.duration, "caption": spec.caption}
     if kind in ("image", "video"):
         scene.update(type=kind, asset=asset.blob.sha256)
+        if spec.effects:  # a step without a picture keeps its effects for when it gets one
+            scene["effects"] = spec.effects
     else:
         scene.update(type="title", color=DEFAULT_CARD, title="" if kind == "audio" else spec.caption)
         if kind != "audio":

@@ -48,6 +48,13 @@ class Video(models.Model):
     def __str__(self) -> str:
         return f"video {self.id} of {self.chapter_id or 'a dubbed recording'}"
 
+    def playable(self) -> bool:
+        """Whether its files may be watched: its job succeeded; or, a dubbed recording made again after an
+        edit (previews.dubs), it was packaged before: its files stay until the rerun replaces them."""
+        if not self.mp4_key:
+            return False
+        return self.job.status == "succeeded" or (self.chapter_id is None and self.finished_at is not None)
+
     @property
     def heading(self) -> str:
         """What pages and downloads call it: its chapter's title now, or (a dubbed recording, which has
@@ -119,10 +126,15 @@ class Share(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # the video it was made for; a chapter's link plays the newest finished video of that video's chapter,
+    # shape and resolution (previews/shares.py `share_playing`)
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="shares")
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="empty: works until revoked")
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # counted by the share page's player (no third-party analytics): playback started, played to the end
+    plays_started = models.PositiveIntegerField(default=0)
+    plays_finished = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from studio.views import chapters, library, projects, rendering, transfers, translation, videos, voices, webhooks
+from studio.views import (
+    chapters,
+    dubs,
+    library,
+    projects,
+    rendering,
+    transfers,
+    translation,
+    videos,
+    voices,
+    webhooks,
+)
 
 urlpatterns = [
     path("", projects.home, name="home"),
@@ -27,11 +38,17 @@ urlpatterns = [
     path("chapters/<int:chapter_id>/translate", translation.chapter_translate, name="chapter-translate"),
     path("steps/<int:step_id>/", chapters.step_save, name="step-save"),
     path("steps/<int:step_id>/delete", chapters.step_delete, name="step-delete"),
+    path("steps/<int:step_id>/insert-after", chapters.step_insert, name="step-insert"),
+    path("steps/<int:step_id>/duplicate", chapters.step_duplicate, name="step-duplicate"),
     path("steps/<int:step_id>/move", chapters.step_move, name="step-move"),
     path("videos/<uuid:video_id>/", videos.video_page, name="video-page"),
+    path("projects/<int:project_id>/dubs", dubs.dub_create, name="dub-create"),
+    path("dubs/<uuid:dub_id>/", dubs.dub_page, name="dub-page"),
+    path("dubs/<uuid:dub_id>/segments", dubs.dub_save, name="dub-save"),
     path("videos/<uuid:video_id>/shares", videos.share_create, name="share-create"),
     path("videos/<uuid:video_id>/shares/<uuid:share_id>/revoke", videos.share_revoke, name="share-revoke"),
     path("s/<str:token>/", videos.shared_page, name="share-page"),
+    path("s/<str:token>/embed", videos.shared_embed, name="share-embed"),
     path("webhooks/", webhooks.webhook_list, name="webhook-list"),
     path("webhooks/new", webhooks.webhook_create, name="webhook-create"),
     path("webhooks/<uuid:endpoint_id>/", webhooks.webhook_page, name="webhook-page"),

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from contentizer import transitions
-from contentizer.api.serializers_base import CaptionField, StrictInputMixin, TransitionField
+from contentizer.api.serializers_base import CaptionField, EffectsField, StrictInputMixin, TransitionField
 from contentizer.languages import (
     MAX_LANGUAGES,
     duplicates,
@@ -88,6 +88,7 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         required=False,
         help_text='Narration text per language code, e.g. {"en": "Click Save."}',
     )
+    effects = EffectsField(required=False)
     approve = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField(max_length=35)), write_only=True, required=False,
         help_text='Machine-translated texts the author approves as they are: {"caption": ["de"]}. Editing a '
@@ -98,7 +99,7 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         model = Step
         fields = [
             "id", "chapter", "position", "caption", "narration", "machineTranslated", "approve", "asset", "duration",
-            "transition", "transitionDuration", "createdAt", "updatedAt",
+            "transition", "transitionDuration", "effects", "createdAt", "updatedAt",
         ]
         read_only_fields = ["id", "position", "createdAt", "updatedAt"]
         extra_kwargs = {**TIMESTAMPS, "transitionDuration": {"source": "transition_duration"}}
