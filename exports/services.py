@@ -219,9 +219,10 @@ def _project(project: Project) -> dict[str, Any]:
 
 
 def _step(step, path: str | None) -> dict[str, Any]:
-    return {"caption": step.caption, "narration": step.narration, "machineTranslated": step.machine_translated,
+    data = {"caption": step.caption, "narration": step.narration, "machineTranslated": step.machine_translated,
             "duration": step.duration, "transition": step.transition,
             "transitionDuration": step.transition_duration, "asset": path}
+    return data | ({"effects": step.effects} if step.effects else {})  # a step without any: as before effects
 
 
 def _video(video: Video, pictures: dict[str, str]) -> dict[str, Any]:
