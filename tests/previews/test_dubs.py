@@ -188,6 +188,7 @@ def test_editing_one_translation_and_resuming_from_speak_speaks_only_that_segmen
     assert resumed.status_code == 202, resumed.json()
     if MEDIA:  # the video made before stays watchable, by its owner and through its links, while it is made again
         assert alice_api.get(f"/api/videos/{dub['videoId']}").json()["urls"] is not None
+        assert alice_api.get(f"/api/v1/dubs/{dub['dubId']}").json()["videoId"] == dub["videoId"]
         assert Client().get("/" + share["url"].split("/", 3)[3]).status_code == 200
     again = _wait(alice_api, dub["dubId"])
     _finished_up_to_speech(again)
