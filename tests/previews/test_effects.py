@@ -320,3 +320,28 @@ def test_a_preview_zooms_and_redacts_through_the_one_render_path(alice_api, alic
     inside = middle[int(height * 0.35): int(height * 0.65), int(width * 0.1): int(width * 0.9)]
     plain = frames[-1][int(height * 0.35): int(height * 0.65), int(width * 0.35): int(width * 0.65)]
     assert inside.var() * 40 < plain.var(), "the zoomed-in region is the blur, not the text under it"
+
+
+def test_a_video_scene_is_redacted_and_zoomed_on_every_frame(tmp_path):
+    """A screen recording: its frames change, so the blur and the zoom apply to each of them."""
+    clip = tmp_path / "clip.mp4"
+    ffmpeg.run(["-f", "lavfi", "-i", f"testsrc2=s={SOURCE[0]}x{SOURCE[1]}:r=20:d=2", "-c:v", "libx264",
+                "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-f", "mp4", str(clip)], timeout=120)
+    region = {"x": 0.3, "y": 0.3, "w": 0.4, "h": 0.2}
+    look = framing.look_for(effects.parse({"focus": region, "zoom": True, "blur": [region]}), size=SOURCE,
+                            width=640, height=360, fps=20, body_frames=40)
+    scene = compose.Scene(source=compose.Media(clip, "mp4"), still=False, frames=40, look=look)
+    pic = compose.Picture(width=640, height=360, fps=20, scenes=(scene,), preset="ultrafast", crf=12)
+    out = tmp_path / "out.mp4"
+    ffmpeg.run(compose.pieces_args(pic, [([compose.Segment("body", 0)], out)]), timeout=120)
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24").astype(float) for f in container.decode(container.streams.video[0])]
+    assert len(frames) == 40
+    middle, first = frames[20], frames[0]
+
+    def detail(pixels: np.ndarray) -> float:  # edges, not colour: the mean step between neighbours
+        grey = pixels.mean(axis=2)
+        return float(np.abs(np.diff(grey, axis=0)).mean() + np.abs(np.diff(grey, axis=1)).mean())
+
+    sharp = detail(first[225:315, 400:560])  # the recording's checkerboard, outside the region
+    assert detail(middle[110:250, 40:600]) < 0.1 * sharp, "the zoomed region of the recording is the blur"
