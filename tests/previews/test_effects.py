@@ -9,11 +9,14 @@ from types import SimpleNamespace
 import av
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from contentizer import effects
 from contentizer.effects import Effects, EffectsError
-from contentizer.media import compose, ffmpeg, framing
+from contentizer.media import compose, ffmpeg, framing, probe
 from previews import cards
 from previews.timeline import Timeline, TimelineError, schema
 
@@ -345,3 +348,40 @@ def test_a_video_scene_is_redacted_and_zoomed_on_every_frame(tmp_path):
 
     sharp = detail(first[225:315, 400:560])  # the recording's checkerboard, outside the region
     assert detail(middle[110:250, 40:600]) < 0.1 * sharp, "the zoomed region of the recording is the blur"
+
+
+@st.composite
+def _looks(draw) -> tuple[dict, tuple[int, int], int, int]:
+    def region() -> dict:
+        x, y = draw(st.floats(0, 0.9)), draw(st.floats(0, 0.9))
+        return {"x": x, "y": y, "w": draw(st.floats(0.01, 1 - x)), "h": draw(st.floats(0.01, 1 - y))}
+
+    fx: dict = {}
+    if draw(st.booleans()):
+        fx.update(focus=region(), zoom=draw(st.booleans()), highlight=draw(st.booleans()))
+    if draw(st.booleans()):
+        fx["blur"] = [region() for _ in range(draw(st.integers(1, 3)))]
+    if draw(st.booleans()):
+        fx["click"] = {"x": draw(st.floats(0, 1)), "y": draw(st.floats(0, 1))}
+    size = draw(st.sampled_from([(96, 54), (54, 96), (64, 64)]))
+    return fx, size, draw(st.integers(1, 30)), draw(st.integers(0, 4))
+
+
+@hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=_looks())
+def test_any_look_renders_exactly_its_frames_in_every_segment(case, tmp_path_factory):
+    """Whatever the effects, the output shape, the body's length (a zoom too short to ease is none)
+    and the transitions: each segment has exactly its frames."""
+    fx, (width, height), body, fade = case
+    work = tmp_path_factory.mktemp("look")
+    source, plain = _quadrants(work / "q.png"), _grey(work / "g.png")
+    look = framing.look_for(effects.parse(fx), size=SOURCE, width=width, height=height, fps=10, body_frames=body)
+    scenes = (compose.Scene(source=compose.Media(source, "image2"), still=True, frames=body + fade, tail=fade,
+                            xfade="fade" if fade else "", look=look if look.shows else None,
+                            ring=cards.click_ring(work / "ring.png")),
+              compose.Scene(source=compose.Media(plain, "image2"), still=True, frames=fade + 5, head=fade))
+    pic = compose.Picture(width=width, height=height, fps=10, scenes=scenes, preset="ultrafast")
+    outs = [(seg, work / f"{seg.kind}-{seg.index}.mp4") for seg in pic.segments()]
+    ffmpeg.run(compose.pieces_args(pic, [([seg], path) for seg, path in outs]), timeout=120)
+    for seg, path in outs:
+        assert probe.count_frames(str(path), demuxer="mp4") == pic.frames(seg), (seg, fx)
