@@ -385,3 +385,27 @@ def test_any_look_renders_exactly_its_frames_in_every_segment(case, tmp_path_fac
     ffmpeg.run(compose.pieces_args(pic, [([seg], path) for seg, path in outs]), timeout=120)
     for seg, path in outs:
         assert probe.count_frames(str(path), demuxer="mp4") == pic.frames(seg), (seg, fx)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_effect_edit_re_renders_only_what_it_touches_in_a_video(alice_api, alice_project, worker):
+    """Highlight, zoom and click: the step's body alone. A blur: the body and its two cross-fades
+    (a redaction holds in a transition too)."""
+    from tests.previews.test_videos import _bilingual_chapter, _generate, _wait
+
+    chapter = _bilingual_chapter(alice_api, alice_project.id, transition="crossfade")
+
+    def render_outputs() -> dict:
+        accepted = _generate(alice_api, alice_project.id, chapter["id"], languages=["en"])
+        status = _wait(alice_api, accepted["jobId"])
+        assert status["status"] == "succeeded", status
+        return next(s for s in status["stages"] if s["stage"] == "render")["outputs"]
+
+    render_outputs()
+    step = alice_api.get(f"/api/chapters/{chapter['id']}/steps").json()["results"][1]
+    focus = {"x": 0.2, "y": 0.2, "w": 0.5, "h": 0.3}
+    alice_api.patch(f"/api/steps/{step['id']}", {"effects": {"focus": focus, "highlight": True, "zoom": True,
+                                                             "click": {"x": 0.4, "y": 0.3}}}, format="json")
+    assert render_outputs() == {"rendered": 1, "reused": 4, "pieces": 5, "encoded": 0}
+    alice_api.patch(f"/api/steps/{step['id']}", {"effects": {"blur": [focus]}}, format="json")
+    assert render_outputs() == {"rendered": 3, "reused": 2, "pieces": 5, "encoded": 0}
