@@ -315,19 +315,22 @@ def _highlighted(look: Look, pic: Picture, size: tuple[int, int]) -> str:
     return "," + ",".join(out)
 
 
-def _zoomed(look: Look, pic: Picture, size: tuple[int, int], frames: int, offset: int = 0) -> str:
+def _zoomed(look: Look, pic: Picture, size: tuple[int, int], frames: int, offset: int = 0,
+            converted: bool = False) -> str:
     """Per frame, the view of the moment cut from the canvas and scaled to the frame (zoompan):
     eased in over `look.ease` frames from the first, held, eased out to the last. The canvas is
     4:4:4 so the cut moves by single canvas pixels (4:2:0 would round it to even ones), and the
-    canvas holds the zoomed region at least at the frame's own density, so a canvas pixel is at
-    most a pixel of the frame: the motion has no visible steps."""
+    canvas holds the picture at its own resolution, or at what the deepest zoom shows one to one
+    where that is less (`canvas_size`): a step of the cut is about a pixel of the frame at most,
+    and the motion has no visible steps (tests/previews/test_effects.py follows an edge)."""
     assert look.zoom is not None
     cw, _ = size
     z = _in_canvas(look, look.zoom, size)
     n = f"(on+{offset})" if offset else "on"  # the body's frame number: a part may start later
     u = f"max(0,min(1,min({n}/{look.ease},({frames - 1}-{n})/{look.ease})))"
     p = f"({u}*{u}*(3-2*{u}))"  # smoothstep: no jolt where the motion starts or stops
-    return (f"format=yuv444p,zoompan=z='{cw}/({cw}+({z.w:.3f}-{cw})*{p})':x='{z.x:.3f}*{p}':y='{z.y:.3f}*{p}'"
+    convert = "" if converted else "format=yuv444p,"
+    return (f"{convert}zoompan=z='{cw}/({cw}+({z.w:.3f}-{cw})*{p})':x='{z.x:.3f}*{p}':y='{z.y:.3f}*{p}'"
             f":d=1:s={pic.width}x{pic.height}:fps={pic.fps},setpts=N/{pic.fps}/TB,setsar=1,{COLOURED}")
 
 
@@ -353,13 +356,15 @@ def _zoomed_still(graph: _Graph, pic: Picture, i: int, canvas: str, size: tuple[
     parts = [(n, start, held) for n, start, held in
              ((ease, 0, False), (frames - 2 * ease, ease, True), (ease, frames - ease, False)) if n > 0]
     outs = []
-    for (count, start, held), stream in zip(parts, graph.split(canvas, len(parts)), strict=True):
+    full = graph.chain(canvas, "format=yuv444p", "f")  # once, not on each repeated frame
+    for (count, start, held), stream in zip(parts, graph.split(full, len(parts)), strict=True):
         repeat = f"loop=loop={count - 1}:size=1:start=0,setpts=N/{fps}/TB"
+        zoom = _zoomed(look, pic, size, frames, start, converted=True)
         if held:
-            one = _captioned(graph, pic, i, graph.chain(stream, _zoomed(look, pic, size, frames, start), "z"))
+            one = _captioned(graph, pic, i, graph.chain(stream, zoom, "z"))
             outs.append(graph.chain(one, repeat, "p"))
         else:
-            moving = graph.chain(stream, f"{repeat},{_zoomed(look, pic, size, frames, start)}", "z")
+            moving = graph.chain(stream, f"{repeat},{zoom}", "z")
             outs.append(_captioned(graph, pic, i, moving))
     return _joined(graph, outs, fps)
 
