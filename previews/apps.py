@@ -27,6 +27,7 @@ class PreviewsConfig(AppConfig):
         ))
         quota.register("videos", videos.video_usage)
         self._register_translation(registry)
+        self._register_recordings(registry)
         from previews import checks  # noqa: F401 - registers the voice and translation model checks
         from previews.tts import catalogue
 
@@ -48,4 +49,15 @@ class PreviewsConfig(AppConfig):
             name=translation.KIND, run=translation.translate_run, cleanup=translation.translate_cleanup,
             max_concurrency=translation.translate_max_concurrency, serializer=TranslationJobSerializer,
             describe=translation.translate_job_fields, section=views.translate_section, label="Translation",
+        ))
+
+    @staticmethod
+    def _register_recordings(registry) -> None:
+        from previews.api.serializers import TranscribeJobSerializer
+        from previews.recordings import narration
+
+        registry.register(registry.JobKind(
+            name=narration.KIND, run=narration.transcribe_run, cleanup=narration.transcribe_cleanup,
+            max_concurrency=narration.transcribe_max_concurrency, serializer=TranscribeJobSerializer,
+            describe=narration.transcribe_job_fields, ended=narration.transcribe_ended, label="Transcription",
         ))

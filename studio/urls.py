@@ -1,6 +1,17 @@
 from django.urls import path
 
-from studio.views import chapters, library, projects, rendering, transfers, translation, videos, voices, webhooks
+from studio.views import (
+    chapters,
+    library,
+    projects,
+    recordings,
+    rendering,
+    transfers,
+    translation,
+    videos,
+    voices,
+    webhooks,
+)
 
 urlpatterns = [
     path("", projects.home, name="home"),
@@ -28,6 +39,9 @@ urlpatterns = [
     path("steps/<int:step_id>/", chapters.step_save, name="step-save"),
     path("steps/<int:step_id>/delete", chapters.step_delete, name="step-delete"),
     path("steps/<int:step_id>/move", chapters.step_move, name="step-move"),
+    path("steps/<int:step_id>/recordings/<str:language>", recordings.step_recording, name="step-recording"),
+    path("steps/<int:step_id>/recordings/<str:language>/delete", recordings.step_recording_delete,
+         name="step-recording-delete"),
     path("videos/<uuid:video_id>/", videos.video_page, name="video-page"),
     path("videos/<uuid:video_id>/shares", videos.share_create, name="share-create"),
     path("videos/<uuid:video_id>/shares/<uuid:share_id>/revoke", videos.share_revoke, name="share-revoke"),

@@ -505,3 +505,15 @@ def loudness_args(paths: Sequence[Media]) -> list[str]:
         graph.chains.append(f"[{n}:a]ebur128=peak=sample[m{n}]")
         maps += ["-map", f"[m{n}]"]
     return [*graph.inputs, *graph.filter_args(), *maps, "-f", "null", "-"]
+
+
+RECORDED_RATE = 48000  # a recorded narration is said at this rate (8 kHz phone audio and 192 kHz studio audio alike)
+
+
+def speech_wav_args(media: Media, out_path: Path, *, start: float | None = None, end: float | None = None
+                    ) -> list[str]:
+    """A recording's first audio track (or its part from `start` to `end`) as mono 16-bit PCM at
+    RECORDED_RATE: the form every spoken clip takes before its loudness is set."""
+    window = [*(["-ss", f"{start:.3f}"] if start else []), *(["-to", f"{end:.3f}"] if end is not None else [])]
+    return ["-f", media.demuxer, *window, "-i", str(media.path), "-map", "0:a:0", "-vn", "-ac", "1",
+            "-ar", str(RECORDED_RATE), "-c:a", "pcm_s16le", "-f", "wav", str(out_path)]

@@ -206,3 +206,22 @@ class TranslationJobSerializer(JobResourceSerializer):
 
     kind = kind_field("translate")
     result = TranslationJobResultSerializer()
+
+
+class TranscribeJobResultSerializer(serializers.Serializer):
+    stepId = serializers.IntegerField(allow_null=True)
+    language = serializers.CharField()
+    narration = serializers.CharField(help_text="filled (the transcript is the step's narration now); kept (the "
+                                                "author's own text stays; the transcript is in `text`); superseded "
+                                                "(the recording was replaced or removed meanwhile); empty until the "
+                                                "job succeeded")
+    text = serializers.CharField(allow_blank=True, help_text="what was recognised")
+    model = serializers.CharField(allow_blank=True, help_text="the speech recognition model, e.g. whisper:base")
+    seconds = serializers.FloatField(allow_null=True, help_text="of sound heard")
+
+
+class TranscribeJobSerializer(JobResourceSerializer):
+    """Transcribing a step's recorded narration."""
+
+    kind = kind_field("transcribe")
+    result = TranscribeJobResultSerializer()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from contentizer.api.routing import route
-from previews.api import share_views, translation_views, video_views, views, voice_views
+from previews.api import recording_views, share_views, translation_views, video_views, views, voice_views
 
 urlpatterns = [
     *route("preview", views.PreviewCreateApi.as_view(), "preview-create"),
@@ -43,4 +43,9 @@ urlpatterns += [
     *route("translation/engines", translation_views.TranslationEngineListApi.as_view(), "translation-engines"),
     *route("chapters/<int:chapter_id>/translate", translation_views.ChapterTranslateApi.as_view(),
            "chapter-translate"),
+]
+
+urlpatterns += [
+    *route("steps/<int:step_id>/narration/<str:language>/recording", recording_views.StepRecordingApi.as_view(),
+           "step-recording"),
 ]
