@@ -27,6 +27,7 @@ class PreviewsConfig(AppConfig):
         ))
         quota.register("videos", videos.video_usage)
         self._register_translation(registry)
+        self._register_dubs(registry)
         self._register_recordings(registry)
         from previews import checks  # noqa: F401 - registers the voice and translation model checks
         from previews.tts import catalogue
@@ -50,6 +51,22 @@ class PreviewsConfig(AppConfig):
             max_concurrency=translation.translate_max_concurrency, serializer=TranslationJobSerializer,
             describe=translation.translate_job_fields, section=views.translate_section, label="Translation",
         ))
+
+    @staticmethod
+    def _register_dubs(registry) -> None:
+        from previews import views
+        from previews.api.dub_views import DubJobSerializer
+        from previews.dubs import selectors as dub_selectors
+        from previews.dubs import services as dubs
+
+        registry.register(registry.JobKind(
+            name=dubs.KIND, run=dubs.dub_run, cleanup=dubs.dub_cleanup,
+            max_concurrency=lambda: settings.VIDEO_MAX_CONCURRENCY, stages=dubs.STAGES,
+            serializer=DubJobSerializer, describe=dub_selectors.dub_job_fields, section=views.dub_section,
+        ))
+        from assets import references
+
+        references.register(dubs.dub_recordings_in_use)
 
     @staticmethod
     def _register_recordings(registry) -> None:

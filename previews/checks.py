@@ -1,4 +1,5 @@
-"""`manage.py check`: speech settings that cannot work, voices and translation models that cannot be used."""
+"""`manage.py check`: speech settings that cannot work; voices, translation and speech recognition models that
+cannot be used."""
 
 from __future__ import annotations
 
@@ -31,3 +32,13 @@ def translation_check(app_configs, **kwargs) -> list:
                     hint="Chapters are translated with the other models (the bundled English ↔ Portuguese one at "
                          "least) until it is fixed; see docs/translation.md.",
                     id="previews.W002") for pair in translation.problems()]
+
+
+@register("previews")
+def asr_check(app_configs, **kwargs) -> list:
+    from previews import asr
+
+    return [Warning(f"Speech recognition model {model.id} cannot be used: {model.problem}",
+                    hint="Recordings are recognised with the other models (the bundled Whisper base at least) until "
+                         "it is fixed; see docs/speech.md.",
+                    id="previews.W003") for model in asr.models() if not model.available]

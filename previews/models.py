@@ -13,7 +13,9 @@ class Video(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos")
     project = models.ForeignKey("contentizer.Project", on_delete=models.CASCADE, related_name="videos")
-    chapter = models.ForeignKey("contentizer.Chapter", on_delete=models.CASCADE, related_name="videos")
+    # None for a dubbed recording (previews.dubs): its picture is the recording, not a chapter's steps
+    chapter = models.ForeignKey("contentizer.Chapter", on_delete=models.CASCADE, related_name="videos",
+                                null=True, blank=True)
     job = models.OneToOneField("contentizer.Job", on_delete=models.PROTECT, related_name="video")
     # what its share page shows: a rename of the chapter after sharing must not reach link holders
     title = models.CharField(max_length=200, blank=True, default="",
@@ -44,7 +46,13 @@ class Video(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"video {self.id} of {self.chapter_id}"
+        return f"video {self.id} of {self.chapter_id or 'a dubbed recording'}"
+
+    @property
+    def heading(self) -> str:
+        """What pages and downloads call it: its chapter's title now, or (a dubbed recording, which has
+        no chapter) the title it was made with."""
+        return self.chapter.title if self.chapter_id else self.title
 
     def picture(self, language: str = "") -> dict | None:
         """What shows `language` (the first language when none is named), None for a language the
@@ -61,6 +69,48 @@ class Video(models.Model):
                 "starts": [step.get("start", 0.0) for step in self.steps or []], "shared": True}
 
 
+class Dub(models.Model):
+    """A recording dubbed into other languages (previews.dubs): its transcript with each segment's
+    translations, which the author may edit, the job that makes it and the Video it made.
+
+    `segments`: [{"index", "start", "end", "text", "edited", "words": [{"start", "end", "text",
+    "probability"}], "translations": {language: {"text", "edited", "source", "pair"}}}], times in
+    seconds of the recording. A translation's `source` is the source text it was made from: a
+    machine translation is redone only when that text changed, an edited one never.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dubs")
+    project = models.ForeignKey("contentizer.Project", on_delete=models.CASCADE, related_name="dubs")
+    # the recording; its blob's hash stays when the asset link is deleted, so the job can name what is missing
+    asset = models.ForeignKey("assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="dubs")
+    source_sha256 = models.CharField(max_length=64)
+    title = models.CharField(max_length=200, blank=True, default="", help_text="the recording's name when asked for")
+    source_language = models.CharField(max_length=35, blank=True, default="",
+                                       help_text="as asked for, or as detected by the asr stage")
+    target_languages = models.JSONField(default=list)
+    voices = models.JSONField(default=dict, blank=True, help_text="{language: voice id}; the project's voice otherwise")
+    job = models.OneToOneField("contentizer.Job", on_delete=models.PROTECT, related_name="dub")
+    segments = models.JSONField(default=list, blank=True)
+    # the earliest stage the author's edits since the last run affect ("" when none): what a resume reruns
+    edited_from = models.CharField(max_length=16, blank=True, default="")
+    video = models.OneToOneField(Video, null=True, blank=True, on_delete=models.SET_NULL, related_name="dub")
+    segments_sped_up = models.PositiveIntegerField(null=True, blank=True,
+                                                   help_text="spoken faster to fit their slot, every language")
+    grown_seconds = models.FloatField(null=True, blank=True,
+                                      help_text="how much longer than the recording the longest dubbed picture is")
+    fits = models.JSONField(default=dict, blank=True, help_text="{language: {segmentsSpedUp, grownSeconds}}")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="dub_owner_created")]
+
+    def __str__(self) -> str:
+        return f"dub {self.id} ({self.source_language or '?'} → {', '.join(self.target_languages)})"
+
+
 class Share(models.Model):
     """A link that lets anyone who has it watch one video, until it expires or is revoked.
 
@@ -69,10 +119,15 @@ class Share(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # the video it was made for; a chapter's link plays the newest finished video of that video's chapter,
+    # shape and resolution (previews/shares.py `share_playing`)
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="shares")
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="empty: works until revoked")
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # counted by the share page's player (no third-party analytics): playback started, played to the end
+    plays_started = models.PositiveIntegerField(default=0)
+    plays_finished = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

@@ -95,6 +95,27 @@ def video_ready(video: Video) -> bool:
     return video.job.status == JobStatus.SUCCEEDED and bool(video.mp4_key)
 
 
+SHAPE_NAMES = {"16:9": "landscape", "9:16": "portrait", "1:1": "square"}  # in the order pages list them
+
+
+def variant_name(video: Video) -> str:
+    """"16:9 landscape · 720p": what tells a chapter's videos apart."""
+    shape = SHAPE_NAMES.get(video.aspect, "")
+    return f"{video.aspect} {shape} · {video.height}p".replace("  ", " ")
+
+
+def chapter_variants(chapter: Chapter) -> list[Video]:
+    """The chapter's current video of each shape and resolution (newest finished, still stored), landscape
+    first, then portrait and square, larger first."""
+    found: dict[tuple[str, int], Video] = {}
+    for video in (Video.objects.filter(chapter=chapter, job__status=JobStatus.SUCCEEDED, superseded_at__isnull=True)
+                  .exclude(mp4_key="").select_related("job").order_by("-finished_at")):
+        found.setdefault((video.aspect, video.height), video)
+    order = list(SHAPE_NAMES)
+    return sorted(found.values(), key=lambda v: (order.index(v.aspect) if v.aspect in order else len(order),
+                                                 -v.height))
+
+
 def chapter_latest_video(chapter: Chapter) -> Video | None:
     """The chapter's newest finished, still stored video, whether or not it matches the steps."""
     return (Video.objects.filter(chapter=chapter, job__status=JobStatus.SUCCEEDED, superseded_at__isnull=True)
@@ -102,7 +123,8 @@ def chapter_latest_video(chapter: Chapter) -> Video | None:
 
 
 def video_up_to_date(video: Video) -> bool:
-    return video.chapter_state == chapter_state_hash(video.chapter)
+    """Whether the video shows its chapter's current steps; a dubbed recording (no chapter) always does."""
+    return video.chapter_id is None or video.chapter_state == chapter_state_hash(video.chapter)
 
 
 def chapter_latest_job(chapter: Chapter, *, kind: str, dry_run: bool | None = None) -> Job | None:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<str:token>/poster.jpg", share_views.shared_poster, name="share-poster"),
     path("<str:token>/video.mp4", share_views.shared_mp4, name="share-mp4"),
     path("<str:token>/subtitles/<str:filename>", share_views.shared_subtitles, name="share-subtitles"),
+    path("<str:token>/plays", share_views.shared_play, name="share-plays"),
 ]

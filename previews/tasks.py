@@ -11,8 +11,9 @@ def expire_previews() -> int:
 
 
 def expire_videos() -> int:
-    """Scheduled daily (migration 0003): superseded renders, unused cached pieces and cached
-    objects nothing vouches for go."""
+    """Scheduled daily (migration 0003): superseded renders, unused cached pieces, cached objects
+    nothing vouches for and the work folders of deleted dubs go."""
+    from previews.dubs import services as dubs
     from previews.videos import services as videos
 
-    return videos.videos_expire()
+    return videos.videos_expire() + dubs.dubs_sweep()

@@ -38,6 +38,16 @@ def video_section(job: Job) -> tuple[str, dict[str, Any]]:
     }
 
 
+def dub_section(job: Job) -> tuple[str, dict[str, Any]]:
+    """A dub's job page: the stages (as a video's), its recording and the dubbed video once made."""
+    video = Video.objects.filter(job=job).first()
+    return "previews/job_video.html", {
+        "video": video, "ready": bool(video and video.mp4_key and job.status == JobStatus.SUCCEEDED),
+        "stage_runs": StageRun.objects.filter(job=job).order_by("attempt", "id"),
+        "can_retry": job.status in RETRYABLE, "dub": getattr(job, "dub", None),
+    }
+
+
 def translate_section(job: Job) -> tuple[str, dict[str, Any]]:
     from previews.translation.jobs import translate_job_fields
 

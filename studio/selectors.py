@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from assets.models import Asset
 from contentizer import selectors as core_selectors
@@ -23,6 +22,7 @@ from previews import services as preview_services
 from previews import tts
 from previews.api.voice_views import project_voice_languages, project_voice_summary
 from previews.models import Share, Video
+from previews.shares import active_shares
 from previews.videos import services as videos
 
 logger = logging.getLogger(__name__)
@@ -40,19 +40,17 @@ class Footprint:
 
 
 def project_footprint(project: Project) -> Footprint:
-    now = timezone.now()
     return Footprint(
         chapters=project.chapters.count(), steps=Step.objects.filter(chapter__project=project).count(),
         assets=project.assets.count(), videos=Video.objects.filter(project=project).count(),
-        shares=Share.objects.filter(video__project=project, revoked_at__isnull=True, expires_at__gt=now).count(),
+        shares=active_shares(Share.objects.filter(video__project=project)).count(),
     )
 
 
 def chapter_footprint(chapter: Chapter) -> Footprint:
-    now = timezone.now()
     return Footprint(
         chapters=1, steps=chapter.steps.count(), assets=0, videos=Video.objects.filter(chapter=chapter).count(),
-        shares=Share.objects.filter(video__chapter=chapter, revoked_at__isnull=True, expires_at__gt=now).count(),
+        shares=active_shares(Share.objects.filter(video__chapter=chapter)).count(),
     )
 
 
@@ -63,6 +61,7 @@ class ChapterRow:
     video: Video | None
     up_to_date: bool
     job: Job | None  # the newest video job, shown live while it runs
+    variants: list[tuple[Video, bool]]  # the current video of each shape and resolution, and whether it is up to date
 
 
 def project_chapters(project: Project) -> list[ChapterRow]:
@@ -74,6 +73,7 @@ def project_chapters(project: Project) -> list[ChapterRow]:
             chapter=chapter, steps=chapter.step_total, video=video,
             up_to_date=bool(video and previews.video_up_to_date(video)),
             job=job if job and job.status not in FINISHED or (job and video is None) else None,
+            variants=_variants(chapter),
         ))
     return rows
 
@@ -100,11 +100,31 @@ def active_jobs(project: Project) -> list[Job]:
     return list(Job.objects.filter(project=project).filter(~Q(status__in=FINISHED)).order_by("-created_at")[:20])
 
 
+def _variants(chapter: Chapter) -> list[tuple[Video, bool]]:
+    return [(video, previews.video_up_to_date(video)) for video in previews.chapter_variants(chapter)]
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    share: Share
+    path: str
+    active: bool
+
+
+def chapter_links(chapter: Chapter) -> list[LinkRow]:
+    """Every share link made from a video of the chapter, newest first, with whether it still works."""
+    from previews import shares
+
+    found = Share.objects.filter(video__chapter=chapter).select_related("video").order_by("-created_at")[:100]
+    return [LinkRow(share=s, path=shares.share_path(s), active=shares.share_active(s)) for s in found]
+
+
 def chapter_video_state(chapter: Chapter) -> dict:
-    """The chapter's current video (and whether it matches the steps) and its newest video job."""
+    """The chapter's current videos, one of each shape and resolution (and whether each matches the
+    steps), and its newest video job."""
     video = previews.chapter_latest_video(chapter)
     return {"video": video, "video_up_to_date": bool(video and previews.video_up_to_date(video)),
-            "video_job": previews.chapter_latest_job(chapter, kind=videos.KIND)}
+            "variants": _variants(chapter), "video_job": previews.chapter_latest_job(chapter, kind=videos.KIND)}
 
 
 def tus_config(project: Project) -> dict:

@@ -46,6 +46,7 @@ urlpatterns = [
     path("videos/<uuid:video_id>/shares", videos.share_create, name="share-create"),
     path("videos/<uuid:video_id>/shares/<uuid:share_id>/revoke", videos.share_revoke, name="share-revoke"),
     path("s/<str:token>/", videos.shared_page, name="share-page"),
+    path("s/<str:token>/embed", videos.shared_embed, name="share-embed"),
     path("webhooks/", webhooks.webhook_list, name="webhook-list"),
     path("webhooks/new", webhooks.webhook_create, name="webhook-create"),
     path("webhooks/<uuid:endpoint_id>/", webhooks.webhook_page, name="webhook-page"),

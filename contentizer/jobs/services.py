@@ -345,10 +345,11 @@ def job_cancel(*, job: Job) -> Job:
     return job
 
 
-def job_requeue(*, job: Job, resume_from: str | None = None) -> Job:
+def job_requeue(*, job: Job, resume_from: str | None = None, succeeded_too: bool = False) -> Job:
     """Run a failed, dead or cancelled job again with a fresh allowance of attempts. A staged job
     reuses the stages whose inputs did not change; `resume_from` reruns that stage and those
-    after it whatever their inputs."""
+    after it whatever their inputs. `succeeded_too`: a succeeded job as well (a kind whose inputs
+    the author edits after it finished, such as a dub's transcript)."""
     stages = registry.get(job.kind).stages
     if resume_from is not None and resume_from not in stages:
         raise ApplicationError(
@@ -359,15 +360,17 @@ def job_requeue(*, job: Job, resume_from: str | None = None) -> Job:
     if resume_from:
         payload["resumeFrom"] = resume_from
     updated = Job.objects.filter(
-        pk=job.pk, status__in=[JobStatus.FAILED, JobStatus.DEAD, JobStatus.CANCELLED]
+        pk=job.pk, status__in=[JobStatus.FAILED, JobStatus.DEAD, JobStatus.CANCELLED,
+                               *([JobStatus.SUCCEEDED] if succeeded_too else [])]
     ).update(
         # attempts keep counting (each has its own row); the job gets a fresh allowance on top
         status=JobStatus.QUEUED, max_attempts=F("attempts") + settings.JOB_MAX_ATTEMPTS, error="", progress=0.0,
         stage="", not_before=None, finished_at=None, cancel_requested=False, result={}, payload=payload,
     )
     if not updated:
-        raise Conflict(f"Only failed, dead or cancelled jobs can be requeued; this one is {job.status}.",
-                       code="job_not_requeueable")
+        job.refresh_from_db(fields=["status"])
+        raise Conflict(f"Only {'finished' if succeeded_too else 'failed, dead or cancelled'} jobs can be requeued; "
+                       f"this one is {job.status}.", code="job_not_requeueable", details={"status": job.status})
     transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
     _log(job, "job.requeued")
     job.refresh_from_db()

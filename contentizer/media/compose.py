@@ -167,7 +167,7 @@ class _Graph:
         return ["-filter_complex", ";".join(self.chains)] if self.chains else []
 
 
-def _fit(pic: Picture) -> str:
+def fit_filter(pic: Picture) -> str:
     """Scaled into the frame and padded; every source (an RGB PNG, a full-range JPEG, a video)
     converted to the same BT.709 limited-range YUV, so every piece's encoder writes the same
     stream header and pieces from different kinds of picture can be joined."""
@@ -190,7 +190,7 @@ def _scene_sources(graph: _Graph, pic: Picture, indexes: list[int]) -> dict[int,
     for path, users in by_file.items():
         source = pic.scenes[users[0]].source
         n = graph.add_input(["-f", source.demuxer, "-framerate", str(pic.fps), "-i", str(path)])
-        fitted = graph.chain(f"{n}:v", _fit(pic), "f")
+        fitted = graph.chain(f"{n}:v", fit_filter(pic), "f")
         streams.update(zip(users, graph.split(fitted, len(users)), strict=True))
     for i in indexes:
         scene = pic.scenes[i]
@@ -198,7 +198,7 @@ def _scene_sources(graph: _Graph, pic: Picture, indexes: list[int]) -> dict[int,
             seconds = f"{scene.frames / pic.fps:.6f}"
             n = graph.add_input(["-f", scene.source.demuxer, "-t", seconds, "-i", str(scene.source.path)])
             # a video shorter than its scene holds its last frame
-            streams[i] = graph.chain(f"{n}:v", f"fps={pic.fps},{_fit(pic)},tpad=stop_mode=clone:stop_duration="
+            streams[i] = graph.chain(f"{n}:v", f"fps={pic.fps},{fit_filter(pic)},tpad=stop_mode=clone:stop_duration="
                                      f"{seconds}", "f")
     return streams
 
@@ -297,7 +297,7 @@ def h264_level(width: int, height: int, fps: int) -> int:
     return H264_LEVELS[-1][0]
 
 
-def _video_codec(pic: Picture) -> list[str]:
+def video_codec(pic: Picture) -> list[str]:
     gop = ["-g", str(pic.gop)] if pic.gop else []
     level = h264_level(pic.width, pic.height, pic.fps)
     return ["-c:v", "libx264", "-preset", pic.preset, "-crf", str(pic.crf), *gop, "-pix_fmt", "yuv420p",
@@ -312,7 +312,7 @@ def pieces_args(pic: Picture, pieces: Sequence[tuple[Sequence[Segment], Path]]) 
     outputs: list[str] = []
     for segs, path in pieces:
         label = _joined(graph, [streams[s] for s in segs], pic.fps)
-        outputs += ["-map", f"[{label}]", *_video_codec(pic), "-an", "-f", "mp4", str(path)]
+        outputs += ["-map", f"[{label}]", *video_codec(pic), "-an", "-f", "mp4", str(path)]
     return [*graph.inputs, *graph.filter_args(), *outputs]
 
 
@@ -454,7 +454,7 @@ def single_args(pic: Picture, tracks: Sequence[Track], out_path: Path) -> list[s
     video = _joined(graph, [streams[s] for s in pic.segments()], pic.fps)
     audio = _audio_outputs(graph, tracks)
     duration = pic.total_frames / pic.fps
-    return [*graph.inputs, *graph.filter_args(), "-map", f"[{video}]", *_video_codec(pic), *audio,
+    return [*graph.inputs, *graph.filter_args(), "-map", f"[{video}]", *video_codec(pic), *audio,
             "-movflags", "+faststart", "-t", f"{duration:.6f}", "-f", "mp4", str(out_path)]
 
 

@@ -235,3 +235,12 @@ def audio_channels(path: str, *, demuxer: str) -> list[int]:
     """The channel count of every audio stream, in stream order (an HLS master playlist names them)."""
     with open_input(path, demuxer, decode=False) as container:
         return [stream.codec_context.channels for stream in container.streams.audio]
+
+
+def is_audio_codec(name: str) -> bool:
+    """Whether a codec name (as `MediaInfo.codecs` and a blob's `codecs` list them) is a sound's:
+    tells a video with a soundtrack from a silent one without opening the file again."""
+    try:
+        return av.codec.Codec(name, "r").type == "audio"
+    except (av.codec.codec.UnknownCodecError, ValueError):
+        return False

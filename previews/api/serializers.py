@@ -159,7 +159,7 @@ class VideoDetailSerializer(serializers.Serializer):
     videoId = serializers.UUIDField()
     jobId = serializers.UUIDField()
     projectId = serializers.IntegerField()
-    chapterId = serializers.IntegerField()
+    chapterId = serializers.IntegerField(allow_null=True, help_text="null for a dubbed recording (/api/v1/dubs)")
     status = serializers.ChoiceField(choices=JobStatus.choices, help_text="The video job's status.")
     progress = serializers.FloatField(help_text="0 to 100.")
     resolution = serializers.CharField(help_text="The short edge, e.g. 720p.")
@@ -169,9 +169,21 @@ class VideoDetailSerializer(serializers.Serializer):
     duration = serializers.FloatField(allow_null=True, help_text="Seconds, once rendered.")
     size = serializers.IntegerField(allow_null=True, help_text="Bytes of the MP4, once rendered.")
     renditions = VideoRenditionsSerializer()
-    superseded = serializers.BooleanField(help_text="A newer video of the same chapter finished after this one.")
+    superseded = serializers.BooleanField(help_text="A newer video of the same chapter, shape and resolution "
+                                                    "finished after this one (other shapes never supersede it).")
+    variant = serializers.CharField(help_text="Its shape and resolution, e.g. \"9:16 portrait · 720p\": a chapter "
+                                              "keeps one current video of each.")
     createdAt = serializers.DateTimeField()
     urls = VideoUrlsSerializer(allow_null=True, help_text="Once the video is ready.")
+
+
+class ChapterVideoSerializer(VideoDetailSerializer):
+    upToDate = serializers.BooleanField(help_text="Made from the chapter's steps as they are now.")
+
+
+class ChapterVideoListSerializer(serializers.Serializer):
+    videos = ChapterVideoSerializer(many=True, help_text="The current video of each shape and resolution: landscape, "
+                                                         "portrait, square; larger first.")
 
 
 # --- machine translation ----------------------------------------------------------------------------

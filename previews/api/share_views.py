@@ -1,4 +1,5 @@
-"""Share links of a video: create (1 hour, 1 day or 7 days), list, revoke."""
+"""Share links of a video: create (1 hour to until revoked), list with their play counts, revoke. A link plays
+the newest finished video of its chapter in the same shape and resolution."""
 
 from __future__ import annotations
 
@@ -22,24 +23,33 @@ logger = logging.getLogger(__name__)
 class ShareCreateInputSerializer(StrictInputMixin, serializers.Serializer):
     expiresIn = serializers.ChoiceField(
         choices=[(name, label) for name, (label, _) in shares.LIFETIMES.items()], required=False,
-        default=shares.DEFAULT_LIFETIME, help_text="How long the link works: 1h, 1d or 7d.",
+        default=shares.DEFAULT_LIFETIME, help_text="How long the link works: 1h, 1d, 7d, 30d, or never (until "
+                                                   "revoked).",
     )
 
 
 class ShareSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     videoId = serializers.UUIDField()
-    url = serializers.URLField(help_text="The public watch page; works logged out until it expires or is revoked.")
+    url = serializers.URLField(help_text="The public watch page; works logged out until it expires or is revoked. "
+                                         "It plays the newest finished video of the chapter in this video's shape "
+                                         "and resolution.")
+    embedUrl = serializers.URLField(help_text="The player alone, for an <iframe> on another site.")
     createdAt = serializers.DateTimeField()
-    expiresAt = serializers.DateTimeField()
+    expiresAt = serializers.DateTimeField(allow_null=True, help_text="null: works until revoked")
     revokedAt = serializers.DateTimeField(allow_null=True)
     active = serializers.BooleanField()
+    playsStarted = serializers.IntegerField(help_text="Plays started through the link (counted by its player).")
+    playsFinished = serializers.IntegerField(help_text="Plays watched to the end through the link.")
 
 
 def share_summary(request: Request, share: Share) -> dict:
-    return {"id": share.id, "videoId": share.video_id, "url": request.build_absolute_uri(shares.share_path(share)),
+    path = shares.share_path(share)
+    return {"id": share.id, "videoId": share.video_id, "url": request.build_absolute_uri(path),
+            "embedUrl": request.build_absolute_uri(f"{path}embed"),
             "createdAt": share.created_at, "expiresAt": share.expires_at, "revokedAt": share.revoked_at,
-            "active": shares.share_active(share)}
+            "active": shares.share_active(share), "playsStarted": share.plays_started,
+            "playsFinished": share.plays_finished}
 
 
 class VideoSharesApi(GenericAPIView):

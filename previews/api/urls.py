@@ -1,7 +1,16 @@
 from django.urls import path
 
 from contentizer.api.routing import route
-from previews.api import recording_views, share_views, translation_views, video_views, views, voice_views
+from previews.api import (
+    asr_views,
+    dub_views,
+    recording_views,
+    share_views,
+    translation_views,
+    video_views,
+    views,
+    voice_views,
+)
 
 urlpatterns = [
     *route("preview", views.PreviewCreateApi.as_view(), "preview-create"),
@@ -16,6 +25,7 @@ urlpatterns += [
     *route("videos/jobs/<uuid:job_id>/status", video_views.VideoJobStatusApi.as_view(), "video-job-status"),
     *route("videos/jobs/<uuid:job_id>/cancel", video_views.VideoJobCancelApi.as_view(), "video-job-cancel"),
     *route("videos/<uuid:video_id>", video_views.VideoDetailApi.as_view(), "video-detail"),
+    *route("chapters/<int:chapter_id>/videos", video_views.ChapterVideoListApi.as_view(), "chapter-video-list"),
     *route("videos/<uuid:video_id>/download", video_views.VideoDownloadApi.as_view(), "video-download"),
     *route("videos/<uuid:video_id>/stream", video_views.VideoStreamApi.as_view(), "video-stream"),
     *route("videos/<uuid:video_id>/poster", video_views.VideoPosterApi.as_view(), "video-poster"),
@@ -41,11 +51,16 @@ urlpatterns += [
 
 urlpatterns += [
     *route("translation/engines", translation_views.TranslationEngineListApi.as_view(), "translation-engines"),
+    *route("v1/asr/models", asr_views.AsrModelListApi.as_view(), "asr-models"),
     *route("chapters/<int:chapter_id>/translate", translation_views.ChapterTranslateApi.as_view(),
            "chapter-translate"),
 ]
 
 urlpatterns += [
+    *route("v1/dubs", dub_views.DubListApi.as_view(), "dub-list"),
+    *route("v1/dubs/<uuid:dub_id>", dub_views.DubDetailApi.as_view(), "dub-detail"),
+    *route("v1/dubs/<uuid:dub_id>/segments/<int:index>", dub_views.DubSegmentApi.as_view(), "dub-segment"),
+    *route("v1/dubs/<uuid:dub_id>/resume", dub_views.DubResumeApi.as_view(), "dub-resume"),
     *route("steps/<int:step_id>/narration/<str:language>/recording", recording_views.StepRecordingApi.as_view(),
            "step-recording"),
 ]

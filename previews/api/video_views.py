@@ -25,7 +25,11 @@ from contentizer.jobs.api.serializers import job_representation
 from contentizer.jobs.models import JobStatus
 from contentizer.languages import LANGUAGE_CODE
 from previews import selectors
-from previews.api.serializers import VideoDetailSerializer, VideoJobSerializer
+from previews.api.serializers import (
+    ChapterVideoListSerializer,
+    VideoDetailSerializer,
+    VideoJobSerializer,
+)
 from previews.compile import ASPECTS, RESOLUTIONS, Format
 from previews.models import Video
 from previews.videos import services as videos
@@ -82,7 +86,8 @@ def video_summary(video: Video) -> dict:
         "resolution": f"{video.height}p", "aspect": video.aspect, "languages": video.languages,
         "subtitleLanguages": video.languages,
         "duration": video.duration, "size": video.size, "renditions": video.renditions,
-        "superseded": video.superseded_at is not None, "createdAt": video.created_at,
+        "superseded": video.superseded_at is not None, "variant": selectors.variant_name(video),
+        "createdAt": video.created_at,
         "urls": selectors.video_urls(video),
     }).data
 
@@ -115,6 +120,15 @@ class VideoDetailApi(APIView):
         return Response(video_summary(_video_get(request, video_id)))
 
 
+class ChapterVideoListApi(APIView):
+    @extend_schema(summary="A chapter's current videos: one of each shape (16:9, 9:16, 1:1) and resolution",
+                   tags=["videos"], responses={200: ChapterVideoListSerializer})
+    def get(self, request: Request, chapter_id: int) -> Response:
+        chapter = core.chapter_get(user=request.user, chapter_id=chapter_id)
+        return Response({"videos": [{**video_summary(video), "upToDate": selectors.video_up_to_date(video)}
+                                    for video in selectors.chapter_variants(chapter)]})
+
+
 def _serve_ready(request: Request, video_id, *, key: str, content_type: str, attachment: bool = False):
     video = _video_get(request, video_id)
     _ready(video)
@@ -136,7 +150,7 @@ def _serve_mp4(request: Request, video_id, *, attachment: bool = False) -> HttpR
     _ready(video)
     language = request.query_params.get("language", "")
     picture = mp4_of(video, language)
-    title = video.chapter.title or "video"
+    title = video.heading or "video"
     filename = (f"{title}.{language}.mp4" if language else f"{title}.mp4") if attachment else None
     return serve_stored(request, storage=default_storage, key=picture["mp4Key"], content_type="video/mp4",
                         filename=filename, attachment=attachment, size=picture["size"])
@@ -212,7 +226,7 @@ class VideoSubtitlesApi(APIView):
         if fmt not in SUBTITLE_TYPES or language not in video.languages:
             raise ApiError(f"The video has no subtitles in {language!r}.", code="not_found", status_code=404,
                            details={"languages": video.languages})
-        title = video.chapter.title or "video"
+        title = video.heading or "video"
         return serve_stored(request, storage=default_storage, key=f"videos/{video.id}/subtitles/{language}.{fmt}",
                             content_type=SUBTITLE_TYPES[fmt], filename=f"{title}.{language}.{fmt}",
                             attachment=request.query_params.get("download") == "1",

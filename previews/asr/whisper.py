@@ -67,7 +67,11 @@ class WhisperEngine:
         return language.split("-")[0].lower() in _LANGUAGE_CODES
 
     def discover(self) -> list[Model]:
-        return [*self._operator_models(), *self._bundled()]
+        """Operators' models, then the bundled ones; an operator's folder named like a bundled model (a
+        re-converted base, say) stands in for it."""
+        operators = self._operator_models()
+        names = {m.name for m in operators}
+        return [*operators, *(m for m in self._bundled() if m.name not in names)]
 
     def _operator_models(self) -> list[Model]:
         directory = Path(settings.ASR_MODELS_DIR) if settings.ASR_MODELS_DIR else None

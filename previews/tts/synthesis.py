@@ -35,9 +35,11 @@ class Narrator:
     fallback: str  # why the chosen voice is not the one speaking ("" when it is)
 
 
-def narrator_for(*, project: Project, language: str) -> Narrator:
+def narrator_for(*, project: Project, language: str, voice: str = "") -> Narrator:
+    """`voice`: a voice id chosen for this one request (a dub's `voices`) instead of the project's."""
     choice = selectors.project_voice_get(project=project, language=language)
     rate, chosen = (choice.rate, choice.voice) if choice else (1.0, "")
+    chosen = voice or chosen
     if chosen:
         voice = catalogue.voice_get(chosen)
         if voice is not None and voice.available and catalogue.matches(voice, language):
@@ -76,10 +78,11 @@ def spoken_text(*, text: str, language: str, entries: list[tuple[str, str]]) -> 
     return normalizer.normalize(replaced, language), used
 
 
-def speech_clip(*, project: Project, language: str, text: str, work_dir: Path) -> dict[str, Any]:
-    """The stored WAV of `text` said in `language` the way the project wants it, synthesised only when
-    no identical clip is cached. Returns its storage key, its real duration and what the key was made of."""
-    narrator = narrator_for(project=project, language=language)
+def speech_clip(*, project: Project, language: str, text: str, work_dir: Path, voice_id: str = "") -> dict[str, Any]:
+    """The stored WAV of `text` said in `language` the way the project wants it (or by `voice_id`),
+    synthesised only when no identical clip is cached. Returns its storage key, its real duration and
+    what the key was made of."""
+    narrator = narrator_for(project=project, language=language, voice=voice_id)
     voice = narrator.voice
     spoken, used = spoken_text(text=text, language=language,
                                entries=selectors.lexicon_for(project=project, language=language))

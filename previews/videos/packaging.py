@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from contentizer.languages import language_name
-from contentizer.media import compose, probe
+from contentizer.media import compose, ffmpeg, probe
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +183,28 @@ def write_playlists(root: Path, *, source: Path, audio_languages: list[str], sub
         default_subtitles=audio_languages[0]))
     peak, average = largest_combination(video, audio, subs)
     return {"bandwidth": peak, "averageBandwidth": average, "videoPeak": video.peak, "codecs": codecs}
+
+
+def cut_tree(root: Path, *, video: Path, audio_languages: list[str], vtts: dict[str, Path], width: int, height: int,
+             fps: float | None, duration: float, timeout: float, log_path: str | None = None,
+             should_cancel: Callable[[], bool] | None = None) -> dict:
+    """One picture's HLS tree in `root`: the video and its audio tracks (one per language of
+    `audio_languages`, in stream order) cut in one process, each language's WebVTT file (`vtts`, timed to
+    this picture) mapped to the segments' clock, and the playlists measured from what was written.
+    Returns what the master declared (`write_playlists`)."""
+    root.mkdir(parents=True, exist_ok=True)
+    ffmpeg.run(hls_args(video, audio_languages, root), timeout=timeout, log_path=log_path,
+               should_cancel=should_cancel)
+    start = segments_start(root)
+    for lang, vtt in vtts.items():
+        target = root / f"subs_{lang}" / "subtitles.vtt"
+        target.parent.mkdir()
+        if vtt != target:
+            shutil.copyfile(vtt, target)
+        map_to_segments(target, start)
+    return write_playlists(root, source=video, audio_languages=audio_languages, subtitle_languages=list(vtts),
+                           width=width, height=height, fps=fps, duration=duration,
+                           channels=probe.audio_channels(str(video), demuxer="mp4"))
 
 
 def poster(video: Path, *, duration: float, out: Path) -> Path:

@@ -324,18 +324,12 @@ class VideoPipeline(StagedJob):
         timeline = Timeline.parse(self.outputs["captions"]["timelines"][lang])
         video = fetch(picture["videoKey"], self.ctx.work_dir / f"package-{lang}.mp4")
         tree = root / packaging.tree(lang, languages)
-        tree.mkdir(parents=True, exist_ok=True)
-        ffmpeg.run(packaging.hls_args(video, [lang], tree), timeout=settings.VIDEO_TIMEOUT_SECONDS,
-                   log_path=str(self.ctx.log_path), should_cancel=self.ctx.cancelled)
-        start = packaging.segments_start(tree)
-        for other in languages:
-            (tree / f"subs_{other}").mkdir()
-            packaging.map_to_segments(fetch(self.outputs["captions"]["onPicture"][lang][other]["vttKey"],
-                                            tree / f"subs_{other}" / "subtitles.vtt"), start)
-        declared = packaging.write_playlists(
-            tree, source=video, audio_languages=[lang], subtitle_languages=languages, width=picture["width"],
-            height=picture["height"], fps=timeline.output.fps, duration=picture["duration"],
-            channels=picture["channels"])
+        vtts = {other: fetch(self.outputs["captions"]["onPicture"][lang][other]["vttKey"],
+                             self.ctx.work_dir / "package-subtitles" / lang / f"{other}.vtt") for other in languages}
+        declared = packaging.cut_tree(
+            tree, video=video, audio_languages=[lang], vtts=vtts, width=picture["width"], height=picture["height"],
+            fps=timeline.output.fps, duration=picture["duration"], timeout=settings.VIDEO_TIMEOUT_SECONDS,
+            log_path=str(self.ctx.log_path), should_cancel=self.ctx.cancelled)
         hls_bytes = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file() and (
             lang != languages[0] or p.relative_to(tree).parts[0] not in languages))
         return {"tree": packaging.tree(lang, languages), "duration": picture["duration"],
@@ -358,8 +352,11 @@ class VideoPipeline(StagedJob):
                                                              strict=True))]
         video.finished_at = timezone.now()
         video.save()
-        Video.objects.filter(chapter=video.chapter, superseded_at__isnull=True, job__status="succeeded").exclude(
-            pk=video.pk).update(superseded_at=timezone.now())  # the one finishing last is current
+        # the one finishing last is current, among videos of the same shape and resolution: a portrait
+        # video never replaces the landscape one
+        Video.objects.filter(chapter=video.chapter, aspect=video.aspect, height=video.height,
+                             superseded_at__isnull=True, job__status="succeeded").exclude(
+            pk=video.pk).update(superseded_at=timezone.now())
         delete_tree(f"{self.prefix}/work")  # intermediates go once the video is packaged
 
 

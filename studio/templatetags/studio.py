@@ -21,6 +21,14 @@ def get(mapping: Any, key: Any) -> Any:
 
 
 @register.filter
+def variant(video: Any) -> str:
+    """A video's shape and resolution: "9:16 portrait · 720p"."""
+    from previews.selectors import variant_name
+
+    return variant_name(video)
+
+
+@register.filter
 def clock(seconds: float | None) -> str:
     """0:05, 1:02:03."""
     if seconds is None:

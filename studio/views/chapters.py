@@ -101,7 +101,7 @@ def chapter_page_response(request: HttpRequest, chapter: Chapter, *, forms: dict
         "title_value": rename.values.get("title", "") if rename else chapter.title,
         "preview": studio.latest_preview(chapter), "order": ",".join(str(s.pk) for s in steps),
         "tus": studio.tus_config(chapter.project),
-        **studio.chapter_video_state(chapter),
+        **studio.chapter_video_state(chapter), "links": studio.chapter_links(chapter),
     }, status=status)
 
 

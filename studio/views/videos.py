@@ -10,13 +10,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from contentizer.errors import ApplicationError
-from contentizer.http.csp import SHARE_PAGE, csp_override
+from contentizer.http.csp import SHARE_EMBED, SHARE_PAGE, csp_override
 from contentizer.languages import language_name
 from previews import selectors, shares
 from previews.models import Share, Video
+from studio.selectors import LinkRow
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +86,12 @@ def _downloads(video: Video) -> list[dict[str, Any]]:
 def video_page(request: HttpRequest, video_id) -> HttpResponse:
     video = selectors.video_get(user=request.user, video_id=video_id)
     ready = selectors.video_ready(video)
-    links = [(share, shares.share_path(share), shares.share_active(share))
-             for share in Share.objects.filter(video=video).order_by("-created_at")[:50]]
+    links = [LinkRow(share=share, path=shares.share_path(share), active=shares.share_active(share))
+             for share in Share.objects.filter(video=video).select_related("video").order_by("-created_at")[:50]]
     return render(request, "studio/video.html", {
         "video": video, "ready": ready, "up_to_date": ready and selectors.video_up_to_date(video),
+        "variants": [other for other in selectors.chapter_variants(video.chapter) if other.pk != video.pk]
+        if video.chapter_id else [],
         "player": player(video, f"/api/videos/{video.id}/", hls="hls/", mp4="stream", poster="poster",
                          subtitles="subtitles/{lang}.vtt") if ready else None,
         "downloads": _downloads(video) if ready else [],
@@ -108,7 +113,9 @@ def share_create(request: HttpRequest, video_id) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("video-page", video_id=video.id)
-    messages.success(request, f"Share link created; it works for {shares.LIFETIMES[lifetime][0]}.")
+    label, seconds = shares.LIFETIMES[lifetime]
+    messages.success(request, f"Share link created; it works for {label}." if seconds else
+                     "Share link created; it works until you revoke it.")
     return redirect("video-page", video_id=video.id)
 
 
@@ -118,21 +125,20 @@ def share_revoke(request: HttpRequest, video_id, share_id) -> HttpResponse:
     video = selectors.video_get(user=request.user, video_id=video_id)
     shares.share_revoke(share=get_object_or_404(Share, pk=share_id, video=video))
     messages.success(request, "The link was revoked; it no longer works.")
+    if request.POST.get("return_to") == "chapter" and video.chapter_id:
+        return redirect(f"{reverse('chapter-page', args=[video.chapter_id])}#share-links-heading")
     return redirect("video-page", video_id=video.id)
 
 
-@require_GET
-@csp_override(SHARE_PAGE)
-def shared_page(request: HttpRequest, token: str) -> HttpResponse:
-    """The public watch page of a share link: works logged out, grants this one video only."""
+def _shared(request: HttpRequest, token: str, template: str) -> HttpResponse:
     try:
         share = shares.share_resolve(token)
     except shares.ShareNotFound:
         response = render(request, "studio/share_gone.html", status=404)
     else:
-        video = share.video
-        response = render(request, "studio/shared.html", {
-            "video": video, "share": share,
+        video = share.playing  # the newest version of what the link was made for
+        response = render(request, template, {
+            "video": video, "share": share, "plays": f"/s/{token}/plays",
             "player": player(video, f"/s/{token}/", hls="hls/", mp4="video.mp4", poster="poster.jpg",
                              subtitles="subtitles/{lang}.vtt"),
         })
@@ -140,3 +146,18 @@ def shared_page(request: HttpRequest, token: str) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"  # the link is the key: never hand it to another site
     return response
+
+
+@require_GET
+@csp_override(SHARE_PAGE)
+def shared_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The public watch page of a share link: works logged out, grants this one chapter variant only."""
+    return _shared(request, token, "studio/shared.html")
+
+
+@require_GET
+@xframe_options_exempt
+@csp_override(SHARE_EMBED)
+def shared_embed(request: HttpRequest, token: str) -> HttpResponse:
+    """The share link's player alone, for an iframe on another site (the only page that may be framed)."""
+    return _shared(request, token, "studio/shared_embed.html")

@@ -21,13 +21,15 @@ COMMON = {"id", "kind", "status", "progress", "stage", "attempts", "maxAttempts"
 LEGACY = {"preview": {"jobId", "dryRun", "timings", "artifactUrl"},
           "video": {"percent", "currentStage", "stages"},
           "export": {"exportId", "bytesWritten", "size", "errors", "expired", "downloadUrl", "signedUrl"},
-          "import": set(), "translate": set(), "transcribe": set()}
+          "import": set(), "translate": set(), "transcribe": set(), "dub": {"stages"}}
 RESULT = {"preview": {"dryRun", "artifactUrl", "mime", "size", "duration", "expired"},
           "video": {"videoId", "chapterId", "resolution", "languages", "duration", "size", "urls", "stages"},
           "export": {"exportId", "bytesWritten", "size", "files", "expired", "downloadUrl", "signedUrl"},
           "import": {"projectId", "title", "chapters", "assets", "videos", "warnings", "uploadSize"},
           "translate": {"chapterId", "from", "to", "model", "filled", "protectedSpans", "steps"},
-          "transcribe": {"stepId", "language", "narration", "text", "model", "seconds"}}
+          "transcribe": {"stepId", "language", "narration", "text", "model", "seconds"},
+          "dub": {"dubId", "videoId", "sourceLanguage", "targetLanguages", "segments", "segmentsSpedUp",
+                  "grownSeconds", "synthesized", "reused", "stages"}}
 ALIASES = {"preview": "/api/preview/{}/status", "video": "/api/videos/jobs/{}/status", "export": "/api/export/{}"}
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -143,8 +145,8 @@ def test_the_schema_types_the_job_resource_once_per_kind(client):
     components = schema["components"]["schemas"]
     job = components["Job"]
     assert job["discriminator"]["propertyName"] == "kind"
-    assert set(job["discriminator"]["mapping"]) == {"preview", "video", "export", "import", "translate",
-                                                                  "transcribe"}
+    assert set(job["discriminator"]["mapping"]) == {"preview", "video", "export", "import", "translate", "dub",
+                                                    "transcribe"}
     for kind, ref in job["discriminator"]["mapping"].items():
         component = components[ref.rsplit("/", 1)[1]]
         assert COMMON | LEGACY[kind] <= set(component["properties"])

@@ -200,7 +200,8 @@ def test_the_watch_page_makes_links_for_the_offered_lifetimes_and_revokes_them(c
     page = client.get(f"/videos/{video.id}/").content.decode()
     offered = re.findall(r'<option value="(\w+)"( selected)?>([\w ]+)</option>',
                          page.split('name="expires_in"')[1].split("</select>")[0])
-    assert offered == [("1h", "", "1 hour"), ("1d", " selected", "1 day"), ("7d", "", "7 days")]
+    assert offered == [("1h", "", "1 hour"), ("1d", " selected", "1 day"), ("7d", "", "7 days"),
+                       ("30d", "", "30 days"), ("never", "", "until revoked")]
     response = client.post(f"/videos/{video.id}/shares", {"expires_in": "7d"}, follow=True)
     share = Share.objects.get()
     assert "Share link created; it works for 7 days." in _text(response)
