@@ -70,11 +70,17 @@ class PreviewsConfig(AppConfig):
 
     @staticmethod
     def _register_recordings(registry) -> None:
-        from previews.api.serializers import TranscribeJobSerializer
-        from previews.recordings import narration
+        from previews.api.serializers import RecordingChapterJobSerializer, TranscribeJobSerializer
+        from previews.recordings import chapters, narration
 
         registry.register(registry.JobKind(
             name=narration.KIND, run=narration.transcribe_run, cleanup=narration.transcribe_cleanup,
             max_concurrency=narration.transcribe_max_concurrency, serializer=TranscribeJobSerializer,
             describe=narration.transcribe_job_fields, ended=narration.transcribe_ended, label="Transcription",
+        ))
+        registry.register(registry.JobKind(
+            name=chapters.KIND, run=chapters.recording_chapter_run, cleanup=chapters.recording_chapter_cleanup,
+            max_concurrency=chapters.recording_chapter_max_concurrency, serializer=RecordingChapterJobSerializer,
+            describe=chapters.recording_chapter_job_fields, section=chapters.recording_chapter_section,
+            label="Chapter from a recording",
         ))

@@ -21,6 +21,8 @@ urlpatterns = [
     path("projects/<int:project_id>/edit", projects.project_edit, name="project-edit"),
     path("projects/<int:project_id>/delete", projects.project_delete, name="project-delete"),
     path("projects/<int:project_id>/chapters", projects.chapter_create, name="chapter-create"),
+    path("projects/<int:project_id>/chapters/from-recording", recordings.chapter_from_recording,
+         name="chapter-from-recording"),
     path("projects/<int:project_id>/voices/<str:language>", voices.project_voice_save, name="project-voice-save"),
     path("projects/<int:project_id>/lexicon", voices.lexicon_add, name="lexicon-add"),
     path("projects/<int:project_id>/lexicon/<int:entry_id>/delete", voices.lexicon_delete, name="lexicon-delete"),

@@ -237,3 +237,25 @@ class TranscribeJobSerializer(JobResourceSerializer):
 
     kind = kind_field("transcribe")
     result = TranscribeJobResultSerializer()
+
+
+class RecordingChapterPartSerializer(serializers.Serializer):
+    stepId = serializers.IntegerField()
+    duration = serializers.FloatField(help_text="seconds of the recording the step's clip holds")
+    text = serializers.CharField(allow_blank=True, help_text="what was said in it: the step's narration")
+
+
+class RecordingChapterJobResultSerializer(serializers.Serializer):
+    chapterId = serializers.IntegerField(allow_null=True, help_text="the new chapter, once the job succeeded")
+    title = serializers.CharField()
+    language = serializers.CharField()
+    steps = serializers.IntegerField(allow_null=True)
+    sceneChanges = serializers.IntegerField(allow_null=True, help_text="changes of picture found")
+    parts = RecordingChapterPartSerializer(many=True)
+
+
+class RecordingChapterJobSerializer(JobResourceSerializer):
+    """Turning a recording into a chapter."""
+
+    kind = kind_field("recording_chapter")
+    result = RecordingChapterJobResultSerializer()

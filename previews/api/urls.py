@@ -63,4 +63,6 @@ urlpatterns += [
     *route("v1/dubs/<uuid:dub_id>/resume", dub_views.DubResumeApi.as_view(), "dub-resume"),
     *route("steps/<int:step_id>/narration/<str:language>/recording", recording_views.StepRecordingApi.as_view(),
            "step-recording"),
+    *route("projects/<int:project_id>/chapters/from-recording", recording_views.ChapterFromRecordingApi.as_view(),
+           "chapter-from-recording"),
 ]

@@ -29,7 +29,7 @@ from contentizer.jobs.errors import PermanentJobError
 from contentizer.jobs.models import Job, JobStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.languages import language_name
-from contentizer.media import compose, ffmpeg
+from contentizer.media import compose, ffmpeg, probe
 from contentizer.media.compose import Media
 from contentizer.models import Project, RecordingStatus, Step, StepRecording
 from contentizer.storage import fetch
@@ -38,8 +38,6 @@ from previews import asr
 logger = logging.getLogger(__name__)
 
 KIND = "transcribe"
-# what an audio track of a video may be coded as (Blob.codecs lists every stream's codec)
-AUDIO_CODECS = ("aac", "mp3", "opus", "vorbis", "flac", "alac", "ac3", "eac3", "pcm_")
 
 
 def project_language(project: Project, code: str) -> str:
@@ -60,8 +58,7 @@ def heard_language(language: str) -> str:
 def check_recording(asset: Asset, *, limit: float, what: str) -> None:
     """A recording must have sound and a sane length: refused in the request, before any job."""
     blob = asset.blob
-    has_sound = blob.kind == "audio" or (blob.kind == "video" and any(
-        codec.startswith(AUDIO_CODECS) for codec in blob.codecs))
+    has_sound = blob.kind == "audio" or (blob.kind == "video" and any(probe.is_audio_codec(c) for c in blob.codecs))
     if not has_sound:
         raise UnprocessableEntity(f"The {what} has no sound: record or upload audio, or a video with an audio track.",
                                   code="no_audio", details={"asset": asset.pk, "kind": blob.kind})

@@ -79,7 +79,9 @@ def project_page_response(request: HttpRequest, project: Project, *, edit: ApiFo
         "edit": edit, "edit_values": edit.values if edit else {
             "title": project.title, "description": project.description, "languages": ", ".join(project.languages)},
         "chapter_form": chapter, "chapter_values": chapter.values if chapter else {},
-        "asset_count": project.assets.count(), "jobs": studio.active_jobs(project), "export_errors": export_errors,
+        "asset_count": project.assets.count(),
+        "recordings": studio.project_assets(project).filter(blob__kind__in=("video", "audio")),
+        "jobs": studio.active_jobs(project), "export_errors": export_errors,
         "voices": voices, "voices_lacking_neural": [item["row"].name for item in voices if item["row"].needs_neural],
         "lexicon": tts_selectors.lexicon_list(project=project).order_by("language", "written"),
         "lexicon_form": lexicon,

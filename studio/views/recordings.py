@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from assets.models import Asset
 from assets.services import asset_ingest
 from contentizer import selectors
 from contentizer.api.errors import http_status
@@ -20,7 +21,9 @@ from contentizer.api.serializers import StepRecordingSerializer
 from contentizer.errors import ApplicationError
 from contentizer.jobs.api.serializers import job_representation
 from contentizer.languages import language_name
-from previews.recordings import narration
+from previews.api.recording_views import ChapterFromRecordingInputSerializer
+from previews.recordings import chapters, narration
+from studio.forms import ApiForm
 from studio.uploads import accepts_file
 
 logger = logging.getLogger(__name__)
@@ -70,3 +73,26 @@ def step_recording_delete(request: HttpRequest, step_id: int, language: str) -> 
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return _back(step)
+
+
+@login_required
+@require_POST
+def chapter_from_recording(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The same input and service as POST /api/projects/{id}/chapters/from-recording; on to the job's page."""
+    project = selectors.project_get(user=request.user, project_id=project_id)
+    form = ApiForm(ChapterFromRecordingInputSerializer, data={
+        key: request.POST[key] for key in ("asset", "language", "title") if request.POST.get(key, "").strip()})
+    try:
+        if not form.is_valid():
+            raise ApplicationError("Choose a recording of the project.", code="invalid_asset")
+        body = form.validated_data
+        asset = Asset.objects.select_related("blob").filter(pk=body["asset"], project=project).first()
+        if asset is None:
+            raise ApplicationError("Choose a recording of the project.", code="invalid_asset")
+        submitted = chapters.chapter_from_recording_request(owner=request.user, project=project, asset=asset,
+                                                            language=body.get("language"), title=body.get("title", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("project-page", project_id=project.pk)
+    messages.success(request, "Making a chapter from your recording: recognising what was said, then cutting it.")
+    return redirect("job-detail-page", job_id=submitted.job.pk)
