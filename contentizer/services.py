@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max, Model, QuerySet
+from django.db.models import F, Max, Model, QuerySet
 
 from contentizer.errors import ApplicationError
 from contentizer.models import Chapter, Project, Step
@@ -42,12 +43,29 @@ def chapter_create(*, project: Project, title: str) -> Chapter:
         )
 
 
-def step_create(*, chapter: Chapter, **fields: Any) -> Step:
+def step_create(*, chapter: Chapter, after: Step | None = None, **fields: Any) -> Step:
+    """A new step at the end of the chapter, or right after `after` (the steps behind it move down one)."""
     with transaction.atomic():
         Chapter.objects.select_for_update().filter(pk=chapter.pk).first()
-        return Step.objects.create(
-            chapter=chapter, position=_next_position(chapter.steps.all()), **fields
-        )
+        if after is None:
+            position = _next_position(chapter.steps.all())
+        else:
+            position = Step.objects.get(pk=after.pk, chapter=chapter).position + 1  # as it is now, under the lock
+            # two passes through negative positions, so the unique position holds at every moment
+            chapter.steps.filter(position__gte=position).update(position=-(F("position") + 1))
+            chapter.steps.filter(position__lt=0).update(position=-F("position"))
+        return Step.objects.create(chapter=chapter, position=position, **fields)
+
+
+# what a duplicate does not copy: its identity, its place and its times
+_NOT_DUPLICATED = {"id", "chapter", "position", "created_at", "updated_at"}
+
+
+def step_duplicate(*, step: Step) -> Step:
+    """A copy of `step` right after it: every field it has (texts, marks, asset, timing, effects...)."""
+    fields = {f.attname: copy.deepcopy(getattr(step, f.attname)) for f in Step._meta.concrete_fields
+              if f.name not in _NOT_DUPLICATED}
+    return step_create(chapter=step.chapter, after=step, **fields)
 
 
 def object_update(*, obj: Model, **fields: Any) -> Model:

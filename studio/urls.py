@@ -40,6 +40,8 @@ urlpatterns = [
     path("chapters/<int:chapter_id>/translate", translation.chapter_translate, name="chapter-translate"),
     path("steps/<int:step_id>/", chapters.step_save, name="step-save"),
     path("steps/<int:step_id>/delete", chapters.step_delete, name="step-delete"),
+    path("steps/<int:step_id>/insert-after", chapters.step_insert, name="step-insert"),
+    path("steps/<int:step_id>/duplicate", chapters.step_duplicate, name="step-duplicate"),
     path("steps/<int:step_id>/move", chapters.step_move, name="step-move"),
     path("steps/<int:step_id>/recordings/<str:language>", recordings.step_recording, name="step-recording"),
     path("steps/<int:step_id>/recordings/<str:language>/delete", recordings.step_recording_delete,

@@ -17,6 +17,7 @@ urlpatterns = [
     *route("chapters/<int:chapter_id>/steps", views.StepListApi.as_view(), "step-list"),
     *route("chapters/<int:chapter_id>/steps/reorder", views.StepReorderApi.as_view(), "step-reorder"),
     *route("steps/<int:step_id>", views.StepDetailApi.as_view(), "step-detail"),
+    *route("steps/<int:step_id>/duplicate", views.StepDuplicateApi.as_view(), "step-duplicate"),
     # The schema and its viewers are public documents: no per-client throttle (and no cache).
     *route("schema", SpectacularAPIView.as_view(throttle_classes=[]), "schema"),
     # the split view serves its start-up script from ?script, so the page runs no inline code (CSP)

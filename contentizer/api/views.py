@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contentizer import selectors, services
+from contentizer.api.errors import ApiError
 from contentizer.api.serializers import (
     ChapterCompletenessSerializer,
     ChapterSerializer,
@@ -114,7 +115,10 @@ class ChapterCompletenessApi(APIView):
 
 @extend_schema_view(
     get=extend_schema(summary="List a chapter's steps in order", tags=["steps"]),
-    post=extend_schema(summary="Add a step at the end of a chapter", tags=["steps"]),
+    post=extend_schema(summary="Add a step at the end of a chapter, or after one of its steps", tags=["steps"],
+                       parameters=[OpenApiParameter(
+                           "after", int, required=False,
+                           description="the id of a step of this chapter: the new step goes right after it")]),
 )
 class StepListApi(generics.ListCreateAPIView):
     serializer_class = StepSerializer
@@ -130,9 +134,32 @@ class StepListApi(generics.ListCreateAPIView):
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "project": self.chapter().project}
 
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        after = request.query_params.get("after")
+        if after is not None:
+            if not after.isdigit():
+                raise ApiError("after must be the id of a step of this chapter.", code="validation_error",
+                               status_code=400, details={"fields": {"after": ["must be a step id"]}})
+            self._after = selectors.step_get(user=request.user, step_id=int(after))
+            if self._after.chapter_id != self.chapter().pk:
+                raise ApiError("after must be the id of a step of this chapter.", code="validation_error",
+                               status_code=400, details={"fields": {"after": ["is a step of another chapter"]}})
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer: StepSerializer) -> None:
         fields = {k: v for k, v in serializer.validated_data.items() if k != "approve"}  # nothing to approve yet
-        serializer.instance = services.step_create(chapter=self.chapter(), **fields)
+        serializer.instance = services.step_create(chapter=self.chapter(), after=getattr(self, "_after", None),
+                                                   **fields)
+
+
+class StepDuplicateApi(APIView):
+    @extend_schema(summary="Duplicate a step: a copy of every field, right after it", tags=["steps"],
+                   request=None, responses={201: StepSerializer})
+    def post(self, request: Request, step_id: int) -> Response:
+        step = selectors.step_get(user=request.user, step_id=step_id)
+        copy = services.step_duplicate(step=step)
+        return Response(StepSerializer(copy, context={"request": request, "project": step.chapter.project}).data,
+                        status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -58,8 +58,8 @@ def dub_job_fields(job: Job) -> dict[str, Any]:
     result = job.result or {}
     video_id = _video_id(dub) if dub else None
     return {
-        "links": {"status": f"/api/v1/dubs/{dub.id}" if dub else f"/api/v1/jobs/{job.id}",
-                  "artifact": f"/api/videos/{video_id}/download" if video_id else None},
+        # `status` stays the job resource (an alias answers the same body); the dub is at /api/v1/dubs/{dubId}
+        "links": {"artifact": f"/api/videos/{video_id}/download" if video_id else None},
         "result": {"dubId": dub and dub.id, "videoId": video_id,
                    "sourceLanguage": (dub and dub.source_language) or result.get("sourceLanguage"),
                    "targetLanguages": dub.target_languages if dub else [],

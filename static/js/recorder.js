@@ -50,6 +50,8 @@
         if (job.result.narration === "filled" && textarea && (!textarea.value.trim() || textarea.dataset.transcript === textarea.value)) {
           textarea.value = step.narration[box.dataset.language] || "";
           textarea.dataset.transcript = textarea.value;
+          // the card's own saving (autosave.js) learns the box's new text, so it never sends the empty one
+          textarea.dispatchEvent(new Event("input", { bubbles: true }));
         }
         say(job.result.narration === "filled"
           ? "Your recording is the narration; its text was transcribed into the box."

@@ -41,6 +41,8 @@
     const after = cards.indexOf(over) > cards.indexOf(dragged);
     over.insertAdjacentElement(after ? "afterend" : "beforebegin", dragged);
     form.elements.order.value = Array.from(list.children).map(function (n) { return n.dataset.stepId; }).join(",");
-    form.submit();
+    // what was typed is saved before the page reloads in its new order
+    const saved = window.contentizerAutosave ? window.contentizerAutosave.flush() : Promise.resolve();
+    saved.then(function () { form.submit(); });
   });
 })();

@@ -134,45 +134,81 @@
     });
   }
 
-  // --- "upload a new file" inside a step card ---------------------------------------------------
-  document.querySelectorAll("[data-step-upload]").forEach(function (input) {
-    const form = input.form;
+  // --- a new file for a step card: its file field, a picture pasted while the card has focus, or a
+  // file dropped onto the card ----------------------------------------------------------------------
+  function uploadToCard(form, file) {
+    const input = form.querySelector("[data-step-upload]");
     const status = input.parentElement.querySelector(".upload-status");
     const thumbs = form.querySelector(".thumbs");
-    const save = form.querySelector("button[type=submit]");
+    const save = form.querySelector("button[type=submit]:not([name])");
+    status.hidden = false;
+    status.setAttribute("role", "status");
+    if (save) save.disabled = true;
+    return send(file, function (sent, total) {
+      status.textContent = "Uploading " + file.name + ": " + Math.floor((sent / total) * 100) + "%";
+    }, function (note) { status.textContent = note; }).then(function (result) {
+      const label = document.createElement("label");
+      label.className = "thumb";
+      const radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = "asset";
+      radio.value = result.assetId;
+      radio.checked = true;
+      const box = document.createElement("span");
+      box.className = "thumb-box";
+      box.textContent = "New";
+      const name = document.createElement("span");
+      name.className = "thumb-name";
+      name.textContent = file.name;
+      label.append(radio, box, name);
+      thumbs.append(label);
+      const autosaved = !!window.contentizerAutosave && !!form.closest("li.step");
+      status.textContent = file.name + " uploaded and chosen." + (autosaved ? "" : " Save the step to keep it.");
+      radio.dispatchEvent(new Event("change", { bubbles: true })); // the editor saves the choice
+    }, function (message) {
+      status.setAttribute("role", "alert");
+      status.textContent = message;
+    }).finally(function () {
+      input.value = ""; // the file went through tus; the form must not send it again
+      if (save) save.disabled = false;
+    });
+  }
+
+  // a pasted screenshot has no name of its own: name it by the time it was pasted
+  function named(file) {
+    if (file.name && file.name !== "image.png") return file;
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+    const extension = (file.type.split("/")[1] || "png").replace("jpeg", "jpg");
+    return new File([file], "pasted-" + stamp + "." + extension, { type: file.type });
+  }
+
+  document.querySelectorAll("[data-step-upload]").forEach(function (input) {
+    const form = input.form;
+    const card = form.closest(".card.step") || form;
     input.addEventListener("change", function () {
-      const file = input.files[0];
-      if (!file) return;
-      status.hidden = false;
-      status.removeAttribute("role");
-      status.setAttribute("role", "status");
-      save.disabled = true;
-      send(file, function (sent, total) {
-        status.textContent = "Uploading " + file.name + ": " + Math.floor((sent / total) * 100) + "%";
-      }, function (note) { status.textContent = note; }).then(function (result) {
-        const label = document.createElement("label");
-        label.className = "thumb";
-        const radio = document.createElement("input");
-        radio.type = "radio";
-        radio.name = "asset";
-        radio.value = result.assetId;
-        radio.checked = true;
-        const box = document.createElement("span");
-        box.className = "thumb-box";
-        box.textContent = "New";
-        const name = document.createElement("span");
-        name.className = "thumb-name";
-        name.textContent = file.name;
-        label.append(radio, box, name);
-        thumbs.append(label);
-        status.textContent = file.name + " uploaded and chosen. Save the step to keep it.";
-      }, function (message) {
-        status.setAttribute("role", "alert");
-        status.textContent = message;
-      }).finally(function () {
-        input.value = ""; // the file went through tus; the form must not send it again
-        save.disabled = false;
+      if (input.files[0]) uploadToCard(form, input.files[0]);
+    });
+    card.addEventListener("paste", function (event) {
+      const items = event.clipboardData ? Array.from(event.clipboardData.files || []) : [];
+      const picture = items.find(function (f) { return /^image\//.test(f.type); });
+      if (!picture) return; // text pastes into the box as usual
+      event.preventDefault();
+      uploadToCard(form, named(picture));
+    });
+    ["dragenter", "dragover"].forEach(function (name) {
+      card.addEventListener(name, function (event) {
+        if (!event.dataTransfer || Array.from(event.dataTransfer.types || []).indexOf("Files") < 0) return;
+        event.preventDefault();
+        card.classList.add("dropping");
       });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      card.addEventListener(name, function () { card.classList.remove("dropping"); });
+    });
+    card.addEventListener("drop", function (event) {
+      if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+      event.preventDefault();
+      uploadToCard(form, event.dataTransfer.files[0]);
     });
   });
 })();

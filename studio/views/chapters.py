@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -164,8 +164,14 @@ def _save_step(request: HttpRequest, chapter: Chapter, step: Step | None) -> Htt
     valid = form.is_valid()
     if upload_error is not None:
         form.add_api_error(upload_error, field="upload")
+    autosave = _autosave(request) and step is not None
     if not valid or upload_error is not None:
+        if autosave:  # the editor's script shows why, in the card, and keeps the text the author typed
+            return JsonResponse({"saved": False, "errors": form.errors}, status=form.status)
         return chapter_page_response(request, chapter, forms={step.pk if step else NEW: form}, status=form.status)
+    if autosave:
+        step = services.step_update(step=step, **form.validated_data)
+        return JsonResponse({"saved": True, "step": step.pk, "updatedAt": step.updated_at.isoformat()})
     if step is None:
         step = services.step_create(chapter=chapter, **{k: v for k, v in form.validated_data.items()
                                                         if k != "approve"})
@@ -174,6 +180,30 @@ def _save_step(request: HttpRequest, chapter: Chapter, step: Step | None) -> Htt
         services.step_update(step=step, **form.validated_data)
         messages.success(request, f"Step {step.position + 1} saved.")
     return redirect(reverse("chapter-page", args=[chapter.pk]) + f"#step-{step.pk}")
+
+
+def _autosave(request: HttpRequest) -> bool:
+    """A save the editor's script made as the author typed (static/js/autosave.js): it wants JSON back."""
+    return request.headers.get("X-Autosave") == "1"
+
+
+@login_required
+@require_POST
+def step_insert(request: HttpRequest, step_id: int) -> HttpResponse:
+    """An empty step right after this one, ready to be written."""
+    step = selectors.step_get(user=request.user, step_id=step_id)
+    new = services.step_create(chapter=step.chapter, after=step)
+    messages.success(request, f"Step {new.position + 1} added after step {step.position + 1}.")
+    return redirect(reverse("chapter-page", args=[step.chapter_id]) + f"#step-{new.pk}")
+
+
+@login_required
+@require_POST
+def step_duplicate(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = selectors.step_get(user=request.user, step_id=step_id)
+    copy = services.step_duplicate(step=step)
+    messages.success(request, f"Step {step.position + 1} duplicated: the copy is step {copy.position + 1}.")
+    return redirect(reverse("chapter-page", args=[step.chapter_id]) + f"#step-{copy.pk}")
 
 
 @login_required
