@@ -74,6 +74,9 @@ class Step(models.Model):
     transition_duration = models.FloatField(
         default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(5.0)]
     )
+    # Emphasis on the picture (contentizer.effects): {"focus": {"x": .., "y": .., "w": .., "h": ..},
+    # "highlight": true, "zoom": true, "blur": [...], "click": {"x": .., "y": ..}}; {} for none.
+    effects = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

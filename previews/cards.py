@@ -118,3 +118,19 @@ def title_card(title: str, color: str, output: Output, path: Path) -> Path:
             draw.text(((output.width - width) / 2, top + i * line_height), line, font=font, fill="white")
     image.save(path, format="PNG", compress_level=1)
     return path
+
+
+RING_SIZE = 256  # drawn large and scaled down by the graph to the frame's size: smooth edges
+
+
+def click_ring(path: Path) -> Path:
+    """The click marker: a warm ring with a dark rim (it reads on light and dark screens alike)
+    on a transparent square; the graph scales it and centres it on the click."""
+    image = Image.new("RGBA", (RING_SIZE, RING_SIZE), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    rim, width = RING_SIZE // 28, RING_SIZE // 9
+    draw.ellipse((rim, rim, RING_SIZE - 1 - rim, RING_SIZE - 1 - rim), outline=(20, 20, 20, 200), width=width + 2 * rim)
+    draw.ellipse((2 * rim, 2 * rim, RING_SIZE - 1 - 2 * rim, RING_SIZE - 1 - 2 * rim), outline=(255, 176, 0, 255),
+                 width=width)
+    image.save(path, format="PNG", compress_level=1)
+    return path

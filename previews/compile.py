@@ -40,6 +40,7 @@ class StepSpec:
     narration_asset: str | int | None = None
     spoken_in: tuple[str, ...] = ()  # the languages its narration text is written in
     recorded: bool = False  # narration_asset is the author's recording of it: the step lasts as long as it
+    effects: dict[str, Any] | None = None  # contentizer.effects' JSON form; on a picture only
 
     def spoken(self, languages: list[str] | None) -> bool:
         """Whether the step is narrated in one of `languages` (any, when none are named): its
@@ -113,6 +114,7 @@ def chapter_steps(chapter: Chapter, language: str | None = None, *, recorded: bo
             transition=step.transition, transition_duration=step.transition_duration,
             asset=step.asset_id, spoken_in=tuple(sorted(lang for lang, text in step.narration.items() if text.strip())),
             narration_asset=recording(step), recorded=recording(step) is not None,
+            effects=step.effects or None,
         )
         for i, step in enumerate(chapter.steps.prefetch_related("recordings").order_by("position"))
     ]
@@ -130,7 +132,7 @@ def request_steps(steps: list[dict[str, Any]], languages: list[str]) -> list[Ste
         StepSpec(
             label=f"step {i + 1}", caption=caption(s.get("caption", "")), duration=s["duration"],
             transition=s.get("transition", transitions.DEFAULT), transition_duration=s.get("transitionDuration", 0.5),
-            asset=s.get("asset"), narration_asset=s.get("narration"),
+            asset=s.get("asset"), narration_asset=s.get("narration"), effects=s.get("effects") or None,
         )
         for i, s in enumerate(steps)
     ]
@@ -143,6 +145,8 @@ def _scene(spec: StepSpec, resolver: AssetResolver, last: bool) -> dict[str, Any
     scene: dict[str, Any] = {"duration": spec.duration, "caption": spec.caption}
     if kind in ("image", "video"):
         scene.update(type=kind, asset=asset.blob.sha256)
+        if spec.effects:  # a step without a picture keeps its effects for when it gets one
+            scene["effects"] = spec.effects
     else:
         scene.update(type="title", color=DEFAULT_CARD, title="" if kind == "audio" else spec.caption)
         if kind != "audio":

@@ -35,7 +35,7 @@ from assets.sniffing import demuxer_for
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
 from contentizer.jobs.runner import JobContext
 from contentizer.languages import iso639_2
-from contentizer.media import compose, ffmpeg, pcm, probe, remux
+from contentizer.media import compose, ffmpeg, framing, pcm, probe, remux
 from contentizer.media.compose import Clip, Media, Picture, Segment, Track
 from contentizer.storage import fetch, publish_file, trusted
 from contentizer.transitions import xfade
@@ -49,6 +49,7 @@ PIECE_PREFIX = "videos/cache/segments"
 TRACK_PREFIX = "videos/cache/tracks"
 TRACK_VERSION = 1
 GRAPH_VERSION = 5  # part of every piece's key: a change of graph shape renders anew
+EFFECTS_VERSION = 1  # part of the key of every piece showing effects: a new way of drawing them renders anew
 SILENT_RATE = 22050
 
 
@@ -101,13 +102,25 @@ class Render:
                 source = Media(self.dir / "in" / f"{scene.asset}.{ext}", demuxer_for(ext))
             else:
                 source = Media(self.dir / f"card-{i}.png", "image2")
+            look = self._look(i, frames - head - tail) if scene.asset and scene.effects else None
+            look = look if look and look.shows else None
             scenes.append(compose.Scene(
                 source=source, still=scene.type != "video", frames=frames, head=head, tail=tail,
                 xfade=xfade(scene.transition.type) if tail else "",
                 caption=self.dir / f"caption-{i}.png" if scene.caption else None,
+                look=look, ring=self.dir / "click-ring.png" if look and look.click else None,
             ))
         return Picture(width=out.width, height=out.height, fps=out.fps, scenes=tuple(scenes),
                        **encoder(out.quality))
+
+    def _look(self, i: int, body: int) -> framing.Look:
+        scene, out = self.timeline.scenes[i], self.timeline.output
+        blob = self._blob(scene.asset, i)
+        if not blob.width or not blob.height:  # a blur must never be skipped: refuse rather than guess
+            raise PermanentJobError(f"{self._label(i)}: the picture's size is unknown, so its effects cannot be "
+                                    "placed; upload the picture again.")
+        return framing.look_for(scene.effects, size=(blob.width, blob.height), width=out.width, height=out.height,
+                                fps=out.fps, body_frames=body)
 
     def _blob(self, sha256: str, i: int | None, where: str = "") -> Blob:
         blob = Blob.objects.filter(sha256=sha256).first()
@@ -127,6 +140,8 @@ class Render:
                 self._fetch_picture(scene.asset, pic_scene.source.path, self._label(i))
             else:
                 cards.title_card(scene.title, scene.color, self.timeline.output, pic_scene.source.path)
+            if pic_scene.ring is not None and not pic_scene.ring.exists():
+                cards.click_ring(pic_scene.ring)
             if scene.caption and i in bodies:
                 _, at = cards.caption_overlay(scene.caption, self.timeline.output, pic_scene.caption)
                 scenes = list(self.picture.scenes)
@@ -171,10 +186,25 @@ class Render:
         chapter): an edit re-renders exactly the segments it changes."""
         scene = self.picture.scenes[seg.index]
         if seg.kind == "body":
-            return ["body", self._source(seg.index), self.timeline.scenes[seg.index].caption,
-                    scene.head if not scene.still else 0, scene.body]
+            shape = ["body", self._source(seg.index), self.timeline.scenes[seg.index].caption,
+                     scene.head if not scene.still else 0, scene.body]
+            # a scene without effects keeps the key it had before effects existed
+            return [*shape, self._effects(seg.index)] if self.picture.scenes[seg.index].look else shape
         offset = 0 if scene.still else scene.head + scene.body
-        return ["transition", scene.xfade, scene.tail, self._source(seg.index), offset, self._source(seg.index + 1)]
+        return ["transition", scene.xfade, scene.tail, self._framed(seg.index), offset, self._framed(seg.index + 1)]
+
+    def _effects(self, i: int) -> list:
+        return [EFFECTS_VERSION, self.timeline.scenes[i].effects.to_json()]
+
+    def _framed(self, i: int) -> list:
+        """What scene i looks like in a transition: its source, and its redaction and framing when
+        it has them (highlight, zoom and click show in the body only)."""
+        look = self.picture.scenes[i].look
+        if look is None or not look.reframes:
+            return self._source(i)
+        effects = self.timeline.scenes[i].effects
+        return [*self._source(i), EFFECTS_VERSION, [r.to_json() for r in effects.blur],
+                effects.focus.to_json() if effects.focus and not look.letterboxed else None]
 
     def _piece(self, segments: tuple[Segment, ...]) -> Piece:
         out, pic = self.timeline.output, self.picture

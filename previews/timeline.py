@@ -17,9 +17,14 @@ from typing import Any
 
 import jsonschema
 
+from contentizer import effects as effects_
 from contentizer import transitions
+from contentizer.effects import Effects
 
-VERSION = 1
+# 2: scenes may carry `effects` (focus, highlight, zoom, blur, click). A version 1 timeline has
+# none, parses as it always did and renders the same frames under the same piece keys.
+VERSION = 2
+VERSIONS = (1, 2)
 QUALITIES = ("preview", "final")
 # A scene lengthened by its narration lasts at least this much longer than its transitions
 # together: the frames on which it settles (and shows its caption).
@@ -80,6 +85,7 @@ class Scene:
     narration: str | None = None  # sha256 of an audio blob, played from the scene's start in every track
     narration_gain: float = 0.0  # dB
     speech: tuple[Speech, ...] = ()  # per language (videos)
+    effects: Effects = field(default_factory=Effects)  # emphasis on the picture (image and video scenes)
 
     def speech_in(self, language: str) -> Speech | None:
         return next((s for s in self.speech if s.language == language), None)
@@ -189,6 +195,8 @@ class Timeline:
     @classmethod
     def parse(cls, data: Any) -> Timeline:
         problems = {_path(e.absolute_path): e.message for e in _validator().iter_errors(data)}
+        if not problems:
+            problems = _effects_problems(data)
         if problems:
             raise TimelineError(problems)
         audio = data.get("audio", {})
@@ -247,20 +255,43 @@ def _path(parts) -> str:
     return out or "(root)"
 
 
+def _effects_problems(data: dict[str, Any]) -> dict[str, str]:
+    """What the schema cannot say about effects: regions inside the picture and not empty,
+    highlight and zoom with a focus, only in version 2 and on scenes with a picture."""
+    problems: dict[str, str] = {}
+    for i, scene in enumerate(data["scenes"]):
+        if "effects" not in scene:
+            continue
+        where = f"scenes[{i}].effects"
+        if data["version"] < 2:
+            problems[where] = "effects need timeline version 2"
+        elif scene["type"] not in ("image", "video") and scene["effects"]:
+            problems[where] = f"a {scene['type']} scene has no picture to put effects on"
+        else:
+            try:
+                effects_.parse(scene["effects"], path=where)
+            except effects_.EffectsError as exc:
+                problems.update(exc.problems)
+    return problems
+
+
 def _scene(data: dict[str, Any]) -> Scene:
     transition = Transition(**data.get("transition", {}))
     transition = Transition(transitions.canonical(transition.type), transition.duration)
     if transition.type == "cut" or not transition.duration:
         transition = Transition("cut", 0.0)
-    fields = {k: v for k, v in data.items() if k not in ("transition", "speech", "narrationGain")}
+    fields = {k: v for k, v in data.items() if k not in ("transition", "speech", "narrationGain", "effects")}
     return Scene(**fields, transition=transition, narration_gain=data.get("narrationGain", 0.0),
-                 speech=tuple(Speech(**s) for s in data.get("speech", ())))
+                 speech=tuple(Speech(**s) for s in data.get("speech", ())),
+                 effects=effects_.parse(data.get("effects")))
 
 
 def _scene_dict(scene: Scene) -> dict[str, Any]:
     data = {k: v for k, v in asdict(scene).items()
-            if v is not None and k not in ("speech", "narration_gain", "transition")}
+            if v is not None and k not in ("speech", "narration_gain", "transition", "effects")}
     data["transition"] = asdict(scene.transition)
+    if scene.effects:  # none: the scene's JSON (and a version 1 timeline's key) as before effects
+        data["effects"] = scene.effects.to_json()
     if scene.narration_gain:
         data["narrationGain"] = scene.narration_gain
     if scene.speech:

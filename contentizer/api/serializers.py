@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from contentizer import transitions
-from contentizer.api.serializers_base import CaptionField, StrictInputMixin, TransitionField
+from contentizer.api.serializers_base import CaptionField, EffectsField, StrictInputMixin, TransitionField
 from contentizer.languages import (
     MAX_LANGUAGES,
     duplicates,
@@ -104,6 +104,7 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         help_text="The author's own recording of the narration per language, said instead of the voice (PUT and "
                   "DELETE /api/steps/{id}/narration/{language}/recording).",
     )
+    effects = EffectsField(required=False)
     approve = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField(max_length=35)), write_only=True, required=False,
         help_text='Machine-translated texts the author approves as they are: {"caption": ["de"]}. Editing a '
@@ -114,8 +115,7 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         model = Step
         fields = [
             "id", "chapter", "position", "caption", "narration", "narrationAudio", "machineTranslated", "approve",
-            "asset", "duration",
-            "transition", "transitionDuration", "createdAt", "updatedAt",
+            "asset", "duration", "transition", "transitionDuration", "effects", "createdAt", "updatedAt",
         ]
         read_only_fields = ["id", "position", "createdAt", "updatedAt"]
         extra_kwargs = {**TIMESTAMPS, "transitionDuration": {"source": "transition_duration"}}

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.serializers import as_serializer_error
 
-from contentizer import transitions
+from contentizer import effects, transitions
 
 
 class StrictInputMixin:
@@ -84,4 +84,39 @@ class CaptionField(serializers.Field):
         return texts
 
     def to_representation(self, value: Any) -> dict[str, str]:
+        return dict(value) if isinstance(value, Mapping) else {}
+
+
+_FRACTION = {"type": "number", "minimum": 0, "maximum": 1}
+_REGION = {"type": "object", "required": ["x", "y", "w", "h"], "additionalProperties": False,
+           "properties": {k: _FRACTION for k in effects.REGION_KEYS},
+           "description": "A region in fractions (0..1) of the picture: left, top, width, height."}
+
+
+@extend_schema_field({
+    "type": "object", "additionalProperties": False,
+    "description": "Emphasis on the step's picture; {} for none. Highlight and zoom need a focus region.",
+    "properties": {
+        "focus": _REGION, "highlight": {"type": "boolean", "description": "Dim everything outside the focus."},
+        "zoom": {"type": "boolean", "description": "Zoom into the focus and back out within the step."},
+        "blur": {"type": "array", "maxItems": effects.MAX_BLUR_REGIONS, "items": _REGION,
+                 "description": "Regions to redact (blurred past reading before any zoom)."},
+        "click": {"type": "object", "required": ["x", "y"], "additionalProperties": False,
+                  "properties": {k: _FRACTION for k in effects.POINT_KEYS},
+                  "description": "A click marker (a ring) at this point."},
+    },
+})
+class EffectsField(serializers.Field):
+    """A step's effects (contentizer.effects), checked strictly; each problem is reported under
+    its own path (`focus.w`, `blur[1].x`) beside the field."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        try:
+            return effects.parse(data, path="effects").to_json()
+        except effects.EffectsError as exc:
+            raise serializers.ValidationError(
+                {path.removeprefix("effects").lstrip(".") or "effects": [msg] for path, msg in exc.problems.items()}
+            ) from None
+
+    def to_representation(self, value: Any) -> dict[str, Any]:
         return dict(value) if isinstance(value, Mapping) else {}

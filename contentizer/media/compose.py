@@ -22,6 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contentizer.effects import DIM_OPACITY
+from contentizer.media.framing import Box, Look
+
 AAC_BITRATE = {1: "64k", 2: "128k"}
 # The sample rates a track is encoded at: what AAC (and every player) takes, up to 48 kHz.
 AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
@@ -55,6 +58,8 @@ class Scene:
     xfade: str = ""  # FFmpeg xfade transition into the next scene ("" for a cut)
     caption: Path | None = None  # a transparent PNG drawn at `caption_at`
     caption_at: tuple[int, int] = (0, 0)
+    look: Look | None = None  # the step's effects (focus, zoom, blur...) in the picture's pixels
+    ring: Path | None = None  # a PNG of the click marker, drawn where `look.click` says
 
     @property
     def body(self) -> int:
@@ -172,17 +177,20 @@ def fit_filter(pic: Picture) -> str:
     converted to the same BT.709 limited-range YUV, so every piece's encoder writes the same
     stream header and pieces from different kinds of picture can be joined."""
     w, h = pic.width, pic.height
-    # setparams: the frames say what they now are (the encoder writes what the frames say in newer
-    # FFmpeg builds, what its options say in older ones: both are told the same)
     return (f"scale={w}:{h}:force_original_aspect_ratio=decrease:out_color_matrix=bt709:out_range=tv,"
-            f"format=yuv420p,setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709,"
-            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1")
+            f"{COLOURED},pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1")
+
+
+# setparams: the frames say what they now are (the encoder writes what the frames say in newer
+# FFmpeg builds, what its options say in older ones: both are told the same)
+COLOURED = "format=yuv420p,setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
 
 
 def _scene_sources(graph: _Graph, pic: Picture, indexes: list[int]) -> dict[int, str]:
     """A fitted picture stream per scene. A still file used by several scenes is read once and
     split; ffmpeg would refuse one input label consumed twice."""
     by_file: dict[Path, list[int]] = {}
+    indexes = [i for i in indexes if pic.scenes[i].look is None]  # `_looked` reads its own
     for i in indexes:
         if pic.scenes[i].still:
             by_file.setdefault(pic.scenes[i].source.path, []).append(i)
@@ -233,6 +241,151 @@ def _span_filter(pic: Picture, still: bool, first: int, frames: int) -> str:
     return f"{take},setpts=N/{pic.fps}/TB"
 
 
+# --- effects: a scene with a look ----------------------------------------------------------
+
+RING_SHARE = 0.09  # the click ring's diameter, of the frame's short edge, before any zoom
+OUTLINE_SHARE = 1 / 240  # a highlight's outline, of the frame's short edge
+BLUR_SHARE = 0.35  # a redaction's Gaussian sigma, of its region's shorter side (text turns to smudge)
+MIN_BLUR_SIGMA = 6
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+def canvas_size(pic: Picture, look: Look) -> tuple[int, int]:
+    """The size a looked scene's view is drawn at before its frames are made: the frame's, or for
+    a zoom, enough to show the zoomed region sharp (the picture's own pixels where it has fewer,
+    at most what the deepest zoom shows one to one)."""
+    if look.zoom is None:
+        return pic.width, pic.height
+    deepest = pic.width * look.view.w / look.zoom.w
+    width = _even(min(max(look.view.w, pic.width), deepest))
+    return width, _even(width * pic.height / pic.width)
+
+
+def _redacted(look: Look) -> list[str]:
+    """Each blur region cut out, blurred past reading and laid back, on the picture itself: before
+    any view, fit or zoom, so nothing downstream can show what was under it."""
+    chains = []
+    for box in look.blur:
+        x, y = int(box.x), int(box.y)
+        w, h = max(2, round(box.x + box.w) - x), max(2, round(box.y + box.h) - y)
+        w, h = min(w, look.size[0] - x), min(h, look.size[1] - y)
+        sigma = max(MIN_BLUR_SIGMA, BLUR_SHARE * min(w, h))
+        # the region is shrunk to a few pixels and blown up again before the blur: a Gaussian alone
+        # can be partly undone; what the shrink threw away cannot
+        chains.append((f"crop={w}:{h}:{x}:{y},scale={max(1, w // 8)}:{max(1, h // 8)}:flags=area,"
+                       f"scale={w}:{h}:flags=bilinear,gblur=sigma={sigma:.1f}:steps=3", x, y))
+    return chains
+
+
+def _viewed(look: Look, size: tuple[int, int]) -> str:
+    """The view cut from the picture (padded with black where it reaches past the picture), scaled
+    to `size` in the frame's colours."""
+    (pw, ph), v = look.size, look.view
+    x0, y0 = math.floor(v.x), math.floor(v.y)
+    vw, vh = max(2, round(v.w)), max(2, round(v.h))
+    left, top = max(0, -x0), max(0, -y0)
+    padded_w, padded_h = max(pw, x0 + vw) + left, max(ph, y0 + vh) + top
+    pad = f"pad={padded_w}:{padded_h}:{left}:{top}:color=black," if (padded_w, padded_h) != (pw, ph) else ""
+    return (f"{pad}crop={vw}:{vh}:{x0 + left}:{y0 + top},scale={size[0]}:{size[1]}:out_color_matrix=bt709:"
+            f"out_range=tv,{COLOURED},setsar=1")
+
+
+def _in_canvas(look: Look, box: Box, size: tuple[int, int]) -> Box:
+    sx, sy = size[0] / look.view.w, size[1] / look.view.h
+    return Box((box.x - look.view.x) * sx, (box.y - look.view.y) * sy, box.w * sx, box.h * sy)
+
+
+def _highlighted(look: Look, pic: Picture, size: tuple[int, int]) -> str:
+    """Everything outside the focus dimmed, a thin light outline around it."""
+    if look.highlight is None:
+        return ""
+    cw, ch = size
+    r = _in_canvas(look, look.highlight, size)
+    x0, y0 = max(0, round(r.x)), max(0, round(r.y))
+    x1, y1 = min(cw, round(r.x + r.w)), min(ch, round(r.y + r.h))
+    dim = f"black@{DIM_OPACITY}"
+    boxes = [(0, 0, cw, y0), (0, y1, cw, ch - y1), (0, y0, x0, y1 - y0), (x1, y0, cw - x1, y1 - y0)]
+    # drawbox reads a zero width or height as "the whole frame": empty bands are left out
+    out = [f"drawbox={x}:{y}:{w}:{h}:{dim}:t=fill" for x, y, w, h in boxes if w > 0 and h > 0]
+    thickness = max(2, round(min(pic.width, pic.height) * OUTLINE_SHARE * cw / pic.width))
+    out.append(f"drawbox={x0}:{y0}:{x1 - x0}:{y1 - y0}:white@0.85:t={thickness}")
+    return "," + ",".join(out)
+
+
+def _zoomed(look: Look, pic: Picture, size: tuple[int, int], frames: int) -> str:
+    """Per frame, the view of the moment cut from the canvas and scaled to the frame (zoompan):
+    eased in over `look.ease` frames from the first, held, eased out to the last. The canvas is
+    4:4:4 so the cut moves by single canvas pixels (4:2:0 would round it to even ones), and the
+    canvas holds the zoomed region at least at the frame's own density, so a canvas pixel is at
+    most a pixel of the frame: the motion has no visible steps."""
+    assert look.zoom is not None
+    cw, _ = size
+    z = _in_canvas(look, look.zoom, size)
+    u = f"max(0,min(1,min(on/{look.ease},({frames - 1}-on)/{look.ease})))"
+    p = f"({u}*{u}*(3-2*{u}))"  # smoothstep: no jolt where the motion starts or stops
+    return (f"format=yuv444p,zoompan=z='{cw}/({cw}+({z.w:.3f}-{cw})*{p})':x='{z.x:.3f}*{p}':y='{z.y:.3f}*{p}'"
+            f":d=1:s={pic.width}x{pic.height}:fps={pic.fps},setpts=N/{pic.fps}/TB,setsar=1,{COLOURED}")
+
+
+def _ring(graph: _Graph, pic: Picture, i: int, stream: str, size: tuple[int, int]) -> str:
+    scene, look = pic.scenes[i], pic.scenes[i].look
+    if scene.ring is None or look is None or look.click is None:
+        return stream
+    diameter = _even(min(pic.width, pic.height) * RING_SHARE * size[0] / pic.width)
+    point = _in_canvas(look, Box(look.click[0], look.click[1], 0, 0), size)
+    n = graph.add_input(["-f", "image2", "-i", str(scene.ring)])
+    ring = graph.chain(f"{n}:v", f"scale={diameter}:{diameter},format=rgba", "r")
+    out = graph.label("k")
+    graph.chains.append(f"[{stream}][{ring}]overlay={round(point.x - diameter / 2)}:{round(point.y - diameter / 2)}"
+                        f":format=auto,{COLOURED}[{out}]")
+    return out
+
+
+def _looked(graph: _Graph, pic: Picture, i: int, spans: list[tuple[str, int, int]]) -> dict[tuple[str, int], str]:
+    """Scene i's parts with its look. The picture is redacted first; transitions show the plain
+    view (the body's first and last frame), only the body shows the highlight, ring and zoom, so
+    changing those renders the body alone."""
+    scene, look = pic.scenes[i], pic.scenes[i].look
+    assert look is not None
+    seconds = f"{scene.frames / pic.fps:.6f}"
+    if scene.still:
+        n = graph.add_input(["-f", scene.source.demuxer, "-framerate", str(pic.fps), "-i", str(scene.source.path)])
+        pre, post = "", ""
+    else:
+        n = graph.add_input(["-f", scene.source.demuxer, "-t", seconds, "-i", str(scene.source.path)])
+        pre, post = f"fps={pic.fps},", f",tpad=stop_mode=clone:stop_duration={seconds}"
+    plain = [s for s in spans if s[0] != "body"]
+    body = [s for s in spans if s[0] == "body"]
+    source = graph.chain(f"{n}:v", f"{pre}format=gbrp", "g")
+    for filters, x, y in _redacted(look):
+        whole, cut = graph.split(source, 2)
+        blurred = graph.chain(cut, filters, "b")
+        out = graph.label("g")
+        graph.chains.append(f"[{whole}][{blurred}]overlay={x}:{y}:format=gbrp[{out}]")
+        source = out
+    streams = graph.split(source, (1 if plain else 0) + (1 if body else 0))
+    parts: dict[tuple[str, int], str] = {}
+    if plain:
+        fitted = _viewed(look, (pic.width, pic.height)) if look.reframes else fit_filter(pic)
+        shown = graph.chain(streams[-1], fitted + post, "f")
+        for (part, first, frames), stream in zip(plain, graph.split(shown, len(plain)), strict=True):
+            parts[(part, i)] = graph.chain(stream, _span_filter(pic, scene.still, first, frames), "p")
+    if body:
+        (_, first, frames), size = body[0], canvas_size(pic, look)
+        canvas = graph.chain(streams[0], _viewed(look, size) + _highlighted(look, pic, size) + post, "f")
+        canvas = _ring(graph, pic, i, canvas, size)
+        if look.zoom is None:
+            shown = graph.chain(_captioned(graph, pic, i, canvas), _span_filter(pic, scene.still, first, frames), "p")
+        else:
+            spanned = graph.chain(canvas, _span_filter(pic, scene.still, first, frames), "p")
+            shown = _captioned(graph, pic, i, graph.chain(spanned, _zoomed(look, pic, size, frames), "z"))
+        parts[("body", i)] = shown
+    return parts
+
+
 def _segment_streams(graph: _Graph, pic: Picture, wanted: list[Segment]) -> dict[Segment, str]:
     wanted_set = set(wanted)
     indexes = sorted({i for seg in wanted for i in seg.scenes()})
@@ -240,6 +393,9 @@ def _segment_streams(graph: _Graph, pic: Picture, wanted: list[Segment]) -> dict
     parts: dict[tuple[str, int], str] = {}
     for i in indexes:
         spans = _spans(pic, i, wanted_set)
+        if pic.scenes[i].look is not None:
+            parts.update(_looked(graph, pic, i, spans))
+            continue
         streams = graph.split(sources[i], len(spans))
         for (part, first, frames), stream in zip(spans, streams, strict=True):
             # the caption is drawn on the scene's settled frames only: a transition blends the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from contentizer import transitions
-from contentizer.api.serializers_base import CaptionField, StrictInputMixin, TransitionField
+from contentizer.api.serializers_base import CaptionField, EffectsField, StrictInputMixin, TransitionField
 from contentizer.jobs.api.serializers import JobResourceSerializer, kind_field
 from contentizer.jobs.models import JobStatus
 from previews.compile import ASPECTS, RESOLUTIONS
@@ -20,6 +20,7 @@ class PreviewStepInputSerializer(StrictInputMixin, serializers.Serializer):
     narration = AssetRef(required=False, allow_null=True, max_length=64, help_text="an audio asset")
     transition = TransitionField(required=False, default=transitions.DEFAULT)
     transitionDuration = serializers.FloatField(min_value=0, max_value=5, required=False, default=0.5)
+    effects = EffectsField(required=False)
 
 
 class PreviewMusicInputSerializer(StrictInputMixin, serializers.Serializer):

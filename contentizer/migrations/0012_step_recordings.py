@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assets', '0008_remove_uploads_of_deleted_assets'),
-        ('contentizer', '0010_step_caption_per_language'),
+        ('contentizer', '0011_step_effects'),
     ]
 
     operations = [
