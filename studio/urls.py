@@ -2,6 +2,7 @@ from django.urls import path
 
 from studio.views import (
     chapters,
+    dubs,
     library,
     projects,
     recordings,
@@ -47,6 +48,9 @@ urlpatterns = [
     path("steps/<int:step_id>/recordings/<str:language>/delete", recordings.step_recording_delete,
          name="step-recording-delete"),
     path("videos/<uuid:video_id>/", videos.video_page, name="video-page"),
+    path("projects/<int:project_id>/dubs", dubs.dub_create, name="dub-create"),
+    path("dubs/<uuid:dub_id>/", dubs.dub_page, name="dub-page"),
+    path("dubs/<uuid:dub_id>/segments", dubs.dub_save, name="dub-save"),
     path("videos/<uuid:video_id>/shares", videos.share_create, name="share-create"),
     path("videos/<uuid:video_id>/shares/<uuid:share_id>/revoke", videos.share_revoke, name="share-revoke"),
     path("s/<str:token>/", videos.shared_page, name="share-page"),

@@ -17,6 +17,7 @@ from contentizer.models import Project
 from previews.tts import selectors as tts_selectors
 from studio import selectors as studio
 from studio.forms import ApiForm
+from studio.views.dubs import dub_section
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +81,10 @@ def project_page_response(request: HttpRequest, project: Project, *, edit: ApiFo
             "title": project.title, "description": project.description, "languages": ", ".join(project.languages)},
         "chapter_form": chapter, "chapter_values": chapter.values if chapter else {},
         "asset_count": project.assets.count(),
-        "recordings": studio.project_assets(project).filter(blob__kind__in=("video", "audio")),
         "jobs": studio.active_jobs(project), "export_errors": export_errors,
         "voices": voices, "voices_lacking_neural": [item["row"].name for item in voices if item["row"].needs_neural],
         "lexicon": tts_selectors.lexicon_list(project=project).order_by("language", "written"),
-        "lexicon_form": lexicon,
+        "lexicon_form": lexicon, **dub_section(project),  # its `recordings` serve "Make a chapter" too
         "lexicon_values": lexicon.values if lexicon else {"language": (project.languages or [""])[0]},
     }, status=status)
 

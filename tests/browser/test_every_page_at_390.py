@@ -31,6 +31,8 @@ def _check(page, path: str, shots: Path | None) -> str:
     assert problems["unlabelled"] == [], (path, problems["unlabelled"])
     assert problems["nameless"] == [], (path, problems["nameless"])
     assert problems["foreign"] == [] and problems["resources"] == [], (path, problems)
+    assert problems["small"] == [], (path, "tap targets under 44 px", problems["small"])
+    assert problems["navLines"] == 1, (path, "the navigation takes more than one line")
     page.keyboard.press("Tab")
     first = page.evaluate("() => [document.activeElement.textContent.trim(), "
                           "getComputedStyle(document.activeElement).outlineStyle]")
@@ -88,6 +90,18 @@ def test_every_page_fits_a_phone_and_works_with_a_keyboard(open_context, live_se
             page.wait_for_function("() => window.contentizerPlayer && window.contentizerPlayer.mode")
         texts[path] = _check(page, path, shots)
     assert "No video files in this project." in texts[f"/projects/{project.pk}/assets/?kind=video"]
+    # the picture picker shows which picture is chosen, its whole name, none of it clipped
+    page.goto(f"/chapters/{chapter.pk}/")
+    chosen = page.locator("li.step label.thumb:has(input:checked)")
+    assert chosen.locator(".thumb-name").inner_text() == "a-very-long-file-name-of-a-screenshot-taken-on-a-phone.png"
+    clipped = chosen.evaluate("(label) => [label, label.querySelector('.thumb-name')].some((el) => "
+                              "el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)")
+    assert clipped is False
+    assert chosen.evaluate("(label) => getComputedStyle(label).boxShadow") != "none", "the chosen one is marked"
+    # the navigation is one line: a Menu that opens the same links
+    page.locator(".menu summary").click()
+    for name in ("Projects", "Jobs", "Webhooks", "API docs"):
+        assert page.get_by_role("navigation", name="Main menu").get_by_role("link", name=name).is_visible()
     assert "There is nothing here" in texts["/no-such-page/"]
 
     page.goto("/")
