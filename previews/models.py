@@ -48,6 +48,13 @@ class Video(models.Model):
     def __str__(self) -> str:
         return f"video {self.id} of {self.chapter_id or 'a dubbed recording'}"
 
+    def playable(self) -> bool:
+        """Whether its files may be watched: its job succeeded; or, a dubbed recording made again after an
+        edit (previews.dubs), it was packaged before: its files stay until the rerun replaces them."""
+        if not self.mp4_key:
+            return False
+        return self.job.status == "succeeded" or (self.chapter_id is None and self.finished_at is not None)
+
     @property
     def heading(self) -> str:
         """What pages and downloads call it: its chapter's title now, or (a dubbed recording, which has

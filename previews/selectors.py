@@ -40,7 +40,7 @@ def preview_job_fields(job: Job) -> dict[str, Any]:
 
 
 def video_urls(video: Video) -> dict[str, str] | None:
-    if not (video.job.status == JobStatus.SUCCEEDED and video.mp4_key):
+    if not video.playable():
         return None
     base = f"/api/videos/{video.id}"
     return {"download": f"{base}/download", "stream": f"{base}/stream", "hls": f"{base}/hls/master.m3u8",
@@ -92,7 +92,7 @@ def video_get(*, user, video_id) -> Video:
 
 
 def video_ready(video: Video) -> bool:
-    return video.job.status == JobStatus.SUCCEEDED and bool(video.mp4_key)
+    return video.playable()
 
 
 SHAPE_NAMES = {"16:9": "landscape", "9:16": "portrait", "1:1": "square"}  # in the order pages list them

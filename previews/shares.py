@@ -50,7 +50,7 @@ def share_path(share: Share) -> str:
 
 
 def share_create(*, video: Video, lifetime: str) -> Share:
-    if video.job.status != JobStatus.SUCCEEDED or not video.mp4_key:
+    if not video.playable():
         raise Conflict("Only a finished video can be shared.", code="not_ready",
                        details={"status": video.job.status})
     seconds = LIFETIMES[lifetime][1]
@@ -82,11 +82,10 @@ def share_playing(share: Share) -> Video | None:
     """What the link plays now: the newest finished, still stored video of the chapter in the shape and
     resolution it was made for (the video it was made for, for a dubbed recording); None when there is none."""
     made_for = share.video
-    if made_for.chapter_id is None:
-        candidates = Video.objects.filter(pk=made_for.pk)
-    else:
-        candidates = Video.objects.filter(chapter_id=made_for.chapter_id, aspect=made_for.aspect,
-                                          height=made_for.height, superseded_at__isnull=True)
+    if made_for.chapter_id is None:  # watchable while it is made again after an edit (Video.playable)
+        return made_for if made_for.playable() else None
+    candidates = Video.objects.filter(chapter_id=made_for.chapter_id, aspect=made_for.aspect,
+                                      height=made_for.height, superseded_at__isnull=True)
     return (candidates.filter(job__status=JobStatus.SUCCEEDED).exclude(mp4_key="").select_related("job", "chapter")
             .order_by("-finished_at").first())
 

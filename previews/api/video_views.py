@@ -22,7 +22,6 @@ from contentizer.http.ranges import serve_stored
 from contentizer.jobs import selectors as job_selectors
 from contentizer.jobs import services as jobs
 from contentizer.jobs.api.serializers import job_representation
-from contentizer.jobs.models import JobStatus
 from contentizer.languages import LANGUAGE_CODE
 from previews import selectors
 from previews.api.serializers import (
@@ -74,7 +73,7 @@ def _video_get(request: Request, video_id) -> Video:
 
 
 def _ready(video: Video) -> None:
-    if video.job.status != JobStatus.SUCCEEDED or not video.mp4_key:
+    if not video.playable():
         raise Conflict(f"The video is not ready: its job is {video.job.status}.", code="not_ready",
                        details={"status": video.job.status, "progress": video.job.progress})
 

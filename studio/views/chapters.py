@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assets.services import asset_ingest
-from contentizer import selectors, services, transitions
+from contentizer import effects, selectors, services, transitions
 from contentizer.api.serializers import ChapterSerializer, StepSerializer
 from contentizer.errors import ApplicationError
 from contentizer.languages import language_name
@@ -58,10 +58,75 @@ def step_input(post, languages: list[str], step: Step | None) -> dict[str, Any]:
     }
     if "caption" in post and f"caption-{languages[0]}" not in post:
         data["caption"] = post["caption"]  # one caption box (a page loaded before captions had languages)
+    if EFFECTS_FORM in post:  # a card with the effects fields (a form without them leaves effects alone)
+        data["effects"] = effects_input(post)
     if approve := post.get("approve", ""):  # "caption:de"
         field, _, lang = approve.partition(":")
         data["approve"] = {field: [lang]}
     return data
+
+
+EFFECTS_FORM = "effects-form"
+FOCUS_FIELDS = {key: f"effects-focus-{key}" for key in effects.REGION_KEYS}
+CLICK_FIELDS = {key: f"effects-click-{key}" for key in effects.POINT_KEYS}
+
+
+def _number(text: str) -> float | str:
+    """A typed number as a number; anything else as typed, for the API's rules to name."""
+    try:
+        return float(text.strip())
+    except ValueError:
+        return text
+
+
+def _given(post, fields: dict[str, str]) -> dict[str, float | str] | None:
+    """The typed values of a region's or a point's boxes; None when they are all empty (a box left
+    empty among filled ones is left out, so the API names it as missing)."""
+    typed = {key: post.get(name, "").strip() for key, name in fields.items()}
+    return {key: _number(text) for key, text in typed.items() if text} or None
+
+
+def blur_regions(text: str) -> list[dict[str, float | str]]:
+    """The blur box: regions separated by ";", each four numbers "x y w h"."""
+    regions = []
+    for chunk in filter(str.strip, text.split(";")):
+        parts = chunk.replace(",", " ").split()
+        regions.append({key: _number(part) for key, part in zip(effects.REGION_KEYS, parts, strict=False)})
+    return regions
+
+
+def effects_input(post) -> dict[str, Any]:
+    """The API's `effects` from a card's effects fields (the numeric boxes a script may fill by
+    drawing on the picture)."""
+    data: dict[str, Any] = {}
+    if focus := _given(post, FOCUS_FIELDS):
+        data["focus"] = focus
+    for flag in ("highlight", "zoom"):
+        if post.get(f"effects-{flag}"):
+            data[flag] = True
+    if regions := blur_regions(post.get("effects-blur", "")):
+        data["blur"] = regions
+    if click := _given(post, CLICK_FIELDS):
+        data["click"] = click
+    return data
+
+
+def _figure(value: float) -> str:
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def _effects_values(source: Step | Any) -> dict[str, Any]:
+    """What the effects boxes show: the step's, or what the author typed in a refused save."""
+    if not isinstance(source, Step):
+        return {"focus": {key: source.get(name, "") for key, name in FOCUS_FIELDS.items()},
+                "highlight": bool(source.get("effects-highlight")), "zoom": bool(source.get("effects-zoom")),
+                "blur": source.get("effects-blur", ""),
+                "click": {key: source.get(name, "") for key, name in CLICK_FIELDS.items()}}
+    fx = source.effects or {}
+    return {"focus": {key: _figure(v) for key, v in (fx.get("focus") or {}).items()},
+            "highlight": fx.get("highlight", False), "zoom": fx.get("zoom", False),
+            "blur": "; ".join(" ".join(_figure(r[key]) for key in effects.REGION_KEYS) for r in fx.get("blur", [])),
+            "click": {key: _figure(v) for key, v in (fx.get("click") or {}).items()}}
 
 
 def _values(source: Step | Any, languages: list[str]) -> dict[str, Any]:
@@ -69,14 +134,16 @@ def _values(source: Step | Any, languages: list[str]) -> dict[str, Any]:
         return {"caption": {lang: source.caption_in(lang) for lang in languages},
                 "narration": {lang: source.narration.get(lang, "") for lang in languages},
                 "duration": source.duration, "transition": source.transition,
-                "transitionDuration": source.transition_duration, "asset": source.asset_id or ""}
+                "transitionDuration": source.transition_duration, "asset": source.asset_id or "",
+                "effects": _effects_values(source)}
     captions = {lang: source.get(f"caption-{lang}", "") for lang in languages}
     if "caption" in source and f"caption-{languages[0]}" not in source:
         captions[languages[0]] = source["caption"]  # one caption box (see step_input)
     return {"caption": captions,
             "narration": {lang: source.get(f"narration-{lang}", "") for lang in languages},
             "duration": source.get("duration", ""), "transition": source.get("transition", ""),
-            "transitionDuration": source.get("transitionDuration", ""), "asset": _int(source.get("asset"))}
+            "transitionDuration": source.get("transitionDuration", ""), "asset": _int(source.get("asset")),
+            "effects": _effects_values(source)}
 
 
 def _int(value: Any) -> int | str:
@@ -95,6 +162,7 @@ def chapter_page_response(request: HttpRequest, chapter: Chapter, *, forms: dict
         "new_card": _card(new_step, len(steps), languages, forms.get(NEW), new=True, chapter=chapter),
         "languages": [(code, language_name(code)) for code in languages],
         "text_kinds": [("caption", "Caption"), ("narration", "Narration")],
+        "effect_region_labels": [("x", "left"), ("y", "top"), ("w", "width"), ("h", "height")],
         "gaps": studio.language_gaps(chapter),
         "assets": studio.project_assets(chapter.project).filter(blob__kind__in=PICTURE_KINDS),
         "transitions": transitions.choices(), "rename": rename,
@@ -115,7 +183,17 @@ def _card(step: Step, index: int, languages: list[str], form: ApiForm | None, *,
             # what the card shows: a box the author just filled in a refused save is not marked
             "gaps": {} if new else selectors.text_gaps(form.values if form else _values(step, languages), languages),
             "machine": {} if new else (step.machine_translated or {}),
-            "recordings": {} if new else {r.language: r for r in step.recordings.all()}}
+            "recordings": {} if new else {r.language: r for r in step.recordings.all()},
+            "picture": _picture(step),
+            "effects_errors": [(name.removeprefix("effects").lstrip(".") or "effects", message)
+                               for name, messages in (form.errors if form else {}).items()
+                               if name.startswith("effects") for message in messages]}
+
+
+def _picture(step: Step) -> int | None:
+    """The asset whose thumbnail the author draws effects on: the step's picture, if it has one."""
+    blob = step.asset.blob if step.asset_id else None
+    return step.asset_id if blob and blob.kind in ("image", "video") and blob.thumbnail_key else None
 
 
 @login_required

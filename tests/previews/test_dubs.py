@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.core.files.storage import default_storage
+from django.test import Client
 
 from contentizer.jobs.models import StageRun
 from previews import asr
@@ -156,8 +157,6 @@ def _check_pictures(video, recording, fit, segments, tmp_path) -> None:
 def _watch_and_share(api, owner, video) -> None:
     """Watched and shared like any video: the owner's watch page, a share link's page, its HLS master
     with both languages' audio, logged out."""
-    from django.test import Client
-
     browser = Client()
     browser.force_login(owner)
     page = browser.get(f"/videos/{video.id}/")
@@ -184,8 +183,12 @@ def test_editing_one_translation_and_resuming_from_speak_speaks_only_that_segmen
     assert edited.json()["segments"][1]["translations"]["pt-BR"] == {
         "text": "Instale a versão 2.1 do aplicativo agora.", "edited": True}
 
+    share = alice_api.post(f"/api/videos/{dub['videoId']}/shares", {}, format="json").json() if MEDIA else None
     resumed = alice_api.post(f"/api/v1/dubs/{dub['dubId']}/resume", {"resumeFrom": "speak"}, format="json")
     assert resumed.status_code == 202, resumed.json()
+    if MEDIA:  # the video made before stays watchable, by its owner and through its links, while it is made again
+        assert alice_api.get(f"/api/videos/{dub['videoId']}").json()["urls"] is not None
+        assert Client().get("/" + share["url"].split("/", 3)[3]).status_code == 200
     again = _wait(alice_api, dub["dubId"])
     _finished_up_to_speech(again)
     stages = _stages(again)
