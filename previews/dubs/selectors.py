@@ -7,18 +7,18 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from contentizer.jobs.models import Job, JobStatus
+from contentizer.jobs.models import Job
 from contentizer.jobs.selectors import stage_summary
 from previews.dubs.services import STAGES
 from previews.models import Dub
 
 
 def dub_get(*, user, dub_id) -> Dub:
-    return get_object_or_404(Dub.objects.select_related("job", "video"), pk=dub_id, owner=user)
+    return get_object_or_404(Dub.objects.select_related("job", "video__job"), pk=dub_id, owner=user)
 
 
 def dub_list(*, user, project: int | None = None) -> QuerySet[Dub]:
-    dubs = Dub.objects.filter(owner=user).select_related("job", "video")
+    dubs = Dub.objects.filter(owner=user).select_related("job", "video__job")
     return dubs.filter(project_id=project) if project else dubs
 
 
@@ -32,8 +32,8 @@ def dub_segments(dub: Dub) -> list[dict[str, Any]]:
 
 
 def _video_id(dub: Dub) -> str | None:
-    ready = dub.video_id and dub.job.status == JobStatus.SUCCEEDED and dub.video and dub.video.mp4_key
-    return str(dub.video_id) if ready else None
+    """The dubbed video once it can be watched (also while a resume makes it again: Video.playable)."""
+    return str(dub.video_id) if dub.video is not None and dub.video.playable() else None
 
 
 def dub_fields(dub: Dub, *, segments: bool = True) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def dub_fields(dub: Dub, *, segments: bool = True) -> dict[str, Any]:
 
 def dub_job_fields(job: Job) -> dict[str, Any]:
     """A dub job's part of /api/v1/jobs/{id} (and of its webhook events)."""
-    dub = Dub.objects.filter(job=job).select_related("job", "video").first()
+    dub = Dub.objects.filter(job=job).select_related("job", "video__job").first()
     stages = stage_summary(job, STAGES)
     result = job.result or {}
     video_id = _video_id(dub) if dub else None

@@ -330,6 +330,17 @@ def test_the_original_track_of_a_dub_keeps_its_level(dubbed, recording, tmp_path
         assert [s.metadata.get("language") for s in container.streams.audio] == ["por", "eng"]
 
 
+def test_a_recording_without_picture_is_dubbed_on_a_plain_one(recording, dubbed, tmp_path):
+    out = tmp_path / "pt.mp4"
+    seconds = media.render_dubbed(Media(recording.wav, "wav"), has_video=False, fit=dubbed.fit, clips=dubbed.clips,
+                                  out=out, height=180, work_dir=tmp_path, timeout=300, language="pt")
+    info = probe.probe(str(out), demuxer="mp4", max_streams=4, count_frames=True)
+    held = sum(round(s * FPS) for _, s in dubbed.fit.holds)
+    assert info.video_frames == round(recording.duration * FPS) + held
+    assert seconds == pytest.approx(dubbed.fit.duration, abs=1 / FPS)
+    assert [s.codec for s in info.streams] == ["h264", "aac"]
+
+
 # --- packaging ----------------------------------------------------------------------------------------
 
 @pytest.fixture

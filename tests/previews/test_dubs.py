@@ -188,6 +188,7 @@ def test_editing_one_translation_and_resuming_from_speak_speaks_only_that_segmen
     assert resumed.status_code == 202, resumed.json()
     if MEDIA:  # the video made before stays watchable, by its owner and through its links, while it is made again
         assert alice_api.get(f"/api/videos/{dub['videoId']}").json()["urls"] is not None
+        assert alice_api.get(f"/api/v1/dubs/{dub['dubId']}").json()["videoId"] == dub["videoId"]
         assert Client().get("/" + share["url"].split("/", 3)[3]).status_code == 200
     again = _wait(alice_api, dub["dubId"])
     _finished_up_to_speech(again)
@@ -371,3 +372,38 @@ def test_an_audio_recording_is_dubbed_onto_a_plain_picture(alice_api, alice_proj
     if MEDIA:
         video = Video.objects.get(pk=dub["videoId"])
         assert video.languages == ["en", "pt-BR"] and video.renditions["video"][0]["height"] == 720
+
+
+@pytest.fixture
+def finished_dub(alice_api, alice_project, tone) -> str:
+    """A dub whose job succeeded, with one segment (made in the database: no worker needed)."""
+    from contentizer.jobs.models import Job
+
+    dub_id = _dub(alice_api, alice_project.id, tone["id"], sourceLanguage="en").json()["dubId"]
+    dub = Dub.objects.get(pk=dub_id)
+    dub.segments = [{"index": 0, "start": 0.1, "end": 0.9, "text": "Hello.", "edited": False, "words": [],
+                     "translations": {"pt-BR": {"text": "Olá.", "edited": False, "source": "Hello.", "pair": "x"}}}]
+    dub.save()
+    Job.objects.filter(pk=dub.job_id).update(status="succeeded")
+    return dub_id
+
+
+def test_a_segment_edit_names_what_is_wrong(alice_api, finished_dub):
+    segment = f"/api/v1/dubs/{finished_dub}/segments"
+    _error(alice_api.patch(f"{segment}/7", {"text": "Hi."}, format="json"), 404, "not_found")
+    error = _error(alice_api.patch(f"{segment}/0", {"translations": {"de": "Hallo."}}, format="json"), 422,
+                   "invalid_languages")
+    assert error["details"]["languages"] == ["de"]
+    _error(alice_api.patch(f"{segment}/0", {}, format="json"), 400, "validation_error")
+    _error(alice_api.patch(f"{segment}/0", {"text": ""}, format="json"), 400, "validation_error")
+    assert Dub.objects.get(pk=finished_dub).segments[0]["text"] == "Hello."
+
+
+def test_a_finished_dub_without_edits_has_nothing_to_resume(alice_api, finished_dub):
+    _error(alice_api.post(f"/api/v1/dubs/{finished_dub}/resume", {}, format="json"), 409, "nothing_to_resume")
+    unchanged = alice_api.patch(f"/api/v1/dubs/{finished_dub}/segments/0", {"text": "Hello."}, format="json")
+    assert unchanged.status_code == 200 and unchanged.json()["editedFrom"] is None  # the same text: no edit
+    both = alice_api.patch(f"/api/v1/dubs/{finished_dub}/segments/0",
+                           {"text": "Hello there.", "translations": {"pt-BR": "Olá!"}}, format="json").json()
+    assert both["editedFrom"] == "translate"  # the earliest stage either edit affects
+    assert both["segments"][0]["edited"] and both["segments"][0]["translations"]["pt-BR"]["edited"]
