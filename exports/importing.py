@@ -208,14 +208,14 @@ _STEP_INPUT = ("caption", "narration", "duration", "transition", "transitionDura
 
 def _step_input(step: dict[str, Any]) -> dict[str, Any]:
     """The API's input for the step (container.json uses the API's names)."""
-    return {name: step[name] for name in _STEP_INPUT}
+    return {name: step[name] for name in _STEP_INPUT} | ({"effects": step["effects"]} if "effects" in step else {})
 
 
 def _step_fields(step: dict[str, Any]) -> dict[str, Any]:
     """The step's fields; version 1's plain caption is the first language's (Step.save says so)."""
     return {"caption": step["caption"], "narration": step["narration"], "duration": step["duration"],
             "transition": step["transition"], "transition_duration": step["transitionDuration"],
-            "machine_translated": step.get("machineTranslated", {})}
+            "machine_translated": step.get("machineTranslated", {}), "effects": step.get("effects") or {}}
 
 
 def _load_container(zf: zipfile.ZipFile) -> dict[str, Any]:

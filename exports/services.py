@@ -219,10 +219,12 @@ def _project(project: Project) -> dict[str, Any]:
 
 
 def _step(step, path: str | None, recorded: dict[str, dict[str, str]]) -> dict[str, Any]:
-    return {"caption": step.caption, "narration": step.narration, "machineTranslated": step.machine_translated,
+    data = {"caption": step.caption, "narration": step.narration, "machineTranslated": step.machine_translated,
             "duration": step.duration, "transition": step.transition,
-            "transitionDuration": step.transition_duration, "asset": path,
-            **({"narrationAudio": recorded} if recorded else {})}
+            "transitionDuration": step.transition_duration, "asset": path}
+    # a step without effects or recordings: as before either existed
+    return data | ({"effects": step.effects} if step.effects else {}) | (
+        {"narrationAudio": recorded} if recorded else {})
 
 
 def _video(video: Video, pictures: dict[str, str]) -> dict[str, Any]:

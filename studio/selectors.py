@@ -119,6 +119,24 @@ def chapter_links(chapter: Chapter) -> list[LinkRow]:
     return [LinkRow(share=s, path=shares.share_path(s), active=shares.share_active(s)) for s in found]
 
 
+def step_lengths(chapter: Chapter, steps: list[Step]) -> dict[int, list[tuple[str, float]]]:
+    """How long each step really lasts, per language, in the chapter's newest video when it still matches
+    the steps (narration lengthens a step beyond its duration): {step id: [(language, seconds)]}."""
+    video = previews.chapter_latest_video(chapter)
+    if video is None or not previews.video_up_to_date(video) or len(video.steps or []) != len(steps):
+        return {}
+    lengths: dict[int, list[tuple[str, float]]] = {}
+    for lang in video.languages:
+        picture = video.picture(lang) or {}
+        starts, total = picture.get("starts") or [], picture.get("duration") or video.duration or 0
+        if len(starts) != len(steps):
+            continue
+        for i, step in enumerate(steps):
+            end = starts[i + 1] if i + 1 < len(starts) else total
+            lengths.setdefault(step.pk, []).append((lang, round(end - starts[i], 1)))
+    return lengths
+
+
 def chapter_video_state(chapter: Chapter) -> dict:
     """The chapter's current videos, one of each shape and resolution (and whether each matches the
     steps), and its newest video job."""

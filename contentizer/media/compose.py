@@ -315,7 +315,7 @@ def _highlighted(look: Look, pic: Picture, size: tuple[int, int]) -> str:
     return "," + ",".join(out)
 
 
-def _zoomed(look: Look, pic: Picture, size: tuple[int, int], frames: int) -> str:
+def _zoomed(look: Look, pic: Picture, size: tuple[int, int], frames: int, offset: int = 0) -> str:
     """Per frame, the view of the moment cut from the canvas and scaled to the frame (zoompan):
     eased in over `look.ease` frames from the first, held, eased out to the last. The canvas is
     4:4:4 so the cut moves by single canvas pixels (4:2:0 would round it to even ones), and the
@@ -324,7 +324,8 @@ def _zoomed(look: Look, pic: Picture, size: tuple[int, int], frames: int) -> str
     assert look.zoom is not None
     cw, _ = size
     z = _in_canvas(look, look.zoom, size)
-    u = f"max(0,min(1,min(on/{look.ease},({frames - 1}-on)/{look.ease})))"
+    n = f"(on+{offset})" if offset else "on"  # the body's frame number: a part may start later
+    u = f"max(0,min(1,min({n}/{look.ease},({frames - 1}-{n})/{look.ease})))"
     p = f"({u}*{u}*(3-2*{u}))"  # smoothstep: no jolt where the motion starts or stops
     return (f"format=yuv444p,zoompan=z='{cw}/({cw}+({z.w:.3f}-{cw})*{p})':x='{z.x:.3f}*{p}':y='{z.y:.3f}*{p}'"
             f":d=1:s={pic.width}x{pic.height}:fps={pic.fps},setpts=N/{pic.fps}/TB,setsar=1,{COLOURED}")
@@ -342,6 +343,25 @@ def _ring(graph: _Graph, pic: Picture, i: int, stream: str, size: tuple[int, int
     graph.chains.append(f"[{stream}][{ring}]overlay={round(point.x - diameter / 2)}:{round(point.y - diameter / 2)}"
                         f":format=auto,{COLOURED}[{out}]")
     return out
+
+
+def _zoomed_still(graph: _Graph, pic: Picture, i: int, canvas: str, size: tuple[int, int], frames: int) -> str:
+    """A still's zoom in three parts: the ease in and the ease out zoomed frame by frame, the hold
+    between them zoomed (and captioned) once and repeated, as a plain still is: the hold is most of
+    a step, and the same frame made again for each of its frames would cost as much as the eases."""
+    look, ease, fps = pic.scenes[i].look, pic.scenes[i].look.ease, pic.fps
+    parts = [(n, start, held) for n, start, held in
+             ((ease, 0, False), (frames - 2 * ease, ease, True), (ease, frames - ease, False)) if n > 0]
+    outs = []
+    for (count, start, held), stream in zip(parts, graph.split(canvas, len(parts)), strict=True):
+        repeat = f"loop=loop={count - 1}:size=1:start=0,setpts=N/{fps}/TB"
+        if held:
+            one = _captioned(graph, pic, i, graph.chain(stream, _zoomed(look, pic, size, frames, start), "z"))
+            outs.append(graph.chain(one, repeat, "p"))
+        else:
+            moving = graph.chain(stream, f"{repeat},{_zoomed(look, pic, size, frames, start)}", "z")
+            outs.append(_captioned(graph, pic, i, moving))
+    return _joined(graph, outs, fps)
 
 
 def _looked(graph: _Graph, pic: Picture, i: int, spans: list[tuple[str, int, int]]) -> dict[tuple[str, int], str]:
@@ -379,6 +399,8 @@ def _looked(graph: _Graph, pic: Picture, i: int, spans: list[tuple[str, int, int
         canvas = _ring(graph, pic, i, canvas, size)
         if look.zoom is None:
             shown = graph.chain(_captioned(graph, pic, i, canvas), _span_filter(pic, scene.still, first, frames), "p")
+        elif scene.still:
+            shown = _zoomed_still(graph, pic, i, canvas, size, frames)
         else:
             spanned = graph.chain(canvas, _span_filter(pic, scene.still, first, frames), "p")
             shown = _captioned(graph, pic, i, graph.chain(spanned, _zoomed(look, pic, size, frames), "z"))

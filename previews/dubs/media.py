@@ -62,6 +62,7 @@ BACKGROUND = "0x202124"  # the plain picture of a recording without one (the stu
 # translation.
 DUCK = "sidechaincompress=threshold=0.01:ratio=20:attack=10:release=300:makeup=1"
 TOLERANCE = 1e-6  # seconds: float noise, never a hold
+LOUDNESS_TOLERANCE = 0.3  # LU off the target that a dubbed track may be before its gain is corrected once
 
 
 @dataclass(frozen=True)
@@ -336,6 +337,20 @@ def _normalised(clips: Sequence[Path | None], *, work_dir: Path, timeout: float,
     return [None if clip is None else next(made) for clip in clips]
 
 
+def _encode(*, video: Path, mix: Path, original: Path | None, gain: float, shape: _Shape, out: Path, language: str,
+            original_language: str, work_dir: Path, timeout: float, should_cancel: Callable[[], bool] | None) -> None:
+    """The held picture copied, the mix raised by `gain` through the peak limiter narration goes through,
+    and the recording's own held sound as it is, into one MP4."""
+    inputs = ["-f", "mp4", "-i", str(video), "-f", "wav", "-i", str(mix)]
+    maps = ["-map", "0:v:0", "-c:v", "copy", "-map", "[a]", *_aac(shape, 0, language)]
+    if original is not None:
+        inputs += ["-f", "wav", "-i", str(original)]
+        maps += ["-map", "2:a:0", *_aac(shape, 1, original_language)]
+    _run([*inputs, "-filter_complex", f"[1:a:0]volume={gain:.2f}dB,{compose.LIMITER}[a]", *maps,
+          "-movflags", "+faststart", "-f", "mp4", str(out)],
+         work_dir=work_dir, timeout=timeout, seconds=None, should_cancel=should_cancel)
+
+
 def render_dubbed(source: Media, *, has_video: bool, fit: Fit, clips: list[Path | None], out: Path, height: int,
                   work_dir: Path, timeout: float, should_cancel: Callable[[], bool] | None = None,
                   language: str = "", original_language: str = "") -> float:
@@ -357,14 +372,15 @@ def render_dubbed(source: Media, *, has_video: bool, fit: Fit, clips: list[Path 
                    work_dir=work_dir, timeout=timeout, seconds=frames / shape.fps, should_cancel=should_cancel,
                    log="dub-mix.log")
         gain = speech.parse_loudness(log, 1)[0].gain()
-        inputs = ["-f", "mp4", "-i", str(video), "-f", "wav", "-i", str(mix)]
-        maps = ["-map", "0:v:0", "-c:v", "copy", "-map", "[a]", *_aac(shape, 0, language)]
-        if original is not None:
-            inputs += ["-f", "wav", "-i", str(original)]
-            maps += ["-map", "2:a:0", *_aac(shape, 1, original_language)]
-        _run([*inputs, "-filter_complex", f"[1:a:0]volume={gain:.2f}dB,{compose.LIMITER}[a]", *maps,
-              "-movflags", "+faststart", "-f", "mp4", str(partial)],
-             work_dir=work_dir, timeout=timeout, seconds=None, should_cancel=should_cancel)
+        for _ in range(2):  # the limiter takes a little off a peaky mix: measured, and given back once
+            _encode(video=video, mix=mix, original=original, gain=gain, shape=shape, out=partial, language=language,
+                    original_language=original_language, work_dir=work_dir, timeout=timeout,
+                    should_cancel=should_cancel)
+            heard = speech.measure([Media(partial, "mp4")], work_dir=work_dir, timeout=timeout,
+                                   should_cancel=should_cancel)[0].lufs
+            if abs(heard - speech.TARGET_LUFS) <= LOUDNESS_TOLERANCE or heard <= speech.SILENCE_LUFS:
+                break
+            gain = min(speech.MAX_GAIN_DB, gain + speech.TARGET_LUFS - heard)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -342,15 +342,16 @@ class DubPipeline(StagedJob):
         key = f"{self.prefix}/mix/original-{self.dub.source_sha256[:16]}-{height}-{language}.mp4"
         duration_key = f"{key}.json"
         if trusted(key) and trusted(duration_key):
-            return {"videoKey": key, "duration": json.loads(fetch(duration_key, self.ctx.work_dir / "original.json")
-                                                            .read_text())["duration"]}
+            seconds = json.loads(fetch(duration_key, self.ctx.work_dir / "original.json").read_text())["duration"]
+            return {"videoKey": key, "durationKey": duration_key, "duration": seconds, "reused": True}
         out = self.ctx.work_dir / "original.mp4"
         duration = media.render_original(source, has_video=has_video, out=out, height=height,
                                          work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
                                          should_cancel=self.ctx.cancelled, language=language)
         publish_file(key=key, path=out)
         self._publish_json("mix/" + Path(duration_key).name, {"duration": duration})
-        return {"videoKey": key, "duration": duration}
+        # both keys in the outputs: a later attempt's cleanup keeps what a finished mix stage names
+        return {"videoKey": key, "durationKey": duration_key, "duration": duration, "reused": False}
 
     def stage_package(self, inputs: dict) -> dict:
         from previews.dubs import media

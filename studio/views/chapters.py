@@ -157,6 +157,9 @@ def chapter_page_response(request: HttpRequest, chapter: Chapter, *, forms: dict
     languages = editor_languages(chapter, steps)
     new_step = Step(duration=5.0, transition=transitions.DEFAULT, transition_duration=0.5)
     cards = [_card(step, i, languages, forms.get(step.pk), last=i == len(steps) - 1) for i, step in enumerate(steps)]
+    lengths = studio.step_lengths(chapter, steps)
+    for card in cards:
+        card["lengths"] = [(language_name(lang), seconds) for lang, seconds in lengths.get(card["step"].pk, [])]
     return render(request, "studio/chapter.html", {
         "chapter": chapter, "project": chapter.project, "cards": cards,
         "new_card": _card(new_step, len(steps), languages, forms.get(NEW), new=True, chapter=chapter),

@@ -65,3 +65,20 @@ def test_a_focus_region_drawn_on_the_picture_is_saved_as_the_steps_effects(page,
     assert fx["blur"] == [pytest.approx({"x": 0.05, "y": 0.05, "w": 0.35, "h": 0.07}, abs=0.02)]
     assert fx["click"] == pytest.approx({"x": 0.6, "y": 0.6}, abs=0.02)
     expect(card.get_by_label("Focus top")).to_have_value(str(fx["focus"]["y"]))  # the page shows what was saved
+
+
+def test_the_effects_controls_fit_a_phone(open_context, live_server, alice, chapter):
+    """At 390 px: no sideways scrolling, every control labelled and at least 44 px tall."""
+    from tests.browser.test_every_page_at_390 import CHECKS, HEIGHT, WIDTH
+
+    context = open_context(width=WIDTH, height=HEIGHT)
+    log_in(context, alice, live_server.url)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/chapters/{chapter.pk}/")
+    expect(page.get_by_role("img", name=re.compile("drag on it"))).to_be_visible()
+    problems = page.evaluate(CHECKS)
+    assert problems["scroll"] <= WIDTH, problems["wide"]
+    assert problems["unlabelled"] == [] and problems["nameless"] == [], problems
+    assert [p for p in problems["small"] if "effects" in p or "Clear" in p] == [], problems["small"]
+    picture = page.get_by_role("img", name=re.compile("drag on it")).bounding_box()
+    assert picture["x"] >= 0 and picture["x"] + picture["width"] <= WIDTH

@@ -202,7 +202,8 @@ def test_editing_one_translation_and_resuming_from_speak_speaks_only_that_segmen
     assert again["segments"][1]["translations"]["pt-BR"]["edited"] is True
     assert [s["translations"] for s in again["segments"][::2]] == [s["translations"] for s in dub["segments"][::2]]
     assert again["editedFrom"] is None
-    if MEDIA:  # packaged into the same video again: its links keep working
+    if MEDIA:  # the recording's own picture is not rendered again; the dub is packaged into the same video
+        assert _outputs(dub["jobId"], "mix")["original"]["reused"] is True
         assert again["videoId"] == dub["videoId"] and Video.objects.filter(pk=dub["videoId"]).exists()
 
 

@@ -9,11 +9,14 @@ from types import SimpleNamespace
 import av
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from contentizer import effects
 from contentizer.effects import Effects, EffectsError
-from contentizer.media import compose, ffmpeg, framing
+from contentizer.media import compose, ffmpeg, framing, probe
 from previews import cards
 from previews.timeline import Timeline, TimelineError, schema
 
@@ -320,3 +323,89 @@ def test_a_preview_zooms_and_redacts_through_the_one_render_path(alice_api, alic
     inside = middle[int(height * 0.35): int(height * 0.65), int(width * 0.1): int(width * 0.9)]
     plain = frames[-1][int(height * 0.35): int(height * 0.65), int(width * 0.35): int(width * 0.65)]
     assert inside.var() * 40 < plain.var(), "the zoomed-in region is the blur, not the text under it"
+
+
+def test_a_video_scene_is_redacted_and_zoomed_on_every_frame(tmp_path):
+    """A screen recording: its frames change, so the blur and the zoom apply to each of them."""
+    clip = tmp_path / "clip.mp4"
+    ffmpeg.run(["-f", "lavfi", "-i", f"testsrc2=s={SOURCE[0]}x{SOURCE[1]}:r=20:d=2", "-c:v", "libx264",
+                "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-f", "mp4", str(clip)], timeout=120)
+    region = {"x": 0.3, "y": 0.3, "w": 0.4, "h": 0.2}
+    look = framing.look_for(effects.parse({"focus": region, "zoom": True, "blur": [region]}), size=SOURCE,
+                            width=640, height=360, fps=20, body_frames=40)
+    scene = compose.Scene(source=compose.Media(clip, "mp4"), still=False, frames=40, look=look)
+    pic = compose.Picture(width=640, height=360, fps=20, scenes=(scene,), preset="ultrafast", crf=12)
+    out = tmp_path / "out.mp4"
+    ffmpeg.run(compose.pieces_args(pic, [([compose.Segment("body", 0)], out)]), timeout=120)
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24").astype(float) for f in container.decode(container.streams.video[0])]
+    assert len(frames) == 40
+    middle, first = frames[20], frames[0]
+
+    def detail(pixels: np.ndarray) -> float:  # edges, not colour: the mean step between neighbours
+        grey = pixels.mean(axis=2)
+        return float(np.abs(np.diff(grey, axis=0)).mean() + np.abs(np.diff(grey, axis=1)).mean())
+
+    sharp = detail(first[225:315, 400:560])  # the recording's checkerboard, outside the region
+    assert detail(middle[110:250, 40:600]) < 0.1 * sharp, "the zoomed region of the recording is the blur"
+
+
+@st.composite
+def _looks(draw) -> tuple[dict, tuple[int, int], int, int]:
+    def region() -> dict:
+        x, y = draw(st.floats(0, 0.9)), draw(st.floats(0, 0.9))
+        return {"x": x, "y": y, "w": draw(st.floats(0.01, 1 - x)), "h": draw(st.floats(0.01, 1 - y))}
+
+    fx: dict = {}
+    if draw(st.booleans()):
+        fx.update(focus=region(), zoom=draw(st.booleans()), highlight=draw(st.booleans()))
+    if draw(st.booleans()):
+        fx["blur"] = [region() for _ in range(draw(st.integers(1, 3)))]
+    if draw(st.booleans()):
+        fx["click"] = {"x": draw(st.floats(0, 1)), "y": draw(st.floats(0, 1))}
+    size = draw(st.sampled_from([(96, 54), (54, 96), (64, 64)]))
+    return fx, size, draw(st.integers(1, 30)), draw(st.integers(0, 4))
+
+
+@hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=_looks())
+def test_any_look_renders_exactly_its_frames_in_every_segment(case, tmp_path_factory):
+    """Whatever the effects, the output shape, the body's length (a zoom too short to ease is none)
+    and the transitions: each segment has exactly its frames."""
+    fx, (width, height), body, fade = case
+    work = tmp_path_factory.mktemp("look")
+    source, plain = _quadrants(work / "q.png"), _grey(work / "g.png")
+    look = framing.look_for(effects.parse(fx), size=SOURCE, width=width, height=height, fps=10, body_frames=body)
+    scenes = (compose.Scene(source=compose.Media(source, "image2"), still=True, frames=body + fade, tail=fade,
+                            xfade="fade" if fade else "", look=look if look.shows else None,
+                            ring=cards.click_ring(work / "ring.png")),
+              compose.Scene(source=compose.Media(plain, "image2"), still=True, frames=fade + 5, head=fade))
+    pic = compose.Picture(width=width, height=height, fps=10, scenes=scenes, preset="ultrafast")
+    outs = [(seg, work / f"{seg.kind}-{seg.index}.mp4") for seg in pic.segments()]
+    ffmpeg.run(compose.pieces_args(pic, [([seg], path) for seg, path in outs]), timeout=120)
+    for seg, path in outs:
+        assert probe.count_frames(str(path), demuxer="mp4") == pic.frames(seg), (seg, fx)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_effect_edit_re_renders_only_what_it_touches_in_a_video(alice_api, alice_project, worker):
+    """Highlight, zoom and click: the step's body alone. A blur: the body and its two cross-fades
+    (a redaction holds in a transition too)."""
+    from tests.previews.test_videos import _bilingual_chapter, _generate, _wait
+
+    chapter = _bilingual_chapter(alice_api, alice_project.id, transition="crossfade")
+
+    def render_outputs() -> dict:
+        accepted = _generate(alice_api, alice_project.id, chapter["id"], languages=["en"])
+        status = _wait(alice_api, accepted["jobId"])
+        assert status["status"] == "succeeded", status
+        return next(s for s in status["stages"] if s["stage"] == "render")["outputs"]
+
+    render_outputs()
+    step = alice_api.get(f"/api/chapters/{chapter['id']}/steps").json()["results"][1]
+    focus = {"x": 0.2, "y": 0.2, "w": 0.5, "h": 0.3}
+    alice_api.patch(f"/api/steps/{step['id']}", {"effects": {"focus": focus, "highlight": True, "zoom": True,
+                                                             "click": {"x": 0.4, "y": 0.3}}}, format="json")
+    assert render_outputs() == {"rendered": 1, "reused": 4, "pieces": 5, "encoded": 0}
+    alice_api.patch(f"/api/steps/{step['id']}", {"effects": {"blur": [focus]}}, format="json")
+    assert render_outputs() == {"rendered": 3, "reused": 2, "pieces": 5, "encoded": 0}

@@ -62,3 +62,19 @@ def test_another_users_chapter_videos_are_a_404(alice_project, bob_api, alice_ap
     chapter = chapter_with_steps(alice_api, alice_project.id, [{"caption": "Mine", "duration": 1}])
     response = bob_api.get(f"/api/chapters/{chapter['id']}/videos")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_the_editor_says_a_duration_is_a_minimum_and_shows_each_steps_real_length(alice_api, alice_project, worker,
+                                                                                 client, alice):
+    chapter = chapter_with_steps(alice_api, alice_project.id, [
+        {"caption": "Short", "duration": 1, "narration": {"en": "This narration takes longer than one second to say."}},
+        {"caption": "Silent", "duration": 2}])
+    _made(alice_api, alice_project.id, chapter["id"])
+    video = Video.objects.get()
+    starts, total = video.picture("en")["starts"], video.picture("en")["duration"]
+    client.force_login(alice)
+    page = _text(client.get(f"/chapters/{chapter['id']}/"))
+    assert page.count("At least this long; a step lasts as long as its narration needs.") == 3  # and the new card
+    first, second = round(starts[1] - starts[0], 1), round(total - starts[1], 1)
+    assert first > 2 and f"In the current video: {first} s in English." in page
+    assert f"In the current video: {second} s in English." in page
