@@ -58,6 +58,8 @@ def test_recording_in_the_editor_fills_the_narration_box(live_server, alice, ali
             expect(page.get_by_role("group", name="Your own voice (English)")).to_contain_text(
                 re.compile(r"Your recording \([\d.]+ s\) is the English narration"))
             expect(page.get_by_label("Your English recording of step 1")).to_be_visible()
+            page.set_viewport_size({"width": 390, "height": 844})  # the recording's controls fit a phone
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
             assert errors == [] and blocked == []
         finally:
             chromium.close()
