@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import webvtt
 from django.conf import settings
@@ -39,17 +39,20 @@ class Inspection:
     preview: Image.Image | None = None  # source of the thumbnail or poster, if the kind has one
 
 
+SOUND_ONLY = {"mp4": "m4a", "webm": "weba"}
+
+
 def refine(path: str, filetype: FileType) -> FileType:
-    """An ISO-BMFF file's brand does not say audio or video (plenty of .m4a files say "isom"):
-    an MP4 with audio and no video is audio."""
-    if filetype.ext != "mp4":
+    """An ISO-BMFF file's brand does not say audio or video (plenty of .m4a files say "isom"), nor
+    does a WebM's header: an MP4 or WebM with audio and no video is audio."""
+    if filetype.ext not in SOUND_ONLY:
         return filetype
     try:
-        info = probe.probe(path, demuxer="mp4", max_streams=settings.ASSET_MAX_STREAMS)
+        info = probe.probe(path, demuxer=filetype.demuxer, max_streams=settings.ASSET_MAX_STREAMS)
     except probe.ProbeError:
         return filetype  # inspect() reports it
     if info.first("video") is None and info.first("audio") is not None:
-        return ACCEPTED["m4a"]
+        return ACCEPTED[SOUND_ONLY[filetype.ext]]
     return filetype
 
 
@@ -156,6 +159,10 @@ def _inspect_av(path: str, filetype: FileType) -> Inspection:
         stream = info.first(filetype.kind)
         if stream is None:
             raise InvalidMedia(f"The file has no {filetype.kind} stream.")
+        if info.duration is None and filetype.demuxer == "webm":
+            # a recording written live (MediaRecorder) has no duration in its header: its
+            # packets say how long it is
+            info = replace(info, duration=probe.verify_decodes(path, demuxer=filetype.demuxer) or None)
         if info.duration is None or info.duration <= 0:
             raise InvalidMedia("The file has no duration; it may be truncated.")
         if info.duration > settings.ASSET_MAX_DURATION_SECONDS:

@@ -76,7 +76,7 @@ def _detect(upload: UploadedFile) -> sniffing.FileType:
     if not filetype.accepted:
         raise UnsupportedMediaType(
             f"Files of type {filetype.mime} are not accepted. Upload an image (png, jpeg, "
-            "webp, gif), audio (wav, mp3, m4a, aac, ogg, flac), video (mp4, webm, mov) or "
+            "webp, gif), audio (wav, mp3, m4a, aac, ogg, flac, webm), video (mp4, webm, mov) or "
             "subtitles (srt, vtt).",
             details={"detected": filetype.mime},
         )
@@ -187,7 +187,9 @@ def _link(*, project: Project, blob: Blob, name: str) -> Asset:
 
 def asset_unlink(*, asset: Asset) -> None:
     """Remove a project's link; the blob stays for other links until orphan cleanup."""
-    step_ids = list(asset.steps.values_list("id", flat=True))
+    # a step's picture, or a step's narration recorded in the author's voice
+    step_ids = sorted({*asset.steps.values_list("id", flat=True),
+                       *asset.narration_recordings.values_list("step_id", flat=True)})
     if step_ids:
         raise Conflict(
             f"The asset is used by {len(step_ids)} step(s); change those steps first.",

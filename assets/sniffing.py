@@ -41,6 +41,9 @@ ACCEPTED: dict[str, FileType] = {
         FileType("audio/aac", "aac", "audio", demuxer="aac"),
         FileType("audio/ogg", "ogg", "audio", demuxer="ogg"),
         FileType("audio/flac", "flac", "audio", demuxer="flac"),
+        # WebM with sound only, as Chromium's MediaRecorder writes it (Opus); `refine` tells it
+        # from a video, since both begin with the same EBML header
+        FileType("audio/webm", "weba", "audio", demuxer="webm"),
         FileType("video/mp4", "mp4", "video", demuxer="mp4"),
         FileType("video/webm", "webm", "video", demuxer="webm"),
         FileType("video/quicktime", "mov", "video", demuxer="mov"),

@@ -101,6 +101,10 @@ class Step(models.Model):
     def narration_in(self, language: str) -> str:
         return (self.narration or {}).get(language, "")
 
+    @property
+    def recordings_by_language(self) -> dict[str, StepRecording]:
+        return {r.language: r for r in self.recordings.all()}
+
     def is_machine_translated(self, field: str, language: str) -> bool:
         return language in (self.machine_translated or {}).get(field, [])
 
@@ -114,6 +118,46 @@ class Step(models.Model):
         marks = {f: [lang for lang in langs if not (f == field and lang == language)]
                  for f, langs in (self.machine_translated or {}).items()}
         self.machine_translated = {f: langs for f, langs in marks.items() if langs}
+
+
+class RecordingStatus(models.TextChoices):
+    TRANSCRIBING = "transcribing", "Transcribing"
+    READY = "ready", "Ready"
+    REFUSED = "refused", "Refused"
+
+
+class StepRecording(models.Model):
+    """The author's own voice for one step in one language: the step's narration audio there,
+    said instead of synthetic speech. A row of its own (not a JSON map of asset ids) so the asset
+    is held like a step's picture: it cannot be unlinked while a step speaks with it."""
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="recordings")
+    language = models.CharField(max_length=35)
+    asset = models.ForeignKey(
+        "assets.Asset", on_delete=models.RESTRICT, related_name="narration_recordings"
+    )
+    status = models.CharField(max_length=16, choices=RecordingStatus.choices, default=RecordingStatus.TRANSCRIBING)
+    # what recognition heard; while the narration text still equals it, a new recording's
+    # transcript may replace it (the author has not edited it)
+    transcript = models.TextField(blank=True, default="")
+    problem = models.TextField(blank=True, default="", help_text="why the recording is refused")
+    job = models.ForeignKey("contentizer.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["step", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "language"], name="step_recording_unique_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} recorded in {self.language}"
+
+    @property
+    def speaks(self) -> bool:
+        """Whether renders say this recording (a refused one, silent or unreadable, is not said)."""
+        return self.status != RecordingStatus.REFUSED
 
 
 def caption_object(text: str, languages: list[str]) -> dict[str, str]:

@@ -28,7 +28,8 @@ def chapter_get(*, user: AbstractBaseUser, chapter_id: int) -> Chapter:
 
 
 def step_list(*, chapter: Chapter) -> QuerySet[Step]:
-    return Step.objects.filter(chapter=chapter).select_related("asset__blob").order_by("position")
+    return (Step.objects.filter(chapter=chapter).select_related("asset__blob")
+            .prefetch_related("recordings__asset__blob").order_by("position"))
 
 
 def step_get(*, user: AbstractBaseUser, step_id: int) -> Step:

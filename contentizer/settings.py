@@ -341,6 +341,11 @@ ASR_MODEL_CACHE_DIR = Path(env.str("ASR_MODEL_CACHE_DIR", default=str(DATA_DIR /
 ASR_THREADS = env.int("ASR_THREADS", default=2)
 # Translate-chapter jobs running at once (each holds one CPU core).
 MT_MAX_CONCURRENCY = env.int("MT_MAX_CONCURRENCY", default=1)
+# Recordings (docs/studio.md): the longest narration a step takes from the author's voice, the longest
+# recording that becomes a chapter, and transcription jobs running at once (each holds ASR_THREADS cores).
+RECORDING_MAX_SECONDS = env.float("RECORDING_MAX_SECONDS", default=600.0)
+RECORDING_CHAPTER_MAX_SECONDS = env.float("RECORDING_CHAPTER_MAX_SECONDS", default=1800.0)  # a video's own limit
+TRANSCRIBE_MAX_CONCURRENCY = env.int("TRANSCRIBE_MAX_CONCURRENCY", default=1)
 # Preview quality: x264's fastest preset; the CRF is chosen by file size (docs/jobs.md).
 PREVIEW_PRESET = env.str("PREVIEW_PRESET", default="ultrafast")
 PREVIEW_CRF = env.int("PREVIEW_CRF", default=26)

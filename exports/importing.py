@@ -50,7 +50,7 @@ from contentizer import services
 from contentizer.api.serializers import ChapterSerializer, ProjectSerializer, StepSerializer
 from contentizer.errors import ApplicationError, PayloadTooLarge, UnprocessableEntity
 from contentizer.languages import resolve_language
-from contentizer.models import Project
+from contentizer.models import Project, RecordingStatus, StepRecording
 from contentizer.quota import quota_check
 from previews.tts import services as voices
 from previews.tts.engines import bcp47
@@ -304,6 +304,9 @@ def _check_files(zf: zipfile.ZipFile, container: dict[str, Any], progress: Progr
         records[path] = record
     for i, chapter in enumerate(container["chapters"]):
         refs = [(f"chapters[{i}].steps[{j}].asset", step["asset"]) for j, step in enumerate(chapter["steps"])]
+        refs += [(f"chapters[{i}].steps[{j}].narrationAudio.{lang}.asset", recorded["asset"])
+                 for j, step in enumerate(chapter["steps"])
+                 for lang, recorded in step.get("narrationAudio", {}).items()]
         refs += [(f"chapters[{i}].subtitles.{lang}.{fmt}", path)
                  for lang, pair in chapter["subtitles"].items() for fmt, path in pair.items()]
         refs += [(f"chapters[{i}].video.pictures.{lang}.render", picture["render"])
@@ -532,7 +535,10 @@ def _create(*, owner: AbstractBaseUser, container: dict[str, Any], records: list
         for index, chapter_data in enumerate(container["chapters"]):
             chapter = services.chapter_create(project=project, title=chapter_data["title"])
             for step in chapter_data["steps"]:
-                services.step_create(chapter=chapter, asset=assets.get(step["asset"]), **_step_fields(step))
+                made = services.step_create(chapter=chapter, asset=assets.get(step["asset"]), **_step_fields(step))
+                for language, recorded in step.get("narrationAudio", {}).items():  # transcribed already
+                    StepRecording.objects.create(step=made, language=language, asset=assets[recorded["asset"]],
+                                                 status=RecordingStatus.READY, transcript=recorded["transcript"])
             if index in packaged:
                 video = chapter_data["video"]
                 finished.video_record_finished(chapter=chapter, packaged=packaged[index], aspect=video["aspect"],

@@ -218,11 +218,13 @@ def _project(project: Project) -> dict[str, Any]:
             "lexicon": [{"language": e.language, "written": e.written, "spoken": e.spoken} for e in lexicon]}
 
 
-def _step(step, path: str | None) -> dict[str, Any]:
+def _step(step, path: str | None, recorded: dict[str, dict[str, str]]) -> dict[str, Any]:
     data = {"caption": step.caption, "narration": step.narration, "machineTranslated": step.machine_translated,
             "duration": step.duration, "transition": step.transition,
             "transitionDuration": step.transition_duration, "asset": path}
-    return data | ({"effects": step.effects} if step.effects else {})  # a step without any: as before effects
+    # a step without effects or recordings: as before either existed
+    return data | ({"effects": step.effects} if step.effects else {}) | (
+        {"narrationAudio": recorded} if recorded else {})
 
 
 def _video(video: Video, pictures: dict[str, str]) -> dict[str, Any]:
@@ -242,22 +244,35 @@ def _other_pictures(video: Video) -> list[str]:
     return list(video.languages[1:]) if video.pictures else []
 
 
+def _asset_entry(asset, objects: list, seen: set[str]) -> str:
+    """The asset's path in the zip, its file added to `objects` the first time."""
+    blob = asset.blob
+    path = f"assets/{blob.sha256}.{blob.ext}"
+    if path not in seen:
+        seen.add(path)
+        objects.append((blob.storage_key, path, False, _asset_meta(blob, asset.original_name),
+                        {"size": blob.size, "sha256": blob.sha256}))
+    return path
+
+
 def _plan(chapters: list[Chapter], include: Include) -> dict[str, Any]:
     objects, usage, seen, out_chapters = [], [], set(), []
     for index, chapter in enumerate(chapters):
         slug = slugify(chapter.title, index)
         steps, video = [], _latest_video(chapter)
-        for s_index, step in enumerate(chapter.steps.select_related("asset__blob").order_by("position")):
-            path = None
+        ordered = chapter.steps.select_related("asset__blob").prefetch_related("recordings__asset__blob")
+        for s_index, step in enumerate(ordered.order_by("position")):
+            path, recorded = None, {}
             if include.assets and step.asset:
-                blob = step.asset.blob
-                path = f"assets/{blob.sha256}.{blob.ext}"
-                if path not in seen:
-                    seen.add(path)
-                    objects.append((blob.storage_key, path, False, _asset_meta(blob, step.asset.original_name),
-                                    {"size": blob.size, "sha256": blob.sha256}))
+                path = _asset_entry(step.asset, objects, seen)
                 usage.append({"path": path, "chapter": index, "step": s_index})
-            steps.append(_step(step, path))
+            # the author's recordings travel with the assets (an export without assets keeps only their text)
+            for recording in step.recordings.all() if include.assets else ():
+                if recording.speaks:
+                    recorded[recording.language] = {"asset": _asset_entry(recording.asset, objects, seen),
+                                                    "transcript": recording.transcript}
+                    usage.append({"path": recorded[recording.language]["asset"], "chapter": index, "step": s_index})
+            steps.append(_step(step, path, recorded))
         subtitles = {}
         if (include.subtitles or include.renders) and video:  # a render's subtitles come with it
             for lang in video.languages:

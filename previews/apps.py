@@ -28,6 +28,7 @@ class PreviewsConfig(AppConfig):
         quota.register("videos", videos.video_usage)
         self._register_translation(registry)
         self._register_dubs(registry)
+        self._register_recordings(registry)
         from previews import checks  # noqa: F401 - registers the voice and translation model checks
         from previews.tts import catalogue
 
@@ -66,3 +67,20 @@ class PreviewsConfig(AppConfig):
         from assets import references
 
         references.register(dubs.dub_recordings_in_use)
+
+    @staticmethod
+    def _register_recordings(registry) -> None:
+        from previews.api.serializers import RecordingChapterJobSerializer, TranscribeJobSerializer
+        from previews.recordings import chapters, narration
+
+        registry.register(registry.JobKind(
+            name=narration.KIND, run=narration.transcribe_run, cleanup=narration.transcribe_cleanup,
+            max_concurrency=narration.transcribe_max_concurrency, serializer=TranscribeJobSerializer,
+            describe=narration.transcribe_job_fields, ended=narration.transcribe_ended, label="Transcription",
+        ))
+        registry.register(registry.JobKind(
+            name=chapters.KIND, run=chapters.recording_chapter_run, cleanup=chapters.recording_chapter_cleanup,
+            max_concurrency=chapters.recording_chapter_max_concurrency, serializer=RecordingChapterJobSerializer,
+            describe=chapters.recording_chapter_job_fields, section=chapters.recording_chapter_section,
+            label="Chapter from a recording",
+        ))

@@ -20,7 +20,7 @@ from contentizer import transitions
 from contentizer.errors import UnprocessableEntity
 from contentizer.models import Chapter, Project
 from contentizer.selectors import stand_in
-from previews.timeline import VERSION, Timeline, TimelineError, fitted
+from previews.timeline import NARRATION_PAUSE, VERSION, Timeline, TimelineError, fitted
 
 DEFAULT_CARD = "#1f2d3d"
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
@@ -39,11 +39,14 @@ class StepSpec:
     asset: str | int | None = None
     narration_asset: str | int | None = None
     spoken_in: tuple[str, ...] = ()  # the languages its narration text is written in
+    recorded: bool = False  # narration_asset is the author's recording of it: the step lasts as long as it
     effects: dict[str, Any] | None = None  # contentizer.effects' JSON form; on a picture only
 
     def spoken(self, languages: list[str] | None) -> bool:
         """Whether the step is narrated in one of `languages` (any, when none are named): its
         narration then lengthens it, so its duration is only a minimum."""
+        if self.recorded:
+            return True
         return bool(set(self.spoken_in) & set(languages)) if languages else bool(self.spoken_in)
 
 
@@ -87,11 +90,13 @@ class AssetResolver:
         return asset
 
 
-def chapter_steps(chapter: Chapter, language: str | None = None) -> list[StepSpec]:
+def chapter_steps(chapter: Chapter, language: str | None = None, *, recorded: bool = False) -> list[StepSpec]:
     """The chapter's steps with their captions in `language` (default: the project's first); a
     caption `language` lacks is another language's (contentizer.selectors.stand_in), as the one
     caption of every language was before captions had languages: the pages and the completeness
-    resource report it, and the video's steps mark it."""
+    resource report it, and the video's steps mark it. With `recorded` (a preview, which has no
+    synthetic speech), a step the author recorded in `language` plays that recording as its
+    narration and lasts as long as it (videos say recordings in their narrate stage instead)."""
     order = chapter.project.languages
     language = language or order[0]
 
@@ -99,14 +104,19 @@ def chapter_steps(chapter: Chapter, language: str | None = None) -> list[StepSpe
         other = stand_in(step.caption, language, order) if isinstance(step.caption, dict) else None
         return step.caption_in(other or language)
 
+    def recording(step) -> int | None:
+        said = [r for r in step.recordings.all() if r.language == language and r.speaks] if recorded else []
+        return said[0].asset_id if said else None
+
     return [
         StepSpec(
             label=f"step {i + 1} (id {step.id})", caption=caption(step), duration=step.duration,
             transition=step.transition, transition_duration=step.transition_duration,
             asset=step.asset_id, spoken_in=tuple(sorted(lang for lang, text in step.narration.items() if text.strip())),
+            narration_asset=recording(step), recorded=recording(step) is not None,
             effects=step.effects or None,
         )
-        for i, step in enumerate(chapter.steps.order_by("position"))
+        for i, step in enumerate(chapter.steps.prefetch_related("recordings").order_by("position"))
     ]
 
 
@@ -146,10 +156,12 @@ def _scene(spec: StepSpec, resolver: AssetResolver, last: bool) -> dict[str, Any
     if kind == "subtitle":
         resolver.missing[f"{spec.label}.asset"] = "a subtitle file cannot be a scene's picture"
     if narration is not None:
-        if narration.blob.kind != "audio":
+        if narration.blob.kind != "audio" and not spec.recorded:
             resolver.missing[f"{spec.label}.narration"] = f"asset {narration.pk} is not audio"
         else:
             scene["narration"] = narration.blob.sha256
+        if spec.recorded and narration.blob.duration:  # the one timing rule, as Timeline.narrated applies it
+            scene["duration"] = max(spec.duration, round(narration.blob.duration + NARRATION_PAUSE, 3))
     if not last and transitions.canonical(spec.transition) != "cut" and spec.transition_duration:
         scene["transition"] = {"type": transitions.canonical(spec.transition), "duration": spec.transition_duration}
     return scene

@@ -29,6 +29,9 @@ QUALITIES = ("preview", "final")
 # A scene lengthened by its narration lasts at least this much longer than its transitions
 # together: the frames on which it settles (and shows its caption).
 SETTLED_SECONDS = 0.2
+# After a scene's narration, before the next scene: videos time each step to its speech plus this, and a
+# preview to its recorded narration plus this.
+NARRATION_PAUSE = 0.6
 SCHEMA_PATH = Path(__file__).with_name("timeline.schema.json")
 
 

@@ -15,7 +15,7 @@ from contentizer.languages import (
     invalid_codes_message,
     resolve_language,
 )
-from contentizer.models import Chapter, Project, Step, caption_object
+from contentizer.models import Chapter, Project, RecordingStatus, Step, caption_object
 
 MAX_NARRATION_CHARS = 5000
 # Wire names are camelCase; a ModelSerializer builds a renamed field from the model field its
@@ -69,6 +69,17 @@ def _asset_model():
     return Step._meta.get_field("asset").related_model
 
 
+class StepRecordingSerializer(serializers.Serializer):
+    asset = serializers.IntegerField(source="asset_id", help_text="The recording: an audio (or video) asset of the "
+                                                                  "project.")
+    state = serializers.ChoiceField(source="status", choices=RecordingStatus.choices, help_text=(
+        "transcribing (its text is being recognised; it is said already); ready; refused (silent or undecodable: "
+        "not said, see problem)"))
+    transcript = serializers.CharField(help_text="What speech recognition heard, once transcribed.")
+    problem = serializers.CharField(help_text="Why it is refused, or why it has no transcript; empty otherwise.")
+    job = serializers.UUIDField(source="job_id", allow_null=True, help_text="The transcription job.")
+
+
 class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
     chapter = serializers.PrimaryKeyRelatedField(read_only=True)
     asset = serializers.PrimaryKeyRelatedField(
@@ -88,6 +99,11 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         required=False,
         help_text='Narration text per language code, e.g. {"en": "Click Save."}',
     )
+    narrationAudio = serializers.DictField(
+        source="recordings_by_language", child=StepRecordingSerializer(), read_only=True,
+        help_text="The author's own recording of the narration per language, said instead of the voice (PUT and "
+                  "DELETE /api/steps/{id}/narration/{language}/recording).",
+    )
     effects = EffectsField(required=False)
     approve = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField(max_length=35)), write_only=True, required=False,
@@ -98,8 +114,8 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
     class Meta:
         model = Step
         fields = [
-            "id", "chapter", "position", "caption", "narration", "machineTranslated", "approve", "asset", "duration",
-            "transition", "transitionDuration", "effects", "createdAt", "updatedAt",
+            "id", "chapter", "position", "caption", "narration", "narrationAudio", "machineTranslated", "approve",
+            "asset", "duration", "transition", "transitionDuration", "effects", "createdAt", "updatedAt",
         ]
         read_only_fields = ["id", "position", "createdAt", "updatedAt"]
         extra_kwargs = {**TIMESTAMPS, "transitionDuration": {"source": "transition_duration"}}

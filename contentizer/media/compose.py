@@ -688,3 +688,31 @@ def loudness_args(paths: Sequence[Media]) -> list[str]:
         graph.chains.append(f"[{n}:a]ebur128=peak=sample[m{n}]")
         maps += ["-map", f"[m{n}]"]
     return [*graph.inputs, *graph.filter_args(), *maps, "-f", "null", "-"]
+
+
+RECORDED_RATE = 48000  # a recorded narration is said at this rate (8 kHz phone audio and 192 kHz studio audio alike)
+
+
+def speech_wav_args(media: Media, out_path: Path, *, start: float | None = None, end: float | None = None
+                    ) -> list[str]:
+    """A recording's first audio track (or its part from `start` to `end`) as mono 16-bit PCM at
+    RECORDED_RATE: the form every spoken clip takes before its loudness is set."""
+    window = [*(["-ss", f"{start:.3f}"] if start else []), *(["-to", f"{end:.3f}"] if end is not None else [])]
+    return ["-f", media.demuxer, *window, "-i", str(media.path), "-map", "0:a:0", "-vn", "-ac", "1",
+            "-ar", str(RECORDED_RATE), "-c:a", "pcm_s16le", "-f", "wav", str(out_path)]
+
+
+def scene_changes_args(media: Media, *, threshold: float) -> list[str]:
+    """Where the picture changes: each frame whose scene score passes `threshold` is printed by
+    `showinfo` (its `pts_time`) on stderr. Scored on a small copy: a cut shows at any size."""
+    return ["-f", media.demuxer, "-i", str(media.path), "-map", "0:v:0", "-an",
+            "-vf", f"scale=160:-2,select='gt(scene\\,{threshold})',showinfo", "-f", "null", "-"]
+
+
+def clip_args(media: Media, out_path: Path, *, start: float, end: float, picture: bool) -> list[str]:
+    """The part of a recording from `start` to `end` as an MP4 of its own (H.264 + AAC, or AAC alone
+    for a sound recording): re-encoded, so the cut falls on the exact frame, not the keyframe before."""
+    video = ["-map", "0:v:0", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"] \
+        if picture else ["-vn"]
+    return ["-ss", f"{start:.3f}", "-to", f"{end:.3f}", "-f", media.demuxer, "-i", str(media.path), *video,
+            "-map", "0:a:0", "-c:a", "aac", "-b:a", "160k", "-movflags", "+faststart", "-f", "mp4", str(out_path)]

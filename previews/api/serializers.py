@@ -219,3 +219,44 @@ class TranslationJobSerializer(JobResourceSerializer):
 
     kind = kind_field("translate")
     result = TranslationJobResultSerializer()
+
+
+class TranscribeJobResultSerializer(serializers.Serializer):
+    stepId = serializers.IntegerField(allow_null=True)
+    language = serializers.CharField()
+    narration = serializers.CharField(help_text="filled (the transcript is the step's narration now); kept (the "
+                                                "author's own text stays; the transcript is in `text`); superseded "
+                                                "(the recording was replaced or removed meanwhile); empty until the "
+                                                "job succeeded")
+    text = serializers.CharField(allow_blank=True, help_text="what was recognised")
+    model = serializers.CharField(allow_blank=True, help_text="the speech recognition model, e.g. whisper:base")
+    seconds = serializers.FloatField(allow_null=True, help_text="of sound heard")
+
+
+class TranscribeJobSerializer(JobResourceSerializer):
+    """Transcribing a step's recorded narration."""
+
+    kind = kind_field("transcribe")
+    result = TranscribeJobResultSerializer()
+
+
+class RecordingChapterPartSerializer(serializers.Serializer):
+    stepId = serializers.IntegerField()
+    duration = serializers.FloatField(help_text="seconds of the recording the step's clip holds")
+    text = serializers.CharField(allow_blank=True, help_text="what was said in it: the step's narration")
+
+
+class RecordingChapterJobResultSerializer(serializers.Serializer):
+    chapterId = serializers.IntegerField(allow_null=True, help_text="the new chapter, once the job succeeded")
+    title = serializers.CharField()
+    language = serializers.CharField()
+    steps = serializers.IntegerField(allow_null=True)
+    sceneChanges = serializers.IntegerField(allow_null=True, help_text="changes of picture found")
+    parts = RecordingChapterPartSerializer(many=True)
+
+
+class RecordingChapterJobSerializer(JobResourceSerializer):
+    """Turning a recording into a chapter."""
+
+    kind = kind_field("recording_chapter")
+    result = RecordingChapterJobResultSerializer()

@@ -1,7 +1,16 @@
 from django.urls import path
 
 from contentizer.api.routing import route
-from previews.api import asr_views, dub_views, share_views, translation_views, video_views, views, voice_views
+from previews.api import (
+    asr_views,
+    dub_views,
+    recording_views,
+    share_views,
+    translation_views,
+    video_views,
+    views,
+    voice_views,
+)
 
 urlpatterns = [
     *route("preview", views.PreviewCreateApi.as_view(), "preview-create"),
@@ -52,4 +61,8 @@ urlpatterns += [
     *route("v1/dubs/<uuid:dub_id>", dub_views.DubDetailApi.as_view(), "dub-detail"),
     *route("v1/dubs/<uuid:dub_id>/segments/<int:index>", dub_views.DubSegmentApi.as_view(), "dub-segment"),
     *route("v1/dubs/<uuid:dub_id>/resume", dub_views.DubResumeApi.as_view(), "dub-resume"),
+    *route("steps/<int:step_id>/narration/<str:language>/recording", recording_views.StepRecordingApi.as_view(),
+           "step-recording"),
+    *route("projects/<int:project_id>/chapters/from-recording", recording_views.ChapterFromRecordingApi.as_view(),
+           "chapter-from-recording"),
 ]

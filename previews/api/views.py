@@ -50,7 +50,7 @@ class PreviewCreateApi(APIView):
             if chapter.project_id != project.pk:
                 raise ApiError("That chapter belongs to another project.", code="not_found", status_code=404)
         steps = compiler.request_steps(spec["steps"], project.languages) if spec.get("steps") \
-            else compiler.chapter_steps(chapter)
+            else compiler.chapter_steps(chapter, recorded=True)
         resolution = RESOLUTIONS[spec["resolution"]] if spec.get("resolution") else settings.PREVIEW_HEIGHT
         submitted = services.preview_request(
             owner=request.user, project=project, steps=steps, dry_run=body["dryRun"],

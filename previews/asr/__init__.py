@@ -43,6 +43,9 @@ def models() -> list[Model]:
 def model_for(language: str | None) -> Model:
     """The model that hears `language` best (None: one that detects the language). English prefers a
     larger multilingual model to a smaller English-only one."""
+    if language and not _whisper().knows(language):  # a multilingual model "hears" any code it is given
+        raise AsrUnavailable(f"No speech recognition model hears {_named(language)}: the recogniser does not know "
+                             "the language.")
     usable = [m for m in models() if m.available and (m.hears(language) if language else not m.languages)]
     if usable:
         return usable[0]

@@ -60,6 +60,12 @@ def _english_only(folder: Path) -> bool:
 class WhisperEngine:
     name = "whisper"
 
+    def knows(self, language: str) -> bool:
+        """Whether Whisper's vocabulary has the language at all (a multilingual model hears only these)."""
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+        return language.split("-")[0].lower() in _LANGUAGE_CODES
+
     def discover(self) -> list[Model]:
         """Operators' models, then the bundled ones; an operator's folder named like a bundled model (a
         re-converted base, say) stands in for it."""

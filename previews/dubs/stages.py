@@ -315,10 +315,14 @@ class DubPipeline(StagedJob):
         dubbed, count = {}, len(inputs["clips"])
         for n, (lang, clips) in enumerate(inputs["clips"].items()):
             self.ctx.check_cancelled()
-            indices = [index for index, _, _ in clips]
-            fit = media.fit([slots[i] for i in indices], [seconds for _, _, seconds in clips],
+            # every segment takes part, a silent one (no text in this language) with nothing to say: a clip
+            # then never runs into the next segment, spoken or not
+            indices = sorted(slots)
+            said = {index: (key, seconds) for index, key, seconds in clips}
+            fit = media.fit([slots[i] for i in indices], [said[i][1] if i in said else 0.0 for i in indices],
                             end=inputs["duration"])
-            paths = [fetch(key, self.ctx.work_dir / "clips" / Path(key).name) for _, key, _ in clips]
+            paths = [fetch(said[i][0], self.ctx.work_dir / "clips" / Path(said[i][0]).name) if i in said else None
+                     for i in indices]
             out = self.ctx.work_dir / f"dubbed-{lang}.mp4"
             # with the recording's own sound as a second track, in step with this picture's holds
             seconds = media.render_dubbed(source, has_video=has_video, fit=fit, clips=paths, out=out, height=height,

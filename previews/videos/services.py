@@ -130,12 +130,20 @@ def video_request(
 
 def chapter_state(chapter: Chapter) -> list[dict]:
     """Everything about a chapter's steps that shapes its video."""
+    steps = chapter.steps.select_related("asset__blob").prefetch_related("recordings__asset__blob")
     return [
         {"id": s.id, "caption": s.caption, "narration": s.narration, "duration": s.duration,
          "transition": s.transition, "transitionDuration": s.transition_duration,
-         "asset": s.asset.blob.sha256 if s.asset else None}
-        for s in chapter.steps.select_related("asset__blob").order_by("position")
+         "asset": s.asset.blob.sha256 if s.asset else None,
+         # only when there is one: the state of a step without recordings hashes as it did before them
+         **({"recordings": recorded} if (recorded := _recorded(s)) else {})}
+        for s in steps.order_by("position")
     ]
+
+
+def _recorded(step) -> dict[str, str]:
+    """The step's narration recordings said in renders: {language: the recording's sha256}."""
+    return {r.language: r.asset.blob.sha256 for r in step.recordings.all() if r.speaks}
 
 
 def chapter_state_hash(chapter: Chapter) -> str:

@@ -42,15 +42,17 @@ from contentizer.storage import delete_tree, fetch, publish_file, publish_files,
 from previews import compile as compiler
 from previews import speech, subtitles, tts
 from previews.models import Video
+from previews.recordings import narration
 from previews.render import Render, verify
-from previews.timeline import Speech, Timeline, TimelineError
+from previews.timeline import NARRATION_PAUSE, Speech, Timeline, TimelineError
 from previews.videos import packaging
 from previews.videos.services import STAGES, chapter_state, state_hash
 
 logger = logging.getLogger(__name__)
 
 WEIGHTS = {"plan": 2, "narrate": 15, "captions": 3, "render": 65, "package": 15}
-PAUSE = 0.6  # after the narration, before the next scene
+PAUSE = NARRATION_PAUSE
+RECORDED_PREFIX = "recorded"  # names a recorded clip's raw WAV, which lives only in the work dir
 # the shape of the stages' outputs: a stage recorded in another shape (before each language had its own
 # picture) is never reused by a retry
 OUTPUTS_VERSION = 2
@@ -133,20 +135,26 @@ class VideoPipeline(StagedJob):
             voices.append(voice)
             fallbacks.append(marks)
             captions.append(shown)
+        recordings = [{lang: sha for lang, sha in state.get("recordings", {}).items() if lang in languages}
+                      for state in inputs["chapter"]]
         return {"timeline": timelines[languages[0]], "timelines": timelines, "languages": languages,
-                "labels": labels, "texts": texts, "voices": voices, "fallbacks": fallbacks, "captions": captions,
-                "chapterState": state_hash(inputs["chapter"], order)}
+                "labels": labels, "texts": texts, "recordings": recordings, "voices": voices, "fallbacks": fallbacks,
+                "captions": captions,                "chapterState": state_hash(inputs["chapter"], order)}
 
     def stage_narrate(self, inputs: dict) -> dict:
         plan = self.outputs["plan"]
         timeline = Timeline.parse(plan["timeline"])
         speech_out: dict[str, list] = {lang: [None] * len(timeline.scenes) for lang in plan["languages"]}
         new: dict[str, tuple[Path, float]] = {}
-        texts = [(lang, i, text) for i, by_lang in enumerate(plan["texts"]) for lang, text in by_lang.items() if text]
+        # a step recorded in a language is said by the author's recording there, its text or not
+        recorded = plan.get("recordings") or [{} for _ in plan["texts"]]
+        texts = [(lang, i, text) for i, by_lang in enumerate(plan["texts"]) for lang, text in by_lang.items()
+                 if text or recorded[i].get(lang)]
         voices = plan.get("voices") or [{} for _ in plan["texts"]]
         for n, (lang, i, text) in enumerate(texts):
             self.ctx.check_cancelled()
-            said = self._speak(voices[i].get(lang, lang), text, plan["labels"][i])
+            said = self._recorded(recorded[i][lang]) if recorded[i].get(lang) else self._speak(
+                voices[i].get(lang, lang), text, plan["labels"][i])
             clip = Path(said["key"]).stem  # the spoken clip's cache id names its normalised copy too
             meta = speech.cached_speech(clip)
             if meta is None and clip not in new:
@@ -175,6 +183,18 @@ class VideoPipeline(StagedJob):
             return tts.speech_clip(project=self.video.project, language=lang, text=text, work_dir=self.ctx.work_dir)
         except tts.UnsupportedLanguage as exc:
             raise PermanentJobError(f"{label}: {exc}") from exc
+
+    def _recorded(self, sha256: str) -> dict:
+        """The author's recording as a spoken clip: decoded once into the speech cache's form (its
+        loudness set with the synthesised clips'), then cached by the recording's hash."""
+        clip = narration.recorded_clip(sha256)
+        said = {"key": f"{RECORDED_PREFIX}/{clip}.wav", "recording": sha256}
+        if (meta := speech.cached_speech(clip)) is not None:
+            return {**said, "seconds": meta["seconds"], "cached": True}
+        seconds = narration.recorded_wav(Blob.objects.get(sha256=sha256), self.ctx.work_dir / f"speech-{clip}.wav",
+                                         work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
+                                         should_cancel=self.ctx.cancelled)
+        return {**said, "seconds": round(seconds, 3), "cached": False}
 
     def _measure(self, new: list[tuple[str, Path, float]], assets: list[str], timeline: Timeline) -> dict:
         """New speech clips normalised (one FFmpeg run) and narration assets measured (one more)."""

@@ -29,6 +29,9 @@
     function body() {
       const data = new FormData(form);
       data.delete("upload"); // a picked file goes through the resumable upload, never here
+      Array.from(data.keys()).forEach(function (name) { // a narration recording has its own button
+        if (name.indexOf("recording-") === 0) data.delete(name);
+      });
       data.delete("approve");
       return data;
     }
@@ -117,6 +120,7 @@
         if (own) own.dirty = true;
         return;
       }
+      if (submitter && submitter.hasAttribute("formaction")) form.action = submitter.formAction; // form.submit() ignores it
       if (submitter && submitter.name) {
         const carried = document.createElement("input");
         carried.type = "hidden";

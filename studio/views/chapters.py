@@ -186,6 +186,7 @@ def _card(step: Step, index: int, languages: list[str], form: ApiForm | None, *,
             # what the card shows: a box the author just filled in a refused save is not marked
             "gaps": {} if new else selectors.text_gaps(form.values if form else _values(step, languages), languages),
             "machine": {} if new else (step.machine_translated or {}),
+            "recordings": {} if new else {r.language: r for r in step.recordings.all()},
             "picture": _picture(step),
             "effects_errors": [(name.removeprefix("effects").lstrip(".") or "effects", message)
                                for name, messages in (form.errors if form else {}).items()

@@ -80,10 +80,11 @@ def project_page_response(request: HttpRequest, project: Project, *, edit: ApiFo
         "edit": edit, "edit_values": edit.values if edit else {
             "title": project.title, "description": project.description, "languages": ", ".join(project.languages)},
         "chapter_form": chapter, "chapter_values": chapter.values if chapter else {},
-        "asset_count": project.assets.count(), "jobs": studio.active_jobs(project), "export_errors": export_errors,
+        "asset_count": project.assets.count(),
+        "jobs": studio.active_jobs(project), "export_errors": export_errors,
         "voices": voices, "voices_lacking_neural": [item["row"].name for item in voices if item["row"].needs_neural],
         "lexicon": tts_selectors.lexicon_list(project=project).order_by("language", "written"),
-        "lexicon_form": lexicon, **dub_section(project),
+        "lexicon_form": lexicon, **dub_section(project),  # its `recordings` serve "Make a chapter" too
         "lexicon_values": lexicon.values if lexicon else {"language": (project.languages or [""])[0]},
     }, status=status)
 

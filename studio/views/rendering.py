@@ -41,7 +41,7 @@ def chapter_preview(request: HttpRequest, chapter_id: int) -> HttpResponse:
     dry_run = request.POST.get("dry_run") == "1"
     try:
         submitted = services.preview_request(
-            owner=request.user, project=chapter.project, steps=compiler.chapter_steps(chapter),
+            owner=request.user, project=chapter.project, steps=compiler.chapter_steps(chapter, recorded=True),
             dry_run=dry_run, chapter_id=chapter.pk,
         )
     except ApplicationError as exc:

@@ -65,9 +65,11 @@ def test_the_job_list_shows_every_kind_and_filters_by_kind(client, alice, alice_
     client.force_login(alice)
     page = client.get("/jobs/").content.decode()
     assert "Video " in page and "Preview (dry run)" in page
-    kinds = re.findall(r'<option value="(\w+)"[^>]*>(\w+)</option>', page.split('name="kind"')[1].split("</select>")[0])
+    options = page.split('name="kind"')[1].split("</select>")[0]
+    kinds = re.findall(r'<option value="(\w+)"[^>]*>([^<]+)</option>', options)
     assert dict(kinds) == {"export": "Export", "import": "Import", "preview": "Preview", "translate": "Translation",
-                           "video": "Video", "dub": "Dub"}
+                           "transcribe": "Transcription", "video": "Video", "dub": "Dub",
+                           "recording_chapter": "Chapter from a recording"}
     only_videos = client.get("/jobs/?kind=video").content.decode()
     assert "Video " in only_videos and "(dry run)" not in only_videos
 

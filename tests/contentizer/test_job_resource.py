@@ -21,14 +21,17 @@ COMMON = {"id", "kind", "status", "progress", "stage", "attempts", "maxAttempts"
 LEGACY = {"preview": {"jobId", "dryRun", "timings", "artifactUrl"},
           "video": {"percent", "currentStage", "stages"},
           "export": {"exportId", "bytesWritten", "size", "errors", "expired", "downloadUrl", "signedUrl"},
-          "import": set(), "translate": set(), "dub": {"stages"}}
+          "import": set(), "translate": set(), "transcribe": set(), "dub": {"stages"},
+          "recording_chapter": set()}
 RESULT = {"preview": {"dryRun", "artifactUrl", "mime", "size", "duration", "expired"},
           "video": {"videoId", "chapterId", "resolution", "languages", "duration", "size", "urls", "stages"},
           "export": {"exportId", "bytesWritten", "size", "files", "expired", "downloadUrl", "signedUrl"},
           "import": {"projectId", "title", "chapters", "assets", "videos", "warnings", "uploadSize"},
           "translate": {"chapterId", "from", "to", "model", "filled", "protectedSpans", "steps"},
+          "transcribe": {"stepId", "language", "narration", "text", "model", "seconds"},
           "dub": {"dubId", "videoId", "sourceLanguage", "targetLanguages", "segments", "segmentsSpedUp",
-                  "grownSeconds", "synthesized", "reused", "stages"}}
+                  "grownSeconds", "synthesized", "reused", "stages"},
+          "recording_chapter": {"chapterId", "title", "language", "steps", "sceneChanges", "parts"}}
 ALIASES = {"preview": "/api/preview/{}/status", "video": "/api/videos/jobs/{}/status", "export": "/api/export/{}"}
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -56,9 +59,17 @@ def _one_job_of_each_kind(api, project, av_dir) -> dict[str, str]:
     project.languages = ["en", "pt"]
     project.save()
     translated = api.post(f"/api/chapters/{chapter['id']}/translate", {"from": "en", "to": "pt"}, format="json")
-    assert (video.status_code, export.status_code, imported.status_code, translated.status_code) == (202,) * 4
+    with open(av_dir / "tone.wav", "rb") as fh:
+        tone = api.post(f"/api/projects/{project.id}/assets", {"file": fh}, format="multipart").json()
+    recorded = api.put(f"/api/steps/{narrated.json()['id']}/narration/en/recording", {"asset": tone["id"]},
+                       format="json")
+    assert (video.status_code, export.status_code, imported.status_code, translated.status_code,
+            recorded.status_code) == (202,) * 5
+    chaptered = api.post(f"/api/projects/{project.id}/chapters/from-recording", {"asset": tone["id"]}, format="json")
+    assert chaptered.status_code == 202, chaptered.json()
     return {"preview": dry["jobId"], "video": video.json()["jobId"], "export": export.json()["exportId"],
-            "import": imported.json()["id"], "translate": translated.json()["id"]}
+            "import": imported.json()["id"], "translate": translated.json()["id"],
+            "transcribe": recorded.json()["job"]["id"], "recording_chapter": chaptered.json()["id"]}
 
 
 def test_every_kind_has_the_same_fields_and_a_result_typed_for_its_kind(alice_api, alice_project, av_dir):
@@ -138,7 +149,8 @@ def test_the_schema_types_the_job_resource_once_per_kind(client):
     components = schema["components"]["schemas"]
     job = components["Job"]
     assert job["discriminator"]["propertyName"] == "kind"
-    assert set(job["discriminator"]["mapping"]) == {"preview", "video", "export", "import", "translate", "dub"}
+    assert set(job["discriminator"]["mapping"]) == {"preview", "video", "export", "import", "translate", "dub",
+                                                    "transcribe", "recording_chapter"}
     for kind, ref in job["discriminator"]["mapping"].items():
         component = components[ref.rsplit("/", 1)[1]]
         assert COMMON | LEGACY[kind] <= set(component["properties"])

@@ -4,8 +4,6 @@ segment and resuming redoes only what depends on it; every bad request is a clea
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import re
 
@@ -23,16 +21,13 @@ from tests.previews.recording import make_recording
 from tests.previews.speech import TUTORIAL_SENTENCES
 
 pytestmark = pytest.mark.django_db(transaction=True)
-MEDIA = importlib.util.find_spec("previews.dubs.media") is not None and hasattr(
-    importlib.import_module("previews.dubs.media"), "package")  # the mix and package side, once both are there
 FINAL = ("succeeded", "failed", "dead", "cancelled")
 
 
 @pytest.fixture
 def one_attempt(settings):
-    """Until the media side lands, the mix stage cannot run: fail at once rather than retry it."""
-    if not MEDIA:
-        settings.JOB_MAX_ATTEMPTS = 1
+    """A dub that fails does so at once: the tests read its first error rather than wait for retries."""
+    settings.JOB_MAX_ATTEMPTS = 1
 
 
 def _recording(tmp_path, sentences: list[str]):
@@ -63,10 +58,7 @@ def _outputs(job_id: str, stage: str) -> dict:
 def _finished_up_to_speech(dub: dict) -> None:
     stages = _stages(dub)
     assert {stages[s] for s in ("asr", "translate", "speak")} <= {"succeeded", "reused"}, dub["stages"]
-    if MEDIA:
-        assert dub["status"] == "succeeded", dub["stages"]
-    else:  # the media side is another engineer's: until all of it has landed the job stops there
-        assert "failed" in (stages["mix"], stages["package"]) and dub["status"] in ("dead", "failed"), dub["stages"]
+    assert dub["status"] == "succeeded", dub["stages"]
 
 
 def _dubbed(api, project, tmp_path, sentences) -> tuple[dict, object]:
@@ -103,8 +95,6 @@ def test_a_recording_is_dubbed_into_portuguese(alice_api, alice, alice_project, 
     assert [c["index"] for c in clips] == [s["index"] for s in segments]
     assert speak["synthesized"] == len(segments) and speak["reused"] == 0
 
-    if not MEDIA:
-        return
     # every dubbed segment starts where its source segment does (on the output timeline), none overlap
     from previews.dubs import media
 
@@ -183,13 +173,13 @@ def test_editing_one_translation_and_resuming_from_speak_speaks_only_that_segmen
     assert edited.json()["segments"][1]["translations"]["pt-BR"] == {
         "text": "Instale a versão 2.1 do aplicativo agora.", "edited": True}
 
-    share = alice_api.post(f"/api/videos/{dub['videoId']}/shares", {}, format="json").json() if MEDIA else None
+    share = alice_api.post(f"/api/videos/{dub['videoId']}/shares", {}, format="json").json()
     resumed = alice_api.post(f"/api/v1/dubs/{dub['dubId']}/resume", {"resumeFrom": "speak"}, format="json")
     assert resumed.status_code == 202, resumed.json()
-    if MEDIA:  # the video made before stays watchable, by its owner and through its links, while it is made again
-        assert alice_api.get(f"/api/videos/{dub['videoId']}").json()["urls"] is not None
-        assert alice_api.get(f"/api/v1/dubs/{dub['dubId']}").json()["videoId"] == dub["videoId"]
-        assert Client().get("/" + share["url"].split("/", 3)[3]).status_code == 200
+    # the video made before stays watchable, by its owner and through its links, while it is made again
+    assert alice_api.get(f"/api/videos/{dub['videoId']}").json()["urls"] is not None
+    assert alice_api.get(f"/api/v1/dubs/{dub['dubId']}").json()["videoId"] == dub["videoId"]
+    assert Client().get("/" + share["url"].split("/", 3)[3]).status_code == 200
     again = _wait(alice_api, dub["dubId"])
     _finished_up_to_speech(again)
     stages = _stages(again)
@@ -202,9 +192,9 @@ def test_editing_one_translation_and_resuming_from_speak_speaks_only_that_segmen
     assert again["segments"][1]["translations"]["pt-BR"]["edited"] is True
     assert [s["translations"] for s in again["segments"][::2]] == [s["translations"] for s in dub["segments"][::2]]
     assert again["editedFrom"] is None
-    if MEDIA:  # the recording's own picture is not rendered again; the dub is packaged into the same video
-        assert _outputs(dub["jobId"], "mix")["original"]["reused"] is True
-        assert again["videoId"] == dub["videoId"] and Video.objects.filter(pk=dub["videoId"]).exists()
+    # the recording's own picture is not rendered again; the dub is packaged into the same video
+    assert _outputs(dub["jobId"], "mix")["original"]["reused"] is True
+    assert again["videoId"] == dub["videoId"] and Video.objects.filter(pk=dub["videoId"]).exists()
 
 
 def test_a_source_edit_retranslates_only_that_segment(alice_api, alice_project, worker, one_attempt, tmp_path):
@@ -370,9 +360,8 @@ def test_an_audio_recording_is_dubbed_onto_a_plain_picture(alice_api, alice_proj
     dub = _wait(alice_api, accepted.json()["dubId"])
     _finished_up_to_speech(dub)
     assert dub["sourceLanguage"] == "en" and _outputs(dub["jobId"], "asr")["languageProbability"] > 0.5
-    if MEDIA:
-        video = Video.objects.get(pk=dub["videoId"])
-        assert video.languages == ["en", "pt-BR"] and video.renditions["video"][0]["height"] == 720
+    video = Video.objects.get(pk=dub["videoId"])
+    assert video.languages == ["en", "pt-BR"] and video.renditions["video"][0]["height"] == 720
 
 
 @pytest.fixture
