@@ -49,7 +49,7 @@ PIECE_PREFIX = "videos/cache/segments"
 TRACK_PREFIX = "videos/cache/tracks"
 TRACK_VERSION = 1
 GRAPH_VERSION = 5  # part of every piece's key: a change of graph shape renders anew
-EFFECTS_VERSION = 1  # part of the key of every piece showing effects: a new way of drawing them renders anew
+EFFECTS_VERSION = 2  # part of the key of every piece showing effects: a new way of drawing them renders anew
 SILENT_RATE = 22050
 
 

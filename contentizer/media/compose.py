@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contentizer.effects import DIM_OPACITY
+from contentizer.effects import DIM_OPACITY, ease_frames
 from contentizer.media.framing import Box, Look
 
 AAC_BITRATE = {1: "64k", 2: "128k"}
@@ -348,6 +348,21 @@ def _ring(graph: _Graph, pic: Picture, i: int, stream: str, size: tuple[int, int
     return out
 
 
+def _clicked_still(graph: _Graph, pic: Picture, i: int, canvas: str, size: tuple[int, int], frames: int) -> str:
+    """A still without a zoom: its one frame repeated; with a click ring, the ring appears after
+    the first EASE_SECONDS (or a third of a short step), so the viewer sees where it lands."""
+    fps = pic.fps
+    lead = ease_frames(fps, frames) if pic.scenes[i].ring and pic.scenes[i].look.click else 0
+    if not lead:
+        shown = _ring(graph, pic, i, canvas, size)
+        return graph.chain(_captioned(graph, pic, i, shown), _span_filter(pic, True, 0, frames), "p")
+    before, after = graph.split(canvas, 2)
+    after = _ring(graph, pic, i, after, size)
+    outs = [graph.chain(_captioned(graph, pic, i, stream), f"loop=loop={count - 1}:size=1:start=0,setpts=N/{fps}/TB",
+                        "p") for stream, count in ((before, lead), (after, frames - lead))]
+    return _joined(graph, outs, fps)
+
+
 def _zoomed_still(graph: _Graph, pic: Picture, i: int, canvas: str, size: tuple[int, int], frames: int) -> str:
     """A still's zoom in three parts: the ease in and the ease out zoomed frame by frame, the hold
     between them zoomed (and captioned) once and repeated, as a plain still is: the hold is most of
@@ -360,8 +375,9 @@ def _zoomed_still(graph: _Graph, pic: Picture, i: int, canvas: str, size: tuple[
     for (count, start, held), stream in zip(parts, graph.split(full, len(parts)), strict=True):
         repeat = f"loop=loop={count - 1}:size=1:start=0,setpts=N/{fps}/TB"
         zoom = _zoomed(look, pic, size, frames, start, converted=True)
-        if held:
-            one = _captioned(graph, pic, i, graph.chain(stream, zoom, "z"))
+        if held:  # the click ring shows once the zoom has settled on its region (drawn in 4:2:0: convert again)
+            ringed = _ring(graph, pic, i, stream, size)
+            one = _captioned(graph, pic, i, graph.chain(ringed, _zoomed(look, pic, size, frames, start), "z"))
             outs.append(graph.chain(one, repeat, "p"))
         else:
             moving = graph.chain(stream, f"{repeat},{zoom}", "z")
@@ -401,8 +417,11 @@ def _looked(graph: _Graph, pic: Picture, i: int, spans: list[tuple[str, int, int
     if body:
         (_, first, frames), size = body[0], canvas_size(pic, look)
         canvas = graph.chain(streams[0], _viewed(look, size) + _highlighted(look, pic, size) + post, "f")
-        canvas = _ring(graph, pic, i, canvas, size)
-        if look.zoom is None:
+        if not scene.still:  # a recording: the ring throughout
+            canvas = _ring(graph, pic, i, canvas, size)
+        if look.zoom is None and scene.still:
+            shown = _clicked_still(graph, pic, i, canvas, size, frames)
+        elif look.zoom is None:
             shown = graph.chain(_captioned(graph, pic, i, canvas), _span_filter(pic, scene.still, first, frames), "p")
         elif scene.still:
             shown = _zoomed_still(graph, pic, i, canvas, size, frames)

@@ -255,14 +255,27 @@ def test_a_highlight_darkens_outside_the_focus_only(tmp_path):
     assert abs(outside - 128 * (1 - effects.DIM_OPACITY)) < 8, outside
 
 
-def test_the_click_ring_appears_at_its_point(tmp_path):
-    frame = _render(tmp_path, _grey(tmp_path / "g.png"), {"click": {"x": 0.3, "y": 0.6}}, frames=4, ring=True)[1]
-    orange = (frame[..., 0] > 200) & (frame[..., 1] > 120) & (frame[..., 1] < 220) & (frame[..., 2] < 80)
-    ys, xs = np.nonzero(orange)
-    assert len(xs) > 50
+def _orange(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.nonzero((frame[..., 0] > 200) & (frame[..., 1] > 120) & (frame[..., 1] < 220) & (frame[..., 2] < 80))
+
+
+def test_the_click_ring_appears_at_its_point_during_the_step(tmp_path):
+    frames = _render(tmp_path, _grey(tmp_path / "g.png"), {"click": {"x": 0.3, "y": 0.6}}, frames=20, ring=True)
+    lead = effects.ease_frames(20, 20)
+    assert len(_orange(frames[0])[0]) == 0 and len(_orange(frames[lead - 1])[0]) == 0, "not at once"
+    ys, xs = _orange(frames[lead])
+    assert len(xs) > 50 and len(_orange(frames[-1])[0]) == len(xs), "from then on, to the step's end"
     assert abs(xs.mean() - 0.3 * 640) < 4 and abs(ys.mean() - 0.6 * 360) < 4, (xs.mean(), ys.mean())
     radius = np.hypot(xs - 0.3 * 640, ys - 0.6 * 360)
     assert radius.min() > 5, "a ring, not a dot: the clicked spot stays visible"
+
+
+def test_with_a_zoom_the_ring_shows_while_the_zoom_holds(tmp_path):
+    fx = {"focus": WIDE, "zoom": True, "click": {"x": 0.7, "y": 0.27}}
+    frames = _render(tmp_path, _grey(tmp_path / "g.png"), fx, ring=True)
+    ease = effects.ease_frames(20, 40)
+    shown = [len(_orange(f)[0]) > 50 for f in frames]
+    assert shown == [False] * ease + [True] * (40 - 2 * ease) + [False] * ease, shown
 
 
 def test_a_portrait_frame_shows_the_focus_across_its_width_in_pixels(tmp_path):
