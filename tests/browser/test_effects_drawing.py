@@ -82,3 +82,48 @@ def test_the_effects_controls_fit_a_phone(open_context, live_server, alice, chap
     assert [p for p in problems["small"] if "effects" in p or "Clear" in p] == [], problems["small"]
     picture = page.get_by_role("img", name=re.compile("drag on it")).bounding_box()
     assert picture["x"] >= 0 and picture["x"] + picture["width"] <= WIDTH
+
+
+def test_a_focus_drawn_in_the_studio_fills_the_width_of_a_portrait_video(page, live_server, alice, alice_api, worker,
+                                                                          tmp_path):
+    """The author's story: draw the focus on the screenshot, generate 9:16; the frame of that step
+    shows the region across its width (its magenta outline near both edges), not a letterboxed strip."""
+    import io
+
+    import av
+
+    from previews.models import Video
+    from tests.conftest import wait_for
+    from tests.previews.test_effects import WIDE, _magenta_columns, _quadrants
+
+    project = Project.objects.create(owner=alice, title="Phones", languages=["en"])
+    data = _quadrants(tmp_path / "screen.png", outline=WIDE).read_bytes()
+    upload = TemporaryUploadedFile("screen.png", "image/png", len(data), None)
+    upload.write(data)
+    upload.flush()
+    chapter = services.chapter_create(project=project, title="Portrait")
+    services.step_create(chapter=chapter, caption="", duration=1.0, transition="cut",
+                         asset=asset_ingest(project=project, upload=upload).asset)
+    log_in(page.context, alice, live_server.url)
+    page.goto(f"/chapters/{chapter.pk}/")
+    card = page.get_by_role("form", name="Step 1")
+    picture = card.get_by_role("img", name=re.compile("drag on it"))
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
+    _drag(page, picture, (WIDE["x"], WIDE["y"]), (WIDE["x"] + WIDE["w"], WIDE["y"] + WIDE["h"]))
+    card.get_by_role("button", name="Save step 1").click()
+    expect(page.get_by_text("Step 1 saved.")).to_be_visible()
+
+    page.get_by_role("link", name="Generate video…").click()
+    page.get_by_label("9:16 portrait").check()
+    page.get_by_label("480p").check()
+    page.get_by_role("group", name="Languages").get_by_role("checkbox").first.check()  # captions only: no narration
+    page.get_by_role("button", name="Generate video").click()
+    video = wait_for(lambda: Video.objects.filter(chapter=chapter, job__status="succeeded").first(), timeout=180)
+    mp4 = alice_api.get(f"/api/videos/{video.pk}").json()["urls"]["download"]
+    response = alice_api.get(mp4)
+    with av.open(io.BytesIO(b"".join(response.streaming_content))) as container:
+        frames = [f.to_ndarray(format="rgb24").astype(float) for f in container.decode(container.streams.video[0])]
+    middle = frames[len(frames) // 2]
+    assert middle.shape[:2] == (854, 480)
+    columns = _magenta_columns(middle)
+    assert columns.min() < 480 * 0.07 and columns.max() > 480 * 0.93, columns
