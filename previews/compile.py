@@ -40,6 +40,7 @@ class StepSpec:
     narration_asset: str | int | None = None
     spoken_in: tuple[str, ...] = ()  # the languages its narration text is written in
     recorded: bool = False  # narration_asset is the author's recording of it: the step lasts as long as it
+    said: str = ""  # a preview's narration text in its language, said by the project's voice (none when recorded)
     effects: dict[str, Any] | None = None  # contentizer.effects' JSON form; on a picture only
 
     def spoken(self, languages: list[str] | None) -> bool:
@@ -114,6 +115,7 @@ def chapter_steps(chapter: Chapter, language: str | None = None, *, recorded: bo
             transition=step.transition, transition_duration=step.transition_duration,
             asset=step.asset_id, spoken_in=tuple(sorted(lang for lang, text in step.narration.items() if text.strip())),
             narration_asset=recording(step), recorded=recording(step) is not None,
+            said="" if not recorded or recording(step) is not None else (step.narration.get(language) or "").strip(),
             effects=step.effects or None,
         )
         for i, step in enumerate(chapter.steps.prefetch_related("recordings").order_by("position"))
