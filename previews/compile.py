@@ -91,13 +91,15 @@ class AssetResolver:
         return asset
 
 
-def chapter_steps(chapter: Chapter, language: str | None = None, *, recorded: bool = False) -> list[StepSpec]:
+def chapter_steps(chapter: Chapter, language: str | None = None, *, recorded: bool = False,
+                  only: int | None = None) -> list[StepSpec]:
     """The chapter's steps with their captions in `language` (default: the project's first); a
     caption `language` lacks is another language's (contentizer.selectors.stand_in), as the one
     caption of every language was before captions had languages: the pages and the completeness
     resource report it, and the video's steps mark it. With `recorded` (a preview, which has no
     synthetic speech), a step the author recorded in `language` plays that recording as its
-    narration and lasts as long as it (videos say recordings in their narrate stage instead)."""
+    narration and lasts as long as it (videos say recordings in their narrate stage instead). `only`: that
+    step alone."""
     order = chapter.project.languages
     language = language or order[0]
 
@@ -119,6 +121,7 @@ def chapter_steps(chapter: Chapter, language: str | None = None, *, recorded: bo
             effects=step.effects or None,
         )
         for i, step in enumerate(chapter.steps.prefetch_related("recordings").order_by("position"))
+        if only is None or step.pk == only  # one step alone (a preview of it): named as it is in the chapter
     ]
 
 

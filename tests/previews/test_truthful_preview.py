@@ -87,3 +87,23 @@ def test_the_dry_run_estimates_the_videos_duration_within_5_percent(alice_api, a
     assert abs(manifest["duration"] - real) <= 0.05 * real, (manifest["duration"], real)
     starts = Video.objects.get(pk=accepted["videoId"]).picture("en")["starts"]
     assert [round(scene["start"], 2) for scene in manifest["scenes"]] == [round(s, 2) for s in starts]
+
+
+def test_one_step_previews_alone_narrated(alice_api, alice_project, worker, client, alice):
+    chapter = chapter_with_steps(alice_api, alice_project.id, STEPS)
+    third = alice_api.get(f"/api/chapters/{chapter['id']}/steps").json()["results"][2]
+    preview = post_preview(alice_api, alice_project.id, {"chapterId": chapter["id"], "stepId": third["id"]})
+    assert preview.status_code == 202, preview.json()
+    status = wait_finished(alice_api, preview.json()["jobId"], timeout=60)
+    assert status["status"] == "succeeded", status
+    duration, sound, rate = _decoded(download(alice_api, f"/api/preview/{preview.json()['jobId']}/artifact"))
+    assert 1.0 < duration < 4 and _heard(sound, rate, 0.1, duration - 0.3)  # "Save your changes." alone
+    other = chapter_with_steps(alice_api, alice_project.id, [{"caption": "Elsewhere"}])
+    refused = post_preview(alice_api, alice_project.id, {"chapterId": other["id"], "stepId": third["id"]})
+    assert refused.status_code == 404
+    assert refused.json()["error"]["message"] == "That step is not a step of the chapter."
+    assert post_preview(alice_api, alice_project.id, {"stepId": third["id"], "steps": [{"duration": 1}]}
+                        ).status_code == 400
+    client.force_login(alice)
+    page = client.post(f"/chapters/{chapter['id']}/preview/", {"step": str(third["id"])})
+    assert page.status_code == 302 and page["Location"].endswith("#preview")
