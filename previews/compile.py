@@ -40,6 +40,7 @@ class StepSpec:
     narration_asset: str | int | None = None
     spoken_in: tuple[str, ...] = ()  # the languages its narration text is written in
     recorded: bool = False  # narration_asset is the author's recording of it: the step lasts as long as it
+    said: str = ""  # a preview's narration text in its language, said by the project's voice (none when recorded)
     effects: dict[str, Any] | None = None  # contentizer.effects' JSON form; on a picture only
 
     def spoken(self, languages: list[str] | None) -> bool:
@@ -90,13 +91,15 @@ class AssetResolver:
         return asset
 
 
-def chapter_steps(chapter: Chapter, language: str | None = None, *, recorded: bool = False) -> list[StepSpec]:
+def chapter_steps(chapter: Chapter, language: str | None = None, *, recorded: bool = False,
+                  only: int | None = None) -> list[StepSpec]:
     """The chapter's steps with their captions in `language` (default: the project's first); a
     caption `language` lacks is another language's (contentizer.selectors.stand_in), as the one
     caption of every language was before captions had languages: the pages and the completeness
     resource report it, and the video's steps mark it. With `recorded` (a preview, which has no
     synthetic speech), a step the author recorded in `language` plays that recording as its
-    narration and lasts as long as it (videos say recordings in their narrate stage instead)."""
+    narration and lasts as long as it (videos say recordings in their narrate stage instead). `only`: that
+    step alone."""
     order = chapter.project.languages
     language = language or order[0]
 
@@ -114,9 +117,11 @@ def chapter_steps(chapter: Chapter, language: str | None = None, *, recorded: bo
             transition=step.transition, transition_duration=step.transition_duration,
             asset=step.asset_id, spoken_in=tuple(sorted(lang for lang, text in step.narration.items() if text.strip())),
             narration_asset=recording(step), recorded=recording(step) is not None,
+            said="" if not recorded or recording(step) is not None else (step.narration.get(language) or "").strip(),
             effects=step.effects or None,
         )
         for i, step in enumerate(chapter.steps.prefetch_related("recordings").order_by("position"))
+        if only is None or step.pk == only  # one step alone (a preview of it): named as it is in the chapter
     ]
 
 

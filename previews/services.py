@@ -6,6 +6,7 @@ import json
 import logging
 import shutil
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,11 @@ from django.utils import timezone
 from contentizer import logs
 from contentizer.jobs import events
 from contentizer.jobs import services as jobs
+from contentizer.jobs.errors import PermanentJobError
 from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.models import Project
-from contentizer.storage import delete_tree, publish_bytes, publish_file
+from contentizer.storage import delete_tree, fetch, publish_bytes, publish_file
 from previews.compile import Format, StepSpec, requested_timeline
 from previews.render import Render, verify
 from previews.timeline import Timeline
@@ -51,12 +53,40 @@ def preview_request(
         "projectId": project.pk, "chapterId": chapter_id, "dryRun": dry_run,
         "timeline": timeline.to_dict(), "steps": labels, "cacheKey": timeline.cache_key(),
     }
+    if any(step.said for step in steps):  # narrated as the video is: the first language's voice and timing
+        payload["narration"] = {"language": project.languages[0], "texts": [step.said for step in steps]}
     if dry_run:
+        if narration := payload.get("narration"):  # timed as the video will be: by what the voice takes to say it
+            payload["timeline"] = _timed_by_speech(project, timeline, narration).to_dict()
         return _dry_run(owner=owner, project=project, payload=payload, request_id=request_id, job_id=job_id)
     return jobs.job_submit(
         kind=KIND, owner=owner, project=project, payload=payload, request_id=request_id, job_id=job_id,
         queue_max=settings.PREVIEW_QUEUE_MAX,
     )
+
+
+def _timed_by_speech(project: Project, timeline: Timeline, narration: dict) -> Timeline:
+    """A dry run's timing: each narrated step as long as the project's voice takes to say its text (the
+    clip from the speech cache the video uses, said now when it is not there yet), by the one timing rule."""
+    import tempfile
+
+    from previews import tts
+    from previews.timeline import NARRATION_PAUSE, Speech
+
+    language, speeches = narration["language"], []
+    with tempfile.TemporaryDirectory(prefix="dry-run-") as work:
+        for text in narration["texts"]:
+            if not text:
+                speeches.append(())
+                continue
+            try:
+                clip = tts.speech_clip(project=project, language=language, text=text, work_dir=Path(work))
+            except tts.UnsupportedLanguage:
+                speeches.append(())  # the video refuses it, naming the step; a manifest shows the typed length
+                continue
+            speeches.append((Speech(language=language, clip=Path(clip["key"]).stem, seconds=clip["seconds"]),))
+    narrated = timeline.narrated(speeches, pause=NARRATION_PAUSE, gains={})
+    return narrated if narrated.languages else replace(narrated, languages=(language,))
 
 
 def _dry_run(*, owner, project: Project, payload: dict, request_id: str, job_id) -> jobs.Submitted:
@@ -121,6 +151,9 @@ def preview_render(ctx: JobContext) -> dict[str, Any]:
     that many scenes (cached by content like a video's pieces) and joined with its sound."""
     job = ctx.job
     timeline = Timeline.parse(job.payload["timeline"])
+    if narration := job.payload.get("narration"):
+        ctx.progress(1, "narrate")
+        timeline = _narrated(ctx, timeline, narration, labels=job.payload.get("steps", []))
     ctx.progress(1, "fetch")
     render = Render(ctx, timeline, job.payload.get("steps", []), timeout=settings.PREVIEW_TIMEOUT_SECONDS,
                     on_progress=lambda fraction: ctx.progress(5 + fraction * 90, "render"))
@@ -143,6 +176,43 @@ def preview_render(ctx: JobContext) -> dict[str, Any]:
         "renderSeconds": round(render_seconds, 3), "cacheKey": timeline.cache_key(),
         "pieces": {"rendered": render.rendered, "reused": render.reused},
     }
+
+
+def _narrated(ctx: JobContext, timeline: Timeline, narration: dict, *, labels: list[str]) -> Timeline:
+    """The timeline with each step's narration said by the project's voice for the language, as a video
+    says it (the same speech cache, the same loudness, the one timing rule `Timeline.narrated`), so the
+    preview lasts what the video will and is heard."""
+    from previews import speech, tts
+    from previews.timeline import NARRATION_PAUSE, Speech
+
+    project, language = ctx.job.project, narration["language"]
+    said, new = [], []
+    for i, text in enumerate(narration["texts"]):
+        ctx.check_cancelled()
+        if not text:
+            said.append(())
+            continue
+        try:
+            clip = tts.speech_clip(project=project, language=language, text=text, work_dir=ctx.work_dir)
+        except tts.UnsupportedLanguage as exc:
+            label = labels[i] if i < len(labels) else f"step {i + 1}"
+            raise PermanentJobError(f"{label}: {exc}") from exc
+        name = Path(clip["key"]).stem
+        meta = speech.cached_speech(name)
+        if meta is None:
+            local = ctx.work_dir / f"speech-{name}.wav"
+            new.append((name, local if local.exists() else fetch(clip["key"], local), clip["seconds"]))
+        said.append((name, clip["seconds"], meta["gain"] if meta else None))
+    if new:  # normalised once, as the video's narrate stage does, and kept in the shared cache
+        pairs = [(wav, wav.with_name(f"normalised-{wav.name}")) for _, wav, _ in new]
+        lengths = speech.normalize(pairs, work_dir=ctx.work_dir, timeout=settings.PREVIEW_TIMEOUT_SECONDS,
+                                   should_cancel=ctx.cancelled)
+        for (name, _, seconds), (_, out), _ in zip(new, pairs, lengths, strict=True):
+            speech.store_speech(name, out, seconds=seconds)
+    speeches = [(Speech(language=language, clip=entry[0], seconds=entry[1], gain=entry[2] or 0.0),) if entry else ()
+                for entry in said]
+    narrated = timeline.narrated(speeches, pause=NARRATION_PAUSE, gains={})
+    return narrated if narrated.languages else replace(narrated, languages=(language,))
 
 
 def preview_cleanup(job: Job) -> None:

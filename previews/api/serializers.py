@@ -34,6 +34,8 @@ class PreviewAudioInputSerializer(StrictInputMixin, serializers.Serializer):
 
 class PreviewRequestBodySerializer(StrictInputMixin, serializers.Serializer):
     chapterId = serializers.IntegerField(required=False, allow_null=True)
+    stepId = serializers.IntegerField(required=False, allow_null=True,
+                                      help_text="with chapterId: preview this one step of the chapter alone")
     steps = PreviewStepInputSerializer(many=True, required=False, max_length=500)
     assets = serializers.ListField(child=AssetRef(max_length=64), required=False, max_length=500)
     audio = PreviewAudioInputSerializer(required=False)
@@ -45,6 +47,8 @@ class PreviewRequestBodySerializer(StrictInputMixin, serializers.Serializer):
     def validate(self, attrs):
         if not attrs.get("chapterId") and not attrs.get("steps"):
             raise serializers.ValidationError("Give a chapterId, steps, or both.")
+        if attrs.get("stepId") and (not attrs.get("chapterId") or attrs.get("steps")):
+            raise serializers.ValidationError({"stepId": "names a step of the chapter given by chapterId (no steps)."})
         return attrs
 
 

@@ -50,7 +50,9 @@ class PreviewCreateApi(APIView):
             if chapter.project_id != project.pk:
                 raise ApiError("That chapter belongs to another project.", code="not_found", status_code=404)
         steps = compiler.request_steps(spec["steps"], project.languages) if spec.get("steps") \
-            else compiler.chapter_steps(chapter, recorded=True)
+            else compiler.chapter_steps(chapter, recorded=True, only=spec.get("stepId"))
+        if spec.get("stepId") and not steps:
+            raise ApiError("That step is not a step of the chapter.", code="not_found", status_code=404)
         resolution = RESOLUTIONS[spec["resolution"]] if spec.get("resolution") else settings.PREVIEW_HEIGHT
         submitted = services.preview_request(
             owner=request.user, project=project, steps=steps, dry_run=body["dryRun"],

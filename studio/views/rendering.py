@@ -39,10 +39,14 @@ def _problems(exc: ApplicationError) -> str:
 def chapter_preview(request: HttpRequest, chapter_id: int) -> HttpResponse:
     chapter = selectors.chapter_get(user=request.user, chapter_id=chapter_id)
     dry_run = request.POST.get("dry_run") == "1"
+    only = int(request.POST["step"]) if request.POST.get("step", "").isdigit() else None  # one step alone
+    steps = compiler.chapter_steps(chapter, recorded=True, only=only)
+    if not steps:
+        messages.error(request, "That step is no longer in the chapter." if only else "The chapter has no steps yet.")
+        return redirect("chapter-page", chapter_id=chapter.pk)
     try:
         submitted = services.preview_request(
-            owner=request.user, project=chapter.project, steps=compiler.chapter_steps(chapter, recorded=True),
-            dry_run=dry_run, chapter_id=chapter.pk,
+            owner=request.user, project=chapter.project, steps=steps, dry_run=dry_run, chapter_id=chapter.pk,
         )
     except ApplicationError as exc:
         messages.error(request, _problems(exc))
