@@ -20,8 +20,8 @@ def test_an_exported_step_carries_its_effects_and_a_plain_one_none(alice_project
     chapter = services.chapter_create(project=alice_project, title="Intro")
     step = services.step_create(chapter=chapter, caption="One", effects=EFFECTS)
     plain = services.step_create(chapter=chapter, caption="Two")
-    assert _step(step, None)["effects"] == EFFECTS
-    assert "effects" not in _step(plain, None)
+    assert _step(step, None, {})["effects"] == EFFECTS
+    assert "effects" not in _step(plain, None, {})
 
 
 def test_an_imported_step_keeps_its_effects(alice, zips, export):
