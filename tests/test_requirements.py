@@ -5,6 +5,7 @@ install) pins every package the product imports and none of the tests'; requirem
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 import sys
 from importlib.metadata import entry_points, packages_distributions
@@ -46,6 +47,18 @@ def _pins(path: Path) -> dict[str, str]:
     return pins
 
 
+def _names_a_module(dotted: str) -> bool:
+    """Whether a dotted string names a module (or something in one) beyond its top-level package."""
+    parts = dotted.split(".")
+    for end in range(len(parts), 1, -1):
+        try:
+            if importlib.util.find_spec(".".join(parts[:end])) is not None:
+                return True
+        except (ImportError, ValueError):
+            continue
+    return False
+
+
 def _imported(top_dirs: tuple[str, ...]) -> dict[str, str]:
     """Third-party top-level module -> one file that imports it (or names it in a dotted setting)."""
     known = packages_distributions()
@@ -58,7 +71,8 @@ def _imported(top_dirs: tuple[str, ...]) -> dict[str, str]:
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     names = [node.module]
                 elif isinstance(node, ast.Constant) and isinstance(node.value, str) and DOTTED.fullmatch(node.value):
-                    names = [node.value] if node.value.split(".")[0] in known else []  # "whitenoise.storage.…"
+                    # "whitenoise.storage.…" names a module; "click.y" (a field path) only starts like one
+                    names = [node.value] if node.value.split(".")[0] in known and _names_a_module(node.value) else []
                 else:
                     continue
                 for name in names:

@@ -38,7 +38,7 @@ def _headings(page) -> list[str]:
 
 
 def test_steps_reorder_by_drag_and_drop_and_by_keyboard(open_context, live_server, alice, chapter):
-    context = open_context(1280, 4000)  # a tall screen: every card in view, as a drag needs
+    context = open_context(1280, 9000)  # a tall screen: every card in view, as a drag needs
     log_in(context, alice, live_server.url)
     page = context.new_page()
     page.goto(f"/chapters/{chapter.pk}/")
