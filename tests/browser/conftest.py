@@ -87,6 +87,19 @@ def page(open_context) -> Iterator:
     assert page.errors == [], page.errors  # no script on any page may throw
 
 
+def bikes_chapter(alice):
+    """The editor tests' chapter: "Brakes" in a German and English project, three steps One, Two, Three of
+    2 s each, narrated in English (a fixture where a test module makes it one)."""
+    from contentizer import services
+    from contentizer.models import Project
+
+    project = Project.objects.create(owner=alice, title="Bikes", languages=["en", "de"])
+    chapter = services.chapter_create(project=project, title="Brakes")
+    for caption in ("One", "Two", "Three"):
+        services.step_create(chapter=chapter, caption=caption, duration=2.0, narration={"en": f"{caption}."})
+    return chapter
+
+
 def log_in(context, user, base_url: str) -> None:
     """Give the context the session of `user`, as if they had logged in on the login page."""
     client = Client()

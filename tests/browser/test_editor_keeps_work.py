@@ -10,21 +10,12 @@ import base64
 import pytest
 from playwright.sync_api import expect
 
-from contentizer import services
-from contentizer.models import Project, Step
+from contentizer.models import Step
 from tests import media
-from tests.browser.conftest import log_in
+from tests.browser.conftest import bikes_chapter, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def chapter(alice):
-    project = Project.objects.create(owner=alice, title="Bikes", languages=["en", "de"])
-    chapter = services.chapter_create(project=project, title="Brakes")
-    for caption in ("One", "Two", "Three"):
-        services.step_create(chapter=chapter, caption=caption, duration=2.0, narration={"en": f"{caption}."})
-    return chapter
+chapter = pytest.fixture(bikes_chapter, name="chapter")  # the editor tests' three steps
 
 
 def _steps(chapter) -> list[Step]:
