@@ -41,8 +41,8 @@ def chapter_preview(request: HttpRequest, chapter_id: int) -> HttpResponse:
     dry_run = request.POST.get("dry_run") == "1"
     only = int(request.POST["step"]) if request.POST.get("step", "").isdigit() else None  # one step alone
     steps = compiler.chapter_steps(chapter, recorded=True, only=only)
-    if not steps:
-        messages.error(request, "That step is no longer in the chapter." if only else "The chapter has no steps yet.")
+    if only is not None and not steps:
+        messages.error(request, "That step is no longer in the chapter.")
         return redirect("chapter-page", chapter_id=chapter.pk)
     try:
         submitted = services.preview_request(
