@@ -107,3 +107,5 @@ def test_one_step_previews_alone_narrated(alice_api, alice_project, worker, clie
     client.force_login(alice)
     page = client.post(f"/chapters/{chapter['id']}/preview/", {"step": str(third["id"])})
     assert page.status_code == 302 and page["Location"].endswith("#preview")
+    gone = client.post(f"/chapters/{chapter['id']}/preview/", {"step": "999999"}, follow=True)
+    assert "That step is no longer in the chapter." in gone.content.decode()
