@@ -144,6 +144,8 @@ def _upload_three_pictures_one_resumed_after_a_reload(page, project: Project, fi
 
     page.get_by_role("link", name="Open the asset library").click()
     page.route("**/api/uploads/*", hold_the_second_half_of_the_patch_picture)
+    # the library's script has taken over the form (many files at once, each with its progress bar)
+    page.wait_for_function("() => document.getElementById('library-files').multiple")
     page.get_by_label("Choose files").set_input_files(list(files.values()))
     uploads = page.get_by_role("list", name="Uploads")
     for name in ("wheel.png", "tube.png"):
