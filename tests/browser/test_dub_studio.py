@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from contentizer.jobs.models import Job
 from previews.models import Dub
+from tests import media
 from tests.browser.conftest import log_in
 from tests.conftest import wait_for
 from tests.previews.helpers import upload
@@ -92,3 +93,40 @@ def test_a_recording_is_dubbed_from_the_studio_and_its_share_page_switches_track
     assert any(p.startswith(f"{path}hls/pt-BR/") for p in requests), requests
     viewer.get_by_label("Language", exact=True).select_option(label="English")
     viewer.wait_for_function("() => window.contentizerPlayer.audio === 'en'")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_dub_page_fits_the_screen_and_works_with_a_keyboard(open_context, live_server, alice, alice_api,
+                                                                alice_project, tmp_path, width):
+    from tests.browser.test_every_page_at_390 import CHECKS
+
+    asset = upload(alice_api, alice_project.id, "tone.wav", media.make_av(tmp_path, "tone.wav").read_bytes())
+    dub_id = alice_api.post("/api/v1/dubs", {"projectId": alice_project.id, "asset": asset["id"],
+                                             "sourceLanguage": "en", "targetLanguages": ["pt-BR"]},
+                            format="json").json()["dubId"]
+    dub = Dub.objects.get(pk=dub_id)
+    dub.segments = [{"index": 0, "start": 0.1, "end": 0.9, "text": "Hello.", "edited": False, "words": [],
+                     "translations": {"pt-BR": {"text": "Olá.", "edited": False, "source": "Hello.", "pair": "x"}}}]
+    dub.save()
+    Job.objects.filter(pk=dub.job_id).update(status="succeeded")
+    context = open_context(width, 900)
+    log_in(context, alice, live_server.url)
+    page = context.new_page()
+    page.goto(f"/dubs/{dub_id}/")
+    problems = page.evaluate(CHECKS)
+    assert problems["scroll"] <= width and problems["unlabelled"] == [] and problems["nameless"] == []
+    assert problems["small"] == [], problems["small"]
+    page.get_by_label("Portuguese (Brazil)").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Olá a todos.")
+    page.keyboard.press("Tab")  # to the seek button of nothing more, then the save buttons
+    page.get_by_role("button", name="Save corrections").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="1 segment corrected")).to_be_visible()
+    assert Dub.objects.get(pk=dub_id).segments[0]["translations"]["pt-BR"]["text"] == "Olá a todos."
+    if width > 390:  # the bar's "Log out alice" reads as words: a space drawn between "out" and the name
+        gap = page.locator(".wide-nav button.link").evaluate(
+            "b => { const r = document.createRange(); r.selectNodeContents(b.firstChild); "
+            "return b.querySelector('.who').getBoundingClientRect().left - r.getBoundingClientRect().right; }")
+        assert gap >= 3, gap
+    page.screenshot(path=str(tmp_path / f"dub-{width}.png"), full_page=True)
