@@ -1,8 +1,8 @@
 """One video, two workers: the render stage of a 10-minute chapter on one worker process against two,
 and against one hand-written FFmpeg graph (issue 21).
 
-Standalone script, not a test: `.venv/bin/python bench/render_pieces.py [--pairs 3] [--steps 120]` from the
-repo root (`--steps 12 --pairs 1` for a quick check; 12 steps make 23 pieces, not more than
+Standalone script, not a test: `.venv/bin/python bench/render_pieces.py [--pairs 3] [--steps 120] [--pin]` from
+the repo root (`--steps 12 --pairs 1` for a quick check; 12 steps make 23 pieces, not more than
 VIDEO_PIECE_JOBS_OVER, so no piece jobs: the quick check runs the video job alone).
 
 The chapter: 120 steps of 5.5 s with 0.5 s cross-fades (600.5 s, 18015 frames at 30 fps), 720p, each step
@@ -39,6 +39,12 @@ min and max of the paired ratios B1/A1 (want <= 1/1.7 = 0.588), B2/A2 (want <= 1
 framemd5 is compared with the one-worker video's of the same setting (the piece key holds
 FFMPEG_THREADS, so settings 1 and 2 make different pieces). Stopping it (Ctrl-C) between runs prints
 the rounds that finished.
+
+`--pin` runs setting 1's clusters under `taskset`, each on a core of its own (one worker: core 0; two:
+cores 0 and 1), so they really are one-core machines. Without it FFMPEG_THREADS=1 does not hold a worker
+to one core: a piece job's FFmpeg process writes one MP4 per piece (23 for 12 scenes), each with its own
+x264 (`-threads 1` each) on its own thread in FFmpeg 7 and later, and uses about 1.8 cores of this
+machine (measured: 6.5 s wall, 11.8 s CPU; pinned to one core, 10.2 s).
 """
 
 from __future__ import annotations
@@ -96,14 +102,16 @@ def worker_env(threads: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def clusters(count: int, env: dict[str, str], logs: Path) -> Iterator[list[subprocess.Popen]]:
+def clusters(count: int, env: dict[str, str], logs: Path, *, pin: bool = False) -> Iterator[list[subprocess.Popen]]:
     """`count` clusters (`manage.py qcluster`), each its own session, running once this yields;
-    stopped as an operator stops one (SIGTERM), killed if that takes over 30 s."""
+    stopped as an operator stops one (SIGTERM), killed if that takes over 30 s. `pin`: cluster n
+    and everything it starts (its worker, their FFmpeg) may run on core n only (taskset)."""
     procs, files = [], []
     try:
         for n in range(count):
             files.append(logs / f"cluster-{time.monotonic_ns()}-{n}.log")
-            procs.append(subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env,
+            pinned = ["taskset", "-c", str(n % (os.cpu_count() or 1))] if pin else []
+            procs.append(subprocess.Popen([*pinned, sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env,
                                           stdout=subprocess.DEVNULL, stderr=open(files[-1], "w"),  # noqa: SIM115
                                           start_new_session=True))
         deadline = time.monotonic() + 120
@@ -146,7 +154,7 @@ def wait_finished(job_id) -> None:
         raise RuntimeError(f"job {job_id} {job.status}: {job.error}")
 
 
-def product_run(chapter_of: tuple, workers: int, threads: dict[str, str], tmp: Path) -> dict:
+def product_run(chapter_of: tuple, workers: int, threads: dict[str, str], tmp: Path, *, pin: bool = False) -> dict:
     """Submit the chapter's video to `workers` fresh clusters and wait for it; what it took."""
     from contentizer.jobs.models import Job
     from previews.compile import Format
@@ -155,7 +163,7 @@ def product_run(chapter_of: tuple, workers: int, threads: dict[str, str], tmp: P
     user, project, chapter = chapter_of
     forget_pieces()
     load, cpu = os.getloadavg()[0], cpu_seconds()
-    with clusters(workers, worker_env(threads), tmp / "logs"):
+    with clusters(workers, worker_env(threads), tmp / "logs", pin=pin):
         video = video_request(owner=user, project=project, chapter=chapter, fmt=Format(resolution=HEIGHT),
                               languages=["en"], music=None)
         wait_finished(video.job_id)
@@ -268,14 +276,14 @@ def hand_written(timeline, work: Path) -> float:
     return time.perf_counter() - started
 
 
-def one_round(n: int, chapter_of: tuple, frames: int, tmp: Path, problems: list[str]) -> dict:
+def one_round(n: int, chapter_of: tuple, frames: int, tmp: Path, problems: list[str], *, pin: bool = False) -> dict:
     work = tmp / "work"
     runs, same = {}, {}
     for setting, (name, threads) in SETTINGS.items():
         hashes = {}
         for workers in (1, 2):
             label = f"round {n} setting {setting} ({name}), {'one worker' if workers == 1 else 'two workers'}"
-            runs[setting, workers] = product_run(chapter_of, workers, threads, tmp)
+            runs[setting, workers] = product_run(chapter_of, workers, threads, tmp, pin=pin and setting == 1)
             print(f"{label}: {describe(runs[setting, workers])}", flush=True)
             hashes[workers] = checked(runs[setting, workers], frames, label, work, problems)
         same[setting] = hashes[1] == hashes[2]
@@ -319,6 +327,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--steps", type=int, default=120)
+    parser.add_argument("--pin", action="store_true", help="setting 1: each cluster on a core of its own (taskset)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="render-pieces-bench-"))
     problems: list[str] = []
@@ -339,10 +348,11 @@ def main() -> int:
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}  steps: {args.steps} x {STEP_SECONDS} s, crossfade "
               f"{TRANSITION} s, {frames / FPS:.1f} s ({frames} frames), {HEIGHT}p; pieces {2 * args.steps - 1}, "
               f"piece jobs over {settings.VIDEO_PIECE_JOBS_OVER}, {settings.RENDER_CHUNK_SCENES} scenes each; "
-              f"x264 {settings.VIDEO_PRESET} CRF {settings.VIDEO_CRF}", flush=True)
+              f"x264 {settings.VIDEO_PRESET} CRF {settings.VIDEO_CRF}"
+              + ("; setting 1 pinned: each cluster on a core of its own" if args.pin else ""), flush=True)
         try:
             for n in range(1, args.pairs + 1):
-                rounds.append(one_round(n, chapter_of, frames, tmp, problems))
+                rounds.append(one_round(n, chapter_of, frames, tmp, problems, pin=args.pin))
         except KeyboardInterrupt:
             print(f"\nstopped: {len(rounds)} rounds finished", flush=True)
     finally:
