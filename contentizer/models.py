@@ -21,6 +21,9 @@ class Project(models.Model):
     description = models.TextField(blank=True, default="")
     # Ordered BCP 47 codes; the first is the default audio and subtitle language of its videos.
     languages = models.JSONField(default=default_languages)
+    # How its videos look (contentizer.brand): caption style, logo, card colours, intro and outro;
+    # {} is the default look.
+    brand = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -34,6 +34,7 @@ from assets.models import Blob
 from assets.sniffing import demuxer_for
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
 from contentizer.jobs.runner import JobContext
+from contentizer.brand import TEXT_COLOR
 from contentizer.languages import iso639_2
 from contentizer.media import compose, ffmpeg, framing, pcm, probe, remux
 from contentizer.media.compose import Clip, Media, Picture, Segment, Track
@@ -50,6 +51,8 @@ TRACK_PREFIX = "videos/cache/tracks"
 TRACK_VERSION = 1
 GRAPH_VERSION = 5  # part of every piece's key: a change of graph shape renders anew
 EFFECTS_VERSION = 2  # part of the key of every piece showing effects: a new way of drawing them renders anew
+CAPTION_VERSION = 1  # part of the key of every body with a styled caption
+LOGO_VERSION = 1  # part of the key of every piece of a timeline with a logo
 SILENT_RATE = 22050
 
 
@@ -111,7 +114,18 @@ class Render:
                 look=look, ring=self.dir / "click-ring.png" if look and look.click else None,
             ))
         return Picture(width=out.width, height=out.height, fps=out.fps, scenes=tuple(scenes),
-                       **encoder(out.quality))
+                       **encoder(out.quality), **self._logo())
+
+    def _logo(self) -> dict:
+        """Where the logo goes, from its picture's recorded size (drawn only when a piece needs it)."""
+        logo = self.timeline.style.logo
+        if logo is None:
+            return {}
+        blob = self._blob(logo.asset, None, "style.logo")
+        if not blob.width or not blob.height:
+            raise PermanentJobError("The logo's size is unknown; upload the logo again.")
+        size = cards.logo_size(logo, (blob.width, blob.height), self.timeline.output)
+        return {"logo": self.dir / "logo.png", "logo_at": cards.logo_at(logo, size, self.timeline.output)}
 
     def _look(self, i: int, body: int) -> framing.Look:
         scene, out = self.timeline.scenes[i], self.timeline.output
@@ -133,20 +147,36 @@ class Render:
         captions of those whose body is among them (a transition shows no caption). Only what
         a missing piece needs: a cached piece needs nothing."""
         bodies = {seg.index for seg in segments if seg.kind == "body"}
+        if segments and self.picture.logo is not None and not self.picture.logo.exists():
+            self._draw_logo()
         for i in sorted({i for seg in segments for i in seg.scenes()}):
             self.ctx.check_cancelled()
             scene, pic_scene = self.timeline.scenes[i], self.picture.scenes[i]
             if scene.asset:
                 self._fetch_picture(scene.asset, pic_scene.source.path, self._label(i))
             else:
-                cards.title_card(scene.title, scene.color, self.timeline.output, pic_scene.source.path)
+                cards.title_card(scene.title, scene.color, self.timeline.output, pic_scene.source.path,
+                                 text_color=scene.text_color, subtitle=scene.subtitle)
             if pic_scene.ring is not None and not pic_scene.ring.exists():
                 cards.click_ring(pic_scene.ring)
             if scene.caption and i in bodies:
-                _, at = cards.caption_overlay(scene.caption, self.timeline.output, pic_scene.caption)
+                _, at = cards.caption_overlay(scene.caption, self.timeline.output, pic_scene.caption,
+                                              self.timeline.style.caption)
                 scenes = list(self.picture.scenes)
                 scenes[i] = replace(pic_scene, caption_at=at)
                 self.picture = replace(self.picture, scenes=tuple(scenes))
+
+    def _draw_logo(self) -> None:
+        logo = self.timeline.style.logo
+        blob = self._blob(logo.asset, None, "style.logo")
+        ext = "png" if stills.needs_first_frame(blob.ext) else blob.ext
+        source = self._fetch_picture(logo.asset, self.dir / "in" / f"{logo.asset}.{ext}", "The logo")
+        try:
+            _, at = cards.logo_overlay(source, logo, self.timeline.output, self.picture.logo)
+        except (OSError, ValueError) as exc:  # Pillow: it decoded at upload, so this is the file
+            raise PermanentJobError("The logo's picture does not decode; upload it again.") from exc
+        if at != self.picture.logo_at:  # the recorded size and the file disagree: place it by the file
+            self.picture = replace(self.picture, logo_at=at)
 
     def _fetch_picture(self, sha256: str, target: Path, where: str) -> Path:
         """A scene's picture in the work dir, as the graph reads it: a GIF or WebP becomes a PNG of
@@ -179,15 +209,21 @@ class Render:
     def _source(self, i: int) -> list:
         """What scene i's picture is made of, its caption aside."""
         scene = self.timeline.scenes[i]
-        return [scene.type, scene.asset, None if scene.asset else [scene.color, scene.title]]
+        card = [scene.color, scene.title]
+        if scene.text_color != TEXT_COLOR or scene.subtitle:  # a version 2 card keeps its key
+            card += [scene.text_color, scene.subtitle]
+        return [scene.type, scene.asset, None if scene.asset else card]
 
     def _shape(self, seg: Segment) -> list:
         """Everything that shapes a segment's frames, and nothing else (not its place in the
         chapter): an edit re-renders exactly the segments it changes."""
         scene = self.picture.scenes[seg.index]
         if seg.kind == "body":
-            shape = ["body", self._source(seg.index), self.timeline.scenes[seg.index].caption,
-                     scene.head if not scene.still else 0, scene.body]
+            caption = self.timeline.scenes[seg.index].caption
+            style = self.timeline.style.caption
+            # a caption's style shapes only the bodies that show a caption; the default look keeps the old key
+            caption = [caption, CAPTION_VERSION, style.to_json()] if caption and not style.is_default else caption
+            shape = ["body", self._source(seg.index), caption, scene.head if not scene.still else 0, scene.body]
             # a scene without effects keeps the key it had before effects existed
             return [*shape, self._effects(seg.index)] if self.picture.scenes[seg.index].look else shape
         offset = 0 if scene.still else scene.head + scene.body
@@ -208,9 +244,11 @@ class Render:
 
     def _piece(self, segments: tuple[Segment, ...]) -> Piece:
         out, pic = self.timeline.output, self.picture
-        key = _hash([GRAPH_VERSION, cards.LAYOUT_VERSION, ffmpeg.version(), out.width, out.height, out.fps,
-                     pic.preset, pic.crf, pic.gop, [self._shape(seg) for seg in segments]])
-        return Piece(segments=segments, key=key)
+        shape = [GRAPH_VERSION, cards.LAYOUT_VERSION, ffmpeg.version(), out.width, out.height, out.fps,
+                 pic.preset, pic.crf, pic.gop, [self._shape(seg) for seg in segments]]
+        if logo := self.timeline.style.logo:  # on every frame; without one, the key as before logos
+            shape.append([LOGO_VERSION, logo.to_json()])
+        return Piece(segments=segments, key=_hash(shape))
 
     def pieces(self, *, chunk_scenes: int | None = None) -> list[Piece]:
         """One piece per segment, or (with `chunk_scenes`) runs of segments covering that many

@@ -23,7 +23,7 @@ from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.models import Project
 from contentizer.storage import delete_tree, fetch, publish_bytes, publish_file
-from previews.compile import Format, StepSpec, requested_timeline
+from previews.compile import Format, StepSpec, branded, requested_timeline
 from previews.render import Render, verify
 from previews.timeline import Timeline
 
@@ -40,12 +40,13 @@ def artifact_prefix(job: Job) -> str:
 def preview_request(
     *, owner, project: Project, steps: list[StepSpec], dry_run: bool, request_id: str = "",
     job_id=None, music: dict | None = None, declared_assets: list | None = None, chapter_id: int | None = None,
-    fmt: Format | None = None,
+    fmt: Format | None = None, cards: bool = True,
 ) -> jobs.Submitted:
-    """Validate and compile now (bad input is the client's 4xx, not a failed job), then queue."""
+    """Validate and compile now (bad input is the client's 4xx, not a failed job), then queue.
+    `cards`: with the brand's intro and outro (not for a step previewed alone)."""
     timeline, labels = requested_timeline(
         what="preview", project=project, steps=steps, fmt=fmt or Format(resolution=settings.PREVIEW_HEIGHT),
-        music=music, declared_assets=declared_assets,
+        music=music, declared_assets=declared_assets, cards=cards,
     )
     payload = {
         # the HTTP request's id, so the worker's log lines join the request's
@@ -54,7 +55,8 @@ def preview_request(
         "timeline": timeline.to_dict(), "steps": labels, "cacheKey": timeline.cache_key(),
     }
     if any(step.said for step in steps):  # narrated as the video is: the first language's voice and timing
-        payload["narration"] = {"language": project.languages[0], "texts": [step.said for step in steps]}
+        payload["narration"] = {"language": project.languages[0],
+                                "texts": branded([step.said for step in steps], labels, "")}
     if dry_run:
         if narration := payload.get("narration"):  # timed as the video will be: by what the voice takes to say it
             payload["timeline"] = _timed_by_speech(project, timeline, narration).to_dict()

@@ -7,7 +7,13 @@ from typing import Any
 from rest_framework import serializers
 
 from contentizer import transitions
-from contentizer.api.serializers_base import CaptionField, EffectsField, StrictInputMixin, TransitionField
+from contentizer.api.serializers_base import (
+    BrandField,
+    CaptionField,
+    EffectsField,
+    StrictInputMixin,
+    TransitionField,
+)
 from contentizer.languages import (
     MAX_LANGUAGES,
     duplicates,
@@ -34,9 +40,27 @@ class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", "title", "description", "languages", "chapterCount", "createdAt", "updatedAt"]
+        fields = ["id", "title", "description", "languages", "brand", "chapterCount", "createdAt", "updatedAt"]
         read_only_fields = ["id", "createdAt", "updatedAt"]
         extra_kwargs = TIMESTAMPS
+
+    brand = BrandField(required=False, help_text="How the project's videos look: caption style, logo, card "
+                                                 "colours, intro and outro (docs/brand.md).")
+
+    def validate_brand(self, value: dict[str, Any]) -> dict[str, Any]:
+        """The logo must be a picture of this project: another project's asset reads as not existing,
+        as a step's does."""
+        if not (logo := value.get("logo")):
+            return value
+        asset = _asset_model().objects.filter(project=self.instance, pk=logo["asset"]).select_related(
+            "blob").first() if self.instance else None
+        if asset is None:
+            raise serializers.ValidationError({"logo.asset": [f"Asset {logo['asset']} is not an asset of this "
+                                                              "project: upload the logo to the project first."]})
+        if asset.blob.kind != "image":
+            raise serializers.ValidationError({"logo.asset": [
+                f"Asset {asset.pk} is a {asset.blob.kind} file; the logo must be a picture (PNG, JPEG, WebP or GIF)."]})
+        return value
 
     def validate_languages(self, value: list[str]) -> list[str]:
         resolved = [resolve_language(entry) for entry in value]

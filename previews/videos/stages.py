@@ -83,7 +83,7 @@ class VideoPipeline(StagedJob):
         versions = {"outputs": OUTPUTS_VERSION, "ffmpeg": ffmpeg.version(), "tts": tts.narration_state(
             project=self.video.project, languages=self.job.payload["languages"]) if stage == "narrate" else None}
         earlier = {name: stable_hash(self.outputs[name]) for name in STAGES[: STAGES.index(stage)]}
-        own = {"chapter": chapter_state(self.video.chapter),
+        own = {"chapter": chapter_state(self.video.chapter), "brand": self.video.project.brand,
                "payload": {k: v for k, v in self.job.payload.items() if k not in ("traceId", "resumeFrom")}}
         return {"stage": stage, "versions": versions, "earlier": earlier, **(own if stage == "plan" else {})}
 
@@ -137,6 +137,9 @@ class VideoPipeline(StagedJob):
             captions.append(shown)
         recordings = [{lang: sha for lang, sha in state.get("recordings", {}).items() if lang in languages}
                       for state in inputs["chapter"]]
+        # per scene: the brand's intro and outro cards say nothing and are no step of the watch page
+        texts, recordings, voices, fallbacks, captions = (compiler.branded(values, labels, {}) for values in (
+            texts, recordings, voices, fallbacks, captions))
         return {"timeline": timelines[languages[0]], "timelines": timelines, "languages": languages,
                 "labels": labels, "texts": texts, "recordings": recordings, "voices": voices, "fallbacks": fallbacks,
                 "captions": captions,                "chapterState": state_hash(inputs["chapter"], order)}
@@ -333,7 +336,8 @@ class VideoPipeline(StagedJob):
         hls_bytes = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file() and (
             lang != languages[0] or p.relative_to(tree).parts[0] not in languages))
         return {"tree": packaging.tree(lang, languages), "duration": picture["duration"],
-                "size": video.stat().st_size, "starts": timeline.starts(), "hlsBytes": hls_bytes, **declared}
+                "size": video.stat().st_size, "starts": compiler.unbranded(timeline.starts(), self.outputs["plan"]["labels"]),
+                "hlsBytes": hls_bytes, **declared}
 
     def _finish(self, outputs: dict, languages: list[str], render: dict) -> None:
         video, plan = self.video, self.outputs["plan"]
@@ -348,8 +352,8 @@ class VideoPipeline(StagedJob):
             {"start": starts[languages[0]][i], "caption": captions[languages[0]], "captions": captions,
              "narration": texts, "starts": {lang: starts[lang][i] for lang in languages},
              **({"fallback": marks} if marks else {})}
-            for i, (captions, texts, marks) in enumerate(zip(plan["captions"], plan["texts"], plan["fallbacks"],
-                                                             strict=True))]
+            for i, (captions, texts, marks) in enumerate(compiler.unbranded(
+                list(zip(plan["captions"], plan["texts"], plan["fallbacks"], strict=True)), plan["labels"]))]
         video.finished_at = timezone.now()
         video.save()
         # the one finishing last is current, among videos of the same shape and resolution: a portrait
