@@ -177,7 +177,8 @@ def _caption(r: _Reader, value: Any, path: str) -> CaptionStyle:
     return CaptionStyle(
         size=r.choice(data, "size", path, tuple(CAPTION_SIZES), "medium"),
         position=r.choice(data, "position", path, CAPTION_POSITIONS, "bottom"),
-        color=r.color(data, "color", path, TEXT_COLOR), background=r.color(data, "background", path, CAPTION_BACKGROUND),
+        color=r.color(data, "color", path, TEXT_COLOR),
+        background=r.color(data, "background", path, CAPTION_BACKGROUND),
         box_opacity=r.number(data, "boxOpacity", path, (0.0, 1.0), CAPTION_OPACITY))
 
 
@@ -201,7 +202,8 @@ def _colors(r: _Reader, value: Any, path: str) -> Colors:
 
 def _card(r: _Reader, value: Any, path: str) -> Card:
     data = r.object(value, path, ("title", "subtitle", "seconds"))
-    return Card(title=r.text(data, "title", path, required=True), subtitle=r.text(data, "subtitle", path, required=False),
+    return Card(title=r.text(data, "title", path, required=True),
+                subtitle=r.text(data, "subtitle", path, required=False),
                 seconds=r.number(data, "seconds", path, CARD_SECONDS, DEFAULT_CARD_SECONDS))
 
 

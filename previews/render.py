@@ -32,9 +32,9 @@ from django.utils import timezone
 
 from assets.models import Blob
 from assets.sniffing import demuxer_for
+from contentizer.brand import TEXT_COLOR
 from contentizer.jobs.errors import PermanentJobError, TransientJobError
 from contentizer.jobs.runner import JobContext
-from contentizer.brand import TEXT_COLOR
 from contentizer.languages import iso639_2
 from contentizer.media import compose, ffmpeg, framing, pcm, probe, remux
 from contentizer.media.compose import Clip, Media, Picture, Segment, Track

@@ -333,7 +333,8 @@ def _scene(data: dict[str, Any]) -> Scene:
 
 def _scene_dict(scene: Scene) -> dict[str, Any]:
     data = {k: v for k, v in asdict(scene).items()
-            if v is not None and k not in ("speech", "narration_gain", "transition", "effects", "subtitle", "text_color")}
+            if v is not None and k not in ("speech", "narration_gain", "transition", "effects", "subtitle",
+                                           "text_color")}
     data["transition"] = asdict(scene.transition)
     if scene.effects:  # none: the scene's JSON (and a version 1 timeline's key) as before effects
         data["effects"] = scene.effects.to_json()

@@ -336,8 +336,8 @@ class VideoPipeline(StagedJob):
         hls_bytes = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file() and (
             lang != languages[0] or p.relative_to(tree).parts[0] not in languages))
         return {"tree": packaging.tree(lang, languages), "duration": picture["duration"],
-                "size": video.stat().st_size, "starts": compiler.unbranded(timeline.starts(), self.outputs["plan"]["labels"]),
-                "hlsBytes": hls_bytes, **declared}
+                "size": video.stat().st_size, "hlsBytes": hls_bytes, **declared,
+                "starts": compiler.unbranded(timeline.starts(), self.outputs["plan"]["labels"])}
 
     def _finish(self, outputs: dict, languages: list[str], render: dict) -> None:
         video, plan = self.video, self.outputs["plan"]
