@@ -63,8 +63,13 @@ class CaptionStyle:
         return self == CaptionStyle()
 
     def to_json(self) -> dict[str, Any]:
-        return {"size": self.size, "position": self.position, "color": self.color,
-                "background": self.background, "boxOpacity": self.box_opacity}
+        return {
+            "size": self.size,
+            "position": self.position,
+            "color": self.color,
+            "background": self.background,
+            "boxOpacity": self.box_opacity,
+        }
 
 
 @dataclass(frozen=True)
@@ -118,12 +123,17 @@ class Brand:
 
     def full_json(self) -> dict[str, Any]:
         """Every section with its values, defaults included (what the API shows)."""
-        return {"caption": self.caption.to_json(), "logo": self.logo.to_json() if self.logo else None,
-                "colors": self.colors.to_json(), "intro": self.intro.to_json() if self.intro else None,
-                "outro": self.outro.to_json() if self.outro else None}
+        return {
+            "caption": self.caption.to_json(),
+            "logo": self.logo.to_json() if self.logo else None,
+            "colors": self.colors.to_json(),
+            "intro": self.intro.to_json() if self.intro else None,
+            "outro": self.outro.to_json() if self.outro else None,
+        }
 
 
 # --- parsing: every problem with its path -------------------------------------------------------
+
 
 class _Reader:
     def __init__(self) -> None:
@@ -179,19 +189,29 @@ def _caption(r: _Reader, value: Any, path: str) -> CaptionStyle:
         position=r.choice(data, "position", path, CAPTION_POSITIONS, "bottom"),
         color=r.color(data, "color", path, TEXT_COLOR),
         background=r.color(data, "background", path, CAPTION_BACKGROUND),
-        box_opacity=r.number(data, "boxOpacity", path, (0.0, 1.0), CAPTION_OPACITY))
+        box_opacity=r.number(data, "boxOpacity", path, (0.0, 1.0), CAPTION_OPACITY),
+    )
 
 
 def _logo(r: _Reader, value: Any, path: str, *, sha256: bool) -> Logo | None:
     data = r.object(value, path, ("asset", "corner", "size"))
     asset = data.get("asset")
-    good = (isinstance(asset, str) and re.fullmatch(r"[0-9a-f]{64}", asset)) if sha256 else (
-        isinstance(asset, int) and not isinstance(asset, bool) and asset > 0)
+    good = (
+        (isinstance(asset, str) and re.fullmatch(r"[0-9a-f]{64}", asset))
+        if sha256
+        else (isinstance(asset, int) and not isinstance(asset, bool) and asset > 0)
+    )
     if not good:
-        r.problems[f"{path}.asset"] = "is required: the sha256 of a picture" if sha256 else \
-            "is required: the id of an image asset of this project"
-    logo = Logo(asset=asset if good else 0, corner=r.choice(data, "corner", path, CORNERS, "top-right"),
-                size=r.number(data, "size", path, LOGO_SIZES, LOGO_SIZE))
+        r.problems[f"{path}.asset"] = (
+            "is required: the sha256 of a picture"
+            if sha256
+            else "is required: the id of an image asset of this project"
+        )
+    logo = Logo(
+        asset=asset if good else 0,
+        corner=r.choice(data, "corner", path, CORNERS, "top-right"),
+        size=r.number(data, "size", path, LOGO_SIZES, LOGO_SIZE),
+    )
     return logo if good else None
 
 
@@ -202,9 +222,11 @@ def _colors(r: _Reader, value: Any, path: str) -> Colors:
 
 def _card(r: _Reader, value: Any, path: str) -> Card:
     data = r.object(value, path, ("title", "subtitle", "seconds"))
-    return Card(title=r.text(data, "title", path, required=True),
-                subtitle=r.text(data, "subtitle", path, required=False),
-                seconds=r.number(data, "seconds", path, CARD_SECONDS, DEFAULT_CARD_SECONDS))
+    return Card(
+        title=r.text(data, "title", path, required=True),
+        subtitle=r.text(data, "subtitle", path, required=False),
+        seconds=r.number(data, "seconds", path, CARD_SECONDS, DEFAULT_CARD_SECONDS),
+    )
 
 
 def parse(data: Any, *, path: str = "brand") -> Brand:

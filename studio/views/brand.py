@@ -19,8 +19,12 @@ from studio.forms import ApiForm
 
 logger = logging.getLogger(__name__)
 
-CORNER_NAMES = {"top-left": "Top left", "top-right": "Top right", "bottom-left": "Bottom left",
-                "bottom-right": "Bottom right"}
+CORNER_NAMES = {
+    "top-left": "Top left",
+    "top-right": "Top right",
+    "bottom-left": "Bottom left",
+    "bottom-right": "Bottom right",
+}
 
 
 def _number(raw: str) -> float | str:
@@ -33,29 +37,47 @@ def _number(raw: str) -> float | str:
 def brand_input(post) -> dict[str, Any]:
     """The form's fields (named `section_key`) as the API's `brand`: a whole brand, every section given.
     An empty card title means no card; no logo chosen, no logo."""
+
     def get(name: str) -> str:
         return post.get(name, "").strip()
 
     def card(name: str) -> dict[str, Any] | None:
-        return {"title": get(f"{name}_title"), "subtitle": get(f"{name}_subtitle"),
-                "seconds": _number(get(f"{name}_seconds"))} if get(f"{name}_title") else None
+        return (
+            {
+                "title": get(f"{name}_title"),
+                "subtitle": get(f"{name}_subtitle"),
+                "seconds": _number(get(f"{name}_seconds")),
+            }
+            if get(f"{name}_title")
+            else None
+        )
 
     logo = get("logo_asset")
     return {
-        "caption": {"size": get("caption_size"), "position": get("caption_position"), "color": get("caption_color"),
-                    "background": get("caption_background"), "boxOpacity": _number(get("caption_boxOpacity"))},
+        "caption": {
+            "size": get("caption_size"),
+            "position": get("caption_position"),
+            "color": get("caption_color"),
+            "background": get("caption_background"),
+            "boxOpacity": _number(get("caption_boxOpacity")),
+        },
         "colors": {"primary": get("colors_primary"), "text": get("colors_text")},
-        "logo": {"asset": int(logo) if logo.isdigit() else logo, "corner": get("logo_corner"),
-                 "size": _number(get("logo_size"))} if logo else None,
-        "intro": card("intro"), "outro": card("outro"),
+        "logo": {
+            "asset": int(logo) if logo.isdigit() else logo,
+            "corner": get("logo_corner"),
+            "size": _number(get("logo_size")),
+        }
+        if logo
+        else None,
+        "intro": card("intro"),
+        "outro": card("outro"),
     }
 
 
 def brand_values(project: Project) -> dict[str, Any]:
     """The saved brand as the form's field values."""
     shown = brand.parse(project.brand).full_json()
-    values = {f"{section}_{key}": value for section in ("caption", "colors")
-              for key, value in shown[section].items()}
+    values = {f"{section}_{key}": value for section in ("caption", "colors") for key, value in shown[section].items()}
     logo = shown["logo"] or {"asset": "", "corner": "top-right", "size": brand.LOGO_SIZE}
     values.update({f"logo_{key}": value for key, value in logo.items()})
     for name in ("intro", "outro"):
@@ -65,11 +87,19 @@ def brand_values(project: Project) -> dict[str, Any]:
 
 
 def brand_context(project: Project, form: ApiForm | None) -> dict[str, Any]:
-    errors = {key.removeprefix("brand.").replace(".", "_"): messages
-              for key, messages in (form.errors if form else {}).items()}
-    return {"brand_values": form.values if form else brand_values(project), "brand_errors": errors,
-            "brand_form": form, "brand_cards": [("intro", "Intro"), ("outro", "Outro")], "caption_sizes": list(brand.CAPTION_SIZES), "corners": CORNER_NAMES.items(),
-            "logo_choices": project.assets.filter(blob__kind="image").select_related("blob").order_by("id")}
+    errors = {
+        key.removeprefix("brand.").replace(".", "_"): messages
+        for key, messages in (form.errors if form else {}).items()
+    }
+    return {
+        "brand_values": form.values if form else brand_values(project),
+        "brand_errors": errors,
+        "brand_form": form,
+        "brand_cards": [("intro", "Intro"), ("outro", "Outro")],
+        "caption_sizes": list(brand.CAPTION_SIZES),
+        "corners": CORNER_NAMES.items(),
+        "logo_choices": project.assets.filter(blob__kind="image").select_related("blob").order_by("id"),
+    }
 
 
 @login_required
@@ -78,8 +108,13 @@ def project_brand(request: HttpRequest, project_id: int) -> HttpResponse:
     from studio.views.projects import project_page_response
 
     project = selectors.project_get(user=request.user, project_id=project_id)
-    form = ApiForm(ProjectSerializer, instance=project, data={"brand": brand_input(request.POST)}, partial=True,
-                   values=request.POST)
+    form = ApiForm(
+        ProjectSerializer,
+        instance=project,
+        data={"brand": brand_input(request.POST)},
+        partial=True,
+        values=request.POST,
+    )
     if not form.is_valid():
         return project_page_response(request, project, brand_form=form, status=form.status)
     services.object_update(obj=project, **form.validated_data)

@@ -17,18 +17,35 @@ from tests.previews.helpers import download, upload
 
 SHA = "a" * 64
 LOGO = "b" * 64
-STYLE = {"caption": {"size": "large", "position": "top", "color": "#ffee00", "background": "#0000ff",
-                     "boxOpacity": 1.0}}
+STYLE = {
+    "caption": {"size": "large", "position": "top", "color": "#ffee00", "background": "#0000ff", "boxOpacity": 1.0}
+}
 
 
 def _timeline(version: int = 3, style: dict | None = None, intro: bool = False) -> dict:
-    scenes = [{"type": "image", "duration": 2, "asset": SHA, "caption": "Open the menu",
-               "transition": {"type": "crossfade", "duration": 0.5}},
-              {"type": "image", "duration": 2, "asset": SHA, "caption": ""},
-              {"type": "title", "duration": 2, "title": "Done", "color": "#1f2d3d"}]
+    scenes = [
+        {
+            "type": "image",
+            "duration": 2,
+            "asset": SHA,
+            "caption": "Open the menu",
+            "transition": {"type": "crossfade", "duration": 0.5},
+        },
+        {"type": "image", "duration": 2, "asset": SHA, "caption": ""},
+        {"type": "title", "duration": 2, "title": "Done", "color": "#1f2d3d"},
+    ]
     if intro:
-        scenes.insert(0, {"type": "title", "duration": 1, "title": "Acme", "subtitle": "Getting started",
-                          "color": "#aa0000", "textColor": "#ffee00"})
+        scenes.insert(
+            0,
+            {
+                "type": "title",
+                "duration": 1,
+                "title": "Acme",
+                "subtitle": "Getting started",
+                "color": "#aa0000",
+                "textColor": "#ffee00",
+            },
+        )
     data = {"version": version, "output": {"width": 128, "height": 72, "fps": 10}, "scenes": scenes}
     return {**data, "style": style} if style else data
 
@@ -37,14 +54,21 @@ def _keys(tmp_path, monkeypatch, data: dict) -> list[str]:
     from contentizer.jobs.runner import JobContext
     from previews.render import Render
 
-    monkeypatch.setattr(Render, "_blob", lambda self, sha256, i, where="": SimpleNamespace(
-        ext="png", width=200, height=100))
-    render = Render(JobContext(job=None, work_dir=tmp_path), Timeline.parse(data), [], timeout=10,
-                    workspace=f"w{len(list(tmp_path.iterdir()))}")
+    monkeypatch.setattr(
+        Render, "_blob", lambda self, sha256, i, where="": SimpleNamespace(ext="png", width=200, height=100)
+    )
+    render = Render(
+        JobContext(job=None, work_dir=tmp_path),
+        Timeline.parse(data),
+        [],
+        timeout=10,
+        workspace=f"w{len(list(tmp_path.iterdir()))}",
+    )
     return [piece.key for piece in render.pieces()]
 
 
 # --- the contract ---------------------------------------------------------------------------
+
 
 def test_a_version_3_style_round_trips():
     style = {**STYLE, "logo": {"asset": LOGO, "corner": "bottom-left", "size": 0.2}}
@@ -60,10 +84,13 @@ def test_the_default_style_leaves_the_json_as_version_2s():
     assert "style" not in timeline.to_dict() and "textColor" not in timeline.to_dict()["scenes"][2]
 
 
-@pytest.mark.parametrize(("change", "path"), [
-    ({"style": STYLE}, "style"),
-    ({"scenes": [{"type": "title", "duration": 1, "textColor": "#ffffff"}]}, "scenes[0].textColor"),
-])
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"style": STYLE}, "style"),
+        ({"scenes": [{"type": "title", "duration": 1, "textColor": "#ffffff"}]}, "scenes[0].textColor"),
+    ],
+)
 def test_version_2_cannot_carry_a_style(change, path):
     with pytest.raises(TimelineError) as caught:
         Timeline.parse({**_timeline(version=2), **change})
@@ -77,6 +104,7 @@ def test_a_bad_style_is_refused_naming_the_field():
 
 
 # --- piece keys -----------------------------------------------------------------------------
+
 
 def test_version_1_2_and_a_default_version_3_render_under_the_same_keys(tmp_path, monkeypatch):
     keys = _keys(tmp_path, monkeypatch, _timeline(version=2))
@@ -106,10 +134,12 @@ def test_an_intro_adds_its_piece_and_reuses_the_others(tmp_path, monkeypatch):
 
 # --- pictures -------------------------------------------------------------------------------
 
+
 def test_a_top_caption_sits_below_the_top_margin_in_its_colours(tmp_path):
     out = Output(width=640, height=360, fps=10)
-    path, (x, y) = cards.caption_overlay("Hello", out, tmp_path / "c.png", Timeline.parse(
-        _timeline(style=STYLE)).style.caption)
+    path, (x, y) = cards.caption_overlay(
+        "Hello", out, tmp_path / "c.png", Timeline.parse(_timeline(style=STYLE)).style.caption
+    )
     safe = cards.SafeArea.of(out)
     assert y == safe.top
     from PIL import Image
@@ -125,8 +155,10 @@ MAGENTA, CARD = (255, 0, 255), (170, 0, 0)
 
 def _frames(mp4: bytes) -> list[tuple[float, np.ndarray]]:
     with av.open(io.BytesIO(mp4)) as container:
-        return [(float(f.time), f.to_ndarray(format="rgb24").astype(int))
-                for f in container.decode(container.streams.video[0])]
+        return [
+            (float(f.time), f.to_ndarray(format="rgb24").astype(int))
+            for f in container.decode(container.streams.video[0])
+        ]
 
 
 def _at(frames, seconds: float) -> np.ndarray:
@@ -139,7 +171,8 @@ def _near(pixel, colour, tolerance: int = 40) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_branded_video_draws_its_style_logo_and_cards_and_re_renders_only_what_a_change_touches(
-        alice_api, alice_project, worker):
+    alice_api, alice_project, worker
+):
     from tests.previews.test_videos import RED, _bilingual_chapter, _generate, _wait
 
     chapter = _bilingual_chapter(alice_api, alice_project.id, transition="crossfade")
@@ -149,14 +182,18 @@ def test_a_branded_video_draws_its_style_logo_and_cards_and_re_renders_only_what
         status = _wait(alice_api, accepted["jobId"])
         assert status["status"] == "succeeded", status
         return alice_api.get(f"/api/videos/{accepted['videoId']}").json(), next(
-            s for s in status["stages"] if s["stage"] == "render")["outputs"]
+            s for s in status["stages"] if s["stage"] == "render"
+        )["outputs"]
 
     plain, _ = generate()
     logo = upload(alice_api, alice_project.id, "logo.png", media.image_bytes("PNG", (200, 100), MAGENTA))
-    brand = {"caption": {"position": "top", "color": "#ffee00", "background": "#0000ff", "boxOpacity": 1},
-             "logo": {"asset": logo["id"], "corner": "bottom-left", "size": 0.2},
-             "colors": {"primary": "#aa0000"}, "intro": {"title": "Acme", "seconds": 1},
-             "outro": {"title": "Thanks", "seconds": 1}}
+    brand = {
+        "caption": {"position": "top", "color": "#ffee00", "background": "#0000ff", "boxOpacity": 1},
+        "logo": {"asset": logo["id"], "corner": "bottom-left", "size": 0.2},
+        "colors": {"primary": "#aa0000"},
+        "intro": {"title": "Acme", "seconds": 1},
+        "outro": {"title": "Thanks", "seconds": 1},
+    }
     url = f"/api/projects/{alice_project.id}"
     assert alice_api.patch(url, {"brand": brand}, format="json").status_code == 200
     branded, counters = generate()

@@ -8,10 +8,24 @@ from tests import media
 from tests.previews.helpers import upload
 from tests.studio.test_projects import _text
 
-FORM = {"caption_size": "large", "caption_position": "top", "caption_color": "#ffee00",
-        "caption_background": "#0000ff", "caption_boxOpacity": "0.8", "logo_asset": "", "logo_corner": "top-right",
-        "logo_size": "0.15", "colors_primary": "#aa0000", "colors_text": "#ffffff", "intro_title": "Acme",
-        "intro_subtitle": "", "intro_seconds": "2", "outro_title": "", "outro_subtitle": "", "outro_seconds": "3"}
+FORM = {
+    "caption_size": "large",
+    "caption_position": "top",
+    "caption_color": "#ffee00",
+    "caption_background": "#0000ff",
+    "caption_boxOpacity": "0.8",
+    "logo_asset": "",
+    "logo_corner": "top-right",
+    "logo_size": "0.15",
+    "colors_primary": "#aa0000",
+    "colors_text": "#ffffff",
+    "intro_title": "Acme",
+    "intro_subtitle": "",
+    "intro_seconds": "2",
+    "outro_title": "",
+    "outro_subtitle": "",
+    "outro_seconds": "3",
+}
 
 
 def test_the_brand_form_saves_through_the_projects_rules(client, alice, alice_api, alice_project):
@@ -49,8 +63,9 @@ def test_the_watch_page_draws_subtitles_in_the_projects_caption_style(client, al
     client.force_login(alice)
     plain = client.get(f"/videos/{video.id}/").content.decode()
     assert 'class="captions captions-bottom"' in plain and 'data-color=""' in plain, "the default: the page's own"
-    alice_project.brand = {"caption": {"position": "top", "color": "#ffee00", "background": "#0000ff",
-                                       "boxOpacity": 0.5, "size": "large"}}
+    alice_project.brand = {
+        "caption": {"position": "top", "color": "#ffee00", "background": "#0000ff", "boxOpacity": 0.5, "size": "large"}
+    }
     alice_project.save()
     page = client.get(f"/videos/{video.id}/").content.decode()
     captions = page.split("data-captions")[0].rsplit("<div", 1)[1] + page.split("data-captions")[1].split(">")[0]
