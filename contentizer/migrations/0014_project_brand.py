@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contentizer', '0012_step_recordings'),
+        ('contentizer', '0013_job_fan_out'),
     ]
 
     operations = [
