@@ -31,6 +31,9 @@ class PreviewsConfig(AppConfig):
             name=pieces.KIND, run=pieces.piece_run, cleanup=pieces.piece_cleanup,
             max_concurrency=lambda: settings.PIECE_MAX_CONCURRENCY, listed=False, label="Video piece",
         ))
+        from contentizer.metrics import register_render_metrics
+
+        register_render_metrics()
         quota.register("videos", videos.video_usage)
         self._register_translation(registry)
         self._register_dubs(registry)

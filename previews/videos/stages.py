@@ -375,7 +375,7 @@ class VideoPipeline(StagedJob):
              **({"fallback": marks} if marks else {})}
             for i, (captions, texts, marks) in enumerate(compiler.unbranded(
                 list(zip(plan["captions"], plan["texts"], plan["fallbacks"], strict=True)), plan["labels"]))]
-        video.finished_at = timezone.now()
+        video.finished_at, video.render_seconds = timezone.now(), render["renderSeconds"]
         video.save()
         # the one finishing last is current, among videos of the same shape and resolution: a portrait
         # video never replaces the landscape one

@@ -100,8 +100,12 @@ def _cluster_of(worker: str, procs: list[subprocess.Popen]) -> subprocess.Popen 
     return next((proc for proc in procs if proc.pid == group), None)
 
 
+def _metric(body: str, name: str) -> float:
+    return float(next(line.split()[-1] for line in body.splitlines() if line.startswith(name + " ")))
+
+
 def test_two_workers_render_one_video_together_frame_identical_to_one_and_survive_a_kill(
-    alice_api, alice_project, workers, tmp_path, record_property
+    alice_api, alice_project, workers, tmp_path, record_property, scrape
 ):
     chapter = _chapter(alice_api, alice_project.id)
     first = workers.start(own_data_dir=True, **FAN_OUT, **QUICK)
@@ -142,6 +146,14 @@ def test_two_workers_render_one_video_together_frame_identical_to_one_and_surviv
     assert list(StageRun.objects.filter(job_id=job_id, stage="render").values_list("status", flat=True)) == [
         "waiting", "succeeded"]
     assert Video.objects.filter(chapter_id=chapter["id"], superseded_at__isnull=True).count() == 1
+    # operators see the pieces and the render cost per second of video
+    body = scrape()
+    assert _metric(body, "video_pieces_rendered_total") == PIECES
+    assert _metric(body, 'video_pieces{state="queued"}') == 0
+    video = Video.objects.get(job_id=job_id)
+    assert video.render_seconds > 0
+    assert _metric(body, "video_render_seconds_per_output_second") == pytest.approx(
+        video.render_seconds / video.duration, rel=1e-3)
     together = _framemd5(alice_api, job_id, tmp_path, "two-workers")
     frames = round((STEPS * SECONDS - (STEPS - 1) * 0.5) * 30)
     assert len(together) == frames
