@@ -19,6 +19,7 @@ from assets.models import Asset
 from contentizer import brand as brand_
 from contentizer import transitions
 from contentizer.errors import UnprocessableEntity
+from contentizer.media.compose import MUSIC_VOLUME
 from contentizer.models import Chapter, Project
 from contentizer.selectors import stand_in
 from previews.timeline import NARRATION_PAUSE, VERSION, Timeline, TimelineError, fitted
@@ -139,7 +140,8 @@ def request_steps(steps: list[dict[str, Any]], languages: list[str]) -> list[Ste
     return [
         StepSpec(
             label=f"step {i + 1}", caption=caption(s.get("caption", "")), duration=s["duration"],
-            transition=s.get("transition", transitions.DEFAULT), transition_duration=s.get("transitionDuration", 0.5),
+            transition=s.get("transition", transitions.DEFAULT),
+            transition_duration=s.get("transitionDuration", transitions.DEFAULT_SECONDS),
             asset=s.get("asset"), narration_asset=s.get("narration"), effects=s.get("effects") or None,
         )
         for i, s in enumerate(steps)
@@ -171,7 +173,7 @@ def _scene(spec: StepSpec, resolver: AssetResolver, last: bool, colors: brand_.C
             scene["narration"] = narration.blob.sha256
         if spec.recorded and narration.blob.duration:  # the one timing rule, as Timeline.narrated applies it
             scene["duration"] = max(spec.duration, round(narration.blob.duration + NARRATION_PAUSE, 3))
-    if not last and transitions.canonical(spec.transition) != "cut" and spec.transition_duration:
+    if not last and not transitions.is_cut(spec.transition, spec.transition_duration):
         scene["transition"] = {"type": transitions.canonical(spec.transition), "duration": spec.transition_duration}
     return scene
 
@@ -267,7 +269,7 @@ def compile_timeline(
         if track is not None and track.blob.kind != "audio":
             resolver.missing["audio.music.asset"] = f"asset {track.pk} is not audio"
         elif track is not None:
-            audio["music"] = {"asset": track.blob.sha256, "volume": music.get("volume", 0.3)}
+            audio["music"] = {"asset": track.blob.sha256, "volume": music.get("volume", MUSIC_VOLUME)}
     if audio:
         data["audio"] = audio
     if resolver.missing:

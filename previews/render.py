@@ -370,7 +370,7 @@ class Render:
                     clips.append(Clip(self._speech(spoken.clip, spoken.seconds), start, spoken.gain))
             rate, channels = self._format([c.media for c in clips] + ([music] if music else []))
             track = Track(duration=duration, rate=rate, channels=channels, clips=tuple(clips), music=music,
-                          music_volume=timeline.music.volume if timeline.music else 0.3,
+                          music_volume=timeline.music.volume if timeline.music else compose.MUSIC_VOLUME,
                           language=iso639_2(language) if language else "")
             tracks.append(self._laid_out(track, language))
         return tracks

@@ -22,6 +22,7 @@ from contentizer import effects as effects_
 from contentizer import transitions
 from contentizer.brand import CaptionStyle, Logo
 from contentizer.effects import Effects
+from contentizer.media.compose import MUSIC_VOLUME
 
 # 2: scenes may carry `effects` (focus, highlight, zoom, blur, click). A version 1 timeline has
 # none, parses as it always did and renders the same frames under the same piece keys.
@@ -124,7 +125,7 @@ class Scene:
 @dataclass(frozen=True)
 class Music:
     asset: str
-    volume: float = 0.3
+    volume: float = MUSIC_VOLUME
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ class Timeline:
             tail = scene.transition.duration if i < last else 0.0
             if i == last and scene.transition.duration:
                 problems[f"scenes[{i}].transition"] = "the last scene has no next scene to transition into"
-            elif not fits(scene.duration, head, tail):
+            elif not transitions.outlasts(scene.duration, head, tail):
                 problems[f"scenes[{i}].duration"] = (
                     f"{scene.duration:g}s is too short for its transitions ({head:g}s in, {tail:g}s out)"
                 )
@@ -261,11 +262,6 @@ class Timeline:
                     problems[f"scenes[{i}].speech"] = f"{speech.language!r} is not one of audio.languages"
         if problems:
             raise TimelineError(problems)
-
-
-def fits(duration: float, head: float, tail: float) -> bool:
-    """The one rule of a scene and its transitions: it outlasts the two together."""
-    return head + tail < duration
 
 
 def fitted(duration: float, head: float, tail: float) -> float:
@@ -321,7 +317,7 @@ def _style_problems(data: dict[str, Any]) -> dict[str, str]:
 def _scene(data: dict[str, Any]) -> Scene:
     transition = Transition(**data.get("transition", {}))
     transition = Transition(transitions.canonical(transition.type), transition.duration)
-    if transition.type == "cut" or not transition.duration:
+    if transitions.is_cut(transition.type, transition.duration):
         transition = Transition("cut", 0.0)
     fields = {k: v for k, v in data.items()
               if k not in ("transition", "speech", "narrationGain", "effects", "textColor")}

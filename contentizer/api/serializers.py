@@ -21,7 +21,7 @@ from contentizer.languages import (
     invalid_codes_message,
     resolve_language,
 )
-from contentizer.models import Chapter, Project, RecordingStatus, Step, caption_object
+from contentizer.models import DEFAULT_STEP_SECONDS, Chapter, Project, RecordingStatus, Step, caption_object
 
 MAX_NARRATION_CHARS = 5000
 # Wire names are camelCase; a ModelSerializer builds a renamed field from the model field its
@@ -176,9 +176,10 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        duration = attrs.get("duration", getattr(self.instance, "duration", 5.0))
-        transition = attrs.get("transition_duration", getattr(self.instance, "transition_duration", 0.5))
-        if transition >= duration:
+        duration = attrs.get("duration", getattr(self.instance, "duration", DEFAULT_STEP_SECONDS))
+        transition = attrs.get("transition_duration", getattr(self.instance, "transition_duration",
+                                                              transitions.DEFAULT_SECONDS))
+        if not transitions.outlasts(duration, 0.0, transition):
             raise serializers.ValidationError(
                 {"transitionDuration": ["Must be shorter than the step's duration."]}
             )

@@ -31,6 +31,7 @@ AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 # FFmpeg's AAC encoder with its fast coder: a quarter of the default coder's time, and speech at
 # 64 kbit/s mono sounds the same.
 AAC = ["aac", "-aac_coder", "fast"]
+MUSIC_VOLUME = 0.3  # background music under narration, when a request names none
 # A clip raised by its gain goes through this limiter: -1.5 dBFS ceiling, 5 ms look-ahead with its
 # latency compensated (the clip stays in place), no automatic level (the gain is ours).
 LIMITER = "alimiter=limit=0.841:attack=5:release=50:level=0:latency=1"
@@ -126,7 +127,7 @@ class Track:
     channels: int
     clips: tuple[Clip, ...] = ()
     music: Media | None = None
-    music_volume: float = 0.3
+    music_volume: float = MUSIC_VOLUME
     language: str = ""  # ISO 639-2 tag written on the stream
     premixed: Media | None = None  # the track already laid out (clips placed in-process): encode it as is
 
