@@ -27,6 +27,19 @@ CORNER_NAMES = {
 }
 
 
+# the form's labels for the API's field paths, as its summary names them
+FIELD_LABELS = {
+    "brand.caption.size": "Caption size", "brand.caption.position": "Caption position",
+    "brand.caption.color": "Caption text colour", "brand.caption.background": "Caption box colour",
+    "brand.caption.boxOpacity": "Caption box opacity", "brand.logo.asset": "Logo picture",
+    "brand.logo.corner": "Logo corner", "brand.logo.size": "Logo size", "brand.colors.primary": "Card colour",
+    "brand.colors.text": "Card text colour", **{f"brand.{card}.{key}": f"{card.capitalize()} {label}"
+                                               for card in ("intro", "outro") for key, label in (
+                                                   ("title", "title"), ("subtitle", "subtitle"),
+                                                   ("seconds", "seconds"))},
+}
+
+
 def _number(raw: str) -> float | str:
     try:
         return float(raw)
@@ -114,6 +127,7 @@ def project_brand(request: HttpRequest, project_id: int) -> HttpResponse:
         data={"brand": brand_input(request.POST)},
         partial=True,
         values=request.POST,
+        labels=FIELD_LABELS,
     )
     if not form.is_valid():
         return project_page_response(request, project, brand_form=form, status=form.status)

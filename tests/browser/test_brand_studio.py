@@ -36,6 +36,7 @@ def test_an_author_sets_the_brand_in_the_studio_and_sees_it_saved(open_context, 
     expect(brand.get_by_label("Intro title")).to_have_value("Bike repair basics")
     brand.get_by_label("Box opacity").fill("3")
     brand.get_by_role("button", name="Save brand").click()
-    expect(page.get_by_text("3 is outside 0 to 1")).to_be_visible()
+    expect(brand.locator("#brand-caption_boxOpacity-error")).to_have_text("3 is outside 0 to 1")
+    expect(brand.get_by_role("alert")).to_contain_text("Caption box opacity: 3 is outside 0 to 1")
     project.refresh_from_db()
     assert project.brand["caption"]["boxOpacity"] == 0.9, "a refused brand changes nothing"
