@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from contentizer.jobs.runner import JobContext
 from contentizer.models import Project
 from contentizer.storage import delete_tree, fetch, publish_bytes, publish_file
 from previews.compile import Format, StepSpec, branded, requested_timeline
-from previews.render import Render, verify
+from previews.render import Output, render
 from previews.timeline import Timeline
 
 logger = logging.getLogger(__name__)
@@ -156,27 +155,18 @@ def preview_render(ctx: JobContext) -> dict[str, Any]:
     if narration := job.payload.get("narration"):
         ctx.progress(1, "narrate")
         timeline = _narrated(ctx, timeline, narration, labels=job.payload.get("steps", []))
-    ctx.progress(1, "fetch")
-    render = Render(ctx, timeline, job.payload.get("steps", []), timeout=settings.PREVIEW_TIMEOUT_SECONDS,
-                    on_progress=lambda fraction: ctx.progress(5 + fraction * 90, "render"))
     ctx.progress(5, "render")
-    out = ctx.work_dir / "preview.mp4"
-    started = time.monotonic()
-    if len(timeline.scenes) <= settings.RENDER_CHUNK_SCENES:
-        render.single(out)
-    else:
-        pieces = render.pieces(chunk_scenes=settings.RENDER_CHUNK_SCENES)
-        render.assemble(pieces, render.render_pieces(pieces), out)
-    render_seconds = time.monotonic() - started
-    ctx.progress(96, "verify")
-    duration = verify(out, frames=render.picture.total_frames, fps=timeline.output.fps, audio=1, subtitles=0)
+    piecing = "single" if len(timeline.scenes) <= settings.RENDER_CHUNK_SCENES else "chunks"
+    [report] = render(ctx, [(timeline, Output(path=ctx.work_dir / "preview.mp4", piecing=piecing))],
+                      labels=job.payload.get("steps", []), timeout=settings.PREVIEW_TIMEOUT_SECONDS,
+                      on_progress=lambda fraction: ctx.progress(5 + fraction * 90, "render"))
     ctx.progress(98, "publish")
     key = f"{artifact_prefix(job)}/preview.mp4"
-    size = publish_file(key=key, path=out)
+    size = publish_file(key=key, path=report.path)
     return {
-        "artifact": key, "mime": "video/mp4", "size": size, "duration": duration,
-        "renderSeconds": round(render_seconds, 3), "cacheKey": timeline.cache_key(),
-        "pieces": {"rendered": render.rendered, "reused": render.reused},
+        "artifact": key, "mime": "video/mp4", "size": size, "duration": report.duration,
+        "renderSeconds": report.seconds, "cacheKey": timeline.cache_key(),
+        "pieces": {"rendered": report.rendered, "reused": report.reused},
     }
 
 
