@@ -7,7 +7,7 @@ Standalone script, not a test, from the repo root:
 
 The chapter: 30 seconds, 6 steps of photographic 1920x1080 JPEG stills (gradients, shapes and
 grain made at run time, not flat colours), a caption on each, 0.5 s cross-fades, narration
-(eSpeak speech, mono 22.05 kHz) on three steps, 480p at 30 fps.
+(the default English voice's speech, mono at its own rate) on three steps, 480p at 30 fps.
 
 A (product): exactly what a worker runs for such a preview job, `previews.services.preview_render`,
 in a fresh work dir each time: fetch the stills from storage, draw the captions, render, verify,
@@ -21,7 +21,7 @@ paired ratios A/B, with min and max. Both outputs are checked with PyAV. A table
 x264 ultrafast at several CRFs shows why the preview CRF is what it is (`PREVIEW_CRF`).
 
 --narrated: the product's preview as the studio asks for it: the three steps carry narration text,
-said by the project's voice (eSpeak, the default English voice) through the speech cache videos share.
+said by the project's voice (the default English one, the bundled neural hibari) through the shared speech cache.
 A is `preview_render` of that job (narrate: the clips from the speech cache; fetch, captions, render,
 verify, publish). Warm (the headline figure): the speech cache already holds the clips, as on a second
 preview of the chapter or a preview after a video; the first preview (warm-up) filled it. Cold,
@@ -34,8 +34,9 @@ as its narration inputs (TTS is not rendering), each placed with adelay at its s
 the service, end to end: the chapter's steps read from the database (`compiler.chapter_steps(only=...)`),
 `preview_request` (compile, validate, queue), then the worker's `run_job` (claim, narrate from the warm
 cache, render, verify, publish); A' is the same through HTTP in this process (DRF client POST /api/preview,
-`run_job` as a worker's task calls it, GET the artifact). B: one hand-written command for that one still,
-its caption and its speech clip.
+`run_job` as a worker's task calls it, GET the artifact); A'' through HTTP with a real worker running
+(`manage.py qcluster` on the same DATA_DIR: POST, poll the status every 0.05 s, GET the artifact), which
+adds the broker's pickup. B: one hand-written command for that one still, its caption and its speech clip.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import wave
 from pathlib import Path
 
 import av
@@ -248,10 +250,11 @@ def baseline_argv(binary: str, stills: list[str], captions: list, voices: dict[i
         n += 1
     graph.append(f"{''.join(tracks)}amix=inputs={len(tracks)}:duration=longest:normalize=0,"
                  f"apad=whole_dur={total}[a]")
+    rate = wav_rate(next(iter(voices.values()))[0])  # the speech's own rate: nothing resampled
     return [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *ins,
             "-filter_complex", ";".join(graph), "-map", "[v]", "-map", "[a]",
             "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-r", str(FPS),
-            "-c:a", "aac", "-aac_coder", "fast", "-ac", "1", "-ar", "22050", "-b:a", "64k", "-movflags", "+faststart",
+            "-c:a", "aac", "-aac_coder", "fast", "-ac", "1", "-ar", str(rate), "-b:a", "64k", "-movflags", "+faststart",
             "-t", f"{total}", "-f", "mp4", str(out)]
 
 
@@ -265,8 +268,13 @@ def one_step_argv(binary: str, still_path: str, caption: tuple, voice: str, widt
             "-i", still_path, "-f", "image2", "-i", str(caption[0]), "-f", "wav", "-i", voice,
             "-filter_complex", ";".join(graph), "-map", "[b0]", "-map", "[a]",
             "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-r", str(FPS),
-            "-c:a", "aac", "-aac_coder", "fast", "-ac", "1", "-ar", "22050", "-b:a", "64k", "-movflags", "+faststart",
-            "-t", f"{seconds}", "-f", "mp4", str(out)]
+            "-c:a", "aac", "-aac_coder", "fast", "-ac", "1", "-ar", str(wav_rate(voice)), "-b:a", "64k",
+            "-movflags", "+faststart", "-t", f"{seconds}", "-f", "mp4", str(out)]
+
+
+def wav_rate(path: str) -> int:
+    with wave.open(path, "rb") as wav:
+        return wav.getframerate()
 
 
 def check(path: Path, label: str, total: float = TOTAL) -> list[str]:
@@ -313,10 +321,11 @@ def summary(a: list[float], b: list[float]) -> str:
             f"A median {statistics.median(a):.3f} s, B median {statistics.median(b):.3f} s")
 
 
-def report(label: str, a: list[tuple[float, float]], b: list[tuple[float, float]]) -> None:
+def report(label: str, a: list[tuple[float, float]], b: list[tuple[float, float]], *, cpu: bool = True) -> None:
     print(f"A wall: {', '.join(f'{w:.3f}' for w, _ in a)}\nB wall: {', '.join(f'{w:.3f}' for w, _ in b)}")
     print(f"{label} wall: {summary([w for w, _ in a], [w for w, _ in b])}")
-    print(f"{label} cpu:  {summary([c for _, c in a], [c for _, c in b])}")
+    if cpu:
+        print(f"{label} cpu:  {summary([c for _, c in a], [c for _, c in b])}")
 
 
 def crf_table(binary: str, argv_for, work: Path) -> list[tuple[int, int]]:
@@ -359,7 +368,7 @@ def bench_chapter(args, work: Path, binary: str) -> list[str]:
     captions = draw_captions(work, width, args.height)
     product, _ = product_runner(job, work)
     baseline_out = work / "baseline.mp4"
-    narration = "the project's voice (eSpeak)" if args.narrated else "uploaded audio assets"
+    narration = "the project's voice" if args.narrated else "uploaded audio assets"
     print(f"ffmpeg: {binary}\ncpus: {os.cpu_count()}  load: {os.getloadavg()[0]:.2f}  "
           f"{SCENES} photographic stills x {SCENE:.4f} s, cross-fades {TRANSITION} s, {width}x{args.height} "
           f"@ {FPS} fps, x264 {preset} CRF {crf} (both), narration on {len(NARRATED)} steps by {narration}")
@@ -462,6 +471,29 @@ def bench_one_step(args, work: Path, binary: str) -> list[str]:
     print(f"\nA = the same through HTTP (POST /api/preview with stepId, run_job, GET the artifact), "
           f"B = hand-written command; {args.pairs} interleaved pairs")
     report("one-step preview over HTTP", a, b)
+    worker_log = (work / "worker.log").open("w")
+    cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=REPO, env=dict(os.environ),
+                               stdout=subprocess.DEVNULL, stderr=worker_log, start_new_session=True)
+    try:
+        def through_worker() -> None:
+            body = {"projectId": project.pk, "dryRun": False,
+                    "previewRequest": {"chapterId": chapter.pk, "stepId": alone.pk}}
+            job_id = client.post("/api/preview", body, format="json").json()["jobId"]
+            while (status := client.get(f"/api/preview/{job_id}/status").json()["status"]) in ("queued", "running"):
+                time.sleep(0.05)
+            assert status == "succeeded", status
+            assert sum(len(c) for c in client.get(f"/api/preview/{job_id}/artifact").streaming_content) > 0
+
+        through_worker()  # warm-up: the cluster starting
+        a, b = paired(through_worker, baseline, args.pairs)
+    finally:
+        cluster.terminate()
+        cluster.wait(timeout=60)
+        worker_log.close()
+    print(f"\nA = the same through HTTP and a running worker (manage.py qcluster, the ORM broker polling every "
+          f"0.5 s; status polled every 0.05 s), B = hand-written command; {args.pairs} interleaved pairs "
+          f"(wall only: the worker's CPU is another process's)")
+    report("one-step preview over HTTP + worker", a, b, cpu=False)
     return check(Path(outputs[-1]), "product", seconds) + check(baseline_out, "baseline", seconds)
 
 
