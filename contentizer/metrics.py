@@ -7,6 +7,7 @@ whichever process or machine ran the job: workers write rows, the web process re
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db.models import Count, Q, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
@@ -65,3 +66,53 @@ def register_job_metrics(kind: str) -> None:
     if kind not in _registered:
         REGISTRY.register(JobMetricsCollector(kind))
         _registered.add(kind)
+
+
+class RenderMetricsCollector(Collector):
+    """Capacity of the render fleet: piece jobs waiting, running and rendered, and how many
+    seconds of rendering each second of finished video took (docs/operations.md)."""
+
+    WINDOW_SECONDS = 3600
+
+    def describe(self):
+        return list(self._families())
+
+    @staticmethod
+    def _families():
+        return (
+            GaugeMetricFamily("video_pieces", "Piece jobs of long videos by state (queued, running).",
+                              labels=["state"]),
+            CounterMetricFamily("video_pieces_rendered", "Piece jobs that rendered their pieces."),
+            CounterMetricFamily("video_render_seconds", "Wall seconds of finished videos' render stages."),
+            CounterMetricFamily("video_output_seconds", "Seconds of video those render stages made."),
+            GaugeMetricFamily("video_render_seconds_per_output_second",
+                              "Render seconds per second of video, over videos finished in the last hour "
+                              "(NaN when none did)."),
+        )
+
+    def collect(self):
+        from django.apps import apps
+        from django.utils import timezone
+
+        from contentizer.jobs.models import Job, JobStatus
+
+        pieces, rendered, render_s, output_s, ratio = self._families()
+        status = dict(Job.objects.filter(kind="piece").values_list("status").annotate(n=Count("id")))
+        pieces.add_metric(["queued"], status.get(JobStatus.QUEUED, 0))
+        pieces.add_metric(["running"], status.get(JobStatus.RUNNING, 0))
+        rendered.add_metric([], status.get(JobStatus.SUCCEEDED, 0))
+        videos = apps.get_model("previews", "Video").objects.filter(render_seconds__isnull=False,
+                                                                    duration__isnull=False)
+        total = videos.aggregate(r=Sum("render_seconds"), o=Sum("duration"))
+        render_s.add_metric([], total["r"] or 0.0)
+        output_s.add_metric([], total["o"] or 0.0)
+        since = timezone.now() - timedelta(seconds=self.WINDOW_SECONDS)
+        recent = videos.filter(finished_at__gte=since).aggregate(r=Sum("render_seconds"), o=Sum("duration"))
+        ratio.add_metric([], (recent["r"] / recent["o"]) if recent["o"] else float("nan"))
+        yield from (pieces, rendered, render_s, output_s, ratio)
+
+
+def register_render_metrics() -> None:
+    if "render" not in _registered:
+        REGISTRY.register(RenderMetricsCollector())
+        _registered.add("render")

@@ -357,6 +357,13 @@ VIDEO_CRF = env.int("VIDEO_CRF", default=23)
 VIDEO_MAX_CONCURRENCY = env.int("VIDEO_MAX_CONCURRENCY", default=1)
 # render processes one job runs at once (pieces of a video, chunks of a long preview)
 VIDEO_RENDER_THREADS = env.int("VIDEO_RENDER_THREADS", default=2)
+# A video with more missing pieces than this renders them as piece jobs that any worker on any
+# machine takes (docs/operations.md); at most PIECE_MAX_CONCURRENCY of them run at once.
+VIDEO_PIECE_JOBS_OVER = env.int("VIDEO_PIECE_JOBS_OVER", default=24)
+PIECE_MAX_CONCURRENCY = env.int("PIECE_MAX_CONCURRENCY", default=64)
+# Threads of each FFmpeg render process (its encoder and filter graph); 0 lets FFmpeg choose
+# (about one per core). 1 makes each worker process behave like a one-core machine.
+FFMPEG_THREADS = env.int("FFMPEG_THREADS", default=0)
 VIDEO_QUOTA_BYTES = env.int("VIDEO_QUOTA_BYTES", default=10 * 1024**3)
 VIDEO_SUPERSEDED_TTL_SECONDS = env.int("VIDEO_SUPERSEDED_TTL_SECONDS", default=7 * 24 * 3600)
 PREVIEW_MAX_SCENES = env.int("PREVIEW_MAX_SCENES", default=200)

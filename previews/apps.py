@@ -25,6 +25,15 @@ class PreviewsConfig(AppConfig):
             serializer=VideoJobSerializer, describe=lambda job: selectors.video_job_fields(job, videos.STAGES),
             section=views.video_section,
         ))
+        from previews import pieces
+
+        registry.register(registry.JobKind(  # a run of a long video's pieces, for any worker (docs/operations.md)
+            name=pieces.KIND, run=pieces.piece_run, cleanup=pieces.piece_cleanup,
+            max_concurrency=lambda: settings.PIECE_MAX_CONCURRENCY, listed=False, label="Video piece",
+        ))
+        from contentizer.metrics import register_render_metrics
+
+        register_render_metrics()
         quota.register("videos", videos.video_usage)
         self._register_translation(registry)
         self._register_dubs(registry)

@@ -39,6 +39,9 @@ class Video(models.Model):
     # "tree", "starts", ...}}; empty for videos made when one picture served every language
     pictures = models.JSONField(default=dict, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # wall time of the render stage (with piece jobs: from handing them out to the joined MP4s), for
+    # the operators' "render seconds per output second" (/metrics)
+    render_seconds = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     superseded_at = models.DateTimeField(null=True, blank=True, help_text="a newer render of the chapter exists")
 

@@ -54,11 +54,12 @@ SILENT_RATE = 22050
 
 
 def encoder(quality: str) -> dict:
+    threads = settings.FFMPEG_THREADS
     if quality == "final":
         # no forced keyframe interval: every piece starts with one, so HLS still cuts at every scene,
         # and a still held for seconds costs no periodic full picture
-        return {"preset": settings.VIDEO_PRESET, "crf": settings.VIDEO_CRF, "gop": 0}
-    return {"preset": settings.PREVIEW_PRESET, "crf": settings.PREVIEW_CRF, "gop": 0}
+        return {"preset": settings.VIDEO_PRESET, "crf": settings.VIDEO_CRF, "gop": 0, "threads": threads}
+    return {"preset": settings.PREVIEW_PRESET, "crf": settings.PREVIEW_CRF, "gop": 0, "threads": threads}
 
 
 def _hash(data) -> str:
@@ -208,8 +209,10 @@ class Render:
 
     def _piece(self, segments: tuple[Segment, ...]) -> Piece:
         out, pic = self.timeline.output, self.picture
+        # the encoder's threads shape its bytes (not whether pieces join): a setting of them is part of the key
+        threads = [pic.threads] if pic.threads else []
         key = _hash([GRAPH_VERSION, cards.LAYOUT_VERSION, ffmpeg.version(), out.width, out.height, out.fps,
-                     pic.preset, pic.crf, pic.gop, [self._shape(seg) for seg in segments]])
+                     pic.preset, pic.crf, pic.gop, *threads, [self._shape(seg) for seg in segments]])
         return Piece(segments=segments, key=key)
 
     def pieces(self, *, chunk_scenes: int | None = None) -> list[Piece]:
@@ -229,16 +232,26 @@ class Render:
         """Every piece as a local file: cached ones fetched, missing ones rendered (several per
         process, processes two at a time). Returns piece key -> local path."""
         keys = [p.key for p in pieces]
-        cached = {row.key: row for row in SegmentRow.objects.filter(key__in=keys)
-                  if trusted(row.storage_key)}
+        cached = self._cached(pieces)
         SegmentRow.objects.filter(key__in=list(cached)).update(used_at=timezone.now())
         missing = list({p.key: p for p in pieces if p.key not in cached}.values())
         self.rendered, self.reused = len(missing), len(set(keys)) - len(missing)
         local = {key: fetch(row.storage_key, self.dir / f"piece-{key[:16]}.mp4") for key, row in cached.items()}
-        local.update(self._render_missing(missing))
+        local.update(self.render_missing(missing))
         return local
 
-    def _groups(self, missing: list[Piece]) -> list[list[Piece]]:
+    @staticmethod
+    def _cached(pieces: list[Piece]) -> dict[str, SegmentRow]:
+        rows = SegmentRow.objects.filter(key__in=[p.key for p in pieces])
+        return {row.key: row for row in rows if trusted(row.storage_key)}
+
+    def missing(self, pieces: list[Piece]) -> list[Piece]:
+        """The pieces no one has published yet, each once."""
+        cached = self._cached(pieces)
+        return list({p.key: p for p in pieces if p.key not in cached}.values())
+
+    def groups(self, missing: list[Piece]) -> list[list[Piece]]:
+        """Missing pieces as the runs one render process makes: at most RENDER_CHUNK_SCENES scenes."""
         limit, groups, scenes = settings.RENDER_CHUNK_SCENES, [[]], set()
         for piece in missing:
             if groups[-1] and len(scenes | piece.scenes()) > limit:
@@ -248,8 +261,10 @@ class Render:
             scenes |= piece.scenes()
         return [g for g in groups if g]
 
-    def _render_missing(self, missing: list[Piece]) -> dict[str, Path]:
-        groups, made, failed = self._groups(missing), {}, threading.Event()
+    def render_missing(self, missing: list[Piece]) -> dict[str, Path]:
+        """Render these pieces here (several per process, VIDEO_RENDER_THREADS processes at once),
+        each published under its key once verified. Returns piece key -> local path."""
+        groups, made, failed = self.groups(missing), {}, threading.Event()
         self._prepare([seg for piece in missing for seg in piece.segments])  # on this thread; FFmpeg in the pool
 
         def encode(group: list[Piece]) -> list[tuple[Piece, Path]]:

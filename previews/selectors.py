@@ -6,6 +6,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 
+from contentizer.jobs import fanout
 from contentizer.jobs.models import Job, JobStatus
 from contentizer.jobs.selectors import seconds_between, stage_summary
 from contentizer.models import Chapter
@@ -81,7 +82,7 @@ def video_job_fields(job: Job, stages: tuple[str, ...]) -> dict[str, Any]:
             "duration": video and video.duration, "size": video and video.size, "urls": urls,
             "stages": stage_list,
         },
-        "percent": job.progress, "currentStage": job.stage, "stages": stage_list,
+        "percent": job.progress, "currentStage": job.stage, "stages": stage_list, "pieces": fanout.pieces(job),
     }
 
 

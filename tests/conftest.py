@@ -322,8 +322,13 @@ class Workers:
     def log(self, index: int = 0) -> Path:
         return self.data_dir / f"worker-{index}.log"
 
-    def start(self, **env_overrides: str) -> subprocess.Popen:
+    def start(self, *, own_data_dir: bool = False, **env_overrides: str) -> subprocess.Popen:
+        """Start one more cluster. `own_data_dir`: on S3, a DATA_DIR of its own, as another
+        machine has (on local storage the workers' DATA_DIR is where the files are stored)."""
         env = {**os.environ, **self._env(), **env_overrides}
+        if own_data_dir and ON_S3:
+            env["DATA_DIR"] = str(self.data_dir / f"machine-{len(self.procs)}")
+            Path(env["DATA_DIR"]).mkdir()
         proc = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env,
             stdout=subprocess.DEVNULL, stderr=open(self.data_dir / f"worker-{len(self.procs)}.log", "w"),

@@ -27,3 +27,8 @@ class TransientJobError(Exception):
 
 class JobCancelled(Exception):
     """The job was cancelled while it ran."""
+
+
+class JobWaiting(Exception):  # noqa: N818 - not an error: the attempt ends on purpose
+    """The handler fanned its work out to child jobs (services.job_fan_out) and the job is
+    parked until the last of them ends: the attempt ends here without an outcome of its own."""

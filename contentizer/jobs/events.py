@@ -31,6 +31,10 @@ def listen(listener: Listener) -> None:
 
 def job_ended(*, job_id) -> None:
     job = Job.objects.get(pk=job_id)
+    if job.parent_id:  # a child job: its parent may wait for it (after the commit, when others see it ended)
+        from contentizer.jobs import fanout
+
+        transaction.on_commit(lambda: fanout.child_ended(job), robust=True)
     for listener in _listeners:
         try:
             with transaction.atomic():  # a savepoint: a failing listener is undone alone

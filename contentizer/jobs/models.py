@@ -39,6 +39,14 @@ class Job(models.Model):
     result = models.JSONField(default=dict, blank=True)
     cancel_requested = models.BooleanField(default=False)
     worker = models.CharField(max_length=100, blank=True, default="")
+    # Fan-out (services.job_fan_out): a job may hand parts of its work to child jobs that any
+    # worker takes, and wait for them without holding a worker. A child names its parent and the
+    # parent's batch it belongs to; a parent counts its batches: `fan_out` is the latest, and
+    # `fan_in` the latest whose children have all ended (the one join it was woken for).
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    batch = models.PositiveIntegerField(default=0)
+    fan_out = models.PositiveIntegerField(default=0)
+    fan_in = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(null=True, blank=True, help_text="backoff: not retried before")
@@ -51,6 +59,7 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["status", "kind"], name="job_status_kind"),
             models.Index(fields=["owner", "-created_at"], name="job_owner_created"),
+            models.Index(fields=["parent", "batch"], name="job_parent_batch"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -73,6 +82,7 @@ class AttemptOutcome(models.TextChoices):
     FAILURE = "failure", "Failure"
     RETRY = "retry", "Retry"
     CANCELLED = "cancelled", "Cancelled"
+    WAITING = "waiting", "Waiting for its child jobs"
 
 
 class JobAttempt(models.Model):
@@ -111,6 +121,7 @@ class StageStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     REUSED = "reused", "Reused (same inputs as an earlier run)"
+    WAITING = "waiting", "Waiting for its child jobs (runs again when they end)"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
 

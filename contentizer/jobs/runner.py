@@ -25,7 +25,7 @@ from django.db import connection
 
 from contentizer import logs, storage
 from contentizer.jobs import registry, services, stopping
-from contentizer.jobs.errors import JobCancelled, PermanentJobError, TransientJobError
+from contentizer.jobs.errors import JobCancelled, JobWaiting, PermanentJobError, TransientJobError
 from contentizer.jobs.models import Job
 from contentizer.media.ffmpeg import FFmpegCancelled, FFmpegError
 
@@ -181,6 +181,9 @@ def _attempt(ctx: JobContext) -> str:
     try:
         ctx.work_dir.mkdir(parents=True, exist_ok=True)  # a read-only disk refuses even this
         result = kind.run(ctx)
+    except JobWaiting:  # parked by fanout.fan_out, its attempt closed there: its children run now
+        _clear(ctx)
+        return "waiting"
     except (JobCancelled, FFmpegCancelled):
         return _settle(ctx, kind, cancelled=True)
     except Exception as exc:  # noqa: BLE001 - a bug must fail the attempt, not leave the job "running"

@@ -29,7 +29,7 @@ from django_q.tasks import async_task
 
 from contentizer import storage
 from contentizer.errors import ApplicationError, Conflict, TooBusy
-from contentizer.jobs import events, registry
+from contentizer.jobs import events, fanout, registry
 from contentizer.jobs.models import FINISHED, AttemptOutcome, Job, JobAttempt, JobSlot, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -340,6 +340,7 @@ def job_cancel(*, job: Job) -> Job:
         job_cleanup(job=job)
     else:
         Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
+    fanout.cancel_children(job)  # a job waiting for its children stops them all
     _log(job, "job.cancel_requested")
     job.refresh_from_db()
     return job
@@ -366,6 +367,8 @@ def job_requeue(*, job: Job, resume_from: str | None = None, succeeded_too: bool
         # attempts keep counting (each has its own row); the job gets a fresh allowance on top
         status=JobStatus.QUEUED, max_attempts=F("attempts") + settings.JOB_MAX_ATTEMPTS, error="", progress=0.0,
         stage="", not_before=None, finished_at=None, cancel_requested=False, result={}, payload=payload,
+        # an earlier fan-out is over: a batch with no children closes it, so the job fans out anew
+        fan_out=F("fan_out") + 1, fan_in=F("fan_out") + 1,
     )
     if not updated:
         job.refresh_from_db(fields=["status"])
@@ -409,6 +412,7 @@ def jobs_reconcile() -> dict[str, int]:
     for job_id in undelivered.values_list("pk", flat=True):
         job_enqueue(job_id=job_id)
         requeued += 1
+    woken += fanout.reconcile_joins()
     swept = work_dirs_sweep()
     if lost or requeued or woken or swept:
         logger.info("jobs reconciled", extra={"event": "jobs.reconciled", "lost": lost, "requeued": requeued,

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from contentizer.jobs.errors import JobCancelled
+from contentizer.jobs.errors import JobCancelled, JobWaiting
 from contentizer.jobs.models import Job, StageRun, StageStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.media.ffmpeg import FFmpegCancelled
@@ -67,9 +67,13 @@ class StagedJob:
     def inputs(self, stage: str) -> dict:
         raise NotImplementedError
 
-    def progress(self, stage: str, fraction: float) -> None:
+    def percent(self, stage: str, fraction: float) -> float:
+        """Where the progress bar stands `fraction` of the way through `stage`."""
         total = sum(self.weights.values()) or 1
-        self.ctx.progress(min(99.0, (self.done_weight + self.weights.get(stage, 0) * fraction) * 100 / total), stage)
+        return min(99.0, (self.done_weight + self.weights.get(stage, 0) * fraction) * 100 / total)
+
+    def progress(self, stage: str, fraction: float) -> None:
+        self.ctx.progress(self.percent(stage, fraction), stage)
 
     def run_stages(self) -> dict[str, dict]:
         resume = self.job.payload.get("resumeFrom")
@@ -95,6 +99,10 @@ class StagedJob:
         self.progress(stage, 0)
         try:
             outputs = getattr(self, f"stage_{stage}")(inputs)
+        except JobWaiting:  # its work fanned out to child jobs: it runs again when they end
+            run.status = StageStatus.WAITING
+            self._close(run, started)
+            raise
         except BaseException as exc:
             cancelled = isinstance(exc, (FFmpegCancelled, JobCancelled))
             run.status = StageStatus.CANCELLED if cancelled else StageStatus.FAILED

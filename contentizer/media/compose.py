@@ -75,6 +75,7 @@ class Picture:
     preset: str = "veryfast"
     crf: int = 23
     gop: int = 0  # frames between keyframes; 0 leaves x264's default
+    threads: int = 0  # the encoder's and the filter graph's threads; 0 leaves FFmpeg's choice
 
     def segments(self) -> list[Segment]:
         """Every non-empty segment, in output order."""
@@ -502,9 +503,14 @@ def h264_level(width: int, height: int, fps: int) -> int:
 def video_codec(pic: Picture) -> list[str]:
     gop = ["-g", str(pic.gop)] if pic.gop else []
     level = h264_level(pic.width, pic.height, pic.fps)
-    return ["-c:v", "libx264", "-preset", pic.preset, "-crf", str(pic.crf), *gop, "-pix_fmt", "yuv420p",
+    threads = ["-threads", str(pic.threads)] if pic.threads else []
+    return ["-c:v", "libx264", "-preset", pic.preset, "-crf", str(pic.crf), *gop, *threads, "-pix_fmt", "yuv420p",
             "-r", str(pic.fps), "-profile:v", H264_PROFILE, "-level:v", f"{level // 10}.{level % 10}", *COLOUR,
             "-video_track_timescale", str(pic.fps * TICKS_PER_FRAME)]
+
+
+def _filter_threads(pic: Picture) -> list[str]:
+    return ["-filter_complex_threads", str(pic.threads)] if pic.threads else []
 
 
 def pieces_args(pic: Picture, pieces: Sequence[tuple[Sequence[Segment], Path]]) -> list[str]:
@@ -515,7 +521,7 @@ def pieces_args(pic: Picture, pieces: Sequence[tuple[Sequence[Segment], Path]]) 
     for segs, path in pieces:
         label = _joined(graph, [streams[s] for s in segs], pic.fps)
         outputs += ["-map", f"[{label}]", *video_codec(pic), "-an", "-f", "mp4", str(path)]
-    return [*graph.inputs, *graph.filter_args(), *outputs]
+    return [*_filter_threads(pic), *graph.inputs, *graph.filter_args(), *outputs]
 
 
 # --- sound ----------------------------------------------------------------------------------
@@ -656,7 +662,7 @@ def single_args(pic: Picture, tracks: Sequence[Track], out_path: Path) -> list[s
     video = _joined(graph, [streams[s] for s in pic.segments()], pic.fps)
     audio = _audio_outputs(graph, tracks)
     duration = pic.total_frames / pic.fps
-    return [*graph.inputs, *graph.filter_args(), "-map", f"[{video}]", *video_codec(pic), *audio,
+    return [*_filter_threads(pic), *graph.inputs, *graph.filter_args(), "-map", f"[{video}]", *video_codec(pic), *audio,
             "-movflags", "+faststart", "-t", f"{duration:.6f}", "-f", "mp4", str(out_path)]
 
 

@@ -135,6 +135,12 @@ class VideoJobResultSerializer(serializers.Serializer):
     stages = VideoStageSerializer(many=True)
 
 
+class VideoPiecesSerializer(serializers.Serializer):
+    done = serializers.IntegerField(help_text="Piece jobs that have ended.")
+    total = serializers.IntegerField()
+    failed = serializers.IntegerField(help_text="Piece jobs that failed for good (the video then fails).")
+
+
 class VideoJobSerializer(JobResourceSerializer):
     """A video job; `percent`, `currentStage` and `stages` are what /api/videos/jobs/{id}/status
     answered before it became an alias of /api/v1/jobs/{id}."""
@@ -144,6 +150,9 @@ class VideoJobSerializer(JobResourceSerializer):
     percent = serializers.FloatField(help_text="Same as progress.")
     currentStage = serializers.CharField(allow_blank=True, help_text="Same as stage.")
     stages = VideoStageSerializer(many=True, help_text="Same as result.stages.")
+    pieces = VideoPiecesSerializer(allow_null=True, help_text=(
+        "A long video's pieces rendered as piece jobs by any worker (docs/operations.md): how many of "
+        "the latest batch have ended, of how many; null when the video rendered its pieces itself."))
 
 
 class VideoPictureRenditionSerializer(serializers.Serializer):

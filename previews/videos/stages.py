@@ -31,7 +31,9 @@ from django.utils import timezone
 
 from assets.models import Blob
 from assets.sniffing import demuxer_for
+from contentizer.jobs import fanout
 from contentizer.jobs.errors import PermanentJobError
+from contentizer.jobs.models import StageRun, StageStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.jobs.stages import StagedJob, stable_hash
 from contentizer.languages import iso639_2
@@ -40,6 +42,7 @@ from contentizer.media.compose import Media
 from contentizer.selectors import stand_in
 from contentizer.storage import delete_tree, fetch, publish_file, publish_files, trusted
 from previews import compile as compiler
+from previews import pieces as previews_pieces
 from previews import speech, subtitles, tts
 from previews.models import Video
 from previews.recordings import narration
@@ -235,25 +238,43 @@ class VideoPipeline(StagedJob):
 
     def stage_render(self, inputs: dict) -> dict:
         plan, captions = self.outputs["plan"], self.outputs["captions"]
-        languages, pictures = plan["languages"], {}
-        for n, lang in enumerate(languages):
-            started = time.perf_counter()
-            pictures[lang] = self._render_picture(lang, n, len(languages), captions)
-            pictures[lang]["seconds"] = round(time.perf_counter() - started, 3)
+        languages, pictures, started = plan["languages"], {}, time.perf_counter()
+        renders = {lang: Render(self.ctx, Timeline.parse(captions["timelines"][lang]), plan["labels"],
+                                timeout=settings.VIDEO_TIMEOUT_SECONDS, workspace=f"render-{lang}",
+                                on_progress=lambda fraction, n=n: self.progress(
+                                    "render", 0.85 * (n + fraction) / len(languages)))
+                   for n, lang in enumerate(languages)}
+        pieces = {lang: render.pieces() for lang, render in renders.items()}
+        # a long video's missing pieces go to piece jobs any worker takes: this attempt ends here,
+        # and the job runs again (reusing every stage before this one) once the last of them ended
+        jobs = self.job.fan_out
+        previews_pieces.fan_out(self.job, renders, pieces,
+                                progress=(self.percent("render", 0), self.percent("render", 0.85)))
+        for lang in languages:
+            begun = time.perf_counter()
+            pictures[lang] = self._render_picture(lang, renders[lang], pieces[lang], captions)
+            pictures[lang]["seconds"] = round(time.perf_counter() - begun, 3)
         first = pictures[languages[0]]
         counters = {name: sum(p[name] for p in pictures.values()) for name in ("rendered", "reused", "pieces",
                                                                                 "encoded")}
         return {"videoKey": first["videoKey"], "duration": first["duration"], "width": first["width"],
-                "height": first["height"], "channels": first["channels"], "pictures": pictures, **counters}
+                "height": first["height"], "channels": first["channels"], "pictures": pictures, **counters,
+                "pieceJobs": fanout.pieces(self.job) if jobs else None,
+                "renderSeconds": self._render_seconds(started, fanned=bool(jobs))}
 
-    def _render_picture(self, lang: str, n: int, count: int, captions: dict) -> dict:
-        """One language's MP4: its picture (pieces other languages made already are reused),
-        its track, and every language's subtitles timed to it, its own first."""
-        timeline = Timeline.parse(captions["timelines"][lang])
-        render = Render(self.ctx, timeline, self.outputs["plan"]["labels"], timeout=settings.VIDEO_TIMEOUT_SECONDS,
-                        on_progress=lambda fraction: self.progress("render", 0.85 * (n + fraction) / count),
-                        workspace=f"render-{lang}")
-        pieces = render.pieces()
+    def _render_seconds(self, started: float, *, fanned: bool) -> float:
+        """Wall time of the render stage: with piece jobs, from when it handed them out."""
+        if fanned:
+            waited = StageRun.objects.filter(job=self.job, stage="render", status=StageStatus.WAITING).order_by(
+                "-id").first()
+            if waited is not None:
+                return round((timezone.now() - waited.started_at).total_seconds(), 3)
+        return round(time.perf_counter() - started, 3)
+
+    def _render_picture(self, lang: str, render: Render, pieces: list, captions: dict) -> dict:
+        """One language's MP4: its picture (pieces other languages or piece jobs made already are
+        reused), its track, and every language's subtitles timed to it, its own first."""
+        timeline = render.timeline
         local = render.render_pieces(pieces)
         order = [lang] + [other for other in self.outputs["plan"]["languages"] if other != lang]
         srts = [(fetch(captions["onPicture"][lang][other]["srtKey"],
@@ -329,7 +350,7 @@ class VideoPipeline(StagedJob):
              **({"fallback": marks} if marks else {})}
             for i, (captions, texts, marks) in enumerate(zip(plan["captions"], plan["texts"], plan["fallbacks"],
                                                              strict=True))]
-        video.finished_at = timezone.now()
+        video.finished_at, video.render_seconds = timezone.now(), render["renderSeconds"]
         video.save()
         # the one finishing last is current, among videos of the same shape and resolution: a portrait
         # video never replaces the landscape one
