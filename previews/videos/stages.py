@@ -37,16 +37,15 @@ from contentizer.jobs.models import StageRun, StageStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.jobs.stages import StagedJob, stable_hash
 from contentizer.languages import iso639_2
-from contentizer.media import ffmpeg, probe
+from contentizer.media import ffmpeg
 from contentizer.media.compose import Media
 from contentizer.selectors import stand_in
 from contentizer.storage import delete_tree, fetch, publish_file, publish_files, trusted
 from previews import compile as compiler
-from previews import pieces as previews_pieces
 from previews import speech, subtitles, tts
 from previews.models import Video
 from previews.recordings import narration
-from previews.render import Render, verify
+from previews.render import FanOut, Output, Report, render
 from previews.timeline import NARRATION_PAUSE, Speech, Timeline, TimelineError
 from previews.videos import packaging
 from previews.videos.services import STAGES, chapter_state, state_hash
@@ -59,10 +58,6 @@ RECORDED_PREFIX = "recorded"  # names a recorded clip's raw WAV, which lives onl
 # the shape of the stages' outputs: a stage recorded in another shape (before each language had its own
 # picture) is never reused by a retry
 OUTPUTS_VERSION = 2
-
-
-def _channels(path: Path) -> int:
-    return probe.audio_format(str(path), demuxer="mp4")[1]
 
 
 class VideoPipeline(StagedJob):
@@ -86,7 +81,7 @@ class VideoPipeline(StagedJob):
         versions = {"outputs": OUTPUTS_VERSION, "ffmpeg": ffmpeg.version(), "tts": tts.narration_state(
             project=self.video.project, languages=self.job.payload["languages"]) if stage == "narrate" else None}
         earlier = {name: stable_hash(self.outputs[name]) for name in STAGES[: STAGES.index(stage)]}
-        own = {"chapter": chapter_state(self.video.chapter),
+        own = {"chapter": chapter_state(self.video.chapter), "brand": self.video.project.brand,
                "payload": {k: v for k, v in self.job.payload.items() if k not in ("traceId", "resumeFrom")}}
         return {"stage": stage, "versions": versions, "earlier": earlier, **(own if stage == "plan" else {})}
 
@@ -140,6 +135,9 @@ class VideoPipeline(StagedJob):
             captions.append(shown)
         recordings = [{lang: sha for lang, sha in state.get("recordings", {}).items() if lang in languages}
                       for state in inputs["chapter"]]
+        # per scene: the brand's intro and outro cards say nothing and are no step of the watch page
+        texts, recordings, voices, fallbacks, captions = (compiler.branded(values, labels, {}) for values in (
+            texts, recordings, voices, fallbacks, captions))
         return {"timeline": timelines[languages[0]], "timelines": timelines, "languages": languages,
                 "labels": labels, "texts": texts, "recordings": recordings, "voices": voices, "fallbacks": fallbacks,
                 "captions": captions,                "chapterState": state_hash(inputs["chapter"], order)}
@@ -237,30 +235,42 @@ class VideoPipeline(StagedJob):
         return cues
 
     def stage_render(self, inputs: dict) -> dict:
+        """Every language's MP4 in one render call: its picture (pieces another language or a piece
+        job made already are reused), its track, and every language's subtitles timed to it, its
+        own first. A long video's missing pieces go to piece jobs any worker takes: this attempt
+        then ends, and the job runs again (reusing every stage before this one) once they all ended."""
         plan, captions = self.outputs["plan"], self.outputs["captions"]
-        languages, pictures, started = plan["languages"], {}, time.perf_counter()
-        renders = {lang: Render(self.ctx, Timeline.parse(captions["timelines"][lang]), plan["labels"],
-                                timeout=settings.VIDEO_TIMEOUT_SECONDS, workspace=f"render-{lang}",
-                                on_progress=lambda fraction, n=n: self.progress(
-                                    "render", 0.85 * (n + fraction) / len(languages)))
-                   for n, lang in enumerate(languages)}
-        pieces = {lang: render.pieces() for lang, render in renders.items()}
-        # a long video's missing pieces go to piece jobs any worker takes: this attempt ends here,
-        # and the job runs again (reusing every stage before this one) once the last of them ended
-        jobs = self.job.fan_out
-        previews_pieces.fan_out(self.job, renders, pieces,
-                                progress=(self.percent("render", 0), self.percent("render", 0.85)))
-        for lang in languages:
-            begun = time.perf_counter()
-            pictures[lang] = self._render_picture(lang, renders[lang], pieces[lang], captions)
-            pictures[lang]["seconds"] = round(time.perf_counter() - begun, 3)
+        languages, started, fanned = plan["languages"], time.perf_counter(), self.job.fan_out
+        wanted = [(Timeline.parse(captions["timelines"][lang]),
+                   Output(path=self.ctx.work_dir / f"video-{lang}.mp4", piecing="segments", sound="cached",
+                          subtitles=self._subtitles(lang, captions), workspace=f"render-{lang}"))
+                  for lang in languages]
+        reports = render(self.ctx, wanted, labels=plan["labels"], timeout=settings.VIDEO_TIMEOUT_SECONDS,
+                         on_progress=lambda fraction: self.progress("render", 0.85 * fraction),
+                         fan_out=FanOut(over=settings.VIDEO_PIECE_JOBS_OVER,
+                                        progress=(self.percent("render", 0), self.percent("render", 0.85))))
+        pictures = {lang: self._picture(lang, report) for lang, report in zip(languages, reports, strict=True)}
         first = pictures[languages[0]]
         counters = {name: sum(p[name] for p in pictures.values()) for name in ("rendered", "reused", "pieces",
                                                                                 "encoded")}
         return {"videoKey": first["videoKey"], "duration": first["duration"], "width": first["width"],
                 "height": first["height"], "channels": first["channels"], "pictures": pictures, **counters,
-                "pieceJobs": fanout.pieces(self.job) if jobs else None,
-                "renderSeconds": self._render_seconds(started, fanned=bool(jobs))}
+                "pieceJobs": fanout.pieces(self.job) if fanned else None,
+                "renderSeconds": self._render_seconds(started, fanned=bool(fanned))}
+
+    def _subtitles(self, lang: str, captions: dict) -> tuple[tuple[Path, str], ...]:
+        order = [lang] + [other for other in self.outputs["plan"]["languages"] if other != lang]
+        return tuple((fetch(captions["onPicture"][lang][other]["srtKey"],
+                            self.ctx.work_dir / f"render-{lang}" / f"subtitles-{other}.srt"), iso639_2(other))
+                     for other in order)
+
+    def _picture(self, lang: str, report: Report) -> dict:
+        size = report.path.stat().st_size  # publishing may move the file
+        return {"videoKey": self.publish(f"{self.prefix}/work/render/video-{lang}.mp4", report.path),
+                "duration": report.frames / report.fps, "bytes": size, "width": report.width,
+                "height": report.height, "channels": list(report.channels), "rendered": report.rendered,
+                "reused": report.reused, "pieces": report.pieces, "encoded": report.tracks_encoded,
+                "seconds": report.seconds}
 
     def _render_seconds(self, started: float, *, fanned: bool) -> float:
         """Wall time of the render stage: with piece jobs, from when it handed them out."""
@@ -270,26 +280,6 @@ class VideoPipeline(StagedJob):
             if waited is not None:
                 return round((timezone.now() - waited.started_at).total_seconds(), 3)
         return round(time.perf_counter() - started, 3)
-
-    def _render_picture(self, lang: str, render: Render, pieces: list, captions: dict) -> dict:
-        """One language's MP4: its picture (pieces other languages or piece jobs made already are
-        reused), its track, and every language's subtitles timed to it, its own first."""
-        timeline = render.timeline
-        local = render.render_pieces(pieces)
-        order = [lang] + [other for other in self.outputs["plan"]["languages"] if other != lang]
-        srts = [(fetch(captions["onPicture"][lang][other]["srtKey"],
-                       self.ctx.work_dir / f"render-{lang}" / f"subtitles-{other}.srt"), iso639_2(other))
-                for other in order]
-        encoded = render.encoded_tracks()
-        video = render.assemble(pieces, local, self.ctx.work_dir / f"video-{lang}.mp4", subtitles=srts,
-                                encoded=encoded)
-        verify(video, frames=render.picture.total_frames, fps=timeline.output.fps, audio=1, subtitles=len(srts))
-        size = video.stat().st_size  # publishing may move the file
-        return {"videoKey": self.publish(f"{self.prefix}/work/render/video-{lang}.mp4", video),
-                "duration": render.picture.total_frames / timeline.output.fps, "bytes": size,
-                "width": timeline.output.width, "height": timeline.output.height,
-                "channels": [_channels(path) for path, _ in encoded], "rendered": render.rendered,
-                "reused": render.reused, "pieces": len({p.key for p in pieces}), "encoded": render.tracks_encoded}
 
     def stage_package(self, inputs: dict) -> dict:
         render, captions = self.outputs["render"], self.outputs["captions"]
@@ -333,7 +323,8 @@ class VideoPipeline(StagedJob):
         hls_bytes = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file() and (
             lang != languages[0] or p.relative_to(tree).parts[0] not in languages))
         return {"tree": packaging.tree(lang, languages), "duration": picture["duration"],
-                "size": video.stat().st_size, "starts": timeline.starts(), "hlsBytes": hls_bytes, **declared}
+                "size": video.stat().st_size, "hlsBytes": hls_bytes, **declared,
+                "starts": compiler.unbranded(timeline.starts(), self.outputs["plan"]["labels"])}
 
     def _finish(self, outputs: dict, languages: list[str], render: dict) -> None:
         video, plan = self.video, self.outputs["plan"]
@@ -348,8 +339,8 @@ class VideoPipeline(StagedJob):
             {"start": starts[languages[0]][i], "caption": captions[languages[0]], "captions": captions,
              "narration": texts, "starts": {lang: starts[lang][i] for lang in languages},
              **({"fallback": marks} if marks else {})}
-            for i, (captions, texts, marks) in enumerate(zip(plan["captions"], plan["texts"], plan["fallbacks"],
-                                                             strict=True))]
+            for i, (captions, texts, marks) in enumerate(compiler.unbranded(
+                list(zip(plan["captions"], plan["texts"], plan["fallbacks"], strict=True)), plan["labels"]))]
         video.finished_at, video.render_seconds = timezone.now(), render["renderSeconds"]
         video.save()
         # the one finishing last is current, among videos of the same shape and resolution: a portrait

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -105,7 +106,7 @@ def _metric(body: str, name: str) -> float:
 
 
 def test_two_workers_render_one_video_together_frame_identical_to_one_and_survive_a_kill(
-    alice_api, alice_project, workers, tmp_path, record_property, scrape
+    alice_api, alice_project, workers, tmp_path, record_property, scrape, client, alice
 ):
     chapter = _chapter(alice_api, alice_project.id)
     first = workers.start(own_data_dir=True, **FAN_OUT, **QUICK)
@@ -119,6 +120,9 @@ def test_two_workers_render_one_video_together_frame_identical_to_one_and_surviv
     shown = alice_api.get(f"/api/v1/jobs/{job_id}").json()
     assert Job.objects.filter(parent_id=job_id, kind="piece").count() == PIECES
     assert shown["pieces"]["total"] == PIECES, shown
+    client.force_login(alice)
+    page = client.get(f"/jobs/{job_id}/").content.decode()
+    assert re.search(rf"render: \d+ of {PIECES} pieces done", page), "the job page shows pieces done and total"
 
     # kill a worker while it renders a piece: the reconciler of the other hands the piece on
     running = wait_for(lambda: Job.objects.filter(parent_id=job_id, status=JobStatus.RUNNING).exclude(
