@@ -17,11 +17,10 @@ from django.utils import timezone
 from contentizer import logs
 from contentizer.jobs import events
 from contentizer.jobs import services as jobs
-from contentizer.jobs.errors import PermanentJobError
 from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.models import Project
-from contentizer.storage import delete_tree, fetch, publish_bytes, publish_file
+from contentizer.storage import delete_tree, publish_bytes, publish_file
 from previews.compile import Format, StepSpec, branded, requested_timeline
 from previews.render import Output, render
 from previews.timeline import Timeline
@@ -174,35 +173,19 @@ def _narrated(ctx: JobContext, timeline: Timeline, narration: dict, *, labels: l
     """The timeline with each step's narration said by the project's voice for the language, as a video
     says it (the same speech cache, the same loudness, the one timing rule `Timeline.narrated`), so the
     preview lasts what the video will and is heard."""
-    from previews import speech, tts
+    from previews import speech
     from previews.timeline import NARRATION_PAUSE, Speech
 
-    project, language = ctx.job.project, narration["language"]
-    said, new = [], []
+    language, said = narration["language"], []
     for i, text in enumerate(narration["texts"]):
         ctx.check_cancelled()
-        if not text:
-            said.append(())
-            continue
-        try:
-            clip = tts.speech_clip(project=project, language=language, text=text, work_dir=ctx.work_dir)
-        except tts.UnsupportedLanguage as exc:
-            label = labels[i] if i < len(labels) else f"step {i + 1}"
-            raise PermanentJobError(f"{label}: {exc}") from exc
-        name = Path(clip["key"]).stem
-        meta = speech.cached_speech(name)
-        if meta is None:
-            local = ctx.work_dir / f"speech-{name}.wav"
-            new.append((name, local if local.exists() else fetch(clip["key"], local), clip["seconds"]))
-        said.append((name, clip["seconds"], meta["gain"] if meta else None))
-    if new:  # normalised once, as the video's narrate stage does, and kept in the shared cache
-        pairs = [(wav, wav.with_name(f"normalised-{wav.name}")) for _, wav, _ in new]
-        lengths = speech.normalize(pairs, work_dir=ctx.work_dir, timeout=settings.PREVIEW_TIMEOUT_SECONDS,
-                                   should_cancel=ctx.cancelled)
-        for (name, _, seconds), (_, out), _ in zip(new, pairs, lengths, strict=True):
-            speech.store_speech(name, out, seconds=seconds)
-    speeches = [(Speech(language=language, clip=entry[0], seconds=entry[1], gain=entry[2] or 0.0),) if entry else ()
-                for entry in said]
+        label = labels[i] if i < len(labels) else f"step {i + 1}"
+        said.append(speech.speak(project=ctx.job.project, language=language, text=text, label=label,
+                                 work_dir=ctx.work_dir) if text else None)
+    gains = speech.normalised([clip for clip in said if clip], work_dir=ctx.work_dir,
+                              timeout=settings.PREVIEW_TIMEOUT_SECONDS, should_cancel=ctx.cancelled).gains
+    speeches = [(Speech(language=language, clip=speech.clip_id(clip), seconds=clip["seconds"],
+                        gain=gains[speech.clip_id(clip)]),) if clip else () for clip in said]
     narrated = timeline.narrated(speeches, pause=NARRATION_PAUSE, gains={})
     return narrated if narrated.languages else replace(narrated, languages=(language,))
 

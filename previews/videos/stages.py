@@ -146,7 +146,6 @@ class VideoPipeline(StagedJob):
         plan = self.outputs["plan"]
         timeline = Timeline.parse(plan["timeline"])
         speech_out: dict[str, list] = {lang: [None] * len(timeline.scenes) for lang in plan["languages"]}
-        new: dict[str, tuple[Path, float]] = {}
         # a step recorded in a language is said by the author's recording there, its text or not
         recorded = plan.get("recordings") or [{} for _ in plan["texts"]]
         texts = [(lang, i, text) for i, by_lang in enumerate(plan["texts"]) for lang, text in by_lang.items()
@@ -154,36 +153,22 @@ class VideoPipeline(StagedJob):
         voices = plan.get("voices") or [{} for _ in plan["texts"]]
         for n, (lang, i, text) in enumerate(texts):
             self.ctx.check_cancelled()
-            said = self._recorded(recorded[i][lang]) if recorded[i].get(lang) else self._speak(
-                voices[i].get(lang, lang), text, plan["labels"][i])
-            clip = Path(said["key"]).stem  # the spoken clip's cache id names its normalised copy too
-            meta = speech.cached_speech(clip)
-            if meta is None and clip not in new:
-                # publishing may have moved the synthesised file into storage: read it back from there
-                local = self.ctx.work_dir / f"speech-{clip}.wav"
-                new[clip] = (local if local.exists() else fetch(said["key"], local), said["seconds"])
-            speech_out[lang][i] = {**said, "clip": clip, "gain": meta["gain"] if meta else None}
+            said = self._recorded(recorded[i][lang]) if recorded[i].get(lang) else speech.speak(
+                project=self.video.project, language=voices[i].get(lang, lang), text=text, label=plan["labels"][i],
+                work_dir=self.ctx.work_dir)
+            speech_out[lang][i] = {**said, "clip": speech.clip_id(said)}
             self.progress("narrate", 0.7 * (n + 1) / max(1, len(texts)))
+        said = [entry for clips in speech_out.values() for entry in clips if entry]
+        normalised = speech.normalised(said, work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
+                                       should_cancel=self.ctx.cancelled)
+        for entry in said:
+            entry["gain"] = normalised.gains[entry["clip"]]
         assets = sorted({s.narration for s in timeline.scenes if s.narration})
         gains = {sha: speech.cached_gain(sha) for sha in assets}
         unmeasured = [sha for sha, gain in gains.items() if gain is None]
-        measured = self._measure([(clip, wav, seconds) for clip, (wav, seconds) in new.items()], unmeasured, timeline)
-        for clips in speech_out.values():
-            for entry in clips:
-                if entry and entry["clip"] in measured["speech"]:
-                    entry["gain"] = measured["speech"][entry["clip"]]["gain"]
-        gains.update(measured["assets"])
-        return {"speech": speech_out, "gains": gains, "synthesized": sum(1 for c in speech_out.values() for e in c
-                                                                        if e and not e["cached"]),
-                "measured": len(new) + len(unmeasured)}
-
-    def _speak(self, lang: str, text: str, label: str) -> dict:
-        """The clip as the project's voice for `lang` says it (previews.tts caches it by everything
-        that shapes the sound), with what its cache key was made of."""
-        try:
-            return tts.speech_clip(project=self.video.project, language=lang, text=text, work_dir=self.ctx.work_dir)
-        except tts.UnsupportedLanguage as exc:
-            raise PermanentJobError(f"{label}: {exc}") from exc
+        gains.update(self._measure(unmeasured))
+        return {"speech": speech_out, "gains": gains, "synthesized": sum(1 for e in said if not e["cached"]),
+                "measured": normalised.made + len(unmeasured)}
 
     def _recorded(self, sha256: str) -> dict:
         """The author's recording as a spoken clip: decoded once into the speech cache's form (its
@@ -197,13 +182,8 @@ class VideoPipeline(StagedJob):
                                          should_cancel=self.ctx.cancelled)
         return {**said, "seconds": round(seconds, 3), "cached": False}
 
-    def _measure(self, new: list[tuple[str, Path, float]], assets: list[str], timeline: Timeline) -> dict:
-        """New speech clips normalised (one FFmpeg run) and narration assets measured (one more)."""
-        pairs = [(wav, wav.with_name(f"normalised-{wav.name}")) for _, wav, _ in new]
-        lengths = speech.normalize(pairs, work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
-                                   should_cancel=self.ctx.cancelled)
-        clips = {clip: speech.store_speech(clip, out, seconds=seconds)
-                 for (clip, _, _), (_, out), seconds in zip(new, pairs, lengths, strict=True)}
+    def _measure(self, assets: list[str]) -> dict[str, float]:
+        """Narration assets measured (one FFmpeg run) and their gains cached."""
         media = []
         for sha in assets:
             blob = Blob.objects.get(sha256=sha)
@@ -212,8 +192,7 @@ class VideoPipeline(StagedJob):
                                demuxer_for(blob.ext)))
         found = speech.measure(media, work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
                                should_cancel=self.ctx.cancelled)
-        gains = {sha: speech.store_gain(sha, loudness) for sha, loudness in zip(assets, found, strict=True)}
-        return {"speech": clips, "assets": gains}
+        return {sha: speech.store_gain(sha, loudness) for sha, loudness in zip(assets, found, strict=True)}
 
     def stage_captions(self, inputs: dict) -> dict:
         plan, narrate = self.outputs["plan"], self.outputs["narrate"]
