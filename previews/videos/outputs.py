@@ -63,7 +63,7 @@ class Said:
     extra: dict[str, Any] = field(default_factory=dict)  # what made it (engine, voice, recording…), as recorded
 
     def speech(self, language: str) -> Speech:
-        return Speech(language=language, clip=self.clip, seconds=self.seconds, gain=self.gain or 0.0)
+        return Speech(language=language, clip=self.clip, seconds=self.seconds, gain=self.gain)
 
     def to_json(self) -> dict[str, Any]:
         return {**self.extra, "key": self.key, "clip": self.clip, "seconds": self.seconds, "cached": self.cached,
