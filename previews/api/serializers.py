@@ -100,7 +100,8 @@ class PreviewJobSerializer(JobResourceSerializer):
 
 class VideoStageSerializer(serializers.Serializer):
     stage = serializers.CharField()
-    status = serializers.CharField(help_text="pending, running, succeeded, reused, failed or cancelled")
+    status = serializers.CharField(help_text="pending, running, succeeded, reused, failed, cancelled or waiting "
+                                             "(the render stage while piece jobs render a long video's pieces)")
     attempt = serializers.IntegerField(allow_null=True)
     startedAt = serializers.DateTimeField(allow_null=True)
     finishedAt = serializers.DateTimeField(allow_null=True)
