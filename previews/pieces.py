@@ -2,7 +2,7 @@
 
 A video whose render stage finds more missing pieces than VIDEO_PIECE_JOBS_OVER hands them out
 (`previews.render.render` with a `FanOut`): one piece job per run of pieces one render process makes (at most
-RENDER_CHUNK_SCENES scenes), each carrying the picture's Timeline, the steps' labels and the
+PIECE_JOB_SCENES scenes), each carrying the picture's Timeline, the steps' labels and the
 content keys the video asked for. A worker renders its run through the one render path and
 publishes every piece under its key only once it is verified (`Render.render_missing`): a piece
 rendered twice, by a retry or by two workers, is the same file under the same key. Pieces are

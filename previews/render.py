@@ -299,9 +299,10 @@ class Render:
         cached = self._cached(pieces)
         return list({p.key: p for p in pieces if p.key not in cached}.values())
 
-    def groups(self, missing: list[Piece]) -> list[list[Piece]]:
-        """Missing pieces as the runs one render process makes: at most RENDER_CHUNK_SCENES scenes."""
-        limit, groups, scenes = settings.RENDER_CHUNK_SCENES, [[]], set()
+    def groups(self, missing: list[Piece], scenes_each: int | None = None) -> list[list[Piece]]:
+        """Missing pieces as the runs one render process makes: at most `scenes_each` scenes
+        (RENDER_CHUNK_SCENES unless told)."""
+        limit, groups, scenes = scenes_each or settings.RENDER_CHUNK_SCENES, [[]], set()
         for piece in missing:
             if groups[-1] and len(scenes | piece.scenes()) > limit:
                 groups.append([])
@@ -586,15 +587,17 @@ def plan(render_: Render, out: Output) -> list[Piece]:
 
 
 def _fan_out(ctx: JobContext, renders: list[Render], planned: list[list[Piece]], spec: FanOut) -> None:
-    """Hand the missing pieces (each once, though pictures share some) to piece jobs, one per
-    run one render process would make, when there are more than `spec.over`."""
+    """Hand the missing pieces (each once, though pictures share some) to piece jobs, one per run
+    of PIECE_JOB_SCENES scenes (small enough that workers share the last runs evenly), when there
+    are more than `spec.over`."""
     payloads, seen = [], set()
     for render_, pieces in zip(renders, planned, strict=True):
         missing = [p for p in render_.missing(pieces) if p.key not in seen]
         seen |= {p.key for p in missing}
         payloads += [{"videoJob": str(ctx.job.pk), "timeline": render_.timeline.to_dict(), "labels": render_.labels,
                       "pieces": [{"key": p.key, "segments": [[s.kind, s.index] for s in p.segments]} for p in group]}
-                     for group in render_.groups(missing)]
+                     for group in render_.groups(missing, min(settings.PIECE_JOB_SCENES,
+                                                             settings.RENDER_CHUNK_SCENES))]
     if len(seen) > spec.over:
         fanout.fan_out(parent=ctx.job, kind=PIECE_KIND, payloads=payloads, stage="render", noun="pieces",
                        progress=spec.progress)

@@ -33,7 +33,7 @@ SECONDS = 2.5
 PIECES = 2 * STEPS - 1
 # piece jobs for any chapter of more than two missing pieces, at most one scene each: eight steps
 # make fifteen pieces (eight bodies, seven cross-fades), each a piece job of its own
-FAN_OUT = {"VIDEO_PIECE_JOBS_OVER": "2", "RENDER_CHUNK_SCENES": "1", "Q_WORKERS": "1"}
+FAN_OUT = {"VIDEO_PIECE_JOBS_OVER": "2", "PIECE_JOB_SCENES": "1", "Q_WORKERS": "1"}
 # a lost piece job is noticed in seconds here (the production bar, 45 s, is shown by the preview's
 # killed-worker test with the default settings); the reconciler runs in every worker
 QUICK = {"JOB_HEARTBEAT_SECONDS": "0.5", "JOB_STALE_SECONDS": "4", "JOB_RECONCILE_SECONDS": "1"}
