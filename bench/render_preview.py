@@ -1,10 +1,13 @@
 """Preview render speed: the product's preview job against the best hand-written ffmpeg command.
 
-Standalone script, not a test: `.venv/bin/python bench/render_preview.py [--pairs 5]` from the repo root.
+Standalone script, not a test, from the repo root:
+  `.venv/bin/python bench/render_preview.py [--pairs 5]`              narration from uploaded audio assets
+  `.venv/bin/python bench/render_preview.py --narrated [--pairs 5]`   narrated by the project's voice
+  `.venv/bin/python bench/render_preview.py --one-step [--pairs 7]`   one step previewed alone
 
 The chapter: 30 seconds, 6 steps of photographic 1920x1080 JPEG stills (gradients, shapes and
 grain made at run time, not flat colours), a caption on each, 0.5 s cross-fades, narration
-(eSpeak speech, mono 22.05 kHz) on three steps, 480p at 30 fps.
+(the default English voice's speech, mono at its own rate) on three steps, 480p at 30 fps.
 
 A (product): exactly what a worker runs for such a preview job, `previews.services.preview_render`,
 in a fresh work dir each time: fetch the stills from storage, draw the captions, render, verify,
@@ -16,6 +19,24 @@ Both use the same CRF, so the ratio measures the graph and the process work, not
 Runs are interleaved A B A B (`--pairs`, at least 5) and the ratio printed is the median of the
 paired ratios A/B, with min and max. Both outputs are checked with PyAV. A table of file sizes of
 x264 ultrafast at several CRFs shows why the preview CRF is what it is (`PREVIEW_CRF`).
+
+--narrated: the product's preview as the studio asks for it: the three steps carry narration text,
+said by the project's voice (the default English one, the bundled neural hibari) through the shared speech cache.
+A is `preview_render` of that job (narrate: the clips from the speech cache; fetch, captions, render,
+verify, publish). Warm (the headline figure): the speech cache already holds the clips, as on a second
+preview of the chapter or a preview after a video; the first preview (warm-up) filled it. Cold,
+reported separately: before each A run the cache (`videos/cache/tts`, `videos/cache/speech`) is emptied
+(outside the timing), so A says each text and normalises the clips; B is the same command, which does no
+speech synthesis. B is the hand-written command above with the product's cached, normalised speech WAVs
+as its narration inputs (TTS is not rendering), each placed with adelay at its step's start.
+
+--one-step: "Preview alone" of the narrated third step (previewRequest.stepId): A is the whole way through
+the service, end to end: the chapter's steps read from the database (`compiler.chapter_steps(only=...)`),
+`preview_request` (compile, validate, queue), then the worker's `run_job` (claim, narrate from the warm
+cache, render, verify, publish); A' is the same through HTTP in this process (DRF client POST /api/preview,
+`run_job` as a worker's task calls it, GET the artifact); A'' through HTTP with a real worker running
+(`manage.py qcluster` on the same DATA_DIR: POST, poll the status every 0.05 s, GET the artifact), which
+adds the broker's pickup. B: one hand-written command for that one still, its caption and its speech clip.
 """
 
 from __future__ import annotations
@@ -29,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import wave
 from pathlib import Path
 
 import av
@@ -118,8 +140,9 @@ def setup_django(data_dir: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
-def make_preview_job(work: Path, height: int, scenes: int = SCENES, scene: float = SCENE):
-    """A project with the stills and narration as assets, and a queued preview job of them."""
+def make_preview_job(work: Path, height: int, scenes: int = SCENES, scene: float = SCENE, *, voiced: bool = False):
+    """A project with the stills as assets, and a queued preview job of them: narrated by uploaded
+    audio assets, or (`voiced`) by the narration text the project's voice says."""
     from django.contrib.auth import get_user_model
 
     from contentizer import services
@@ -127,21 +150,46 @@ def make_preview_job(work: Path, height: int, scenes: int = SCENES, scene: float
     from previews.compile import Format, StepSpec
     from previews.services import preview_request
 
-    user = get_user_model().objects.create_user(f"bench{height}-{scenes}", password="bench-only")  # noqa: S106
+    user = get_user_model().objects.create_user(f"bench{height}-{scenes}-{voiced}", password="bench-only")  # noqa: S106
     project = services.project_create(owner=user, title="Render bench")
     stills = [ingest(project, still(i, work), "image/jpeg") for i in range(scenes)]
     voices = {}
-    for index, text in NARRATED.items():
+    for index, text in ({} if voiced else NARRATED).items():
         (work / f"voice-{index}.wav").write_bytes(
             tts.voice_sample(voice=tts.default_voice("en"), text=text, rate=1.0, language="en", entries=[]))
         voices[index] = ingest(project, work / f"voice-{index}.wav", "audio/wav")
     steps = [StepSpec(label=f"step {i + 1}", caption=CAPTIONS[i % len(CAPTIONS)], duration=round(scene, 6),
                       transition="crossfade" if i < scenes - 1 else "cut", transition_duration=TRANSITION,
-                      asset=stills[i].pk, narration_asset=voices[i].pk if i in voices else None)
+                      asset=stills[i].pk, narration_asset=voices[i].pk if i in voices else None,
+                      said=NARRATED.get(i, "") if voiced else "")
              for i in range(scenes)]
     submitted = preview_request(owner=user, project=project, steps=steps, dry_run=False,
                                 fmt=Format(resolution=height))
     return submitted.job, stills, voices
+
+
+def cached_speech_files(project, work: Path) -> dict[int, tuple[str, float]]:
+    """The normalised speech WAVs the product cached for the narrated steps (the baseline plays them)."""
+    from django.core.files.storage import default_storage
+
+    from previews import speech, tts
+
+    files = {}
+    for index, text in NARRATED.items():
+        clip = Path(tts.speech_clip(project=project, language=project.languages[0], text=text, work_dir=work)["key"])
+        meta = speech.cached_speech(clip.stem)
+        assert meta is not None, "the warm-up preview cached the speech"
+        files[index] = (default_storage.path(speech.clip_key(clip.stem)), meta["seconds"])
+    return files
+
+
+def empty_speech_cache() -> None:
+    from contentizer.storage import delete_tree
+    from previews.speech import SPEECH_PREFIX
+    from previews.tts.synthesis import CACHE_PREFIX
+
+    delete_tree(CACHE_PREFIX)
+    delete_tree(SPEECH_PREFIX)
 
 
 def storage_path(asset) -> str:
@@ -202,15 +250,35 @@ def baseline_argv(binary: str, stills: list[str], captions: list, voices: dict[i
         n += 1
     graph.append(f"{''.join(tracks)}amix=inputs={len(tracks)}:duration=longest:normalize=0,"
                  f"apad=whole_dur={total}[a]")
+    rate = wav_rate(next(iter(voices.values()))[0])  # the speech's own rate: nothing resampled
     return [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *ins,
             "-filter_complex", ";".join(graph), "-map", "[v]", "-map", "[a]",
             "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-r", str(FPS),
-            "-c:a", "aac", "-aac_coder", "fast", "-ac", "1", "-ar", "22050", "-b:a", "64k", "-movflags", "+faststart",
+            "-c:a", "aac", "-aac_coder", "fast", "-ac", "1", "-ar", str(rate), "-b:a", "64k", "-movflags", "+faststart",
             "-t", f"{total}", "-f", "mp4", str(out)]
 
 
-def check(path: Path, label: str) -> list[str]:
-    """H.264 + AAC, container and frame count within one frame of TOTAL."""
+def one_step_argv(binary: str, still_path: str, caption: tuple, voice: str, width: int, height: int, seconds: float,
+                  preset: str, crf: int, out: Path) -> list[str]:
+    """One still, its caption and its speech clip, by hand: the still fitted and captioned once, that frame
+    looped for the step, the speech padded to the step's length."""
+    graph = still_chains(0, [("b", round(seconds * FPS))], caption[1], width, height, FPS)
+    graph.append(f"[2:a]apad=whole_dur={seconds}[a]")
+    return [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "image2", "-framerate", str(FPS),
+            "-i", still_path, "-f", "image2", "-i", str(caption[0]), "-f", "wav", "-i", voice,
+            "-filter_complex", ";".join(graph), "-map", "[b0]", "-map", "[a]",
+            "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-r", str(FPS),
+            "-c:a", "aac", "-aac_coder", "fast", "-ac", "1", "-ar", str(wav_rate(voice)), "-b:a", "64k",
+            "-movflags", "+faststart", "-t", f"{seconds}", "-f", "mp4", str(out)]
+
+
+def wav_rate(path: str) -> int:
+    with wave.open(path, "rb") as wav:
+        return wav.getframerate()
+
+
+def check(path: Path, label: str, total: float = TOTAL) -> list[str]:
+    """H.264 + AAC, container and frame count within one frame of `total`."""
     with av.open(str(path)) as container:
         video, audio = container.streams.video[0], container.streams.audio[0]
         frames = sum(1 for p in container.demux(video) if p.size)
@@ -219,7 +287,7 @@ def check(path: Path, label: str) -> list[str]:
     problems = []
     if codecs != ("h264", "aac"):
         problems.append(f"{label}: streams {codecs}")
-    if abs(duration - TOTAL) > 1 / FPS + 1e-6 or abs(frames - TOTAL * FPS) > 1:
+    if abs(duration - total) > 1 / FPS + 1e-6 or abs(frames - total * FPS) > 1:
         problems.append(f"{label}: {duration:.4f}s, {frames} frames")
     return problems
 
@@ -236,10 +304,12 @@ def timed(fn) -> tuple[float, float]:
     return time.perf_counter() - started, cpu_seconds() - cpu
 
 
-def paired(run_a, run_b, pairs: int) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-    """(wall, cpu) of each run, A B A B..."""
+def paired(run_a, run_b, pairs: int, before_a=None) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(wall, cpu) of each run, A B A B... (`before_a` runs untimed before each A)."""
     a_times, b_times = [], []
     for _ in range(pairs):
+        if before_a:
+            before_a()
         a_times.append(timed(run_a))
         b_times.append(timed(run_b))
     return a_times, b_times
@@ -251,10 +321,11 @@ def summary(a: list[float], b: list[float]) -> str:
             f"A median {statistics.median(a):.3f} s, B median {statistics.median(b):.3f} s")
 
 
-def report(label: str, a: list[tuple[float, float]], b: list[tuple[float, float]]) -> None:
+def report(label: str, a: list[tuple[float, float]], b: list[tuple[float, float]], *, cpu: bool = True) -> None:
     print(f"A wall: {', '.join(f'{w:.3f}' for w, _ in a)}\nB wall: {', '.join(f'{w:.3f}' for w, _ in b)}")
     print(f"{label} wall: {summary([w for w, _ in a], [w for w, _ in b])}")
-    print(f"{label} cpu:  {summary([c for _, c in a], [c for _, c in b])}")
+    if cpu:
+        print(f"{label} cpu:  {summary([c for _, c in a], [c for _, c in b])}")
 
 
 def crf_table(binary: str, argv_for, work: Path) -> list[tuple[int, int]]:
@@ -266,60 +337,185 @@ def crf_table(binary: str, argv_for, work: Path) -> list[tuple[int, int]]:
     return sizes
 
 
+def product_runner(job, work: Path):
+    """A's run: the worker's preview_render of `job` in a fresh work dir; keeps the published MP4."""
+    from django.conf import settings
+
+    from contentizer.jobs.runner import JobContext
+    from previews.services import preview_render
+
+    runs, results = [0], []
+
+    def product() -> None:
+        runs[0] += 1
+        ctx = JobContext(job=job, work_dir=work / f"product-{runs[0]}")
+        ctx.work_dir.mkdir()
+        result = preview_render(ctx)
+        shutil.copyfile(Path(settings.MEDIA_ROOT) / result["artifact"], work / "product.mp4")
+        shutil.rmtree(ctx.work_dir, ignore_errors=True)
+        results.append(result)
+
+    return product, results
+
+
+def bench_chapter(args, work: Path, binary: str) -> list[str]:
+    """The 30-second chapter: narrated by uploaded assets, or (--narrated) by the project's voice."""
+    from django.conf import settings
+
+    job, stills, voices = make_preview_job(work, args.height, voiced=args.narrated)
+    width = job.payload["timeline"]["output"]["width"]
+    preset, crf = settings.PREVIEW_PRESET, settings.PREVIEW_CRF
+    captions = draw_captions(work, width, args.height)
+    product, _ = product_runner(job, work)
+    baseline_out = work / "baseline.mp4"
+    narration = "the project's voice" if args.narrated else "uploaded audio assets"
+    print(f"ffmpeg: {binary}\ncpus: {os.cpu_count()}  load: {os.getloadavg()[0]:.2f}  "
+          f"{SCENES} photographic stills x {SCENE:.4f} s, cross-fades {TRANSITION} s, {width}x{args.height} "
+          f"@ {FPS} fps, x264 {preset} CRF {crf} (both), narration on {len(NARRATED)} steps by {narration}")
+    product()  # warm-up: imports, the first FFmpeg start, page cache (and, narrated, the speech cache)
+    voice_files = cached_speech_files(job.project, work) if args.narrated else \
+        {i: (storage_path(a), a.blob.duration) for i, a in voices.items()}
+
+    def argv_for(c: int, out: Path) -> list[str]:
+        return baseline_argv(binary, [storage_path(s) for s in stills], captions, voice_files, width, args.height,
+                             preset, c, out)
+
+    argv = argv_for(crf, baseline_out)
+
+    def baseline() -> None:
+        subprocess.run(argv, check=True)
+
+    baseline()
+    a, b = paired(product, baseline, args.pairs)
+    problems = check(work / "product.mp4", "product") + check(baseline_out, "baseline")
+    warm = " (speech cache warm)" if args.narrated else ""
+    print(f"\nA = product preview job{warm}, B = hand-written command; {args.pairs} interleaved pairs")
+    report(f"{args.height}p preview", a, b)
+    if args.narrated:
+        a, b = paired(product, baseline, args.pairs, before_a=empty_speech_cache)
+        problems += check(work / "product.mp4", "product (cold)")
+        print(f"\nA = product preview job, speech cache emptied before each (TTS + normalising in A only), "
+              f"B = the same hand-written command; {args.pairs} interleaved pairs")
+        report(f"{args.height}p preview, cold speech cache", a, b)
+    else:
+        sizes = crf_table(binary, argv_for, work)
+        print(f"\nx264 {preset} file size by CRF (30 s at {width}x{args.height}): "
+              + ", ".join(f"CRF {c}: {size / 1024:.0f} KiB" for c, size in sizes))
+    return problems
+
+
+def bench_one_step(args, work: Path, binary: str) -> list[str]:
+    """The narrated third step previewed alone, through the service and through HTTP, against one command."""
+    from django.conf import settings
+    from rest_framework.test import APIClient
+
+    from contentizer import services
+    from contentizer.jobs.runner import run_job
+    from previews import compile as compiler
+    from previews.services import preview_request
+
+    job, stills, _ = make_preview_job(work, args.height, voiced=True)
+    user, project = job.owner, job.project
+    chapter = services.chapter_create(project=project, title="Bench chapter")
+    steps = [services.step_create(chapter=chapter, caption={"en": CAPTIONS[i]}, narration={"en": NARRATED.get(i, "")},
+                                  asset=stills[i], duration=round(SCENE, 6), transition_duration=TRANSITION,
+                                  transition="crossfade" if i < SCENES - 1 else "cut") for i in range(SCENES)]
+    alone = steps[2]
+    outputs = []
+
+    def service() -> None:
+        from django.core.files.storage import default_storage
+
+        spec = compiler.chapter_steps(chapter, recorded=True, only=alone.pk)
+        submitted = preview_request(owner=user, project=project, steps=spec, dry_run=False, chapter_id=chapter.pk)
+        assert run_job(str(submitted.job.pk)) == "succeeded"
+        submitted.job.refresh_from_db()
+        assert "artifact" in submitted.job.result, (submitted.job.status, submitted.job.result, submitted.job.pk)
+        outputs.append(default_storage.path(submitted.job.result["artifact"]))
+
+    client = APIClient()
+    client.force_authenticate(user)
+
+    def http() -> None:
+        body = {"projectId": project.pk, "dryRun": False,
+                "previewRequest": {"chapterId": chapter.pk, "stepId": alone.pk}}
+        accepted = client.post("/api/preview", body, format="json")
+        assert accepted.status_code == 202, accepted.content
+        assert run_job(accepted.json()["jobId"]) == "succeeded"  # what the worker's task calls
+        artifact = client.get(f"/api/preview/{accepted.json()['jobId']}/artifact")
+        assert artifact.status_code == 200 and sum(len(c) for c in artifact.streaming_content) > 0
+
+    assert run_job(str(job.pk)) == "succeeded"  # the whole chapter's preview first: the speech cache is warm
+    service()  # warm-up: imports, FFmpeg, page cache
+    width = job.payload["timeline"]["output"]["width"]
+    with av.open(outputs[-1]) as container:
+        seconds = round(container.duration / av.time_base * FPS) / FPS
+    caption = draw_captions(work, width, args.height)[2]
+    voice = cached_speech_files(project, work)[2][0]
+    baseline_out = work / "baseline-one.mp4"
+    argv = one_step_argv(binary, storage_path(stills[2]), caption, voice, width, args.height, seconds,
+                         settings.PREVIEW_PRESET, settings.PREVIEW_CRF, baseline_out)
+
+    def baseline() -> None:
+        subprocess.run(argv, check=True)
+
+    baseline()
+    http()
+    print(f"ffmpeg: {binary}\ncpus: {os.cpu_count()}  load: {os.getloadavg()[0]:.2f}  "
+          f"step 3 alone: one still, its caption and its speech, {seconds:.3f} s at {width}x{args.height}")
+    a, b = paired(service, baseline, args.pairs)
+    print(f"\nA = one-step preview through the service (steps read, preview_request, run_job; speech cache warm), "
+          f"B = hand-written command; {args.pairs} interleaved pairs")
+    report("one-step preview", a, b)
+    a, b = paired(http, baseline, args.pairs)
+    print(f"\nA = the same through HTTP (POST /api/preview with stepId, run_job, GET the artifact), "
+          f"B = hand-written command; {args.pairs} interleaved pairs")
+    report("one-step preview over HTTP", a, b)
+    worker_log = (work / "worker.log").open("w")
+    cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=REPO, env=dict(os.environ),
+                               stdout=subprocess.DEVNULL, stderr=worker_log, start_new_session=True)
+    try:
+        def through_worker() -> None:
+            body = {"projectId": project.pk, "dryRun": False,
+                    "previewRequest": {"chapterId": chapter.pk, "stepId": alone.pk}}
+            job_id = client.post("/api/preview", body, format="json").json()["jobId"]
+            while (status := client.get(f"/api/preview/{job_id}/status").json()["status"]) in ("queued", "running"):
+                time.sleep(0.05)
+            assert status == "succeeded", status
+            assert sum(len(c) for c in client.get(f"/api/preview/{job_id}/artifact").streaming_content) > 0
+
+        through_worker()  # warm-up: the cluster starting
+        a, b = paired(through_worker, baseline, args.pairs)
+    finally:
+        cluster.terminate()
+        cluster.wait(timeout=60)
+        worker_log.close()
+    print(f"\nA = the same through HTTP and a running worker (manage.py qcluster, the ORM broker polling every "
+          f"0.5 s; status polled every 0.05 s), B = hand-written command; {args.pairs} interleaved pairs "
+          f"(wall only: the worker's CPU is another process's)")
+    report("one-step preview over HTTP + worker", a, b, cpu=False)
+    return check(Path(outputs[-1]), "product", seconds) + check(baseline_out, "baseline", seconds)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--height", type=int, default=480)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--narrated", action="store_true", help="narration text said by the project's voice")
+    mode.add_argument("--one-step", action="store_true", help="one narrated step previewed alone")
     args = parser.parse_args()
+    if args.pairs < 5:
+        parser.error("at least 5 pairs")
     tmp = Path(tempfile.mkdtemp(prefix="render-preview-bench-"))
-    problems: list[str] = []
     try:
         setup_django(tmp / "data")
-        from django.conf import settings
-
-        from contentizer.jobs.runner import JobContext
         from contentizer.media import ffmpeg
-        from previews.services import preview_render
 
-        binary = ffmpeg.binary()
         work = tmp / "work"
         work.mkdir()
-        job, stills, voices = make_preview_job(work, args.height)
-        width = job.payload["timeline"]["output"]["width"]
-        preset, crf = settings.PREVIEW_PRESET, settings.PREVIEW_CRF
-        captions = draw_captions(work, width, args.height)
-        voice_files = {i: (storage_path(a), a.blob.duration) for i, a in voices.items()}
-        baseline_out = work / "baseline.mp4"
-        argv = baseline_argv(binary, [storage_path(s) for s in stills], captions, voice_files, width, args.height,
-                             preset, crf, baseline_out)
-        runs = [0]
-
-        def product() -> None:
-            runs[0] += 1
-            ctx = JobContext(job=job, work_dir=work / f"product-{runs[0]}")
-            ctx.work_dir.mkdir()
-            result = preview_render(ctx)
-            product_out = ctx.work_dir / "kept.mp4"
-            shutil.copyfile(Path(settings.MEDIA_ROOT) / result["artifact"], product_out)
-            shutil.rmtree(ctx.work_dir / "render", ignore_errors=True)
-
-        def baseline() -> None:
-            subprocess.run(argv, check=True)
-
-        print(f"ffmpeg: {binary}\ncpus: {os.cpu_count()}  load: {os.getloadavg()[0]:.2f}  "
-              f"{SCENES} photographic stills x {SCENE:.4f} s, cross-fades {TRANSITION} s, {width}x{args.height} "
-              f"@ {FPS} fps, x264 {preset} CRF {crf} (both), narration on {len(NARRATED)} steps")
-        product()  # warm-up: imports, the first FFmpeg start, page cache
-        baseline()
-        a, b = paired(product, baseline, args.pairs)
-        problems += check(work / f"product-{runs[0]}" / "kept.mp4", "product") + check(baseline_out, "baseline")
-        print(f"\nA = product preview job, B = hand-written command; {args.pairs} interleaved pairs")
-        report(f"{args.height}p preview", a, b)
-        sizes = crf_table(binary, lambda c, out: baseline_argv(binary, [storage_path(s) for s in stills], captions,
-                                                                voice_files, width, args.height, preset, c, out),
-                          work)
-        print(f"\nx264 {preset} file size by CRF (30 s at {width}x{args.height}): "
-              + ", ".join(f"CRF {c}: {size / 1024:.0f} KiB" for c, size in sizes))
+        run = bench_one_step if args.one_step else bench_chapter
+        problems = run(args, work, ffmpeg.binary())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"checks: {'OK' if not problems else 'FAILED: ' + '; '.join(problems)}")

@@ -56,9 +56,11 @@ class JobAttemptInline(admin.TabularInline):
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "status", "owner", "project", "progress", "attempts", "created_at", "finished_at"]
+    list_display = ["id", "kind", "status", "owner", "project", "progress", "attempts", "worker", "created_at",
+                    "finished_at"]
     list_filter = ["status", "kind", "created_at"]
-    search_fields = ["id", "request_id", "owner__username", "project__title", "error"]
+    # a video's id finds its piece jobs too (they name it as their parent)
+    search_fields = ["id", "parent__id", "request_id", "owner__username", "project__title", "error"]
     list_select_related = ["owner", "project"]
     readonly_fields = [f.name for f in Job._meta.fields]
     inlines = [JobAttemptInline]

@@ -8,6 +8,8 @@ from django.db import models
 
 from contentizer import transitions
 
+DEFAULT_STEP_SECONDS = 5.0  # how long a new step lasts (narration may lengthen it)
+
 
 def default_languages() -> list[str]:
     return ["en"]
@@ -21,6 +23,9 @@ class Project(models.Model):
     description = models.TextField(blank=True, default="")
     # Ordered BCP 47 codes; the first is the default audio and subtitle language of its videos.
     languages = models.JSONField(default=default_languages)
+    # How its videos look (contentizer.brand): caption style, logo, card colours, intro and outro;
+    # {} is the default look.
+    brand = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,14 +70,14 @@ class Step(models.Model):
         "assets.Asset", null=True, blank=True, on_delete=models.RESTRICT, related_name="steps"
     )
     duration = models.FloatField(
-        default=5.0, validators=[MinValueValidator(0.1), MaxValueValidator(3600)]
+        default=DEFAULT_STEP_SECONDS, validators=[MinValueValidator(0.1), MaxValueValidator(3600)]
     )
     transition = models.CharField(
         max_length=16, choices=transitions.choices(), default=transitions.DEFAULT,
         help_text="into the next step; `fade` is accepted as the old name of `fadeblack`",
     )
     transition_duration = models.FloatField(
-        default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(5.0)]
+        default=transitions.DEFAULT_SECONDS, validators=[MinValueValidator(0.0), MaxValueValidator(5.0)]
     )
     # Emphasis on the picture (contentizer.effects): {"focus": {"x": .., "y": .., "w": .., "h": ..},
     # "highlight": true, "zoom": true, "blur": [...], "click": {"x": .., "y": ..}}; {} for none.

@@ -361,6 +361,9 @@ VIDEO_RENDER_THREADS = env.int("VIDEO_RENDER_THREADS", default=2)
 # machine takes (docs/operations.md); at most PIECE_MAX_CONCURRENCY of them run at once.
 VIDEO_PIECE_JOBS_OVER = env.int("VIDEO_PIECE_JOBS_OVER", default=24)
 PIECE_MAX_CONCURRENCY = env.int("PIECE_MAX_CONCURRENCY", default=64)
+# Scenes of one piece job (at most RENDER_CHUNK_SCENES): smaller runs share out more evenly over the
+# workers at the end of a video, at about 0.1 s of FFmpeg start-up each.
+PIECE_JOB_SCENES = env.int("PIECE_JOB_SCENES", default=6)
 # Threads of each FFmpeg render process (its encoder and filter graph); 0 lets FFmpeg choose
 # (about one per core). 1 makes each worker process behave like a one-core machine.
 FFMPEG_THREADS = env.int("FFMPEG_THREADS", default=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT = "crossfade"
+DEFAULT_SECONDS = 0.5  # how long a new step's transition lasts
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,14 @@ def canonical(name: str) -> str:
 
 def xfade(name: str) -> str:
     return _BY_NAME[canonical(name)].xfade
+
+
+def is_cut(name: str, seconds: float) -> bool:
+    """The one rule of a cut: a `cut`, or any transition that lasts no time."""
+    return not seconds or canonical(name) == "cut"
+
+
+def outlasts(duration: float, head: float, tail: float) -> bool:
+    """The one rule of a scene and its transitions: it lasts longer than the two together (the
+    one in from the scene before, the one out into the next)."""
+    return head + tail < duration

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from contentizer.brand import CORNERS, TEXT_COLOR, CaptionStyle, Logo
 from previews.timeline import Output
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class SafeArea:
 
     side: int
     bottom: int
+    top: int
 
     @classmethod
     def of(cls, output: Output) -> SafeArea:
@@ -36,8 +38,10 @@ class SafeArea:
         portrait = output.height > output.width
         # 5 % of the width at the sides (title-safe); in portrait, the lowest 12 % is left to the
         # player's controls and the apps' overlays
+        # at the top, in portrait, the apps draw their own bar over the first 8 %
         return cls(side=max(8, round(output.width * 0.05)),
-                   bottom=round(output.height * 0.12) if portrait else max(8, short // 18))
+                   bottom=round(output.height * 0.12) if portrait else max(8, short // 18),
+                   top=round(output.height * 0.08) if portrait else max(8, short // 18))
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -80,11 +84,12 @@ def wrap(text: str, font, max_width: int, draw: ImageDraw.ImageDraw, max_lines: 
     return lines
 
 
-def caption_overlay(text: str, output: Output, path: Path) -> tuple[Path, tuple[int, int]]:
-    """A transparent PNG holding the caption in a dark box, and where it goes in the frame
-    (centred, above the bottom safe margin)."""
+def caption_overlay(text: str, output: Output, path: Path,
+                    style: CaptionStyle = CaptionStyle()) -> tuple[Path, tuple[int, int]]:  # noqa: B008 (frozen)
+    """A transparent PNG holding the caption in its box (by default white on a dark box), and where
+    it goes in the frame (centred, above the bottom safe margin, or below the top one)."""
     safe, short = SafeArea.of(output), min(output.width, output.height)
-    size = max(12, short // 20)
+    size = max(12, round(short // 20 * style.scale))
     font, pad = _font(size), max(4, size // 2)
     box_width = output.width - 2 * safe.side
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
@@ -94,30 +99,59 @@ def caption_overlay(text: str, output: Output, path: Path) -> tuple[Path, tuple[
     box_height = line_height * len(lines) + 2 * pad - (line_height - size)
     image = Image.new("RGBA", (box_width, box_height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    draw.rounded_rectangle((0, 0, box_width - 1, box_height - 1), radius=size // 3, fill=(0, 0, 0, 170))
+    box = (*ImageColor.getrgb(style.background), round(style.box_opacity * 255))
+    draw.rounded_rectangle((0, 0, box_width - 1, box_height - 1), radius=size // 3, fill=box)
     for i, line in enumerate(lines):
         width = draw.textlength(line, font=font)
-        draw.text(((box_width - width) / 2, pad + i * line_height), line, font=font, fill=(255, 255, 255, 255))
+        draw.text(((box_width - width) / 2, pad + i * line_height), line, font=font,
+                  fill=(*ImageColor.getrgb(style.color), 255))
     image.save(path, format="PNG", compress_level=1)
-    return path, (safe.side, output.height - safe.bottom - box_height)
+    top = safe.top if style.position == "top" else output.height - safe.bottom - box_height
+    return path, (safe.side, top)
 
 
-def title_card(title: str, color: str, output: Output, path: Path) -> Path:
-    """A solid card with a centred title (an empty title gives a plain colour card)."""
+def title_card(title: str, color: str, output: Output, path: Path, *, text_color: str = TEXT_COLOR,
+               subtitle: str = "") -> Path:
+    """A solid card with a centred title and, below it, a smaller subtitle (an empty title gives a
+    plain colour card)."""
     image = Image.new("RGB", (output.width, output.height), ImageColor.getrgb(color))
-    if title:
-        draw = ImageDraw.Draw(image)
-        safe = SafeArea.of(output)
-        size = max(16, min(output.width, output.height) // 10)
-        font = _font(size)
-        lines = wrap(title, font, output.width - 2 * safe.side, draw, 6)
-        line_height = int(size * 1.25)
-        top = (output.height - line_height * len(lines)) / 2
-        for i, line in enumerate(lines):
+    draw, safe = ImageDraw.Draw(image), SafeArea.of(output)
+    size = max(16, min(output.width, output.height) // 10)
+    blocks = [(text, _font(s), s) for text, s in ((title, size), (subtitle, max(12, size // 2))) if text]
+    laid = [(wrap(text, font, output.width - 2 * safe.side, draw, 6), font, int(s * 1.25)) for text, font, s in blocks]
+    top = (output.height - sum(len(lines) * height for lines, _, height in laid)) / 2
+    for lines, font, height in laid:
+        for line in lines:
             width = draw.textlength(line, font=font)
-            draw.text(((output.width - width) / 2, top + i * line_height), line, font=font, fill="white")
+            draw.text(((output.width - width) / 2, top), line, font=font, fill=text_color)
+            top += height
     image.save(path, format="PNG", compress_level=1)
     return path
+
+
+def logo_size(logo: Logo, picture: tuple[int, int], output: Output) -> tuple[int, int]:
+    """The logo's size in the frame: its longer side `logo.size` of the frame's short edge."""
+    longest = max(2, round(min(output.width, output.height) * logo.size))
+    scale = longest / max(picture)
+    return max(1, round(picture[0] * scale)), max(1, round(picture[1] * scale))
+
+
+def logo_overlay(source: Path, logo: Logo, output: Output, path: Path) -> tuple[Path, tuple[int, int]]:
+    """The logo scaled to its size as a transparent PNG, and where it goes: its corner, inside the
+    safe margins (the picture was checked at upload; its formats are named all the same)."""
+    with Image.open(source, formats=("PNG", "JPEG", "WEBP", "GIF")) as picture:
+        size = logo_size(logo, picture.size, output)
+        picture.convert("RGBA").resize(size, Image.Resampling.LANCZOS).save(path, format="PNG", compress_level=1)
+    return path, logo_at(logo, size, output)
+
+
+def logo_at(logo: Logo, size: tuple[int, int], output: Output) -> tuple[int, int]:
+    assert logo.corner in CORNERS
+    safe = SafeArea.of(output)
+    vertical, horizontal = logo.corner.split("-")
+    x = safe.side if horizontal == "left" else output.width - safe.side - size[0]
+    y = safe.top if vertical == "top" else output.height - safe.bottom - size[1]
+    return x, y
 
 
 RING_SIZE = 256  # drawn large and scaled down by the graph to the frame's size: smooth edges

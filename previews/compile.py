@@ -16,13 +16,17 @@ from django.conf import settings
 
 from assets.hashing import is_sha256
 from assets.models import Asset
+from contentizer import brand as brand_
 from contentizer import transitions
 from contentizer.errors import UnprocessableEntity
+from contentizer.media.compose import MUSIC_VOLUME
 from contentizer.models import Chapter, Project
 from contentizer.selectors import stand_in
 from previews.timeline import NARRATION_PAUSE, VERSION, Timeline, TimelineError, fitted
 
-DEFAULT_CARD = "#1f2d3d"
+DEFAULT_CARD = brand_.CARD_COLOR
+# The labels of the brand's cards among a timeline's step labels: scenes no step made
+INTRO, OUTRO = "intro card", "outro card"
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 RESOLUTIONS = {"480p": 480, "720p": 720, "1080p": 1080}  # the short edge
 
@@ -136,14 +140,15 @@ def request_steps(steps: list[dict[str, Any]], languages: list[str]) -> list[Ste
     return [
         StepSpec(
             label=f"step {i + 1}", caption=caption(s.get("caption", "")), duration=s["duration"],
-            transition=s.get("transition", transitions.DEFAULT), transition_duration=s.get("transitionDuration", 0.5),
+            transition=s.get("transition", transitions.DEFAULT),
+            transition_duration=s.get("transitionDuration", transitions.DEFAULT_SECONDS),
             asset=s.get("asset"), narration_asset=s.get("narration"), effects=s.get("effects") or None,
         )
         for i, s in enumerate(steps)
     ]
 
 
-def _scene(spec: StepSpec, resolver: AssetResolver, last: bool) -> dict[str, Any]:
+def _scene(spec: StepSpec, resolver: AssetResolver, last: bool, colors: brand_.Colors) -> dict[str, Any]:
     asset = resolver.resolve(spec.asset, f"{spec.label}.asset")
     narration = resolver.resolve(spec.narration_asset, f"{spec.label}.narration")
     kind = asset.blob.kind if asset else None
@@ -153,7 +158,8 @@ def _scene(spec: StepSpec, resolver: AssetResolver, last: bool) -> dict[str, Any
         if spec.effects:  # a step without a picture keeps its effects for when it gets one
             scene["effects"] = spec.effects
     else:
-        scene.update(type="title", color=DEFAULT_CARD, title="" if kind == "audio" else spec.caption)
+        scene.update(type="title", color=colors.primary, title="" if kind == "audio" else spec.caption,
+                     **_text_color(colors))
         if kind != "audio":
             scene["caption"] = ""  # the caption is the card's title already
     if kind == "audio":
@@ -167,9 +173,42 @@ def _scene(spec: StepSpec, resolver: AssetResolver, last: bool) -> dict[str, Any
             scene["narration"] = narration.blob.sha256
         if spec.recorded and narration.blob.duration:  # the one timing rule, as Timeline.narrated applies it
             scene["duration"] = max(spec.duration, round(narration.blob.duration + NARRATION_PAUSE, 3))
-    if not last and transitions.canonical(spec.transition) != "cut" and spec.transition_duration:
+    if not last and not transitions.is_cut(spec.transition, spec.transition_duration):
         scene["transition"] = {"type": transitions.canonical(spec.transition), "duration": spec.transition_duration}
     return scene
+
+
+def _text_color(colors: brand_.Colors) -> dict[str, str]:
+    return {"textColor": colors.text} if colors.text != brand_.TEXT_COLOR else {}
+
+
+def _card(card: brand_.Card, colors: brand_.Colors) -> dict[str, Any]:
+    scene = {"type": "title", "duration": card.seconds, "color": colors.primary, "title": card.title,
+             **_text_color(colors)}
+    return {**scene, "subtitle": card.subtitle} if card.subtitle else scene
+
+
+def _style(brand: brand_.Brand, resolver: AssetResolver) -> dict[str, Any]:
+    """The timeline's `style`: the brand's caption style, and its logo by the picture's sha256."""
+    style: dict[str, Any] = {"caption": brand.caption.to_json()} if not brand.caption.is_default else {}
+    if brand.logo is not None:
+        asset = resolver.resolve(brand.logo.asset, "brand.logo.asset")
+        if asset is not None and asset.blob.kind != "image":
+            resolver.missing["brand.logo.asset"] = f"asset {asset.pk} is not a picture, so it cannot be the logo"
+        elif asset is not None:
+            style["logo"] = {**brand.logo.to_json(), "asset": asset.blob.sha256}
+    return style
+
+
+def branded(values: list, labels: list[str], blank: Any) -> list:
+    """Per-step values placed against a timeline's scenes: `blank` for the brand's cards."""
+    steps = iter(values)
+    return [blank if label in (INTRO, OUTRO) else next(steps) for label in labels]
+
+
+def unbranded(values: list, labels: list[str]) -> list:
+    """Per-scene values of a timeline without its brand's cards: one per step."""
+    return [value for value, label in zip(values, labels, strict=True) if label not in (INTRO, OUTRO)]
 
 
 def _lengthen_spoken(scenes: list[dict[str, Any]], spoken: list[bool]) -> None:
@@ -183,27 +222,29 @@ def _lengthen_spoken(scenes: list[dict[str, Any]], spoken: list[bool]) -> None:
             scene["duration"] = fitted(scene["duration"], transition(i - 1), transition(i))
 
 
-def _named(exc: TimelineError, steps: list[StepSpec]) -> TimelineError:
+def _named(exc: TimelineError, labels: list[str]) -> TimelineError:
     """The same problems, their message naming the step each comes from (and, for a step too
     short for its transitions, that no narration lengthens it); the field paths stay."""
     parts = []
     for path, problem in exc.problems.items():
         match = re.match(r"scenes\[(\d+)\](?:\.(\w+))?", path)
-        if match is None or int(match[1]) >= len(steps):
+        if match is None or int(match[1]) >= len(labels):
             parts.append(f"{path}: {problem}")
             continue
-        step = steps[int(match[1])]
+        label = labels[int(match[1])]
         why = " and it has no narration to lengthen it" if match[2] == "duration" and "transitions" in problem else ""
-        parts.append(f"{step.label}{'.' + match[2] if match[2] else ''}: {problem}{why}")
+        parts.append(f"{label}{'.' + match[2] if match[2] else ''}: {problem}{why}")
     return TimelineError(exc.problems, message="; ".join(parts))
 
 
 def compile_timeline(
     *, project: Project, steps: list[StepSpec], fmt: Format, quality: str = "preview",
     music: dict[str, Any] | None = None, declared_assets: list[str | int] | None = None,
-    languages: list[str] | None = None,
+    languages: list[str] | None = None, cards: bool = True,
 ) -> tuple[Timeline, list[str]]:
-    """The validated timeline and the step labels of its scenes (for error messages)."""
+    """The validated timeline and the step labels of its scenes (for error messages), in the
+    project's brand: its caption style and logo, its colours on title cards and (with `cards`; a
+    step previewed alone has none) its intro and outro cards, labelled INTRO and OUTRO."""
     if not steps:
         raise TimelineError({"steps": "the chapter has no steps to render"})
     if len(steps) > settings.PREVIEW_MAX_SCENES:
@@ -211,16 +252,24 @@ def compile_timeline(
     resolver = AssetResolver(project)
     for i, ref in enumerate(declared_assets or []):
         resolver.resolve(ref, f"assets[{i}]")
-    scenes = [_scene(spec, resolver, last=i == len(steps) - 1) for i, spec in enumerate(steps)]
+    brand = brand_.parse(project.brand)  # stored through the API's checks: a failure here is a bug, not input
+    scenes = [_scene(spec, resolver, last=i == len(steps) - 1, colors=brand.colors) for i, spec in enumerate(steps)]
     _lengthen_spoken(scenes, [spec.spoken(languages) for spec in steps])
+    labels = [spec.label for spec in steps]
+    if cards and brand.intro:
+        scenes, labels = [_card(brand.intro, brand.colors), *scenes], [INTRO, *labels]
+    if cards and brand.outro:
+        scenes, labels = [*scenes, _card(brand.outro, brand.colors)], [*labels, OUTRO]
     data: dict[str, Any] = {"version": VERSION, "output": output_for(fmt, quality=quality), "scenes": scenes}
+    if style := _style(brand, resolver):
+        data["style"] = style
     audio: dict[str, Any] = {"languages": languages} if languages else {}
     if music:
         track = resolver.resolve(music.get("asset"), "audio.music.asset")
         if track is not None and track.blob.kind != "audio":
             resolver.missing["audio.music.asset"] = f"asset {track.pk} is not audio"
         elif track is not None:
-            audio["music"] = {"asset": track.blob.sha256, "volume": music.get("volume", 0.3)}
+            audio["music"] = {"asset": track.blob.sha256, "volume": music.get("volume", MUSIC_VOLUME)}
     if audio:
         data["audio"] = audio
     if resolver.missing:
@@ -228,10 +277,10 @@ def compile_timeline(
     try:
         timeline = Timeline.parse(data)
     except TimelineError as exc:
-        raise _named(exc, steps) from None
+        raise _named(exc, labels) from None
     if timeline.duration > settings.PREVIEW_MAX_SECONDS:
         raise TimelineError({"steps": f"{timeline.duration:.0f}s is longer than {settings.PREVIEW_MAX_SECONDS:.0f}s"})
-    return timeline, [spec.label for spec in steps]
+    return timeline, labels
 
 
 def requested_timeline(*, what: str, **compile_args: Any) -> tuple[Timeline, list[str]]:

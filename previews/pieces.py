@@ -1,8 +1,8 @@
 """Piece jobs: the missing pieces of a long video, rendered by whichever workers are free.
 
 A video whose render stage finds more missing pieces than VIDEO_PIECE_JOBS_OVER hands them out
-(`fan_out`): one piece job per run of pieces one render process makes (at most
-RENDER_CHUNK_SCENES scenes), each carrying the picture's Timeline, the steps' labels and the
+(`previews.render.render` with a `FanOut`): one piece job per run of pieces one render process makes (at most
+PIECE_JOB_SCENES scenes), each carrying the picture's Timeline, the steps' labels and the
 content keys the video asked for. A worker renders its run through the one render path and
 publishes every piece under its key only once it is verified (`Render.render_missing`): a piece
 rendered twice, by a retry or by two workers, is the same file under the same key. Pieces are
@@ -19,42 +19,13 @@ from typing import Any
 
 from django.conf import settings
 
-from contentizer.jobs import fanout
-from contentizer.jobs.errors import JobCancelled, PermanentJobError
 from contentizer.jobs.models import Job
 from contentizer.jobs.runner import JobContext
 from contentizer.media.compose import Segment
-from previews.render import Piece, Render
+from previews.render import PIECE_KIND, Piece, Render
 from previews.timeline import Timeline
 
-KIND = "piece"
-NOUN = "pieces"
-
-
-def fan_out(job: Job, renders: dict[str, Render], pieces: dict[str, list[Piece]], *,
-            progress: tuple[float, float]) -> None:
-    """Hand the video's missing pieces to piece jobs and park the video (raises JobWaiting), when
-    there are more than VIDEO_PIECE_JOBS_OVER of them and the job is not running because its
-    pieces just ended. A batch that ended with a failed piece fails the video with its error."""
-    ended = fanout.joined(job)
-    if ended is not None:
-        if ended.failed:
-            raise PermanentJobError(f"A piece of the video could not be rendered: {ended.error}")
-        if ended.cancelled:
-            raise JobCancelled
-        return  # rendered: anything still missing (a piece storage lost since) is made here
-    payloads, seen = [], set()
-    for lang, render in renders.items():
-        missing = [p for p in render.missing(pieces[lang]) if p.key not in seen]  # pictures share pieces
-        seen |= {p.key for p in missing}
-        payloads += [_payload(job, render, group) for group in render.groups(missing)]
-    if len(seen) > settings.VIDEO_PIECE_JOBS_OVER:
-        fanout.fan_out(parent=job, kind=KIND, payloads=payloads, stage="render", noun=NOUN, progress=progress)
-
-
-def _payload(job: Job, render: Render, group: list[Piece]) -> dict[str, Any]:
-    return {"videoJob": str(job.pk), "timeline": render.timeline.to_dict(), "labels": render.labels,
-            "pieces": [{"key": p.key, "segments": [[s.kind, s.index] for s in p.segments]} for p in group]}
+KIND = PIECE_KIND
 
 
 def piece_run(ctx: JobContext) -> dict[str, Any]:

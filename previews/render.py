@@ -21,8 +21,9 @@ import json
 import logging
 import shutil
 import threading
+import time
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,7 +33,10 @@ from django.utils import timezone
 
 from assets.models import Blob
 from assets.sniffing import demuxer_for
-from contentizer.jobs.errors import PermanentJobError, TransientJobError
+from contentizer.brand import TEXT_COLOR
+from contentizer.jobs import fanout
+from contentizer.jobs.errors import JobCancelled, PermanentJobError, TransientJobError
+from contentizer.jobs.models import Job
 from contentizer.jobs.runner import JobContext
 from contentizer.languages import iso639_2
 from contentizer.media import compose, ffmpeg, framing, pcm, probe, remux
@@ -50,6 +54,8 @@ TRACK_PREFIX = "videos/cache/tracks"
 TRACK_VERSION = 1
 GRAPH_VERSION = 5  # part of every piece's key: a change of graph shape renders anew
 EFFECTS_VERSION = 2  # part of the key of every piece showing effects: a new way of drawing them renders anew
+CAPTION_VERSION = 1  # part of the key of every body with a styled caption
+LOGO_VERSION = 1  # part of the key of every piece of a timeline with a logo
 SILENT_RATE = 22050
 
 
@@ -64,6 +70,15 @@ def encoder(quality: str) -> dict:
 
 def _hash(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Made:
+    """Pieces as local files, and how many were rendered now and reused from the cache."""
+
+    local: dict[str, Path]
+    rendered: int
+    reused: int
 
 
 @dataclass(frozen=True)
@@ -112,7 +127,18 @@ class Render:
                 look=look, ring=self.dir / "click-ring.png" if look and look.click else None,
             ))
         return Picture(width=out.width, height=out.height, fps=out.fps, scenes=tuple(scenes),
-                       **encoder(out.quality))
+                       **encoder(out.quality), **self._logo())
+
+    def _logo(self) -> dict:
+        """Where the logo goes, from its picture's recorded size (drawn only when a piece needs it)."""
+        logo = self.timeline.style.logo
+        if logo is None:
+            return {}
+        blob = self._blob(logo.asset, None, "style.logo")
+        if not blob.width or not blob.height:
+            raise PermanentJobError("The logo's size is unknown; upload the logo again.")
+        size = cards.logo_size(logo, (blob.width, blob.height), self.timeline.output)
+        return {"logo": self.dir / "logo.png", "logo_at": cards.logo_at(logo, size, self.timeline.output)}
 
     def _look(self, i: int, body: int) -> framing.Look:
         scene, out = self.timeline.scenes[i], self.timeline.output
@@ -134,20 +160,36 @@ class Render:
         captions of those whose body is among them (a transition shows no caption). Only what
         a missing piece needs: a cached piece needs nothing."""
         bodies = {seg.index for seg in segments if seg.kind == "body"}
+        if segments and self.picture.logo is not None and not self.picture.logo.exists():
+            self._draw_logo()
         for i in sorted({i for seg in segments for i in seg.scenes()}):
             self.ctx.check_cancelled()
             scene, pic_scene = self.timeline.scenes[i], self.picture.scenes[i]
             if scene.asset:
                 self._fetch_picture(scene.asset, pic_scene.source.path, self._label(i))
             else:
-                cards.title_card(scene.title, scene.color, self.timeline.output, pic_scene.source.path)
+                cards.title_card(scene.title, scene.color, self.timeline.output, pic_scene.source.path,
+                                 text_color=scene.text_color, subtitle=scene.subtitle)
             if pic_scene.ring is not None and not pic_scene.ring.exists():
                 cards.click_ring(pic_scene.ring)
             if scene.caption and i in bodies:
-                _, at = cards.caption_overlay(scene.caption, self.timeline.output, pic_scene.caption)
+                _, at = cards.caption_overlay(scene.caption, self.timeline.output, pic_scene.caption,
+                                              self.timeline.style.caption)
                 scenes = list(self.picture.scenes)
                 scenes[i] = replace(pic_scene, caption_at=at)
                 self.picture = replace(self.picture, scenes=tuple(scenes))
+
+    def _draw_logo(self) -> None:
+        logo = self.timeline.style.logo
+        blob = self._blob(logo.asset, None, "style.logo")
+        ext = "png" if stills.needs_first_frame(blob.ext) else blob.ext
+        source = self._fetch_picture(logo.asset, self.dir / "in" / f"{logo.asset}.{ext}", "The logo")
+        try:
+            _, at = cards.logo_overlay(source, logo, self.timeline.output, self.picture.logo)
+        except (OSError, ValueError) as exc:  # Pillow: it decoded at upload, so this is the file
+            raise PermanentJobError("The logo's picture does not decode; upload it again.") from exc
+        if at != self.picture.logo_at:  # the recorded size and the file disagree: place it by the file
+            self.picture = replace(self.picture, logo_at=at)
 
     def _fetch_picture(self, sha256: str, target: Path, where: str) -> Path:
         """A scene's picture in the work dir, as the graph reads it: a GIF or WebP becomes a PNG of
@@ -180,15 +222,21 @@ class Render:
     def _source(self, i: int) -> list:
         """What scene i's picture is made of, its caption aside."""
         scene = self.timeline.scenes[i]
-        return [scene.type, scene.asset, None if scene.asset else [scene.color, scene.title]]
+        card = [scene.color, scene.title]
+        if scene.text_color != TEXT_COLOR or scene.subtitle:  # a version 2 card keeps its key
+            card += [scene.text_color, scene.subtitle]
+        return [scene.type, scene.asset, None if scene.asset else card]
 
     def _shape(self, seg: Segment) -> list:
         """Everything that shapes a segment's frames, and nothing else (not its place in the
         chapter): an edit re-renders exactly the segments it changes."""
         scene = self.picture.scenes[seg.index]
         if seg.kind == "body":
-            shape = ["body", self._source(seg.index), self.timeline.scenes[seg.index].caption,
-                     scene.head if not scene.still else 0, scene.body]
+            caption = self.timeline.scenes[seg.index].caption
+            style = self.timeline.style.caption
+            # a caption's style shapes only the bodies that show a caption; the default look keeps the old key
+            caption = [caption, CAPTION_VERSION, style.to_json()] if caption and not style.is_default else caption
+            shape = ["body", self._source(seg.index), caption, scene.head if not scene.still else 0, scene.body]
             # a scene without effects keeps the key it had before effects existed
             return [*shape, self._effects(seg.index)] if self.picture.scenes[seg.index].look else shape
         offset = 0 if scene.still else scene.head + scene.body
@@ -211,9 +259,11 @@ class Render:
         out, pic = self.timeline.output, self.picture
         # the encoder's threads shape its bytes (not whether pieces join): a setting of them is part of the key
         threads = [pic.threads] if pic.threads else []
-        key = _hash([GRAPH_VERSION, cards.LAYOUT_VERSION, ffmpeg.version(), out.width, out.height, out.fps,
-                     pic.preset, pic.crf, pic.gop, *threads, [self._shape(seg) for seg in segments]])
-        return Piece(segments=segments, key=key)
+        shape = [GRAPH_VERSION, cards.LAYOUT_VERSION, ffmpeg.version(), out.width, out.height, out.fps,
+                 pic.preset, pic.crf, pic.gop, *threads, [self._shape(seg) for seg in segments]]
+        if logo := self.timeline.style.logo:  # on every frame; without one, the key as before logos
+            shape.append([LOGO_VERSION, logo.to_json()])
+        return Piece(segments=segments, key=_hash(shape))
 
     def pieces(self, *, chunk_scenes: int | None = None) -> list[Piece]:
         """One piece per segment, or (with `chunk_scenes`) runs of segments covering that many
@@ -228,17 +278,16 @@ class Render:
             runs[-1].append(seg)
         return [self._piece(tuple(run)) for run in runs]
 
-    def render_pieces(self, pieces: list[Piece]) -> dict[str, Path]:
+    def render_pieces(self, pieces: list[Piece]) -> Made:
         """Every piece as a local file: cached ones fetched, missing ones rendered (several per
-        process, processes two at a time). Returns piece key -> local path."""
+        process, processes two at a time)."""
         keys = [p.key for p in pieces]
         cached = self._cached(pieces)
         SegmentRow.objects.filter(key__in=list(cached)).update(used_at=timezone.now())
         missing = list({p.key: p for p in pieces if p.key not in cached}.values())
-        self.rendered, self.reused = len(missing), len(set(keys)) - len(missing)
         local = {key: fetch(row.storage_key, self.dir / f"piece-{key[:16]}.mp4") for key, row in cached.items()}
         local.update(self.render_missing(missing))
-        return local
+        return Made(local=local, rendered=len(missing), reused=len(set(keys)) - len(missing))
 
     @staticmethod
     def _cached(pieces: list[Piece]) -> dict[str, SegmentRow]:
@@ -250,9 +299,10 @@ class Render:
         cached = self._cached(pieces)
         return list({p.key: p for p in pieces if p.key not in cached}.values())
 
-    def groups(self, missing: list[Piece]) -> list[list[Piece]]:
-        """Missing pieces as the runs one render process makes: at most RENDER_CHUNK_SCENES scenes."""
-        limit, groups, scenes = settings.RENDER_CHUNK_SCENES, [[]], set()
+    def groups(self, missing: list[Piece], scenes_each: int | None = None) -> list[list[Piece]]:
+        """Missing pieces as the runs one render process makes: at most `scenes_each` scenes
+        (RENDER_CHUNK_SCENES unless told)."""
+        limit, groups, scenes = scenes_each or settings.RENDER_CHUNK_SCENES, [[]], set()
         for piece in missing:
             if groups[-1] and len(scenes | piece.scenes()) > limit:
                 groups.append([])
@@ -332,7 +382,7 @@ class Render:
                     clips.append(Clip(self._speech(spoken.clip, spoken.seconds), start, spoken.gain))
             rate, channels = self._format([c.media for c in clips] + ([music] if music else []))
             track = Track(duration=duration, rate=rate, channels=channels, clips=tuple(clips), music=music,
-                          music_volume=timeline.music.volume if timeline.music else 0.3,
+                          music_volume=timeline.music.volume if timeline.music else compose.MUSIC_VOLUME,
                           language=iso639_2(language) if language else "")
             tracks.append(self._laid_out(track, language))
         return tracks
@@ -374,11 +424,10 @@ class Render:
         tracks = self.tracks()
         self._run(compose.single_args(self.picture, tracks, out), scenes=set(range(len(self.timeline.scenes))),
                   seconds=self.timeline.duration)
-        self.rendered, self.reused = 1, 0
         return out
 
     def assemble(self, pieces: list[Piece], local: dict[str, Path], out: Path,
-                 subtitles: list[tuple[Path, str]] = (), encoded: list[tuple[Path, str]] | None = None) -> Path:
+                 subtitles: Sequence[tuple[Path, str]] = (), encoded: list[tuple[Path, str]] | None = None) -> Path:
         """The finished MP4: pieces joined, the sound (encoded here, or `encoded` tracks copied)."""
         joined = self.dir / "joined.mp4"
         try:
@@ -395,7 +444,7 @@ class Render:
                                         **sound), scenes=set())
         return out
 
-    def encoded_tracks(self) -> list[tuple[Path, str]]:
+    def encoded_tracks(self) -> tuple[list[tuple[Path, str]], int]:
         """Every track as an M4A, cached by exactly what it is made of (its clips and their
         places and gains, the music, the length and format): after an edit that changes no
         sound, nothing is encoded again. Missing ones are encoded in one process."""
@@ -416,9 +465,8 @@ class Render:
                 published = wanted[i][2].with_name(f"publish-{wanted[i][2].name}")
                 shutil.copyfile(wanted[i][2], published)
                 publish_file(key=wanted[i][1], path=published)
-        self.tracks_encoded = len(missing)
         return [(path if path.exists() else fetch(key, path), iso639_2(language) if language else "")
-                for language, key, path in wanted]
+                for language, key, path in wanted], len(missing)
 
     def _run(self, args: list[str], *, scenes: set[int], seconds: float | None = None,
              cancel: threading.Event | None = None) -> None:
@@ -448,6 +496,134 @@ class Render:
         if not chosen:
             return "The finished video"
         return ", ".join(self._label(i) for i in chosen[:5]) + (" and more" if len(chosen) > 5 else "")
+
+
+# --- the one call ------------------------------------------------------------------------------
+
+PIECE_KIND = "piece"  # previews.pieces renders them
+
+
+@dataclass(frozen=True)
+class Output:
+    """What to make of one timeline (its shape, resolution and quality are the timeline's own
+    `output`; its languages are its tracks)."""
+
+    path: Path
+    # "single": picture and sound in one process and one encoder, the shape of the best hand-written
+    # command; "chunks": runs of RENDER_CHUNK_SCENES scenes, each a piece cached by content;
+    # "segments": one piece per scene body and per transition, so an edit re-encodes only what it touched
+    piecing: str = "single"
+    # "mixed": the tracks mixed in the process that makes the file; "cached": each track encoded once,
+    # cached by what it is made of, and copied in
+    sound: str = "mixed"
+    subtitles: tuple[tuple[Path, str], ...] = ()
+    workspace: str = "render"  # its folder in the job's work dir
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """Missing pieces go to piece jobs any worker takes when there are more than `over` of them
+    (a job that fans out ends its attempt: JobWaiting)."""
+
+    over: int
+    progress: tuple[float, float]  # the job's progress bar they fill
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a render made: the verified file and what it took."""
+
+    path: Path
+    frames: int
+    fps: int
+    duration: float  # probed
+    width: int
+    height: int
+    rendered: int  # pieces rendered now (by this job or its piece jobs)
+    reused: int  # pieces taken from the cache
+    pieces: int
+    tracks_encoded: int
+    channels: tuple[int, ...]  # of its audio track
+    seconds: float  # wall time of this render
+
+
+def render(ctx: JobContext, wanted: Sequence[tuple[Timeline, Output]], *, labels: list[str], timeout: float,
+           on_progress: Callable[[float], None] = lambda fraction: None, fan_out: FanOut | None = None
+           ) -> list[Report]:
+    """The one render call of previews and videos: each timeline made into its output, verified.
+
+    Steps: plan the pieces (pure: content keys from what shapes each piece's frames); render the
+    missing ones here or hand them to piece jobs (`fan_out`); join them without re-encoding; add the
+    sound (encoded once over the whole timeline, never per piece) and subtitles; verify the file.
+    """
+    count = len(wanted)
+    renders = [Render(ctx, timeline, labels, timeout=timeout, workspace=out.workspace,
+                      on_progress=lambda fraction, n=n: on_progress((n + fraction) / count))
+               for n, (timeline, out) in enumerate(wanted)]
+    planned = [plan(r, out) for r, (_, out) in zip(renders, wanted, strict=True)]
+    ended = fanout.joined(ctx.job) if fan_out else None
+    if ended is not None:
+        if ended.failed:
+            raise PermanentJobError(f"A piece of the video could not be rendered: {ended.error}")
+        if ended.cancelled:
+            raise JobCancelled
+    elif fan_out is not None:
+        _fan_out(ctx, renders, planned, fan_out)
+    handed = _handed_out(ctx.job) if ended is not None else set()
+    return [_made(r, out, pieces, handed=handed) for r, (_, out), pieces in zip(renders, wanted, planned, strict=True)]
+
+
+def _handed_out(job) -> set[str]:
+    """The keys of the pieces the job's latest batch of piece jobs rendered."""
+    runs = Job.objects.filter(parent=job, batch=job.fan_out).values_list("payload__pieces", flat=True)
+    return {piece["key"] for pieces in runs for piece in pieces or ()}
+
+
+def plan(render_: Render, out: Output) -> list[Piece]:
+    """The pieces of an output, each named by its content (no piece for "single")."""
+    if out.piecing == "single":
+        return []
+    return render_.pieces(chunk_scenes=settings.RENDER_CHUNK_SCENES if out.piecing == "chunks" else None)
+
+
+def _fan_out(ctx: JobContext, renders: list[Render], planned: list[list[Piece]], spec: FanOut) -> None:
+    """Hand the missing pieces (each once, though pictures share some) to piece jobs, one per run
+    of PIECE_JOB_SCENES scenes (small enough that workers share the last runs evenly), when there
+    are more than `spec.over`."""
+    payloads, seen = [], set()
+    for render_, pieces in zip(renders, planned, strict=True):
+        missing = [p for p in render_.missing(pieces) if p.key not in seen]
+        seen |= {p.key for p in missing}
+        payloads += [{"videoJob": str(ctx.job.pk), "timeline": render_.timeline.to_dict(), "labels": render_.labels,
+                      "pieces": [{"key": p.key, "segments": [[s.kind, s.index] for s in p.segments]} for p in group]}
+                     for group in render_.groups(missing, min(settings.PIECE_JOB_SCENES,
+                                                             settings.RENDER_CHUNK_SCENES))]
+    if len(seen) > spec.over:
+        fanout.fan_out(parent=ctx.job, kind=PIECE_KIND, payloads=payloads, stage="render", noun="pieces",
+                       progress=spec.progress)
+
+
+def _made(render_: Render, out: Output, pieces: list[Piece], *, handed: set[str]) -> Report:
+    started, timeline = time.monotonic(), render_.timeline
+    tracks_encoded = 0
+    if out.piecing == "single":
+        render_.single(out.path)
+        rendered, reused = 1, 0
+    else:
+        made = render_.render_pieces(pieces)
+        encoded = None
+        if out.sound == "cached":
+            encoded, tracks_encoded = render_.encoded_tracks()
+        render_.assemble(pieces, made.local, out.path, subtitles=out.subtitles, encoded=encoded)
+        by_jobs = len({p.key for p in pieces} & handed)  # rendered for this render, by piece jobs
+        rendered, reused = made.rendered + by_jobs, made.reused - by_jobs
+    frames, fps = render_.picture.total_frames, timeline.output.fps
+    duration = verify(out.path, frames=frames, fps=fps, audio=max(1, len(timeline.languages)),
+                      subtitles=len(out.subtitles))
+    return Report(path=out.path, frames=frames, fps=fps, duration=duration, width=timeline.output.width,
+                  height=timeline.output.height, rendered=rendered, reused=reused,
+                  pieces=len({p.key for p in pieces}) or 1, tracks_encoded=tracks_encoded,
+                  channels=(_audio_format(Media(out.path, "mp4"))[1],), seconds=round(time.monotonic() - started, 3))
 
 
 def verify(path: Path, *, frames: int, fps: int, audio: int, subtitles: int) -> float:

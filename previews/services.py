@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -18,13 +17,12 @@ from django.utils import timezone
 from contentizer import logs
 from contentizer.jobs import events
 from contentizer.jobs import services as jobs
-from contentizer.jobs.errors import PermanentJobError
 from contentizer.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.models import Project
-from contentizer.storage import delete_tree, fetch, publish_bytes, publish_file
-from previews.compile import Format, StepSpec, requested_timeline
-from previews.render import Render, verify
+from contentizer.storage import delete_tree, publish_bytes, publish_file
+from previews.compile import Format, StepSpec, branded, requested_timeline
+from previews.render import Output, render
 from previews.timeline import Timeline
 
 logger = logging.getLogger(__name__)
@@ -40,12 +38,13 @@ def artifact_prefix(job: Job) -> str:
 def preview_request(
     *, owner, project: Project, steps: list[StepSpec], dry_run: bool, request_id: str = "",
     job_id=None, music: dict | None = None, declared_assets: list | None = None, chapter_id: int | None = None,
-    fmt: Format | None = None,
+    fmt: Format | None = None, cards: bool = True,
 ) -> jobs.Submitted:
-    """Validate and compile now (bad input is the client's 4xx, not a failed job), then queue."""
+    """Validate and compile now (bad input is the client's 4xx, not a failed job), then queue.
+    `cards`: with the brand's intro and outro (not for a step previewed alone)."""
     timeline, labels = requested_timeline(
         what="preview", project=project, steps=steps, fmt=fmt or Format(resolution=settings.PREVIEW_HEIGHT),
-        music=music, declared_assets=declared_assets,
+        music=music, declared_assets=declared_assets, cards=cards,
     )
     payload = {
         # the HTTP request's id, so the worker's log lines join the request's
@@ -54,7 +53,8 @@ def preview_request(
         "timeline": timeline.to_dict(), "steps": labels, "cacheKey": timeline.cache_key(),
     }
     if any(step.said for step in steps):  # narrated as the video is: the first language's voice and timing
-        payload["narration"] = {"language": project.languages[0], "texts": [step.said for step in steps]}
+        payload["narration"] = {"language": project.languages[0],
+                                "texts": branded([step.said for step in steps], labels, "")}
     if dry_run:
         if narration := payload.get("narration"):  # timed as the video will be: by what the voice takes to say it
             payload["timeline"] = _timed_by_speech(project, timeline, narration).to_dict()
@@ -154,27 +154,18 @@ def preview_render(ctx: JobContext) -> dict[str, Any]:
     if narration := job.payload.get("narration"):
         ctx.progress(1, "narrate")
         timeline = _narrated(ctx, timeline, narration, labels=job.payload.get("steps", []))
-    ctx.progress(1, "fetch")
-    render = Render(ctx, timeline, job.payload.get("steps", []), timeout=settings.PREVIEW_TIMEOUT_SECONDS,
-                    on_progress=lambda fraction: ctx.progress(5 + fraction * 90, "render"))
     ctx.progress(5, "render")
-    out = ctx.work_dir / "preview.mp4"
-    started = time.monotonic()
-    if len(timeline.scenes) <= settings.RENDER_CHUNK_SCENES:
-        render.single(out)
-    else:
-        pieces = render.pieces(chunk_scenes=settings.RENDER_CHUNK_SCENES)
-        render.assemble(pieces, render.render_pieces(pieces), out)
-    render_seconds = time.monotonic() - started
-    ctx.progress(96, "verify")
-    duration = verify(out, frames=render.picture.total_frames, fps=timeline.output.fps, audio=1, subtitles=0)
+    piecing = "single" if len(timeline.scenes) <= settings.RENDER_CHUNK_SCENES else "chunks"
+    [report] = render(ctx, [(timeline, Output(path=ctx.work_dir / "preview.mp4", piecing=piecing))],
+                      labels=job.payload.get("steps", []), timeout=settings.PREVIEW_TIMEOUT_SECONDS,
+                      on_progress=lambda fraction: ctx.progress(5 + fraction * 90, "render"))
     ctx.progress(98, "publish")
     key = f"{artifact_prefix(job)}/preview.mp4"
-    size = publish_file(key=key, path=out)
+    size = publish_file(key=key, path=report.path)
     return {
-        "artifact": key, "mime": "video/mp4", "size": size, "duration": duration,
-        "renderSeconds": round(render_seconds, 3), "cacheKey": timeline.cache_key(),
-        "pieces": {"rendered": render.rendered, "reused": render.reused},
+        "artifact": key, "mime": "video/mp4", "size": size, "duration": report.duration,
+        "renderSeconds": report.seconds, "cacheKey": timeline.cache_key(),
+        "pieces": {"rendered": report.rendered, "reused": report.reused},
     }
 
 
@@ -182,35 +173,19 @@ def _narrated(ctx: JobContext, timeline: Timeline, narration: dict, *, labels: l
     """The timeline with each step's narration said by the project's voice for the language, as a video
     says it (the same speech cache, the same loudness, the one timing rule `Timeline.narrated`), so the
     preview lasts what the video will and is heard."""
-    from previews import speech, tts
+    from previews import speech
     from previews.timeline import NARRATION_PAUSE, Speech
 
-    project, language = ctx.job.project, narration["language"]
-    said, new = [], []
+    language, said = narration["language"], []
     for i, text in enumerate(narration["texts"]):
         ctx.check_cancelled()
-        if not text:
-            said.append(())
-            continue
-        try:
-            clip = tts.speech_clip(project=project, language=language, text=text, work_dir=ctx.work_dir)
-        except tts.UnsupportedLanguage as exc:
-            label = labels[i] if i < len(labels) else f"step {i + 1}"
-            raise PermanentJobError(f"{label}: {exc}") from exc
-        name = Path(clip["key"]).stem
-        meta = speech.cached_speech(name)
-        if meta is None:
-            local = ctx.work_dir / f"speech-{name}.wav"
-            new.append((name, local if local.exists() else fetch(clip["key"], local), clip["seconds"]))
-        said.append((name, clip["seconds"], meta["gain"] if meta else None))
-    if new:  # normalised once, as the video's narrate stage does, and kept in the shared cache
-        pairs = [(wav, wav.with_name(f"normalised-{wav.name}")) for _, wav, _ in new]
-        lengths = speech.normalize(pairs, work_dir=ctx.work_dir, timeout=settings.PREVIEW_TIMEOUT_SECONDS,
-                                   should_cancel=ctx.cancelled)
-        for (name, _, seconds), (_, out), _ in zip(new, pairs, lengths, strict=True):
-            speech.store_speech(name, out, seconds=seconds)
-    speeches = [(Speech(language=language, clip=entry[0], seconds=entry[1], gain=entry[2] or 0.0),) if entry else ()
-                for entry in said]
+        label = labels[i] if i < len(labels) else f"step {i + 1}"
+        said.append(speech.speak(project=ctx.job.project, language=language, text=text, label=label,
+                                 work_dir=ctx.work_dir) if text else None)
+    gains = speech.normalised([clip for clip in said if clip], work_dir=ctx.work_dir,
+                              timeout=settings.PREVIEW_TIMEOUT_SECONDS, should_cancel=ctx.cancelled).gains
+    speeches = [(Speech(language=language, clip=speech.clip_id(clip), seconds=clip["seconds"],
+                        gain=gains[speech.clip_id(clip)]),) if clip else () for clip in said]
     narrated = timeline.narrated(speeches, pause=NARRATION_PAUSE, gains={})
     return narrated if narrated.languages else replace(narrated, languages=(language,))
 

@@ -26,8 +26,10 @@ import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
 
+from contentizer.jobs.errors import PermanentJobError
 from contentizer.media import compose, ffmpeg, pcm
-from contentizer.storage import publish_file, trusted
+from contentizer.models import Project
+from contentizer.storage import fetch, publish_file, trusted
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +92,51 @@ def store_speech(clip: str, wav: Path, *, seconds: float) -> dict:
     publish_file(key=clip_key(clip), path=wav)
     _write_json(_meta_key(SPEECH_PREFIX, clip), meta)
     return meta
+
+
+def speak(*, project: Project, language: str, text: str, label: str, work_dir: Path) -> dict:
+    """The clip as the project's voice for `language` says it (previews.tts caches it by everything
+    that shapes the sound), with what its cache key was made of; a language no voice says fails the
+    job, naming the step."""
+    from previews import tts
+
+    try:
+        return tts.speech_clip(project=project, language=language, text=text, work_dir=work_dir)
+    except tts.UnsupportedLanguage as exc:
+        raise PermanentJobError(f"{label}: {exc}") from exc
+
+
+def clip_id(said: dict) -> str:
+    """The id of a spoken clip (its cache key's name), which names its normalised copy too."""
+    return Path(said["key"]).stem
+
+
+@dataclass(frozen=True)
+class Normalised:
+    gains: dict[str, float]  # by clip id: the gain each clip plays at from the speech cache
+    made: int  # how many were normalised now (the others were cached)
+
+
+def normalised(said: list[dict], *, work_dir: Path, timeout: float, should_cancel=None) -> Normalised:
+    """Every spoken clip (`{"key", "seconds"}`, as `speak` or a recording gives it) in the shared speech
+    cache: the ones not there yet normalised together (one FFmpeg run) and stored. Videos and previews
+    both come here, so a clip either of them said is never normalised again."""
+    gains, new = {}, {}
+    for clip in said:
+        name = clip_id(clip)
+        if name in gains or name in new:
+            continue
+        if (meta := cached_speech(name)) is not None:
+            gains[name] = meta["gain"]
+            continue
+        # publishing may have moved the synthesised file into storage: read it back from there
+        local = work_dir / f"speech-{name}.wav"
+        new[name] = local if local.exists() else fetch(clip["key"], local)
+    pairs = [(wav, wav.with_name(f"normalised-{wav.name}")) for wav in new.values()]
+    lengths = normalize(pairs, work_dir=work_dir, timeout=timeout, should_cancel=should_cancel)
+    for name, (_, out), seconds in zip(new, pairs, lengths, strict=True):
+        gains[name] = store_speech(name, out, seconds=seconds)["gain"]
+    return Normalised(gains=gains, made=len(new))
 
 
 def cached_gain(sha256: str) -> float | None:

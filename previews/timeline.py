@@ -17,14 +17,19 @@ from typing import Any
 
 import jsonschema
 
+from contentizer import brand as brand_
 from contentizer import effects as effects_
 from contentizer import transitions
+from contentizer.brand import CaptionStyle, Logo
 from contentizer.effects import Effects
+from contentizer.media.compose import MUSIC_VOLUME
 
 # 2: scenes may carry `effects` (focus, highlight, zoom, blur, click). A version 1 timeline has
 # none, parses as it always did and renders the same frames under the same piece keys.
-VERSION = 2
-VERSIONS = (1, 2)
+# 3: an optional top-level `style` (caption style, logo) and title scenes' `textColor` and
+# `subtitle` (a project's brand, contentizer.brand). Without them a timeline renders as version 2.
+VERSION = 3
+VERSIONS = (1, 2, 3)
 QUALITIES = ("preview", "final")
 # A scene lengthened by its narration lasts at least this much longer than its transitions
 # together: the frames on which it settles (and shows its caption).
@@ -74,12 +79,33 @@ class Speech:
 
 
 @dataclass(frozen=True)
+class Style:
+    """How captions look and the logo drawn on every frame (version 3)."""
+
+    caption: CaptionStyle = field(default_factory=CaptionStyle)
+    logo: Logo | None = None  # Logo.asset: the sha256 of its picture
+
+    def __bool__(self) -> bool:
+        return not self.caption.is_default or self.logo is not None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if not self.caption.is_default:
+            data["caption"] = self.caption.to_json()
+        if self.logo:
+            data["logo"] = self.logo.to_json()
+        return data
+
+
+@dataclass(frozen=True)
 class Scene:
     type: str  # image | video | color | title
     duration: float
     asset: str | None = None  # sha256 of an image or video blob
-    color: str = "#1f2d3d"
+    color: str = brand_.CARD_COLOR
     title: str = ""
+    subtitle: str = ""  # a title card's second, smaller line (version 3)
+    text_color: str = brand_.TEXT_COLOR  # a title card's text (version 3)
     caption: str = ""
     transition: Transition = field(default_factory=Transition)
     narration: str | None = None  # sha256 of an audio blob, played from the scene's start in every track
@@ -99,7 +125,7 @@ class Scene:
 @dataclass(frozen=True)
 class Music:
     asset: str
-    volume: float = 0.3
+    volume: float = MUSIC_VOLUME
 
 
 @dataclass(frozen=True)
@@ -117,6 +143,7 @@ class Timeline:
     subtitles: tuple[Cue, ...] = ()
     languages: tuple[str, ...] = ()  # one audio track per language; none: one unlabelled track
     version: int = VERSION
+    style: Style = field(default_factory=Style)
 
     # --- timing: a transition overlaps the end of its scene with the start of the next ---
 
@@ -182,6 +209,8 @@ class Timeline:
             data["audio"] = audio
         if self.subtitles:
             data["subtitles"] = [asdict(c) for c in self.subtitles]
+        if self.style:  # the default look: the JSON (and a version 2 timeline's key) as before styles
+            data["style"] = self.style.to_json()
         return data
 
     def cache_key(self) -> str:
@@ -190,16 +219,18 @@ class Timeline:
 
     def asset_hashes(self) -> set[str]:
         hashes = {s.asset for s in self.scenes if s.asset} | {s.narration for s in self.scenes if s.narration}
+        hashes |= {self.style.logo.asset} if self.style.logo else set()
         return hashes | ({self.music.asset} if self.music else set())
 
     @classmethod
     def parse(cls, data: Any) -> Timeline:
         problems = {_path(e.absolute_path): e.message for e in _validator().iter_errors(data)}
         if not problems:
-            problems = _effects_problems(data)
+            problems = _effects_problems(data) | _style_problems(data)
         if problems:
             raise TimelineError(problems)
         audio = data.get("audio", {})
+        caption, logo = brand_.parse_style(data.get("style", {}), path="style")
         timeline = cls(
             output=Output(**data["output"]),
             scenes=tuple(_scene(s) for s in data["scenes"]),
@@ -207,6 +238,7 @@ class Timeline:
             subtitles=tuple(Cue(**c) for c in data.get("subtitles", [])),
             languages=tuple(audio.get("languages", ())),
             version=data["version"],
+            style=Style(caption=caption, logo=logo),
         )
         timeline.check()
         return timeline
@@ -221,7 +253,7 @@ class Timeline:
             tail = scene.transition.duration if i < last else 0.0
             if i == last and scene.transition.duration:
                 problems[f"scenes[{i}].transition"] = "the last scene has no next scene to transition into"
-            elif not fits(scene.duration, head, tail):
+            elif not transitions.outlasts(scene.duration, head, tail):
                 problems[f"scenes[{i}].duration"] = (
                     f"{scene.duration:g}s is too short for its transitions ({head:g}s in, {tail:g}s out)"
                 )
@@ -230,11 +262,6 @@ class Timeline:
                     problems[f"scenes[{i}].speech"] = f"{speech.language!r} is not one of audio.languages"
         if problems:
             raise TimelineError(problems)
-
-
-def fits(duration: float, head: float, tail: float) -> bool:
-    """The one rule of a scene and its transitions: it outlasts the two together."""
-    return head + tail < duration
 
 
 def fitted(duration: float, head: float, tail: float) -> float:
@@ -275,23 +302,42 @@ def _effects_problems(data: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
+def _style_problems(data: dict[str, Any]) -> dict[str, str]:
+    """A style and title cards' text colours and subtitles are version 3's."""
+    if data["version"] >= 3:
+        return {}
+    problems = {"style": "a style needs timeline version 3"} if "style" in data else {}
+    for i, scene in enumerate(data["scenes"]):
+        for key in ("textColor", "subtitle"):
+            if key in scene:
+                problems[f"scenes[{i}].{key}"] = f"{key} needs timeline version 3"
+    return problems
+
+
 def _scene(data: dict[str, Any]) -> Scene:
     transition = Transition(**data.get("transition", {}))
     transition = Transition(transitions.canonical(transition.type), transition.duration)
-    if transition.type == "cut" or not transition.duration:
+    if transitions.is_cut(transition.type, transition.duration):
         transition = Transition("cut", 0.0)
-    fields = {k: v for k, v in data.items() if k not in ("transition", "speech", "narrationGain", "effects")}
+    fields = {k: v for k, v in data.items()
+              if k not in ("transition", "speech", "narrationGain", "effects", "textColor")}
     return Scene(**fields, transition=transition, narration_gain=data.get("narrationGain", 0.0),
+                 text_color=data.get("textColor", brand_.TEXT_COLOR).lower(),
                  speech=tuple(Speech(**s) for s in data.get("speech", ())),
                  effects=effects_.parse(data.get("effects")))
 
 
 def _scene_dict(scene: Scene) -> dict[str, Any]:
     data = {k: v for k, v in asdict(scene).items()
-            if v is not None and k not in ("speech", "narration_gain", "transition", "effects")}
+            if v is not None and k not in ("speech", "narration_gain", "transition", "effects", "subtitle",
+                                           "text_color")}
     data["transition"] = asdict(scene.transition)
     if scene.effects:  # none: the scene's JSON (and a version 1 timeline's key) as before effects
         data["effects"] = scene.effects.to_json()
+    if scene.subtitle:  # like effects: a card without them has its version 2 JSON
+        data["subtitle"] = scene.subtitle
+    if scene.text_color != brand_.TEXT_COLOR:
+        data["textColor"] = scene.text_color
     if scene.narration_gain:
         data["narrationGain"] = scene.narration_gain
     if scene.speech:

@@ -46,8 +46,9 @@ def _flatten(errors: Any) -> dict[str, list[str]]:
 class ApiForm:
     def __init__(self, serializer_class: type[serializers.Serializer], *, data: dict[str, Any] | None = None,
                  instance: Any = None, context: dict[str, Any] | None = None, partial: bool = False,
-                 values: dict[str, Any] | None = None) -> None:
+                 values: dict[str, Any] | None = None, labels: dict[str, str] | None = None) -> None:
         self.serializer = serializer_class(instance, data=data, context=context or {}, partial=partial)
+        self.labels = labels or {}  # how the summary names a field whose API name a person would not read
         self.values = values or {}  # what the page shows back in its fields (the author's own text)
         self.errors: dict[str, list[str]] = {}
         self.status = 400
@@ -77,7 +78,8 @@ class ApiForm:
 
     def error_list(self) -> list[tuple[str, str]]:
         """Every message with the field it belongs to, for a summary at the top of the form."""
-        return [(field, message) for field, messages in self.errors.items() for message in messages]
+        return [(self.labels.get(field, field), message) for field, messages in self.errors.items()
+                for message in messages]
 
 
 _STEP_FIELD = re.compile(r"^step \d+ \(id \d+\)\.")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from studio.views import (
+    brand,
     chapters,
     dubs,
     library,
@@ -20,6 +21,7 @@ urlpatterns = [
     path("projects/import", transfers.project_import, name="project-import"),
     path("projects/<int:project_id>/", projects.project_page, name="project-page"),
     path("projects/<int:project_id>/edit", projects.project_edit, name="project-edit"),
+    path("projects/<int:project_id>/brand", brand.project_brand, name="project-brand"),
     path("projects/<int:project_id>/delete", projects.project_delete, name="project-delete"),
     path("projects/<int:project_id>/chapters", projects.chapter_create, name="chapter-create"),
     path("projects/<int:project_id>/chapters/from-recording", recordings.chapter_from_recording,

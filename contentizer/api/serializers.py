@@ -7,7 +7,13 @@ from typing import Any
 from rest_framework import serializers
 
 from contentizer import transitions
-from contentizer.api.serializers_base import CaptionField, EffectsField, StrictInputMixin, TransitionField
+from contentizer.api.serializers_base import (
+    BrandField,
+    CaptionField,
+    EffectsField,
+    StrictInputMixin,
+    TransitionField,
+)
 from contentizer.languages import (
     MAX_LANGUAGES,
     duplicates,
@@ -15,7 +21,7 @@ from contentizer.languages import (
     invalid_codes_message,
     resolve_language,
 )
-from contentizer.models import Chapter, Project, RecordingStatus, Step, caption_object
+from contentizer.models import DEFAULT_STEP_SECONDS, Chapter, Project, RecordingStatus, Step, caption_object
 
 MAX_NARRATION_CHARS = 5000
 # Wire names are camelCase; a ModelSerializer builds a renamed field from the model field its
@@ -34,9 +40,27 @@ class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", "title", "description", "languages", "chapterCount", "createdAt", "updatedAt"]
+        fields = ["id", "title", "description", "languages", "brand", "chapterCount", "createdAt", "updatedAt"]
         read_only_fields = ["id", "createdAt", "updatedAt"]
         extra_kwargs = TIMESTAMPS
+
+    brand = BrandField(required=False, help_text="How the project's videos look: caption style, logo, card "
+                                                 "colours, intro and outro (docs/brand.md).")
+
+    def validate_brand(self, value: dict[str, Any]) -> dict[str, Any]:
+        """The logo must be a picture of this project: another project's asset reads as not existing,
+        as a step's does."""
+        if not (logo := value.get("logo")):
+            return value
+        asset = _asset_model().objects.filter(project=self.instance, pk=logo["asset"]).select_related(
+            "blob").first() if self.instance else None
+        if asset is None:
+            raise serializers.ValidationError({"logo.asset": [f"Asset {logo['asset']} is not an asset of this "
+                                                              "project: upload the logo to the project first."]})
+        if asset.blob.kind != "image":
+            raise serializers.ValidationError({"logo.asset": [
+                f"Asset {asset.pk} is a {asset.blob.kind} file; the logo must be a picture (PNG, JPEG, WebP or GIF)."]})
+        return value
 
     def validate_languages(self, value: list[str]) -> list[str]:
         resolved = [resolve_language(entry) for entry in value]
@@ -152,9 +176,10 @@ class StepSerializer(StrictInputMixin, serializers.ModelSerializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        duration = attrs.get("duration", getattr(self.instance, "duration", 5.0))
-        transition = attrs.get("transition_duration", getattr(self.instance, "transition_duration", 0.5))
-        if transition >= duration:
+        duration = attrs.get("duration", getattr(self.instance, "duration", DEFAULT_STEP_SECONDS))
+        transition = attrs.get("transition_duration", getattr(self.instance, "transition_duration",
+                                                              transitions.DEFAULT_SECONDS))
+        if not transitions.outlasts(duration, 0.0, transition):
             raise serializers.ValidationError(
                 {"transitionDuration": ["Must be shorter than the step's duration."]}
             )

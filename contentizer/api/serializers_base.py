@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.serializers import as_serializer_error
 
-from contentizer import effects, transitions
+from contentizer import brand, effects, transitions
 
 
 class StrictInputMixin:
@@ -120,3 +120,50 @@ class EffectsField(serializers.Field):
 
     def to_representation(self, value: Any) -> dict[str, Any]:
         return dict(value) if isinstance(value, Mapping) else {}
+
+
+_COLOUR_SCHEMA = {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$", "example": "#1f2d3d"}
+
+
+@extend_schema_field({
+    "type": "object",
+    "description": "How the project's videos look (docs/brand.md). In a change, each section given replaces "
+                   "the current one (null removes the logo or a card, or resets a section to its defaults); "
+                   "sections left out stay as they are. Answers give every section, defaults included.",
+    "properties": {
+        "caption": {"type": "object", "nullable": True, "properties": {
+            "size": {"enum": list(brand.CAPTION_SIZES)}, "position": {"enum": list(brand.CAPTION_POSITIONS)},
+            "color": _COLOUR_SCHEMA, "background": _COLOUR_SCHEMA,
+            "boxOpacity": {"type": "number", "minimum": 0, "maximum": 1}}},
+        "logo": {"type": "object", "nullable": True, "required": ["asset"], "properties": {
+            "asset": {"type": "integer", "description": "Id of an image asset of this project."},
+            "corner": {"enum": list(brand.CORNERS)},
+            "size": {"type": "number", "minimum": brand.LOGO_SIZES[0], "maximum": brand.LOGO_SIZES[1],
+                     "description": "The logo's longer side, as a fraction of the frame's short edge."}}},
+        "colors": {"type": "object", "nullable": True, "properties": {
+            "primary": _COLOUR_SCHEMA, "text": _COLOUR_SCHEMA}},
+        "intro": {"type": "object", "nullable": True, "required": ["title"], "properties": {
+            "title": {"type": "string", "maxLength": brand.MAX_TITLE},
+            "subtitle": {"type": "string", "maxLength": brand.MAX_TITLE},
+            "seconds": {"type": "number", "minimum": brand.CARD_SECONDS[0], "maximum": brand.CARD_SECONDS[1]}}},
+        "outro": {"type": "object", "nullable": True, "required": ["title"], "properties": {
+            "title": {"type": "string", "maxLength": brand.MAX_TITLE},
+            "subtitle": {"type": "string", "maxLength": brand.MAX_TITLE},
+            "seconds": {"type": "number", "minimum": brand.CARD_SECONDS[0], "maximum": brand.CARD_SECONDS[1]}}},
+    },
+})
+class BrandField(serializers.Field):
+    """A project's brand (contentizer.brand), merged into the current one section by section and
+    checked strictly; each problem is reported under its own path (`caption.color`, `logo.corner`)."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        instance = getattr(self.parent, "instance", None)
+        try:
+            return brand.parse(brand.merged(getattr(instance, "brand", {}), data)).to_json()
+        except brand.BrandError as exc:
+            raise serializers.ValidationError(
+                {path.removeprefix("brand").lstrip(".") or "brand": [msg] for path, msg in exc.problems.items()}
+            ) from None
+
+    def to_representation(self, value: Any) -> dict[str, Any]:
+        return brand.parse(value).full_json()

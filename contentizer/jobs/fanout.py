@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -76,7 +77,7 @@ def fan_out(*, parent: Job, kind: str, payloads: Sequence[dict[str, Any]], stage
             raise JobWaiting
         children = Job.objects.bulk_create([
             Job(kind=kind, owner_id=parent.owner_id, project_id=parent.project_id, parent=parent, batch=batch,
-                request_id="", max_attempts=parent.max_attempts,
+                request_id="", max_attempts=settings.JOB_MAX_ATTEMPTS,
                 payload={**payload, "fanOut": {"stage": stage, "noun": noun, "progress": list(progress)},
                          **({"traceId": parent.payload["traceId"]} if parent.payload.get("traceId") else {})})
             for payload in payloads])

@@ -58,10 +58,16 @@ def kept_keys(job: Job) -> set[str]:
 class StagedJob:
     stages: tuple[str, ...] = ()
     weights: dict[str, float] = {}  # share of the progress bar per stage
+    # A stage's typed output: a class with `to_json()` and `from_json()`. Its stage method returns one,
+    # its JSON is what StageRun records (and what later stages' input hashes see), and `self.values`
+    # holds the typed value, read back once when an earlier run stands in. Stages not named here
+    # return their JSON as it is.
+    types: dict[str, type] = {}
 
     def __init__(self, ctx: JobContext) -> None:
         self.ctx, self.job = ctx, ctx.job
         self.outputs: dict[str, dict] = {}
+        self.values: dict[str, Any] = {}
         self.done_weight = 0.0
 
     def inputs(self, stage: str) -> dict:
@@ -85,6 +91,8 @@ class StagedJob:
             previous = reusable_run(self.job, stage, input_hash) if index < forced or not resume else None
             if previous is not None:
                 self.outputs[stage] = previous.outputs
+                kind = self.types.get(stage)
+                self.values[stage] = kind.from_json(previous.outputs) if kind else previous.outputs
                 StageRun.objects.create(job=self.job, attempt=self.job.attempts, stage=stage, input_hash=input_hash,
                                         status=StageStatus.REUSED, outputs=previous.outputs,
                                         finished_at=timezone.now(), duration=0.0)
@@ -98,7 +106,9 @@ class StagedJob:
         started = time.monotonic()
         self.progress(stage, 0)
         try:
-            outputs = getattr(self, f"stage_{stage}")(inputs)
+            value = getattr(self, f"stage_{stage}")(inputs)
+            outputs = value.to_json() if stage in self.types else value
+            self.values[stage] = value
         except JobWaiting:  # its work fanned out to child jobs: it runs again when they end
             run.status = StageStatus.WAITING
             self._close(run, started)

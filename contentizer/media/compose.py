@@ -31,6 +31,7 @@ AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 # FFmpeg's AAC encoder with its fast coder: a quarter of the default coder's time, and speech at
 # 64 kbit/s mono sounds the same.
 AAC = ["aac", "-aac_coder", "fast"]
+MUSIC_VOLUME = 0.3  # background music under narration, when a request names none
 # A clip raised by its gain goes through this limiter: -1.5 dBFS ceiling, 5 ms look-ahead with its
 # latency compensated (the clip stays in place), no automatic level (the gain is ours).
 LIMITER = "alimiter=limit=0.841:attack=5:release=50:level=0:latency=1"
@@ -76,6 +77,8 @@ class Picture:
     crf: int = 23
     gop: int = 0  # frames between keyframes; 0 leaves x264's default
     threads: int = 0  # the encoder's and the filter graph's threads; 0 leaves FFmpeg's choice
+    logo: Path | None = None  # a transparent PNG at its size, drawn at `logo_at` on every frame
+    logo_at: tuple[int, int] = (0, 0)
 
     def segments(self) -> list[Segment]:
         """Every non-empty segment, in output order."""
@@ -124,7 +127,7 @@ class Track:
     channels: int
     clips: tuple[Clip, ...] = ()
     music: Media | None = None
-    music_volume: float = 0.3
+    music_volume: float = MUSIC_VOLUME
     language: str = ""  # ISO 639-2 tag written on the stream
     premixed: Media | None = None  # the track already laid out (clips placed in-process): encode it as is
 
@@ -212,16 +215,25 @@ def _scene_sources(graph: _Graph, pic: Picture, indexes: list[int]) -> dict[int,
     return streams
 
 
-def _captioned(graph: _Graph, pic: Picture, i: int, stream: str) -> str:
-    """Scene i's fitted picture (already YUV 4:2:0) with its caption drawn, if it has one."""
-    scene = pic.scenes[i]
-    if scene.caption is None:
-        return stream
-    n = graph.add_input(["-f", "image2", "-i", str(scene.caption)])
-    x, y = scene.caption_at
+def _overlaid(graph: _Graph, stream: str, image: Path, at: tuple[int, int]) -> str:
+    """A transparent PNG drawn on a YUV 4:2:0 stream (a one-frame input: overlay repeats it)."""
+    n = graph.add_input(["-f", "image2", "-i", str(image)])
     out = graph.label("c")
-    graph.chains.append(f"[{stream}][{n}:v]overlay={x}:{y}:format=auto,format=yuv420p[{out}]")
+    graph.chains.append(f"[{stream}][{n}:v]overlay={at[0]}:{at[1]}:format=auto,format=yuv420p[{out}]")
     return out
+
+
+def _branded(graph: _Graph, pic: Picture, stream: str) -> str:
+    """The logo over a segment's frames, if the picture has one."""
+    return stream if pic.logo is None else _overlaid(graph, stream, pic.logo, pic.logo_at)
+
+
+def _captioned(graph: _Graph, pic: Picture, i: int, stream: str) -> str:
+    """Scene i's settled picture (already YUV 4:2:0) with its caption and the logo drawn: a still's
+    once, before its one frame is repeated."""
+    scene = pic.scenes[i]
+    captioned = stream if scene.caption is None else _overlaid(graph, stream, scene.caption, scene.caption_at)
+    return _branded(graph, pic, captioned)
 
 
 def _spans(pic: Picture, i: int, wanted: set[Segment]) -> list[tuple[str, int, int]]:
@@ -460,7 +472,7 @@ def _segment_streams(graph: _Graph, pic: Picture, wanted: list[Segment]) -> dict
                 f"[{parts[('tail', seg.index)]}][{parts[('head', seg.index + 1)]}]xfade=transition={scene.xfade}"
                 f":duration={scene.tail / pic.fps:.6f}:offset=0[{label}]"
             )
-            out[seg] = label
+            out[seg] = _branded(graph, pic, label)  # over the blend: the logo holds still through it
     return out
 
 

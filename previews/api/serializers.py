@@ -8,6 +8,7 @@ from contentizer import transitions
 from contentizer.api.serializers_base import CaptionField, EffectsField, StrictInputMixin, TransitionField
 from contentizer.jobs.api.serializers import JobResourceSerializer, kind_field
 from contentizer.jobs.models import JobStatus
+from contentizer.media.compose import MUSIC_VOLUME
 from previews.compile import ASPECTS, RESOLUTIONS
 
 AssetRef = serializers.CharField  # an asset id ("12") or the sha256 of one of the project's assets
@@ -19,13 +20,14 @@ class PreviewStepInputSerializer(StrictInputMixin, serializers.Serializer):
     asset = AssetRef(required=False, allow_null=True, max_length=64)
     narration = AssetRef(required=False, allow_null=True, max_length=64, help_text="an audio asset")
     transition = TransitionField(required=False, default=transitions.DEFAULT)
-    transitionDuration = serializers.FloatField(min_value=0, max_value=5, required=False, default=0.5)
+    transitionDuration = serializers.FloatField(min_value=0, max_value=5, required=False,
+                                                default=transitions.DEFAULT_SECONDS)
     effects = EffectsField(required=False)
 
 
 class PreviewMusicInputSerializer(StrictInputMixin, serializers.Serializer):
     asset = AssetRef(max_length=64)
-    volume = serializers.FloatField(min_value=0, max_value=2, required=False, default=0.3)
+    volume = serializers.FloatField(min_value=0, max_value=2, required=False, default=MUSIC_VOLUME)
 
 
 class PreviewAudioInputSerializer(StrictInputMixin, serializers.Serializer):
@@ -98,7 +100,8 @@ class PreviewJobSerializer(JobResourceSerializer):
 
 class VideoStageSerializer(serializers.Serializer):
     stage = serializers.CharField()
-    status = serializers.CharField(help_text="pending, running, succeeded, reused, failed or cancelled")
+    status = serializers.CharField(help_text="pending, running, succeeded, reused, failed, cancelled or waiting "
+                                             "(the render stage while piece jobs render a long video's pieces)")
     attempt = serializers.IntegerField(allow_null=True)
     startedAt = serializers.DateTimeField(allow_null=True)
     finishedAt = serializers.DateTimeField(allow_null=True)

@@ -23,6 +23,7 @@ from contentizer.jobs import selectors as job_selectors
 from contentizer.jobs import services as jobs
 from contentizer.jobs.api.serializers import job_representation
 from contentizer.languages import LANGUAGE_CODE
+from contentizer.media.compose import MUSIC_VOLUME
 from previews import selectors
 from previews.api.serializers import (
     ChapterVideoListSerializer,
@@ -41,7 +42,7 @@ _HLS_NAME = re.compile(r"^([A-Za-z0-9-]+/)?(master\.m3u8|[A-Za-z0-9_-]+/[A-Za-z0
 
 class VideoMusicInputSerializer(StrictInputMixin, serializers.Serializer):
     asset = serializers.IntegerField()
-    volume = serializers.FloatField(min_value=0, max_value=2, required=False, default=0.3)
+    volume = serializers.FloatField(min_value=0, max_value=2, required=False, default=MUSIC_VOLUME)
 
 
 class VideoGenerateInputSerializer(StrictInputMixin, serializers.Serializer):

@@ -59,6 +59,7 @@ class PreviewCreateApi(APIView):
             fmt=Format(aspect=spec["aspect"], resolution=resolution),
             request_id=body["requestId"], job_id=body.get("jobId"), music=spec.get("audio", {}).get("music"),
             declared_assets=spec.get("assets"), chapter_id=chapter.pk if chapter else None,
+            cards=not spec.get("stepId"),
         )
         code = status.HTTP_202_ACCEPTED if submitted.created else status.HTTP_200_OK
         return Response(_accepted(submitted.job), status=code)

@@ -21,6 +21,7 @@ from contentizer.jobs.models import Job
 from contentizer.jobs.runner import JobContext
 from contentizer.jobs.stages import kept_keys, stable_hash
 from contentizer.languages import language_name
+from contentizer.media.compose import MUSIC_VOLUME
 from contentizer.models import Chapter, Project
 from contentizer.quota import quota_check
 from contentizer.storage import delete_tree, walk
@@ -109,7 +110,7 @@ def video_request(
         if asset is None:
             raise UnprocessableEntity("music.asset is not an audio asset of this project.", code="invalid_timeline",
                                       details={"fields": {"music.asset": "not an audio asset of this project"}})
-        track = {"sha256": asset.blob.sha256, "volume": music.get("volume", 0.3)}
+        track = {"sha256": asset.blob.sha256, "volume": music.get("volume", MUSIC_VOLUME)}
     for lang in languages:  # each language's picture is timed to its own narration: each must hold
         compiler.requested_timeline(
             what="video", project=project, steps=compiler.chapter_steps(chapter, language=lang), quality="final",

@@ -37,18 +37,27 @@ from contentizer.jobs.models import StageRun, StageStatus
 from contentizer.jobs.runner import JobContext
 from contentizer.jobs.stages import StagedJob, stable_hash
 from contentizer.languages import iso639_2
-from contentizer.media import ffmpeg, probe
+from contentizer.media import ffmpeg
 from contentizer.media.compose import Media
 from contentizer.selectors import stand_in
 from contentizer.storage import delete_tree, fetch, publish_file, publish_files, trusted
 from previews import compile as compiler
-from previews import pieces as previews_pieces
 from previews import speech, subtitles, tts
 from previews.models import Video
 from previews.recordings import narration
-from previews.render import Render, verify
-from previews.timeline import NARRATION_PAUSE, Speech, Timeline, TimelineError
+from previews.render import FanOut, Output, Report, render
+from previews.timeline import NARRATION_PAUSE, Timeline, TimelineError
 from previews.videos import packaging
+from previews.videos.outputs import (
+    Captions,
+    Narration,
+    Packaged,
+    Plan,
+    Rendered,
+    RenderedPicture,
+    Said,
+    SubtitleFiles,
+)
 from previews.videos.services import STAGES, chapter_state, state_hash
 
 logger = logging.getLogger(__name__)
@@ -61,13 +70,10 @@ RECORDED_PREFIX = "recorded"  # names a recorded clip's raw WAV, which lives onl
 OUTPUTS_VERSION = 2
 
 
-def _channels(path: Path) -> int:
-    return probe.audio_format(str(path), demuxer="mp4")[1]
-
-
 class VideoPipeline(StagedJob):
     stages = STAGES
     weights = WEIGHTS
+    types = {"plan": Plan, "narrate": Narration, "captions": Captions, "render": Rendered, "package": Packaged}
 
     def __init__(self, ctx: JobContext) -> None:
         super().__init__(ctx)
@@ -86,7 +92,7 @@ class VideoPipeline(StagedJob):
         versions = {"outputs": OUTPUTS_VERSION, "ffmpeg": ffmpeg.version(), "tts": tts.narration_state(
             project=self.video.project, languages=self.job.payload["languages"]) if stage == "narrate" else None}
         earlier = {name: stable_hash(self.outputs[name]) for name in STAGES[: STAGES.index(stage)]}
-        own = {"chapter": chapter_state(self.video.chapter),
+        own = {"chapter": chapter_state(self.video.chapter), "brand": self.video.project.brand,
                "payload": {k: v for k, v in self.job.payload.items() if k not in ("traceId", "resumeFrom")}}
         return {"stage": stage, "versions": versions, "earlier": earlier, **(own if stage == "plan" else {})}
 
@@ -96,7 +102,7 @@ class VideoPipeline(StagedJob):
 
     # --- stages --------------------------------------------------------------------------
 
-    def stage_plan(self, inputs: dict) -> dict:
+    def stage_plan(self, inputs: dict) -> Plan:
         payload, chapter = inputs["payload"], self.video.chapter
         languages = payload["languages"]
         fallback = payload.get("missing") == "fallback"
@@ -111,7 +117,7 @@ class VideoPipeline(StagedJob):
                     quality="final", music=music, fmt=fmt, languages=[lang])
             except TimelineError as exc:
                 raise PermanentJobError(f"The chapter cannot be rendered: {exc}") from exc
-            timelines[lang] = timeline.to_dict()
+            timelines[lang] = timeline
         for i, scene in enumerate(timeline.scenes):
             for sha in filter(None, (scene.asset, scene.narration)):
                 blob = Blob.objects.filter(sha256=sha).first()
@@ -140,52 +146,41 @@ class VideoPipeline(StagedJob):
             captions.append(shown)
         recordings = [{lang: sha for lang, sha in state.get("recordings", {}).items() if lang in languages}
                       for state in inputs["chapter"]]
-        return {"timeline": timelines[languages[0]], "timelines": timelines, "languages": languages,
-                "labels": labels, "texts": texts, "recordings": recordings, "voices": voices, "fallbacks": fallbacks,
-                "captions": captions,                "chapterState": state_hash(inputs["chapter"], order)}
+        # per scene: the brand's intro and outro cards say nothing and are no step of the watch page
+        texts, recordings, voices, fallbacks, captions = (compiler.branded(values, labels, {}) for values in (
+            texts, recordings, voices, fallbacks, captions))
+        return Plan(timelines=timelines, languages=languages, labels=labels, texts=texts, recordings=recordings,
+                    voices=voices, fallbacks=fallbacks, captions=captions,
+                    chapter_state=state_hash(inputs["chapter"], order))
 
-    def stage_narrate(self, inputs: dict) -> dict:
-        plan = self.outputs["plan"]
-        timeline = Timeline.parse(plan["timeline"])
-        speech_out: dict[str, list] = {lang: [None] * len(timeline.scenes) for lang in plan["languages"]}
-        new: dict[str, tuple[Path, float]] = {}
+    def stage_narrate(self, inputs: dict) -> Narration:
+        plan: Plan = self.values["plan"]
+        timeline = plan.first
+        speech_out: dict[str, list] = {lang: [None] * len(timeline.scenes) for lang in plan.languages}
         # a step recorded in a language is said by the author's recording there, its text or not
-        recorded = plan.get("recordings") or [{} for _ in plan["texts"]]
-        texts = [(lang, i, text) for i, by_lang in enumerate(plan["texts"]) for lang, text in by_lang.items()
+        recorded, voices = plan.recordings, plan.voices
+        texts = [(lang, i, text) for i, by_lang in enumerate(plan.texts) for lang, text in by_lang.items()
                  if text or recorded[i].get(lang)]
-        voices = plan.get("voices") or [{} for _ in plan["texts"]]
         for n, (lang, i, text) in enumerate(texts):
             self.ctx.check_cancelled()
-            said = self._recorded(recorded[i][lang]) if recorded[i].get(lang) else self._speak(
-                voices[i].get(lang, lang), text, plan["labels"][i])
-            clip = Path(said["key"]).stem  # the spoken clip's cache id names its normalised copy too
-            meta = speech.cached_speech(clip)
-            if meta is None and clip not in new:
-                # publishing may have moved the synthesised file into storage: read it back from there
-                local = self.ctx.work_dir / f"speech-{clip}.wav"
-                new[clip] = (local if local.exists() else fetch(said["key"], local), said["seconds"])
-            speech_out[lang][i] = {**said, "clip": clip, "gain": meta["gain"] if meta else None}
+            said = self._recorded(recorded[i][lang]) if recorded[i].get(lang) else speech.speak(
+                project=self.video.project, language=voices[i].get(lang, lang), text=text, label=plan.labels[i],
+                work_dir=self.ctx.work_dir)
+            speech_out[lang][i] = {**said, "clip": speech.clip_id(said)}
             self.progress("narrate", 0.7 * (n + 1) / max(1, len(texts)))
+        said = [entry for clips in speech_out.values() for entry in clips if entry]
+        normalised = speech.normalised(said, work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
+                                       should_cancel=self.ctx.cancelled)
+        for entry in said:
+            entry["gain"] = normalised.gains[entry["clip"]]
         assets = sorted({s.narration for s in timeline.scenes if s.narration})
         gains = {sha: speech.cached_gain(sha) for sha in assets}
         unmeasured = [sha for sha, gain in gains.items() if gain is None]
-        measured = self._measure([(clip, wav, seconds) for clip, (wav, seconds) in new.items()], unmeasured, timeline)
-        for clips in speech_out.values():
-            for entry in clips:
-                if entry and entry["clip"] in measured["speech"]:
-                    entry["gain"] = measured["speech"][entry["clip"]]["gain"]
-        gains.update(measured["assets"])
-        return {"speech": speech_out, "gains": gains, "synthesized": sum(1 for c in speech_out.values() for e in c
-                                                                        if e and not e["cached"]),
-                "measured": len(new) + len(unmeasured)}
-
-    def _speak(self, lang: str, text: str, label: str) -> dict:
-        """The clip as the project's voice for `lang` says it (previews.tts caches it by everything
-        that shapes the sound), with what its cache key was made of."""
-        try:
-            return tts.speech_clip(project=self.video.project, language=lang, text=text, work_dir=self.ctx.work_dir)
-        except tts.UnsupportedLanguage as exc:
-            raise PermanentJobError(f"{label}: {exc}") from exc
+        gains.update(self._measure(unmeasured))
+        return Narration(speech={lang: [Said.from_json(e) if e else None for e in clips]
+                                 for lang, clips in speech_out.items()},
+                         gains=gains, synthesized=sum(1 for e in said if not e["cached"]),
+                         measured=normalised.made + len(unmeasured))
 
     def _recorded(self, sha256: str) -> dict:
         """The author's recording as a spoken clip: decoded once into the speech cache's form (its
@@ -199,13 +194,8 @@ class VideoPipeline(StagedJob):
                                          should_cancel=self.ctx.cancelled)
         return {**said, "seconds": round(seconds, 3), "cached": False}
 
-    def _measure(self, new: list[tuple[str, Path, float]], assets: list[str], timeline: Timeline) -> dict:
-        """New speech clips normalised (one FFmpeg run) and narration assets measured (one more)."""
-        pairs = [(wav, wav.with_name(f"normalised-{wav.name}")) for _, wav, _ in new]
-        lengths = speech.normalize(pairs, work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
-                                   should_cancel=self.ctx.cancelled)
-        clips = {clip: speech.store_speech(clip, out, seconds=seconds)
-                 for (clip, _, _), (_, out), seconds in zip(new, pairs, lengths, strict=True)}
+    def _measure(self, assets: list[str]) -> dict[str, float]:
+        """Narration assets measured (one FFmpeg run) and their gains cached."""
         media = []
         for sha in assets:
             blob = Blob.objects.get(sha256=sha)
@@ -214,74 +204,76 @@ class VideoPipeline(StagedJob):
                                demuxer_for(blob.ext)))
         found = speech.measure(media, work_dir=self.ctx.work_dir, timeout=settings.VIDEO_TIMEOUT_SECONDS,
                                should_cancel=self.ctx.cancelled)
-        gains = {sha: speech.store_gain(sha, loudness) for sha, loudness in zip(assets, found, strict=True)}
-        return {"speech": clips, "assets": gains}
+        return {sha: speech.store_gain(sha, loudness) for sha, loudness in zip(assets, found, strict=True)}
 
-    def stage_captions(self, inputs: dict) -> dict:
-        plan, narrate = self.outputs["plan"], self.outputs["narrate"]
-        languages, timelines, own, on_picture = plan["languages"], {}, {}, {}
-        for picture in languages:  # each picture lasts as its own language's narration needs
-            timeline = Timeline.parse(plan["timelines"][picture]).narrated(
-                [tuple([self._said(picture, narrate, i)] if narrate["speech"][picture][i] else ())
-                 for i in range(len(plan["texts"]))], pause=PAUSE, gains=narrate["gains"])
-            timelines[picture] = timeline.to_dict()
-            on_picture[picture] = {}
-            for lang in languages:  # every language's text, timed to this picture's steps
+    def stage_captions(self, inputs: dict) -> Captions:
+        plan: Plan = self.values["plan"]
+        narrate: Narration = self.values["narrate"]
+        timelines, on_picture = {}, {}
+        for picture in plan.languages:  # each picture lasts as its own language's narration needs
+            timeline = plan.timelines[picture].narrated(
+                [tuple([said.speech(picture)] if (said := narrate.said(picture, i)) else ())
+                 for i in range(len(plan.texts))], pause=PAUSE, gains=narrate.gains)
+            timelines[picture], on_picture[picture] = timeline, {}
+            for lang in plan.languages:  # every language's text, timed to this picture's steps
                 cues = self._cues(timeline, lang, picture)
                 name = lang if lang == picture else f"{picture}/{lang}"
                 vtt, srt = self.ctx.work_dir / f"{name}.vtt", self.ctx.work_dir / f"{name}.srt"
                 vtt.parent.mkdir(parents=True, exist_ok=True)
                 subtitles.write(cues, vtt_path=vtt, srt_path=srt)
-                on_picture[picture][lang] = {
-                    "vttKey": self.publish(f"{self.prefix}/work/captions/{name}.vtt", vtt),
-                    "srtKey": self.publish(f"{self.prefix}/work/captions/{name}.srt", srt)}
-            own[picture] = on_picture[picture][picture]
-        return {"timeline": timelines[languages[0]], "timelines": timelines, "subtitles": own,
-                "onPicture": on_picture}
-
-    @staticmethod
-    def _said(lang: str, narrate: dict, i: int) -> Speech:
-        clip = narrate["speech"][lang][i]
-        return Speech(language=lang, clip=clip["clip"], seconds=clip["seconds"], gain=clip["gain"])
+                on_picture[picture][lang] = SubtitleFiles(
+                    vtt_key=self.publish(f"{self.prefix}/work/captions/{name}.vtt", vtt),
+                    srt_key=self.publish(f"{self.prefix}/work/captions/{name}.srt", srt))
+        return Captions(timelines=timelines, on_picture=on_picture)
 
     def _cues(self, timeline: Timeline, lang: str, picture: str) -> list[subtitles.Cue]:
         """`lang`'s narration text as cues on `picture`'s timeline: each step's text from where the
         step starts, for as long as the picture's own narration of it lasts (or, for a step that
         language does not narrate, as long as `lang`'s does, within the step)."""
-        plan, narrate, cues = self.outputs["plan"], self.outputs["narrate"], []
-        starts, ends = timeline.starts(), [*timeline.starts()[1:], timeline.duration]
+        plan: Plan = self.values["plan"]
+        narrate: Narration = self.values["narrate"]
+        starts, ends, cues = timeline.starts(), [*timeline.starts()[1:], timeline.duration], []
         for i, scene in enumerate(timeline.scenes):
-            text = plan["texts"][i].get(lang, "")
-            said = scene.speech_in(picture) or (narrate["speech"][lang][i] and self._said(lang, narrate, i))
+            text = plan.texts[i].get(lang, "")
+            said = scene.speech_in(picture) or ((own := narrate.said(lang, i)) and own.speech(lang))
             if text and said:
                 cues += subtitles.cues_for(text, starts[i], min(starts[i] + said.seconds, ends[i]))
         return cues
 
-    def stage_render(self, inputs: dict) -> dict:
-        plan, captions = self.outputs["plan"], self.outputs["captions"]
-        languages, pictures, started = plan["languages"], {}, time.perf_counter()
-        renders = {lang: Render(self.ctx, Timeline.parse(captions["timelines"][lang]), plan["labels"],
-                                timeout=settings.VIDEO_TIMEOUT_SECONDS, workspace=f"render-{lang}",
-                                on_progress=lambda fraction, n=n: self.progress(
-                                    "render", 0.85 * (n + fraction) / len(languages)))
-                   for n, lang in enumerate(languages)}
-        pieces = {lang: render.pieces() for lang, render in renders.items()}
-        # a long video's missing pieces go to piece jobs any worker takes: this attempt ends here,
-        # and the job runs again (reusing every stage before this one) once the last of them ended
-        jobs = self.job.fan_out
-        previews_pieces.fan_out(self.job, renders, pieces,
-                                progress=(self.percent("render", 0), self.percent("render", 0.85)))
-        for lang in languages:
-            begun = time.perf_counter()
-            pictures[lang] = self._render_picture(lang, renders[lang], pieces[lang], captions)
-            pictures[lang]["seconds"] = round(time.perf_counter() - begun, 3)
-        first = pictures[languages[0]]
-        counters = {name: sum(p[name] for p in pictures.values()) for name in ("rendered", "reused", "pieces",
-                                                                                "encoded")}
-        return {"videoKey": first["videoKey"], "duration": first["duration"], "width": first["width"],
-                "height": first["height"], "channels": first["channels"], "pictures": pictures, **counters,
-                "pieceJobs": fanout.pieces(self.job) if jobs else None,
-                "renderSeconds": self._render_seconds(started, fanned=bool(jobs))}
+    def stage_render(self, inputs: dict) -> Rendered:
+        """Every language's MP4 in one render call: its picture (pieces another language or a piece
+        job made already are reused), its track, and every language's subtitles timed to it, its
+        own first. A long video's missing pieces go to piece jobs any worker takes: this attempt
+        then ends, and the job runs again (reusing every stage before this one) once they all ended."""
+        plan: Plan = self.values["plan"]
+        captions: Captions = self.values["captions"]
+        started, fanned = time.perf_counter(), self.job.fan_out
+        wanted = [(captions.timelines[lang],
+                   Output(path=self.ctx.work_dir / f"video-{lang}.mp4", piecing="segments", sound="cached",
+                          subtitles=self._subtitles(lang, plan.languages, captions), workspace=f"render-{lang}"))
+                  for lang in plan.languages]
+        reports = render(self.ctx, wanted, labels=plan.labels, timeout=settings.VIDEO_TIMEOUT_SECONDS,
+                         on_progress=lambda fraction: self.progress("render", 0.85 * fraction),
+                         fan_out=FanOut(over=settings.VIDEO_PIECE_JOBS_OVER,
+                                        progress=(self.percent("render", 0), self.percent("render", 0.85))))
+        return Rendered(pictures={lang: self._picture(lang, report)
+                                  for lang, report in zip(plan.languages, reports, strict=True)},
+                        piece_jobs=fanout.pieces(self.job) if fanned else None,
+                        render_seconds=self._render_seconds(started, fanned=bool(fanned)))
+
+    def _subtitles(self, lang: str, languages: list[str], captions: Captions) -> tuple[tuple[Path, str], ...]:
+        order = [lang] + [other for other in languages if other != lang]
+        return tuple((fetch(captions.on_picture[lang][other].srt_key,
+                            self.ctx.work_dir / f"render-{lang}" / f"subtitles-{other}.srt"), iso639_2(other))
+                     for other in order)
+
+    def _picture(self, lang: str, report: Report) -> RenderedPicture:
+        size = report.path.stat().st_size  # publishing may move the file
+        return RenderedPicture(
+            video_key=self.publish(f"{self.prefix}/work/render/video-{lang}.mp4", report.path),
+            duration=report.frames / report.fps, bytes=size, width=report.width, height=report.height,
+            channels=list(report.channels), rendered=report.rendered, reused=report.reused, pieces=report.pieces,
+            encoded=report.tracks_encoded, seconds=report.seconds)
 
     def _render_seconds(self, started: float, *, fanned: bool) -> float:
         """Wall time of the render stage: with piece jobs, from when it handed them out."""
@@ -292,34 +284,14 @@ class VideoPipeline(StagedJob):
                 return round((timezone.now() - waited.started_at).total_seconds(), 3)
         return round(time.perf_counter() - started, 3)
 
-    def _render_picture(self, lang: str, render: Render, pieces: list, captions: dict) -> dict:
-        """One language's MP4: its picture (pieces other languages or piece jobs made already are
-        reused), its track, and every language's subtitles timed to it, its own first."""
-        timeline = render.timeline
-        local = render.render_pieces(pieces)
-        order = [lang] + [other for other in self.outputs["plan"]["languages"] if other != lang]
-        srts = [(fetch(captions["onPicture"][lang][other]["srtKey"],
-                       self.ctx.work_dir / f"render-{lang}" / f"subtitles-{other}.srt"), iso639_2(other))
-                for other in order]
-        encoded = render.encoded_tracks()
-        video = render.assemble(pieces, local, self.ctx.work_dir / f"video-{lang}.mp4", subtitles=srts,
-                                encoded=encoded)
-        verify(video, frames=render.picture.total_frames, fps=timeline.output.fps, audio=1, subtitles=len(srts))
-        size = video.stat().st_size  # publishing may move the file
-        return {"videoKey": self.publish(f"{self.prefix}/work/render/video-{lang}.mp4", video),
-                "duration": render.picture.total_frames / timeline.output.fps, "bytes": size,
-                "width": timeline.output.width, "height": timeline.output.height,
-                "channels": [_channels(path) for path, _ in encoded], "rendered": render.rendered,
-                "reused": render.reused, "pieces": len({p.key for p in pieces}), "encoded": render.tracks_encoded}
-
-    def stage_package(self, inputs: dict) -> dict:
-        render, captions = self.outputs["render"], self.outputs["captions"]
-        languages = self.outputs["plan"]["languages"]
-        root = self.ctx.work_dir / "hls"
+    def stage_package(self, inputs: dict) -> Packaged:
+        plan: Plan = self.values["plan"]
+        captions: Captions = self.values["captions"]
+        languages, root = plan.languages, self.ctx.work_dir / "hls"
         root.mkdir()
         files, pictures = [], {}
         for n, lang in enumerate(languages):
-            pictures[lang] = self._package_picture(lang, root, languages)
+            pictures[lang] = self._package_picture(lang, root, plan, captions)
             mp4 = f"{self.prefix}/video.mp4" if n == 0 else f"{self.prefix}/video.{lang}.mp4"
             files.append((mp4, self.ctx.work_dir / f"package-{lang}.mp4"))
             pictures[lang]["mp4Key"] = mp4
@@ -327,51 +299,53 @@ class VideoPipeline(StagedJob):
         first = pictures[languages[0]]
         poster = packaging.poster(files[0][1], duration=first["duration"], out=self.ctx.work_dir / "poster.jpg")
         files += [(f"{self.prefix}/subtitles/{lang}.{fmt}",  # the subtitle files stay beside the video
-                   fetch(captions["subtitles"][lang][f"{fmt}Key"], self.ctx.work_dir / f"final-{lang}.{fmt}"))
+                   fetch(captions.subtitles[lang].key(fmt), self.ctx.work_dir / f"final-{lang}.{fmt}"))
                   for lang in languages for fmt in ("srt", "vtt")]
         files += [(f"{self.prefix}/hls/{path.relative_to(root).as_posix()}", path)
                   for path in sorted(p for p in root.rglob("*") if p.is_file())]
-        outputs = {"mp4Key": first["mp4Key"], "posterKey": f"{self.prefix}/poster.jpg",
-                   "masterKey": f"{self.prefix}/hls/master.m3u8", "duration": first["duration"],
-                   "size": first["size"], "pictures": pictures}
-        publish_files([*files, (outputs["posterKey"], poster)])  # one ledger write
-        self._finish(outputs, languages, render)
-        return outputs
+        packaged = Packaged(mp4_key=first["mp4Key"], poster_key=f"{self.prefix}/poster.jpg",
+                            master_key=f"{self.prefix}/hls/master.m3u8", duration=first["duration"],
+                            size=first["size"], pictures=pictures)
+        publish_files([*files, (packaged.poster_key, poster)])  # one ledger write
+        self._finish(packaged, plan, self.values["render"])
+        return packaged
 
-    def _package_picture(self, lang: str, root: Path, languages: list[str]) -> dict:
+    def _package_picture(self, lang: str, root: Path, plan: Plan, captions: Captions) -> dict:
         """One language's HLS tree: its video and audio cut in one process, every language's
         subtitles mapped to its segments' clock, and playlists measured from what was written."""
-        picture = self.outputs["render"]["pictures"][lang]
-        timeline = Timeline.parse(self.outputs["captions"]["timelines"][lang])
-        video = fetch(picture["videoKey"], self.ctx.work_dir / f"package-{lang}.mp4")
+        languages = plan.languages
+        picture: RenderedPicture = self.values["render"].pictures[lang]
+        timeline = captions.timelines[lang]
+        video = fetch(picture.video_key, self.ctx.work_dir / f"package-{lang}.mp4")
         tree = root / packaging.tree(lang, languages)
-        vtts = {other: fetch(self.outputs["captions"]["onPicture"][lang][other]["vttKey"],
+        vtts = {other: fetch(captions.on_picture[lang][other].vtt_key,
                              self.ctx.work_dir / "package-subtitles" / lang / f"{other}.vtt") for other in languages}
         declared = packaging.cut_tree(
-            tree, video=video, audio_languages=[lang], vtts=vtts, width=picture["width"], height=picture["height"],
-            fps=timeline.output.fps, duration=picture["duration"], timeout=settings.VIDEO_TIMEOUT_SECONDS,
+            tree, video=video, audio_languages=[lang], vtts=vtts, width=picture.width, height=picture.height,
+            fps=timeline.output.fps, duration=picture.duration, timeout=settings.VIDEO_TIMEOUT_SECONDS,
             log_path=str(self.ctx.log_path), should_cancel=self.ctx.cancelled)
         hls_bytes = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file() and (
             lang != languages[0] or p.relative_to(tree).parts[0] not in languages))
-        return {"tree": packaging.tree(lang, languages), "duration": picture["duration"],
-                "size": video.stat().st_size, "starts": timeline.starts(), "hlsBytes": hls_bytes, **declared}
+        return {"tree": packaging.tree(lang, languages), "duration": picture.duration,
+                "size": video.stat().st_size, "hlsBytes": hls_bytes, **declared,
+                "starts": compiler.unbranded(timeline.starts(), plan.labels)}
 
-    def _finish(self, outputs: dict, languages: list[str], render: dict) -> None:
-        video, plan = self.video, self.outputs["plan"]
-        video.mp4_key, video.poster_key = outputs["mp4Key"], outputs["posterKey"]
-        video.hls_prefix, video.duration, video.size = f"{self.prefix}/hls", outputs["duration"], outputs["size"]
-        video.renditions = {"video": [{"width": render["width"], "height": render["height"]}],
+    def _finish(self, packaged: Packaged, plan: Plan, rendered: Rendered) -> None:
+        video, languages = self.video, plan.languages
+        video.mp4_key, video.poster_key = packaged.mp4_key, packaged.poster_key
+        video.hls_prefix, video.duration, video.size = f"{self.prefix}/hls", packaged.duration, packaged.size
+        video.renditions = {"video": [{"width": rendered.first.width, "height": rendered.first.height}],
                             "audio": languages, "subtitles": languages}
-        video.pictures = outputs["pictures"]
-        video.chapter_state = plan["chapterState"]
-        starts = {lang: picture["starts"] for lang, picture in outputs["pictures"].items()}
+        video.pictures = packaged.pictures
+        video.chapter_state = plan.chapter_state
+        starts = {lang: picture["starts"] for lang, picture in packaged.pictures.items()}
         video.steps = [  # the watch page's step list: where each step starts in each language's picture
             {"start": starts[languages[0]][i], "caption": captions[languages[0]], "captions": captions,
              "narration": texts, "starts": {lang: starts[lang][i] for lang in languages},
              **({"fallback": marks} if marks else {})}
-            for i, (captions, texts, marks) in enumerate(zip(plan["captions"], plan["texts"], plan["fallbacks"],
-                                                             strict=True))]
-        video.finished_at, video.render_seconds = timezone.now(), render["renderSeconds"]
+            for i, (captions, texts, marks) in enumerate(compiler.unbranded(
+                list(zip(plan.captions, plan.texts, plan.fallbacks, strict=True)), plan.labels))]
+        video.finished_at, video.render_seconds = timezone.now(), rendered.render_seconds
         video.save()
         # the one finishing last is current, among videos of the same shape and resolution: a portrait
         # video never replaces the landscape one

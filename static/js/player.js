@@ -54,6 +54,10 @@
       captions.replaceChildren.apply(captions, cues.map(function (cue) {
         const line = document.createElement("span");
         line.textContent = (cue.text || "").replace(/<[^>]*>/g, "");
+        // the project's brand (set through the CSS object model: the policy refuses style attributes)
+        if (captions.dataset.color) line.style.color = captions.dataset.color;
+        if (captions.dataset.background) line.style.backgroundColor = captions.dataset.background;
+        if (captions.dataset.scale) line.style.fontSize = "calc(" + captions.dataset.scale + " * clamp(.95rem, 3.2vw, 1.5rem))";
         return line;
       }));
       captions.hidden = cues.length === 0;

@@ -21,7 +21,7 @@ from contentizer import effects, selectors, services, transitions
 from contentizer.api.serializers import ChapterSerializer, StepSerializer
 from contentizer.errors import ApplicationError
 from contentizer.languages import language_name
-from contentizer.models import Chapter, Step
+from contentizer.models import DEFAULT_STEP_SECONDS, Chapter, Step
 from studio import selectors as studio
 from studio.forms import ApiForm
 from studio.uploads import accepts_file
@@ -155,7 +155,8 @@ def chapter_page_response(request: HttpRequest, chapter: Chapter, *, forms: dict
     forms = forms or {}
     steps = list(selectors.step_list(chapter=chapter))
     languages = editor_languages(chapter, steps)
-    new_step = Step(duration=5.0, transition=transitions.DEFAULT, transition_duration=0.5)
+    new_step = Step(duration=DEFAULT_STEP_SECONDS, transition=transitions.DEFAULT,
+                    transition_duration=transitions.DEFAULT_SECONDS)
     cards = [_card(step, i, languages, forms.get(step.pk), last=i == len(steps) - 1) for i, step in enumerate(steps)]
     lengths = studio.step_lengths(chapter, steps)
     for card in cards:

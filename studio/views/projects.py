@@ -17,6 +17,7 @@ from contentizer.models import Project
 from previews.tts import selectors as tts_selectors
 from studio import selectors as studio
 from studio.forms import ApiForm
+from studio.views.brand import brand_context
 from studio.views.dubs import dub_section
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def _voice_forms(project: Project, failed: tuple[str, ApiForm] | None) -> list[d
 def project_page_response(request: HttpRequest, project: Project, *, edit: ApiForm | None = None,
                           chapter: ApiForm | None = None, export_errors: dict | None = None,
                           voice: tuple[str, ApiForm] | None = None, lexicon: ApiForm | None = None,
-                          status: int = 200) -> HttpResponse:
+                          brand_form: ApiForm | None = None, status: int = 200) -> HttpResponse:
     voices = _voice_forms(project, voice)
     return render(request, "studio/project.html", {
         "project": project, "rows": studio.project_chapters(project),
@@ -86,6 +87,7 @@ def project_page_response(request: HttpRequest, project: Project, *, edit: ApiFo
         "lexicon": tts_selectors.lexicon_list(project=project).order_by("language", "written"),
         "lexicon_form": lexicon, **dub_section(project),  # its `recordings` serve "Make a chapter" too
         "lexicon_values": lexicon.values if lexicon else {"language": (project.languages or [""])[0]},
+        **brand_context(project, brand_form),
     }, status=status)
 
 

@@ -47,6 +47,7 @@ def chapter_preview(request: HttpRequest, chapter_id: int) -> HttpResponse:
     try:
         submitted = services.preview_request(
             owner=request.user, project=chapter.project, steps=steps, dry_run=dry_run, chapter_id=chapter.pk,
+            cards=only is None,
         )
     except ApplicationError as exc:
         messages.error(request, _problems(exc))

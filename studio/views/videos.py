@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from contentizer import brand
 from contentizer.errors import ApplicationError
 from contentizer.http.csp import SHARE_EMBED, SHARE_PAGE, csp_override
 from contentizer.languages import language_name
@@ -70,7 +71,18 @@ def player(video: Video, base: str, *, hls: str, mp4: str, poster: str, subtitle
                    for lang in video.languages],
         "pictures": json.dumps(pictures),
         "title": video.title or "Video",  # as made: a later rename of the chapter stays out of shared pages
+        "caption": subtitle_style(brand.parse(video.project.brand).caption),
     }
+
+
+def subtitle_style(style: brand.CaptionStyle) -> dict[str, Any]:
+    """The project's caption style as the page draws subtitles: the same colours, box and place as
+    the captions burned into the picture (the default look: the page's own, as before brands)."""
+    if style.is_default:
+        return {"position": style.position}
+    red, green, blue = (int(style.background[i: i + 2], 16) for i in (1, 3, 5))
+    return {"position": style.position, "color": style.color, "scale": style.scale,
+            "background": f"rgba({red}, {green}, {blue}, {style.box_opacity:g})"}
 
 
 def _downloads(video: Video) -> list[dict[str, Any]]:

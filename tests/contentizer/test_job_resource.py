@@ -19,7 +19,7 @@ COMMON = {"id", "kind", "status", "progress", "stage", "attempts", "maxAttempts"
           "requestId", "createdAt", "startedAt", "finishedAt", "queuedSeconds", "runSeconds", "links", "result"}
 # what each kind's old status route answered, kept at the top level
 LEGACY = {"preview": {"jobId", "dryRun", "timings", "artifactUrl"},
-          "video": {"percent", "currentStage", "stages"},
+          "video": {"percent", "currentStage", "stages", "pieces"},  # pieces: a long video's piece jobs
           "export": {"exportId", "bytesWritten", "size", "errors", "expired", "downloadUrl", "signedUrl"},
           "import": set(), "translate": set(), "transcribe": set(), "dub": {"stages"},
           "recording_chapter": set()}

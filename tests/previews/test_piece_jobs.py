@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -32,7 +33,7 @@ SECONDS = 2.5
 PIECES = 2 * STEPS - 1
 # piece jobs for any chapter of more than two missing pieces, at most one scene each: eight steps
 # make fifteen pieces (eight bodies, seven cross-fades), each a piece job of its own
-FAN_OUT = {"VIDEO_PIECE_JOBS_OVER": "2", "RENDER_CHUNK_SCENES": "1", "Q_WORKERS": "1"}
+FAN_OUT = {"VIDEO_PIECE_JOBS_OVER": "2", "PIECE_JOB_SCENES": "1", "Q_WORKERS": "1"}
 # a lost piece job is noticed in seconds here (the production bar, 45 s, is shown by the preview's
 # killed-worker test with the default settings); the reconciler runs in every worker
 QUICK = {"JOB_HEARTBEAT_SECONDS": "0.5", "JOB_STALE_SECONDS": "4", "JOB_RECONCILE_SECONDS": "1"}
@@ -105,7 +106,7 @@ def _metric(body: str, name: str) -> float:
 
 
 def test_two_workers_render_one_video_together_frame_identical_to_one_and_survive_a_kill(
-    alice_api, alice_project, workers, tmp_path, record_property, scrape
+    alice_api, alice_project, workers, tmp_path, record_property, scrape, client, alice
 ):
     chapter = _chapter(alice_api, alice_project.id)
     first = workers.start(own_data_dir=True, **FAN_OUT, **QUICK)
@@ -119,6 +120,9 @@ def test_two_workers_render_one_video_together_frame_identical_to_one_and_surviv
     shown = alice_api.get(f"/api/v1/jobs/{job_id}").json()
     assert Job.objects.filter(parent_id=job_id, kind="piece").count() == PIECES
     assert shown["pieces"]["total"] == PIECES, shown
+    client.force_login(alice)
+    page = client.get(f"/jobs/{job_id}/").content.decode()
+    assert re.search(rf"render: \d+ of {PIECES} pieces done", page), "the job page shows pieces done and total"
 
     # kill a worker while it renders a piece: the reconciler of the other hands the piece on
     running = wait_for(lambda: Job.objects.filter(parent_id=job_id, status=JobStatus.RUNNING).exclude(

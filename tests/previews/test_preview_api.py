@@ -131,7 +131,7 @@ def test_the_timeline_round_trips_and_keys_its_cache_by_content():
     changed = {**data, "output": {**data["output"], "fps": 25}}
     assert Timeline.parse(changed).cache_key() != timeline.cache_key()
     with pytest.raises(TimelineError) as caught:
-        Timeline.parse({**data, "version": 3, "scenes": [{"type": "image", "duration": -1}]})
+        Timeline.parse({**data, "version": 4, "scenes": [{"type": "image", "duration": -1}]})
     assert {"version", "scenes[0]", "scenes[0].duration"} <= set(caught.value.problems)
 
 

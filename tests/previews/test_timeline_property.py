@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from hypothesis import HealthCheck, given, note
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from contentizer import transitions
 from contentizer.jobs.runner import JobContext
 from contentizer.media import probe
-from previews.render import Render
+from previews.render import Output, render
 from previews.timeline import Timeline
 
 
@@ -47,13 +48,11 @@ def test_any_valid_timeline_renders_to_its_frames_and_duration(timeline, shape, 
     segment (a video, where a transition may be a piece of one frame)."""
     note(f"timeline: {timeline.to_dict()}")
     work = Path(tempfile.mkdtemp(dir=isolated_storage))
-    render = Render(JobContext(job=None, work_dir=work), timeline, [], timeout=120)
     out = work / "out.mp4"
-    if shape == "single":
-        render.single(out)
-    else:
-        pieces = render.pieces(chunk_scenes=2 if shape == "chunks" else None)
-        render.assemble(pieces, render.render_pieces(pieces), out)
+    with override_settings(RENDER_CHUNK_SCENES=2):
+        [report] = render(JobContext(job=None, work_dir=work), [(timeline, Output(path=out, piecing=shape))],
+                          labels=[], timeout=120)
+    assert report.frames == timeline.frames() and report.duration == pytest.approx(timeline.duration, abs=0.1)
     assert probe.count_frames(str(out), demuxer="mp4") == timeline.frames()
     info = probe.probe(str(out), demuxer="mp4", max_streams=4)
     assert [s.type for s in info.streams] == ["video", "audio"]
