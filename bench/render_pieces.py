@@ -14,7 +14,7 @@ A video is asked for through the product's service (`video_request`) and runs th
 clusters share the one DATA_DIR and SQLite file: on local storage that is where the files are (separate
 DATA_DIRs need S3, as .ci/run's S3 pass has), so the two workers are two processes of one machine. The
 video's 239 pieces are more than VIDEO_PIECE_JOBS_OVER (24): its render stage hands them to piece jobs
-(at most RENDER_CHUNK_SCENES scenes each) that either worker takes, parks, and joins them when the last
+(PIECE_JOB_SCENES scenes each) that either worker takes, parks, and joins them when the last
 one ends. Every run starts with the piece cache and track cache emptied (Segment rows and their stored
 files, and videos/cache/), so every piece is rendered.
 
@@ -347,7 +347,7 @@ def main() -> int:
         print(f"ffmpeg: {ffmpeg.binary()} {ffmpeg.version()}\ncpus: {os.cpu_count()}  load: "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}  steps: {args.steps} x {STEP_SECONDS} s, crossfade "
               f"{TRANSITION} s, {frames / FPS:.1f} s ({frames} frames), {HEIGHT}p; pieces {2 * args.steps - 1}, "
-              f"piece jobs over {settings.VIDEO_PIECE_JOBS_OVER}, {settings.RENDER_CHUNK_SCENES} scenes each; "
+              f"piece jobs over {settings.VIDEO_PIECE_JOBS_OVER}, {settings.PIECE_JOB_SCENES} scenes each; "
               f"x264 {settings.VIDEO_PRESET} CRF {settings.VIDEO_CRF}"
               + ("; setting 1 pinned: each cluster on a core of its own" if args.pin else ""), flush=True)
         try:
