@@ -169,7 +169,7 @@ def baseline_argv(binary: str, stills: list[str], captions: list, timeline, voic
     return [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *ins,
             "-filter_complex", ";".join(graph), *maps,
             "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-r", str(fps),
-            "-c:a", "aac", "-aac_coder", "fast", "-ac", "1", "-ar", "22050", "-b:a", "64k", "-c:s", "mov_text",
+            "-c:a", "aac", "-aac_coder", "fast", "-ac", "1", "-b:a", "64k", "-c:s", "mov_text",
             "-movflags", "+faststart", "-t", f"{total:.6f}", "-f", "mp4", str(out)]
 
 
