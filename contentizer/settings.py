@@ -364,8 +364,9 @@ PIECE_MAX_CONCURRENCY = env.int("PIECE_MAX_CONCURRENCY", default=64)
 # Scenes of one piece job (at most RENDER_CHUNK_SCENES): smaller runs share out more evenly over the
 # workers at the end of a video, at about 0.1 s of FFmpeg start-up each.
 PIECE_JOB_SCENES = env.int("PIECE_JOB_SCENES", default=6)
-# Threads of each FFmpeg render process (its encoder and filter graph); 0 lets FFmpeg choose
-# (about one per core). 1 makes each worker process behave like a one-core machine.
+# Threads of each FFmpeg render process's encoders and filter graph; 0 lets FFmpeg choose (about
+# one per core). FFmpeg 7+ still decodes, filters and encodes side by side: to hold a worker to one
+# core, pin it (docs/operations.md).
 FFMPEG_THREADS = env.int("FFMPEG_THREADS", default=0)
 VIDEO_QUOTA_BYTES = env.int("VIDEO_QUOTA_BYTES", default=10 * 1024**3)
 VIDEO_SUPERSEDED_TTL_SECONDS = env.int("VIDEO_SUPERSEDED_TTL_SECONDS", default=7 * 24 * 3600)

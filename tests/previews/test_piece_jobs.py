@@ -28,11 +28,11 @@ from tests.previews.helpers import chapter_with_steps, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-STEPS = 8
-SECONDS = 2.5
+STEPS = 6
+SECONDS = 2.0
 PIECES = 2 * STEPS - 1
-# piece jobs for any chapter of more than two missing pieces, at most one scene each: eight steps
-# make fifteen pieces (eight bodies, seven cross-fades), each a piece job of its own
+# piece jobs for any chapter of more than two missing pieces, at most one scene each: six steps
+# make eleven pieces (six bodies, five cross-fades), each a piece job of its own
 FAN_OUT = {"VIDEO_PIECE_JOBS_OVER": "2", "PIECE_JOB_SCENES": "1", "Q_WORKERS": "1"}
 # a lost piece job is noticed in seconds here (the production bar, 45 s, is shown by the preview's
 # killed-worker test with the default settings); the reconciler runs in every worker
@@ -59,7 +59,7 @@ def _chapter(api, project_id: int) -> dict:
 
 def _generate(api, project_id: int, chapter_id: int) -> str:
     response = api.post("/api/videos/generate", {"projectId": project_id, "chapterId": chapter_id,
-                                                 "resolution": "720p"}, format="json")
+                                                 "resolution": "480p"}, format="json")
     assert response.status_code == 202, response.json()
     return response.json()["jobId"]
 
